@@ -1,0 +1,124 @@
+"""Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.auth.controller import AuthController, DeviceController
+from server.auth.middleware import TokenAuthMiddleware
+from server.catalog.controller import ChecklistTemplateController, PartController, SlaPolicyController
+from server.db.engine import make_engine, make_sessionmaker
+from server.db.meta import ensure_server_meta
+from server.db.migrate import upgrade
+from server.deps import provide_db_session, provide_principal
+from server.directory.controller import (
+    CustomerController,
+    EquipmentController,
+    SiteController,
+    UserController,
+)
+from server.jobs.controller import JobController
+from server.notify import ChangeNotifier, install_after_commit_hook
+from server.settings import Settings
+
+log = logging.getLogger("levee.server")
+
+PUBLIC_PATHS = ["^/schema", "^/health$", "^/api/auth/login$"]
+
+
+@get("/health", exclude_from_auth=True, tags=["ops"])
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[dict[str, Any]]:
+    log.warning("integrity error on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
+    return Response(
+        {"status": 409, "title": "Conflict", "detail": "this conflicts with an existing record"},
+        status_code=409,
+        media_type="application/problem+json",
+    )
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    """Every HTTP error as RFC 9457 problem details, with field errors under ``errors``."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(exc.status_code).phrase,
+        "status": exc.status_code,
+        "detail": exc.detail,
+    }
+    if isinstance(exc.extra, dict):
+        body.update(exc.extra)
+    elif exc.extra:
+        body["errors"] = exc.extra
+    return Response(
+        body, status_code=exc.status_code, media_type="application/problem+json", headers=exc.headers
+    )
+
+
+def create_app(
+    settings: Settings | None = None, *, engine: AsyncEngine | None = None, migrate: bool = True
+) -> Litestar:
+    """Build the app; on start-up it migrates the database (unless told not to) and records its epoch."""
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.resolved_database_url, echo=settings.sql_echo)
+    sessionmaker = make_sessionmaker(engine)
+    notifier = ChangeNotifier()
+    install_after_commit_hook(notifier, sessionmaker.kw.setdefault("info", {}))
+
+    async def on_startup(app: Litestar) -> None:
+        if settings.is_sqlite:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if migrate:
+            await upgrade(engine)
+        async with sessionmaker() as session:
+            app.state.epoch = await ensure_server_meta(session)
+
+    async def on_shutdown(app: Litestar) -> None:
+        await engine.dispose()
+
+    from server.replication.controller import ConflictController, SyncController
+
+    return Litestar(
+        route_handlers=[
+            health,
+            AuthController,
+            DeviceController,
+            UserController,
+            CustomerController,
+            SiteController,
+            EquipmentController,
+            SlaPolicyController,
+            ChecklistTemplateController,
+            PartController,
+            JobController,
+            SyncController,
+            ConflictController,
+        ],
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
+        exception_handlers={IntegrityError: _integrity_error, HTTPException: _http_error},
+        openapi_config=OpenAPIConfig(title="Levee API", version="0.1.0", path="/schema"),
+        request_max_body_size=settings.max_body_bytes,
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        state=State(
+            {"settings": settings, "sessionmaker": sessionmaker, "engine": engine, "notifier": notifier}
+        ),
+        debug=False,
+    )

@@ -1,0 +1,78 @@
+"""``/api/auth`` and ``/api/devices``."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy import select
+
+from server.auth.service import AuthService, LoginFailed
+from server.db.models import Device, User
+from server.deps import CurrentUser, DbSession, requires_admin, requires_any_user
+from server.errors import Invalid
+from shared.models import DeviceOut, LoginRequest, LoginResponse, PasswordChange, UserOut
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["auth"]  # noqa: RUF012
+
+    @post("/login", exclude_from_auth=True, status_code=200)
+    async def login(self, data: JSONBody[LoginRequest], db_session: DbSession, state: State) -> LoginResponse:
+        """Sign in on a device; the returned token is bound to that device until it is revoked."""
+        service = AuthService(db_session, state.settings.token_ttl_days)
+        try:
+            token, device, user = await service.login(data)
+        except LoginFailed:
+            raise NotAuthorizedException("wrong username or password") from None
+        return LoginResponse(token=token, device_id=device.id, user=UserOut.model_validate(user))
+
+    @post("/logout", guards=[requires_any_user], status_code=200)
+    async def logout(self, db_session: DbSession, principal: CurrentUser) -> dict[str, str]:
+        """Revoke the calling device's token."""
+        await AuthService(db_session).revoke_device(principal.device_id)
+        return {"detail": "signed out"}
+
+    @get("/me", guards=[requires_any_user])
+    async def me(self, db_session: DbSession, principal: CurrentUser) -> UserOut:
+        user = await db_session.get(User, principal.user_id)
+        return UserOut.model_validate(user)
+
+    @post("/password", guards=[requires_any_user], status_code=200)
+    async def change_password(
+        self, data: JSONBody[PasswordChange], db_session: DbSession, principal: CurrentUser
+    ) -> dict[str, str]:
+        """Change the caller's password; every other device of theirs is signed out."""
+        ok = await AuthService(db_session).change_password(
+            principal.user_id, data.old_password, data.new_password, principal.device_id
+        )
+        if not ok:
+            raise Invalid("the current password is wrong", field="old_password")
+        return {"detail": "password changed; other devices were signed out"}
+
+
+class DeviceController(Controller):
+    path = "/api/devices"
+    tags = ["auth"]  # noqa: RUF012
+    guards = [requires_admin]  # noqa: RUF012
+
+    @get("/")
+    async def list_devices(
+        self,
+        db_session: DbSession,
+        user_id: FromQuery[uuid.UUID | None] = None,
+    ) -> list[DeviceOut]:
+        query = select(Device).order_by(Device.created_at.desc())
+        if user_id is not None:
+            query = query.where(Device.user_id == user_id)
+        return [DeviceOut.model_validate(d) for d in (await db_session.scalars(query.limit(500)))]
+
+    @post("/{device_id:uuid}/revoke", status_code=200)
+    async def revoke(self, device_id: FromPath[uuid.UUID], db_session: DbSession) -> DeviceOut:
+        """Revoke a lost or stolen device: its token stops working at once."""
+        device = await AuthService(db_session).revoke_device(device_id)
+        return DeviceOut.model_validate(device)

@@ -1,0 +1,86 @@
+"""Counters and the change log every device pulls from.
+
+Writers take change-log numbers from a counter row with ``UPDATE .. RETURNING``; the row lock is held
+to commit, so on PostgreSQL numbers become visible in order and a reader never skips a late commit.
+The log keeps only the newest row per (entity, id, audience): a device that pulls sees each changed
+thing once, with its current state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.base import utcnow
+from server.db.models import ChangeLog, Counter
+
+LOG_COUNTER = "change_log"
+NOTIFY_KEY = "levee_changed_audiences"
+
+
+async def take_numbers(session: AsyncSession, name: str, n: int = 1) -> int:
+    """Reserve ``n`` numbers from counter ``name``; returns the last one of the range."""
+    result = await session.execute(
+        update(Counter).where(Counter.name == name).values(value=Counter.value + n).returning(Counter.value)
+    )
+    value = result.scalar_one_or_none()
+    if value is None:
+        # First use: the row is created by the initial migration for known counters; create others.
+        await session.execute(insert(Counter).values(name=name, value=n))
+        value = n
+    return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    entity: str
+    entity_id: uuid.UUID
+    op: str  # "put" or "remove"
+    audience: uuid.UUID | None  # an engineer, or None for everyone's reference data
+
+
+async def log_changes(session: AsyncSession, changes: Iterable[Change]) -> int | None:
+    """Append changes to the log (replacing older rows for the same key); returns the last seq used."""
+    todo = list(dict.fromkeys(changes))
+    if not todo:
+        return None
+    last = await take_numbers(session, LOG_COUNTER, len(todo))
+    first = last - len(todo) + 1
+    now = utcnow()
+    groups: dict[tuple[str, uuid.UUID | None], list[uuid.UUID]] = {}
+    for ch in todo:
+        groups.setdefault((ch.entity, ch.audience), []).append(ch.entity_id)
+    for (entity, audience), ids in groups.items():
+        same_audience = ChangeLog.audience.is_(None) if audience is None else ChangeLog.audience == audience
+        for i in range(0, len(ids), 500):
+            await session.execute(
+                delete(ChangeLog).where(
+                    and_(ChangeLog.entity == entity, same_audience, ChangeLog.entity_id.in_(ids[i : i + 500]))
+                )
+            )
+    rows: list[dict[str, Any]] = [
+        {
+            "seq": first + offset,
+            "entity": ch.entity,
+            "entity_id": ch.entity_id,
+            "op": ch.op,
+            "audience": ch.audience,
+            "created_at": now,
+        }
+        for offset, ch in enumerate(todo)
+    ]
+    await session.execute(insert(ChangeLog), rows)
+    pending: dict[str, Any] = session.info.setdefault(NOTIFY_KEY, {"seq": 0, "audiences": set()})
+    pending["seq"] = max(pending["seq"], last)
+    pending["audiences"].update(ch.audience for ch in todo)
+    return last
+
+
+async def current_seq(session: AsyncSession) -> int:
+    value = await session.scalar(select(Counter.value).where(Counter.name == LOG_COUNTER))
+    return int(value or 0)

@@ -1,0 +1,173 @@
+"""The ``levee`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from server.settings import Settings
+
+DEMO_LOGINS_FILE = "demo-logins.txt"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "database_url", None):
+        overrides["database_url"] = args.database_url
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    return Settings(**overrides)
+
+
+async def _upgrade(settings: Settings) -> None:
+    from server.db.engine import make_engine, make_sessionmaker
+    from server.db.meta import ensure_server_meta
+    from server.db.migrate import upgrade
+
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        await upgrade(engine)
+        async with make_sessionmaker(engine)() as session:
+            await ensure_server_meta(session)
+    finally:
+        await engine.dispose()
+
+
+async def _seed(settings: Settings, *, if_empty: bool) -> str | None:
+    """Seed demo data; returns the printable logins, or None when the database already had data."""
+    from sqlalchemy import func, select
+
+    from server.db.engine import make_engine, make_sessionmaker
+    from server.db.models import User
+    from server.seed import format_logins, seed_demo
+
+    await _upgrade(settings)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            if if_empty and await session.scalar(select(func.count()).select_from(User)):
+                return None
+            result = await seed_demo(session)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    text = format_logins(result)
+    if settings.is_sqlite:
+        path = settings.data_dir / DEMO_LOGINS_FILE
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o600)
+    return text
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from server.app import create_app
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    settings.host, settings.port = args.host or settings.host, args.port or settings.port
+    _serve(settings)
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    asyncio.run(_upgrade(settings))
+    print("database is up to date")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    if not args.demo:
+        print("nothing to do: say `levee seed --demo` to fill an empty database with demo data")
+        return 2
+    from server.seed import SeedError
+
+    settings = _settings(args)
+    try:
+        text = asyncio.run(_seed(settings, if_empty=False))
+    except SeedError as exc:
+        print(f"not seeded: {exc}", file=sys.stderr)
+        return 1
+    print("demo data loaded. Sign in with:\n" + (text or ""))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    settings.host, settings.port = args.host or settings.host, args.port or settings.port
+    text = asyncio.run(_seed(settings, if_empty=True))
+    if text is None:
+        saved = settings.data_dir / DEMO_LOGINS_FILE
+        text = saved.read_text(encoding="utf-8") if saved.exists() else "(logins as printed at first seed)"
+    base = f"http://{settings.host}:{settings.port}"
+    print(
+        "\nLevee demo\n"
+        f"  data:        {settings.data_dir.resolve() if settings.is_sqlite else settings.database_url}\n"
+        f"  API:         {base}/api\n"
+        f"  API docs:    {base}/schema/swagger\n"
+        "  demo logins:\n" + text + "\n",
+        flush=True,
+    )
+    _serve(settings)
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:  # pragma: no cover - placeholder until the field app lands
+    print("the field app is not built yet: see issue 'Field app'", file=sys.stderr)
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="levee", description="Levee field service: server, demo and tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite under --data-dir)")
+        p.add_argument("--data-dir", help="data directory (default: ./levee-data or $LEVEE_DATA_DIR)")
+
+    serve = sub.add_parser("serve", help="run the sync server (migrates the database first)")
+    common(serve)
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database tools")
+    dbsub = db.add_subparsers(dest="db_command", required=True)
+    up = dbsub.add_parser("upgrade", help="apply migrations")
+    common(up)
+    up.set_defaults(func=cmd_db)
+
+    seed = sub.add_parser("seed", help="fill an empty database")
+    common(seed)
+    seed.add_argument("--demo", action="store_true", help="realistic demo data")
+    seed.set_defaults(func=cmd_seed)
+
+    demo = sub.add_parser("demo", help="seed demo data if needed, then serve everything")
+    common(demo)
+    demo.add_argument("--host")
+    demo.add_argument("--port", type=int)
+    demo.set_defaults(func=cmd_demo)
+
+    app = sub.add_parser("app", help="the field app (coming with the field-app issue)")
+    app.set_defaults(func=cmd_app)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("PYTHONUTF8", "1")
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,290 @@
+"""SQLAlchemy tables of the server. Migrations live in ``server/migrations``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from advanced_alchemy.types import JsonB
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.db.base import Base, IdMixin, TimestampMixin, utcnow
+
+
+class User(IdMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Device(IdMixin, Base):
+    """A signed-in device; its bearer token is stored only as a SHA-256 hash."""
+
+    __tablename__ = "devices"
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_sync_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Customer(IdMixin, TimestampMixin, Base):
+    __tablename__ = "customers"
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    contract_no: Mapped[str] = mapped_column(String(200), default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    warranty_years: Mapped[int] = mapped_column(Integer, default=2)
+
+
+class Site(IdMixin, TimestampMixin, Base):
+    __tablename__ = "sites"
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    latitude: Mapped[float | None] = mapped_column(Float, default=None)
+    longitude: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class Equipment(IdMixin, TimestampMixin, Base):
+    __tablename__ = "equipment"
+    __table_args__ = (UniqueConstraint("category", "serial_no", name="category_serial"),)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"), index=True)
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    model: Mapped[str] = mapped_column(String(200))
+    serial_no: Mapped[str] = mapped_column(String(64))
+    delivered_on: Mapped[date | None] = mapped_column(Date, default=None)
+    warranty_end: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+class SlaPolicy(IdMixin, TimestampMixin, Base):
+    __tablename__ = "sla_policies"
+    __table_args__ = (UniqueConstraint("customer_id", "severity", name="customer_severity"),)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"), default=None)
+    severity: Mapped[str] = mapped_column(String(20))
+    respond_minutes: Mapped[int] = mapped_column(Integer)
+    onsite_minutes: Mapped[int] = mapped_column(Integer)
+    fix_minutes: Mapped[int] = mapped_column(Integer)
+    backup_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class ChecklistTemplate(IdMixin, TimestampMixin, Base):
+    __tablename__ = "checklist_templates"
+    __table_args__ = (UniqueConstraint("category", "job_kind", name="category_kind"),)
+    category: Mapped[str] = mapped_column(String(40))
+    job_kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    items: Mapped[list[Any]]
+
+
+class Part(IdMixin, TimestampMixin, Base):
+    __tablename__ = "parts"
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(20), default="个")
+    unit_price: Mapped[float] = mapped_column(Float, default=0)
+    categories: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Counter(Base):
+    """Named counters taken with ``UPDATE .. RETURNING``.
+
+    The row lock makes writers take numbers in commit order, which is what the change log needs on
+    PostgreSQL (a plain sequence hands out numbers before commit and readers can skip a late commit).
+    """
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Job(IdMixin, TimestampMixin, Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_engineer_status", "assigned_engineer_id", "status"),
+        Index("ix_jobs_call_received_at", "call_received_at"),
+    )
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"), index=True)
+    equipment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("equipment.id"), index=True)
+    assigned_engineer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    caller_name: Mapped[str] = mapped_column(String(200), default="")
+    caller_phone: Mapped[str] = mapped_column(String(32), default="")
+    symptom: Mapped[str] = mapped_column(Text, default="")
+    cause: Mapped[str] = mapped_column(Text, default="")
+    fix: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    billable: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    billable_reason: Mapped[str | None] = mapped_column(String(30), default=None)
+    backup_lent: Mapped[bool] = mapped_column(Boolean, default=False)
+    backup_note: Mapped[str] = mapped_column(Text, default="")
+    office_reason: Mapped[str] = mapped_column(Text, default="")
+    acceptance_opinion: Mapped[str] = mapped_column(Text, default="")
+    satisfaction: Mapped[int | None] = mapped_column(Integer, default=None)
+    acceptance_comment: Mapped[str] = mapped_column(Text, default="")
+    signature: Mapped[str] = mapped_column(Text, default="")
+    call_received_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    departed_at: Mapped[datetime | None] = mapped_column(default=None)
+    arrived_at: Mapped[datetime | None] = mapped_column(default=None)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    signed_off_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    respond_due_at: Mapped[datetime | None] = mapped_column(default=None)
+    onsite_due_at: Mapped[datetime | None] = mapped_column(default=None)
+    fix_due_at: Mapped[datetime | None] = mapped_column(default=None)
+    backup_due_at: Mapped[datetime | None] = mapped_column(default=None)
+    times_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    #: field name -> job version at which that field last changed (field-level merge)
+    field_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class JobAssignment(IdMixin, Base):
+    """Every engineer a job has been assigned to, so late edits from a previous one are recognised."""
+
+    __tablename__ = "job_assignments"
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    engineer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    unassigned_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class JobEvent(Base):
+    """An append-only tap on the engineer's timeline, with the device's time and how far to trust it."""
+
+    __tablename__ = "job_events"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    device_time: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    clock_offset_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_reason: Mapped[str] = mapped_column(String(200), default="")
+    hlc: Mapped[str] = mapped_column(String(40), default="")
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"), default=None)
+
+
+class ChecklistResult(Base):
+    __tablename__ = "checklist_results"
+    __table_args__ = (UniqueConstraint("job_id", "item_code", name="job_item"),)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    item_code: Mapped[str] = mapped_column(String(40))
+    result: Mapped[str | None] = mapped_column(String(10), default=None)
+    value: Mapped[float | None] = mapped_column(Float, default=None)
+    out_of_range: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class JobPart(Base):
+    """A part used on a job: append-only, removal is a void, quantities are never counters."""
+
+    __tablename__ = "job_parts"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    old_part_returned: Mapped[bool] = mapped_column(Boolean, default=False)
+    used_at: Mapped[datetime]
+    voided_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ChangeLog(Base):
+    """What devices pull: one row per (entity, audience), the newest change only.
+
+    ``audience`` is the engineer who should see it, or NULL for reference data. A ``remove`` row is a
+    tombstone and is kept for the retention period like any other.
+    """
+
+    __tablename__ = "change_log"
+    __table_args__ = (
+        Index("ix_change_log_audience_seq", "audience", "seq"),
+        Index("ix_change_log_entity", "entity", "entity_id", "audience"),
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[uuid.UUID]
+    op: Mapped[str] = mapped_column(String(10))
+    audience: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Mutation(Base):
+    """A device mutation received by push, with its stored outcome so a resend is a no-op."""
+
+    __tablename__ = "mutations"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    client_seq: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(40))
+    args: Mapped[dict[str, Any]]
+    hlc: Mapped[str] = mapped_column(String(40), default="")
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Conflict(IdMixin, Base):
+    """A value that lost a merge, kept for a person to review."""
+
+    __tablename__ = "conflicts"
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id"), index=True, default=None)
+    field: Mapped[str] = mapped_column(String(40))
+    device_value: Mapped[Any] = mapped_column(JsonB, default=None, nullable=True)
+    server_value: Mapped[Any] = mapped_column(JsonB, default=None, nullable=True)
+    base_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    mutation_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"), default=None)
+    resolution: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(String(60), default="")
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    reviewed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ServerMeta(Base):
+    """Key/value facts about this server's data: its epoch (new after a restore) and the log floor."""
+
+    __tablename__ = "server_meta"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

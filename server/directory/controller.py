@@ -1,0 +1,238 @@
+"""``/api/users``, ``/api/customers``, ``/api/sites``, ``/api/equipment``.
+
+Office roles see the whole directory; an engineer may open a customer, site or piece of equipment
+only when one of their jobs needs it, and gets 404 otherwise (no hint that it exists).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Customer, Equipment, Job, Site, User
+from server.deps import (
+    CurrentUser,
+    DbSession,
+    requires,
+    requires_admin,
+    requires_any_user,
+    requires_office,
+)
+from server.errors import Conflict, NotFound
+from server.paging import MAX_LIMIT, fetch_page
+from server.security import hash_password
+from shared.enums import EquipmentCategory, Role
+from shared.models import (
+    CustomerCreate,
+    CustomerOut,
+    EquipmentCreate,
+    EquipmentOut,
+    Page,
+    SiteCreate,
+    SiteOut,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
+
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, QueryParameter(ge=0)]
+requires_directory_admin = requires(Role.ADMIN, Role.MANAGER, Role.DISPATCHER)
+
+
+async def _visible_to(session: AsyncSession, principal: CurrentUser, column: Any, value: uuid.UUID) -> bool:
+    """Whether an engineer has a job that needs this customer, site or equipment."""
+    if not principal.is_engineer:
+        return True
+    found = await session.scalar(
+        select(Job.id).where(Job.assigned_engineer_id == principal.user_id, column == value).limit(1)
+    )
+    return found is not None
+
+
+class UserController(Controller):
+    path = "/api/users"
+    tags = ["directory"]  # noqa: RUF012
+
+    @get("/", guards=[requires_office])
+    async def list_users(
+        self,
+        db_session: DbSession,
+        role: FromQuery[Role | None] = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[UserOut]:
+        query = select(User).order_by(User.username)
+        if role is not None:
+            query = query.where(User.role == role.value)
+        rows, total = await fetch_page(db_session, query, limit, offset)
+        return Page[UserOut](
+            items=[UserOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        )
+
+    @post("/", guards=[requires_admin])
+    async def create_user(self, data: JSONBody[UserCreate], db_session: DbSession) -> UserOut:
+        if await db_session.scalar(select(User.id).where(User.username == data.username)):
+            raise Conflict(f"username '{data.username}' is taken", field="username")
+        user = User(
+            username=data.username,
+            display_name=data.display_name,
+            role=data.role.value,
+            phone=data.phone,
+            password_hash=hash_password(data.password),
+        )
+        db_session.add(user)
+        await db_session.commit()
+        return UserOut.model_validate(user)
+
+    @get("/{user_id:uuid}", guards=[requires_any_user])
+    async def get_user(
+        self, user_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
+    ) -> UserOut:
+        user = await db_session.get(User, user_id)
+        if user is None or (principal.is_engineer and user_id != principal.user_id):
+            raise NotFound(f"no user with id {user_id}")
+        return UserOut.model_validate(user)
+
+    @patch("/{user_id:uuid}", guards=[requires_admin])
+    async def update_user(
+        self, user_id: FromPath[uuid.UUID], data: JSONBody[UserUpdate], db_session: DbSession
+    ) -> UserOut:
+        user = await db_session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"no user with id {user_id}")
+        for key, value in data.model_dump(exclude_unset=True).items():
+            setattr(user, key, value)
+        await db_session.commit()
+        return UserOut.model_validate(user)
+
+
+class CustomerController(Controller):
+    path = "/api/customers"
+    tags = ["directory"]  # noqa: RUF012
+
+    @get("/", guards=[requires_office])
+    async def list_customers(
+        self, db_session: DbSession, q: FromQuery[str | None] = None, limit: Limit = 100, offset: Offset = 0
+    ) -> Page[CustomerOut]:
+        query = select(Customer).order_by(Customer.name)
+        if q:
+            query = query.where(or_(Customer.name.contains(q), Customer.contract_no.contains(q)))
+        rows, total = await fetch_page(db_session, query, limit, offset)
+        return Page[CustomerOut](
+            items=[CustomerOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        )
+
+    @post("/", guards=[requires_directory_admin])
+    async def create_customer(self, data: JSONBody[CustomerCreate], db_session: DbSession) -> CustomerOut:
+        if await db_session.scalar(select(Customer.id).where(Customer.name == data.name)):
+            raise Conflict(f"a customer named '{data.name}' already exists", field="name")
+        customer = Customer(**data.model_dump())
+        db_session.add(customer)
+        await db_session.commit()
+        return CustomerOut.model_validate(customer)
+
+    @get("/{customer_id:uuid}", guards=[requires_any_user])
+    async def get_customer(
+        self, customer_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
+    ) -> CustomerOut:
+        customer = await db_session.get(Customer, customer_id)
+        if customer is None or not await _visible_to(db_session, principal, Job.customer_id, customer_id):
+            raise NotFound(f"no customer with id {customer_id}")
+        return CustomerOut.model_validate(customer)
+
+
+class SiteController(Controller):
+    path = "/api/sites"
+    tags = ["directory"]  # noqa: RUF012
+
+    @get("/", guards=[requires_office])
+    async def list_sites(
+        self,
+        db_session: DbSession,
+        customer_id: FromQuery[uuid.UUID | None] = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[SiteOut]:
+        query = select(Site).order_by(Site.name)
+        if customer_id is not None:
+            query = query.where(Site.customer_id == customer_id)
+        rows, total = await fetch_page(db_session, query, limit, offset)
+        return Page[SiteOut](
+            items=[SiteOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        )
+
+    @post("/", guards=[requires_directory_admin])
+    async def create_site(self, data: JSONBody[SiteCreate], db_session: DbSession) -> SiteOut:
+        if await db_session.get(Customer, data.customer_id) is None:
+            raise NotFound(f"no customer with id {data.customer_id}", field="customer_id")
+        site = Site(**data.model_dump())
+        db_session.add(site)
+        await db_session.commit()
+        return SiteOut.model_validate(site)
+
+    @get("/{site_id:uuid}", guards=[requires_any_user])
+    async def get_site(
+        self, site_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
+    ) -> SiteOut:
+        site = await db_session.get(Site, site_id)
+        if site is None or not await _visible_to(db_session, principal, Job.site_id, site_id):
+            raise NotFound(f"no site with id {site_id}")
+        return SiteOut.model_validate(site)
+
+
+class EquipmentController(Controller):
+    path = "/api/equipment"
+    tags = ["directory"]  # noqa: RUF012
+
+    @get("/", guards=[requires_office])
+    async def list_equipment(
+        self,
+        db_session: DbSession,
+        site_id: FromQuery[uuid.UUID | None] = None,
+        category: FromQuery[EquipmentCategory | None] = None,
+        q: FromQuery[str | None] = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[EquipmentOut]:
+        query = select(Equipment).order_by(Equipment.category, Equipment.serial_no)
+        if site_id is not None:
+            query = query.where(Equipment.site_id == site_id)
+        if category is not None:
+            query = query.where(Equipment.category == category.value)
+        if q:
+            query = query.where(or_(Equipment.serial_no.contains(q), Equipment.model.contains(q)))
+        rows, total = await fetch_page(db_session, query, limit, offset)
+        return Page[EquipmentOut](
+            items=[EquipmentOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        )
+
+    @post("/", guards=[requires_directory_admin])
+    async def create_equipment(self, data: JSONBody[EquipmentCreate], db_session: DbSession) -> EquipmentOut:
+        if await db_session.get(Site, data.site_id) is None:
+            raise NotFound(f"no site with id {data.site_id}", field="site_id")
+        duplicate = await db_session.scalar(
+            select(Equipment.id).where(
+                Equipment.category == data.category.value, Equipment.serial_no == data.serial_no
+            )
+        )
+        if duplicate:
+            raise Conflict(f"serial number '{data.serial_no}' is already registered", field="serial_no")
+        item = Equipment(**data.model_dump())
+        db_session.add(item)
+        await db_session.commit()
+        return EquipmentOut.model_validate(item)
+
+    @get("/{equipment_id:uuid}", guards=[requires_any_user])
+    async def get_equipment(
+        self, equipment_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
+    ) -> EquipmentOut:
+        item = await db_session.get(Equipment, equipment_id)
+        if item is None or not await _visible_to(db_session, principal, Job.equipment_id, equipment_id):
+            raise NotFound(f"no equipment with id {equipment_id}")
+        return EquipmentOut.model_validate(item)

@@ -1,0 +1,156 @@
+"""``/api/jobs``: the service desk's calls and the engineers' work."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy import or_, select
+
+from server.db.models import Customer, Equipment, Job, Site, User
+from server.deps import CurrentUser, DbSession, requires_any_user, requires_dispatch
+from server.errors import Invalid
+from server.jobs.service import JobService
+from server.paging import MAX_LIMIT, fetch_page
+from shared.enums import OPEN_STATUSES, JobKind, JobStatus, Severity
+from shared.models import (
+    CustomerOut,
+    EquipmentOut,
+    JobAssign,
+    JobCreate,
+    JobDetail,
+    JobHold,
+    JobOfficeUpdate,
+    JobOut,
+    Page,
+    SiteOut,
+    UserOut,
+)
+
+
+class JobController(Controller):
+    path = "/api/jobs"
+    tags = ["jobs"]  # noqa: RUF012
+
+    @post("/", guards=[requires_dispatch])
+    async def create_job(
+        self, data: JSONBody[JobCreate], db_session: DbSession, principal: CurrentUser
+    ) -> JobOut:
+        """Record a call; the SLA deadlines come from the customer's contract or the default policy."""
+        job = await JobService(db_session).create(data, principal)
+        return JobOut.model_validate(job)
+
+    @get("/", guards=[requires_any_user])
+    async def list_jobs(
+        self,
+        db_session: DbSession,
+        principal: CurrentUser,
+        status: Annotated[list[JobStatus] | None, QueryParameter(description="repeat for several")] = None,
+        kind: FromQuery[JobKind | None] = None,
+        severity: FromQuery[Severity | None] = None,
+        customer_id: FromQuery[uuid.UUID | None] = None,
+        site_id: FromQuery[uuid.UUID | None] = None,
+        equipment_id: FromQuery[uuid.UUID | None] = None,
+        engineer_id: FromQuery[uuid.UUID | None] = None,
+        open_only: FromQuery[bool] = False,
+        received_from: FromQuery[datetime | None] = None,
+        received_to: FromQuery[datetime | None] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> Page[JobOut]:
+        """Jobs, newest call first. An engineer only ever sees the jobs assigned to them."""
+        for name, stamp in (("received_from", received_from), ("received_to", received_to)):
+            if stamp is not None and stamp.tzinfo is None:
+                raise Invalid(f"{name} needs a time zone, e.g. 2026-06-01T00:00:00+08:00", field=name)
+        query = select(Job).order_by(Job.call_received_at.desc(), Job.id)
+        if principal.is_engineer:
+            query = query.where(Job.assigned_engineer_id == principal.user_id)
+        elif engineer_id is not None:
+            query = query.where(Job.assigned_engineer_id == engineer_id)
+        if status:
+            query = query.where(Job.status.in_([s.value for s in status]))
+        if open_only:
+            query = query.where(Job.status.in_([s.value for s in OPEN_STATUSES]))
+        filters: tuple[tuple[Any, object], ...] = (
+            (Job.kind, kind.value if kind else None),
+            (Job.severity, severity.value if severity else None),
+            (Job.customer_id, customer_id),
+            (Job.site_id, site_id),
+            (Job.equipment_id, equipment_id),
+        )
+        for column, value in filters:
+            if value is not None:
+                query = query.where(column == value)
+        if received_from is not None:
+            query = query.where(Job.call_received_at >= received_from)
+        if received_to is not None:
+            query = query.where(Job.call_received_at < received_to)
+        if q:
+            query = query.where(
+                or_(Job.number.contains(q), Job.symptom.contains(q), Job.caller_name.contains(q))
+            )
+        rows, total = await fetch_page(db_session, query, limit, offset)
+        return Page[JobOut](
+            items=[JobOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        )
+
+    @get("/{job_id:uuid}", guards=[requires_any_user])
+    async def get_job(
+        self, job_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
+    ) -> JobDetail:
+        """A job with its customer, site, equipment and engineer."""
+        job = await JobService(db_session).get(job_id, principal)
+        customer = await db_session.get(Customer, job.customer_id)
+        site = await db_session.get(Site, job.site_id)
+        equipment = await db_session.get(Equipment, job.equipment_id) if job.equipment_id else None
+        engineer = await db_session.get(User, job.assigned_engineer_id) if job.assigned_engineer_id else None
+        return JobDetail.model_validate(
+            {
+                **JobOut.model_validate(job).model_dump(),
+                "customer": CustomerOut.model_validate(customer),
+                "site": SiteOut.model_validate(site),
+                "equipment": EquipmentOut.model_validate(equipment) if equipment else None,
+                "engineer": UserOut.model_validate(engineer) if engineer else None,
+            }
+        )
+
+    @patch("/{job_id:uuid}", guards=[requires_dispatch])
+    async def update_job(
+        self, job_id: FromPath[uuid.UUID], data: JSONBody[JobOfficeUpdate], db_session: DbSession
+    ) -> JobOut:
+        return JobOut.model_validate(await JobService(db_session).update(job_id, data))
+
+    @post("/{job_id:uuid}/assign", guards=[requires_dispatch], status_code=200)
+    async def assign_job(
+        self,
+        job_id: FromPath[uuid.UUID],
+        data: JSONBody[JobAssign],
+        db_session: DbSession,
+        principal: CurrentUser,
+    ) -> JobOut:
+        """Assign or reassign; the job leaves the previous engineer's device at their next sync."""
+        return JobOut.model_validate(await JobService(db_session).assign(job_id, data.engineer_id, principal))
+
+    @post("/{job_id:uuid}/hold", guards=[requires_dispatch], status_code=200)
+    async def hold_job(
+        self, job_id: FromPath[uuid.UUID], data: JSONBody[JobHold], db_session: DbSession
+    ) -> JobOut:
+        return JobOut.model_validate(
+            await JobService(db_session).set_office_status(job_id, JobStatus.ON_HOLD, data.reason)
+        )
+
+    @post("/{job_id:uuid}/resume", guards=[requires_dispatch], status_code=200)
+    async def resume_job(self, job_id: FromPath[uuid.UUID], db_session: DbSession) -> JobOut:
+        return JobOut.model_validate(await JobService(db_session).resume(job_id))
+
+    @post("/{job_id:uuid}/cancel", guards=[requires_dispatch], status_code=200)
+    async def cancel_job(
+        self, job_id: FromPath[uuid.UUID], data: JSONBody[JobHold], db_session: DbSession
+    ) -> JobOut:
+        return JobOut.model_validate(
+            await JobService(db_session).set_office_status(job_id, JobStatus.CANCELLED, data.reason)
+        )

@@ -1,0 +1,225 @@
+"""Service desk rules for jobs: opening a call, assigning, holding, cancelling, editing.
+
+Every change bumps the job's version, notes which fields changed at that version (the field-level
+merge needs it) and writes the change log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.changes import Change, log_changes, take_numbers
+from server.db.base import utcnow
+from server.db.models import Customer, Equipment, Job, JobAssignment, Site, SlaPolicy, User
+from server.deps import Principal
+from server.errors import Conflict, Invalid, NotFound
+from shared.enums import JobStatus, Role
+from shared.models import JobCreate, JobOfficeUpdate
+from shared.sla import SlaLimits, deadlines
+
+JOB_NUMBER_COUNTER = "job_number"
+FINAL_STATUSES = frozenset({JobStatus.CLOSED.value, JobStatus.CANCELLED.value})
+
+
+def bump(job: Job, fields: list[str]) -> None:
+    """Advance the job's version and remember which fields changed at it."""
+    job.version = (job.version or 1) + 1
+    versions = dict(job.field_versions or {})
+    for name in fields:
+        versions[name] = job.version
+    job.field_versions = versions
+    job.updated_at = utcnow()
+
+
+def job_changes(job: Job, previous_engineer: uuid.UUID | None = None) -> list[Change]:
+    """What the log needs after a job changed: a put for its engineer, a remove for one who lost it."""
+    out: list[Change] = []
+    if previous_engineer is not None and previous_engineer != job.assigned_engineer_id:
+        out.append(Change("job", job.id, "remove", previous_engineer))
+    if job.assigned_engineer_id is not None:
+        out.append(Change("job", job.id, "put", job.assigned_engineer_id))
+    return out
+
+
+async def applicable_policy(session: AsyncSession, customer_id: uuid.UUID, severity: str) -> SlaPolicy | None:
+    """The customer's own contract terms if it has them, else the default for the severity."""
+    rows = (
+        await session.scalars(
+            select(SlaPolicy).where(
+                SlaPolicy.severity == severity,
+                (SlaPolicy.customer_id == customer_id) | SlaPolicy.customer_id.is_(None),
+            )
+        )
+    ).all()
+    own = [p for p in rows if p.customer_id == customer_id]
+    chosen = own or list(rows)
+    return chosen[0] if chosen else None
+
+
+def apply_deadlines(job: Job, policy: SlaPolicy | None) -> None:
+    if policy is None:
+        job.respond_due_at = job.onsite_due_at = job.fix_due_at = job.backup_due_at = None
+        return
+    d = deadlines(
+        job.call_received_at,
+        SlaLimits(policy.respond_minutes, policy.onsite_minutes, policy.fix_minutes, policy.backup_minutes),
+    )
+    job.respond_due_at, job.onsite_due_at = d.respond_due_at, d.onsite_due_at
+    job.fix_due_at, job.backup_due_at = d.fix_due_at, d.backup_due_at
+
+
+class JobService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, job_id: uuid.UUID, principal: Principal | None = None) -> Job:
+        """A job, or 404 also when an engineer asks for someone else's (no leak that it exists)."""
+        job = await self.session.get(Job, job_id)
+        if job is None or (
+            principal is not None and principal.is_engineer and job.assigned_engineer_id != principal.user_id
+        ):
+            raise NotFound(f"no job with id {job_id}")
+        return job
+
+    async def _engineer(self, engineer_id: uuid.UUID) -> User:
+        user = await self.session.get(User, engineer_id)
+        if user is None or user.role != Role.ENGINEER.value:
+            raise Invalid(f"no engineer with id {engineer_id}", field="engineer_id")
+        if not user.active:
+            raise Invalid(f"engineer {user.display_name} is disabled", field="engineer_id")
+        return user
+
+    async def create(self, data: JobCreate, by: Principal, now: datetime | None = None) -> Job:
+        now = now or utcnow()
+        customer = await self.session.get(Customer, data.customer_id)
+        if customer is None:
+            raise Invalid(f"no customer with id {data.customer_id}", field="customer_id")
+        site = await self.session.get(Site, data.site_id)
+        if site is None or site.customer_id != customer.id:
+            raise Invalid(f"site {data.site_id} is not a site of {customer.name}", field="site_id")
+        if data.equipment_id is not None:
+            equipment = await self.session.get(Equipment, data.equipment_id)
+            if equipment is None or equipment.site_id != site.id:
+                raise Invalid(f"equipment {data.equipment_id} is not at {site.name}", field="equipment_id")
+        received = data.call_received_at or now
+        if received > now:
+            raise Invalid("call_received_at is in the future", field="call_received_at")
+        number = await take_numbers(self.session, JOB_NUMBER_COUNTER)
+        job = Job(
+            number=f"WO-{received:%Y%m}-{number:05d}",
+            kind=data.kind.value,
+            severity=data.severity.value,
+            status=JobStatus.NEW.value,
+            customer_id=customer.id,
+            site_id=site.id,
+            equipment_id=data.equipment_id,
+            caller_name=data.caller_name,
+            caller_phone=data.caller_phone,
+            symptom=data.symptom,
+            call_received_at=received,
+            version=1,
+            field_versions={},
+            created_at=now,
+            updated_at=now,
+        )
+        apply_deadlines(job, await applicable_policy(self.session, customer.id, job.severity))
+        self.session.add(job)
+        await self.session.flush()
+        if data.assigned_engineer_id is not None:
+            await self._assign(job, data.assigned_engineer_id, by)
+        await self.session.commit()
+        return job
+
+    async def _assign(self, job: Job, engineer_id: uuid.UUID, by: Principal) -> None:
+        engineer = await self._engineer(engineer_id)
+        previous = job.assigned_engineer_id
+        if previous == engineer.id:
+            return
+        now = utcnow()
+        if previous is not None:
+            open_rows = await self.session.scalars(
+                select(JobAssignment).where(
+                    JobAssignment.job_id == job.id, JobAssignment.unassigned_at.is_(None)
+                )
+            )
+            for row in open_rows:
+                row.unassigned_at = now
+        self.session.add(JobAssignment(job_id=job.id, engineer_id=engineer.id, assigned_by=by.user_id))
+        job.assigned_engineer_id = engineer.id
+        changed = ["assigned_engineer_id"]
+        if job.status == JobStatus.NEW.value:
+            job.status = JobStatus.ASSIGNED.value
+            changed.append("status")
+        bump(job, changed)
+        await log_changes(self.session, job_changes(job, previous))
+
+    async def assign(self, job_id: uuid.UUID, engineer_id: uuid.UUID, by: Principal) -> Job:
+        job = await self.get(job_id)
+        if job.status in FINAL_STATUSES:
+            raise Conflict(f"job {job.number} is {job.status}; it cannot be assigned")
+        await self._assign(job, engineer_id, by)
+        await self.session.commit()
+        return job
+
+    async def set_office_status(self, job_id: uuid.UUID, status: JobStatus, reason: str) -> Job:
+        """Hold or cancel a job (office decisions), or resume a held one."""
+        job = await self.get(job_id)
+        if job.status in FINAL_STATUSES:
+            raise Conflict(f"job {job.number} is already {job.status}")
+        if status is JobStatus.ON_HOLD and job.status == JobStatus.ON_HOLD.value:
+            raise Conflict(f"job {job.number} is already on hold")
+        job.status = status.value
+        job.office_reason = reason
+        bump(job, ["status", "office_reason"])
+        await log_changes(self.session, job_changes(job))
+        await self.session.commit()
+        return job
+
+    async def resume(self, job_id: uuid.UUID) -> Job:
+        job = await self.get(job_id)
+        if job.status != JobStatus.ON_HOLD.value:
+            raise Conflict(f"job {job.number} is not on hold")
+        job.status = await self._status_from_progress(job)
+        job.office_reason = ""
+        bump(job, ["status", "office_reason"])
+        await log_changes(self.session, job_changes(job))
+        await self.session.commit()
+        return job
+
+    async def _status_from_progress(self, job: Job) -> str:
+        for status, stamp in (
+            (JobStatus.SIGNED_OFF, job.signed_off_at),
+            (JobStatus.RESOLVED, job.resolved_at),
+            (JobStatus.STARTED, job.started_at),
+            (JobStatus.ARRIVED, job.arrived_at),
+            (JobStatus.DEPARTED, job.departed_at),
+            (JobStatus.ACKNOWLEDGED, job.acknowledged_at),
+        ):
+            if stamp is not None:
+                return status.value
+        return (JobStatus.ASSIGNED if job.assigned_engineer_id else JobStatus.NEW).value
+
+    async def update(self, job_id: uuid.UUID, data: JobOfficeUpdate) -> Job:
+        job = await self.get(job_id)
+        changes: dict[str, Any] = {
+            k: (v.value if hasattr(v, "value") else v)
+            for k, v in data.model_dump(exclude_unset=True).items()
+            if v is not None
+        }
+        changed = [k for k, v in changes.items() if getattr(job, k) != v]
+        if not changed:
+            return job
+        for key in changed:
+            setattr(job, key, changes[key])
+        if "severity" in changed:
+            apply_deadlines(job, await applicable_policy(self.session, job.customer_id, job.severity))
+            changed += ["respond_due_at", "onsite_due_at", "fix_due_at", "backup_due_at"]
+        bump(job, changed)
+        await log_changes(self.session, job_changes(job))
+        await self.session.commit()
+        return job

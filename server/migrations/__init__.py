@@ -1,0 +1,1 @@
+"""Alembic migrations, run in-process by :func:`server.db.migrate.upgrade`."""

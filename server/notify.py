@@ -1,0 +1,65 @@
+"""Tells waiting devices, within this process, that the change log has moved for them.
+
+Services only write the log; the ``after_commit`` hook below publishes what a transaction logged, so a
+device is never woken for a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from server.changes import NOTIFY_KEY
+
+
+class ChangeNotifier:
+    """Wakes long-polling devices whose audience saw a change (publish and wait run on one loop)."""
+
+    def __init__(self) -> None:
+        self._last_for: dict[uuid.UUID | None, int] = {}
+        self._waiters: set[tuple[uuid.UUID, int, asyncio.Event]] = set()
+
+    def publish(self, seq: int, audiences: set[uuid.UUID | None]) -> None:
+        for audience in audiences:
+            self._last_for[audience] = max(self._last_for.get(audience, 0), seq)
+        for user_id, after, ready in list(self._waiters):
+            if self.newest_for(user_id) > after:
+                ready.set()
+
+    def newest_for(self, user_id: uuid.UUID) -> int:
+        return max(self._last_for.get(user_id, 0), self._last_for.get(None, 0))
+
+    async def wait(self, user_id: uuid.UUID, after: int, wait_seconds: float) -> int:
+        """Return once a change for ``user_id`` newer than ``after`` is published, or after the wait."""
+        if self.newest_for(user_id) <= after:
+            entry = (user_id, after, asyncio.Event())
+            self._waiters.add(entry)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(entry[2].wait(), wait_seconds)
+            finally:
+                self._waiters.discard(entry)
+        return self.newest_for(user_id)
+
+
+def install_after_commit_hook(notifier: ChangeNotifier, session_info: dict[str, Any]) -> None:
+    """Mark sessions made with ``session_info`` as publishing to ``notifier`` after they commit."""
+    session_info["levee_notifier"] = notifier
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_after_commit(session: Session) -> None:
+    pending = session.info.pop(NOTIFY_KEY, None)
+    notifier = session.info.get("levee_notifier")
+    if pending and notifier is not None:
+        notifier.publish(pending["seq"], pending["audiences"])
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(NOTIFY_KEY, None)

@@ -1,0 +1,383 @@
+"""Pydantic models shared by the server, the field app and the console.
+
+Every model validates on the way in: a bad value is rejected with a message naming the field and
+saying what would be accepted, so a dispatcher or an engineer can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Generic, Self, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from shared.enums import (
+    BillableReason,
+    ChecklistItemKind,
+    CheckResult,
+    EquipmentCategory,
+    JobKind,
+    JobStatus,
+    Role,
+    Severity,
+)
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Phone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^[0-9+\-() ]*$"),
+]
+Username = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+T = TypeVar("T")
+Minutes = Annotated[int, Field(gt=0, le=60 * 24 * 60, description="a duration in minutes")]
+
+
+class Model(BaseModel):
+    """Base for input models: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OutModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- users and auth -------------------------------------------------------------------------
+
+
+class LoginRequest(Model):
+    username: Username
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    device_name: Name = Field(description="what the user calls this device, e.g. '张工的平板'")
+
+
+class LoginResponse(OutModel):
+    token: str
+    token_type: str = "bearer"
+    device_id: uuid.UUID
+    user: UserOut
+
+
+class UserCreate(Model):
+    username: Username
+    display_name: Name
+    role: Role
+    password: Password
+    phone: Phone = ""
+
+
+class UserUpdate(Model):
+    display_name: Name | None = None
+    phone: Phone | None = None
+    active: bool | None = None
+
+
+class PasswordChange(Model):
+    old_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    new_password: Password
+
+
+class UserOut(OutModel):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: Role
+    phone: str
+    active: bool
+
+
+class DeviceOut(OutModel):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    last_sync_at: datetime | None
+    revoked_at: datetime | None
+
+
+# --- customers, sites, equipment --------------------------------------------------------------
+
+
+class CustomerCreate(Model):
+    name: Name
+    contract_no: ShortText = ""
+    contact_name: ShortText = ""
+    contact_phone: Phone = ""
+    address: ShortText = ""
+    warranty_years: Annotated[int, Field(ge=0, le=30)] = 2
+
+
+class CustomerOut(OutModel):
+    id: uuid.UUID
+    name: str
+    contract_no: str
+    contact_name: str
+    contact_phone: str
+    address: str
+    warranty_years: int
+
+
+class SiteCreate(Model):
+    customer_id: uuid.UUID
+    name: Name
+    address: ShortText = ""
+    contact_name: ShortText = ""
+    contact_phone: Phone = ""
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+
+class SiteOut(OutModel):
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    name: str
+    address: str
+    contact_name: str
+    contact_phone: str
+    latitude: float | None
+    longitude: float | None
+
+
+class EquipmentCreate(Model):
+    site_id: uuid.UUID
+    category: EquipmentCategory
+    model: Name
+    serial_no: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    delivered_on: date | None = None
+    warranty_end: date | None = None
+
+    @model_validator(mode="after")
+    def _warranty_after_delivery(self) -> Self:
+        if self.delivered_on and self.warranty_end and self.warranty_end < self.delivered_on:
+            raise ValueError("warranty_end must not be before delivered_on")
+        return self
+
+
+class EquipmentOut(OutModel):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    category: EquipmentCategory
+    model: str
+    serial_no: str
+    delivered_on: date | None
+    warranty_end: date | None
+
+
+# --- SLA policies -------------------------------------------------------------------------------
+
+
+class SlaPolicyCreate(Model):
+    """The promise for one severity: per customer contract, or the default when customer_id is empty."""
+
+    customer_id: uuid.UUID | None = None
+    severity: Severity
+    respond_minutes: Minutes
+    onsite_minutes: Minutes
+    fix_minutes: Minutes
+    backup_minutes: Minutes
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.respond_minutes <= self.onsite_minutes <= self.fix_minutes:
+            raise ValueError("limits must be ordered: respond_minutes <= onsite_minutes <= fix_minutes")
+        return self
+
+
+class SlaPolicyOut(OutModel):
+    id: uuid.UUID
+    customer_id: uuid.UUID | None
+    severity: Severity
+    respond_minutes: int
+    onsite_minutes: int
+    fix_minutes: int
+    backup_minutes: int
+
+
+# --- checklists and parts ------------------------------------------------------------------------
+
+
+class ChecklistItemDef(Model):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
+    label_zh: Name
+    label_en: Name
+    kind: ChecklistItemKind = ChecklistItemKind.CHECK
+    unit: ShortText = ""
+    min_value: float | None = None
+    max_value: float | None = None
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _limits(self) -> Self:
+        if self.kind is ChecklistItemKind.CHECK and (
+            self.min_value is not None or self.max_value is not None
+        ):
+            raise ValueError("only 'measure' items take min_value/max_value")
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValueError("min_value must not exceed max_value")
+        return self
+
+
+class ChecklistTemplateCreate(Model):
+    category: EquipmentCategory
+    job_kind: JobKind = JobKind.INSPECTION
+    name: Name
+    items: Annotated[list[ChecklistItemDef], Field(min_length=1, max_length=200)]
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Self:
+        codes = [i.code for i in self.items]
+        if len(codes) != len(set(codes)):
+            raise ValueError("item codes must be unique within a template")
+        return self
+
+
+class ChecklistTemplateOut(OutModel):
+    id: uuid.UUID
+    category: EquipmentCategory
+    job_kind: JobKind
+    name: str
+    items: list[ChecklistItemDef]
+
+
+class ChecklistAnswer(Model):
+    """One answer on a job's checklist, as the engineer gave it."""
+
+    item_code: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    result: CheckResult | None = None
+    value: float | None = None
+    note: LongText = ""
+
+
+class ChecklistResultOut(OutModel):
+    id: uuid.UUID
+    job_id: uuid.UUID
+    item_code: str
+    result: CheckResult | None
+    value: float | None
+    out_of_range: bool
+    note: str
+    answered_at: datetime | None
+
+
+class PartCreate(Model):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    name: Name
+    unit: ShortText = "个"
+    unit_price: Annotated[float, Field(ge=0)] = 0
+    categories: list[EquipmentCategory] = []
+
+
+class PartOut(OutModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    unit: str
+    unit_price: float
+    categories: list[EquipmentCategory]
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+
+
+class JobCreate(Model):
+    """A call recorded by the service desk."""
+
+    kind: JobKind = JobKind.REPAIR
+    severity: Severity = Severity.GENERAL
+    customer_id: uuid.UUID
+    site_id: uuid.UUID
+    equipment_id: uuid.UUID | None = None
+    symptom: LongText = ""
+    caller_name: ShortText = ""
+    caller_phone: Phone = ""
+    call_received_at: AwareDatetime | None = Field(
+        default=None, description="when the call came in; now if left out; must carry a time zone"
+    )
+    assigned_engineer_id: uuid.UUID | None = None
+
+
+class JobAssign(Model):
+    engineer_id: uuid.UUID
+
+
+class JobOfficeUpdate(Model):
+    """Fields the office may edit on a job directly."""
+
+    severity: Severity | None = None
+    symptom: LongText | None = None
+    caller_name: ShortText | None = None
+    caller_phone: Phone | None = None
+
+
+class JobHold(Model):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000)]
+
+
+class JobOut(OutModel):
+    id: uuid.UUID
+    number: str
+    kind: JobKind
+    severity: Severity
+    status: JobStatus
+    customer_id: uuid.UUID
+    site_id: uuid.UUID
+    equipment_id: uuid.UUID | None
+    assigned_engineer_id: uuid.UUID | None
+    caller_name: str
+    caller_phone: str
+    symptom: str
+    cause: str
+    fix: str
+    billable: bool | None
+    billable_reason: BillableReason | None
+    backup_lent: bool
+    backup_note: str
+    office_reason: str
+    call_received_at: datetime
+    acknowledged_at: datetime | None
+    departed_at: datetime | None
+    arrived_at: datetime | None
+    started_at: datetime | None
+    resolved_at: datetime | None
+    signed_off_at: datetime | None
+    closed_at: datetime | None
+    respond_due_at: datetime | None
+    onsite_due_at: datetime | None
+    fix_due_at: datetime | None
+    backup_due_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class JobDetail(JobOut):
+    """A job with what an engineer needs to work it."""
+
+    customer: CustomerOut
+    site: SiteOut
+    equipment: EquipmentOut | None
+    engineer: UserOut | None
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+LoginResponse.model_rebuild()

@@ -1,0 +1,114 @@
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, and an app on top of it.
+
+PostgreSQL tests run when a server answers at ``LEVEE_TEST_PG`` (default
+``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``). With ``LEVEE_REQUIRE_POSTGRES=1`` (set by CI)
+an unreachable server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.db.engine import make_engine
+from server.db.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get("LEVEE_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+REQUIRE_PG = os.environ.get("LEVEE_REQUIRE_POSTGRES") == "1"
+BACKENDS = ["sqlite", "postgres"]
+
+
+async def _pg_admin(sql: list[str]) -> None:
+    import asyncpg
+
+    dsn = PG_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(dsn, timeout=5)
+    try:
+        for statement in sql:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def _pg_available() -> str | None:
+    try:
+        asyncio.run(_pg_admin(["SELECT 1"]))
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A migrated PostgreSQL database used as the template for each test's own database."""
+    problem = _pg_available()
+    if problem:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required (LEVEE_REQUIRE_POSTGRES=1) but unreachable: {problem}")
+        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    name = f"levee_tpl_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin([f'CREATE DATABASE "{name}"']))
+
+    async def _migrate() -> None:
+        engine = make_engine(_pg_url(name), pool=False)
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(_migrate())
+    yield name
+    asyncio.run(_pg_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)']))
+
+
+def _pg_url(name: str) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tpl") / "template.db"
+
+    async def _migrate() -> None:
+        engine = make_engine(f"sqlite+aiosqlite:///{path}", pool=False)
+        await upgrade(engine)
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        await engine.dispose()
+
+    asyncio.run(_migrate())
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database for one test, on the backend under test."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "levee.db"
+        shutil.copyfile(template, target)
+        yield f"sqlite+aiosqlite:///{target}"
+        return
+    template_name: str = request.getfixturevalue("pg_template")
+    name = f"levee_t_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin([f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"']))
+    yield _pg_url(name)
+    asyncio.run(_pg_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)']))
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = make_engine(db_url)
+    yield eng
+    await eng.dispose()

@@ -1,0 +1,133 @@
+"""An app over a fresh database, and a small world of people, customers and equipment in it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.app import create_app
+from server.db.engine import make_sessionmaker
+from server.db.models import Customer, Equipment, Site, SlaPolicy, User
+from server.security import hash_password
+from server.settings import Settings
+
+PASSWORD = "correct-horse-7"
+_HASH: dict[str, str] = {}
+
+
+def password_hash() -> str:
+    if "h" not in _HASH:
+        _HASH["h"] = hash_password(PASSWORD)
+    return _HASH["h"]
+
+
+@dataclass
+class World:
+    client: httpx.AsyncClient
+    app: Litestar
+    users: dict[str, uuid.UUID] = field(default_factory=dict)
+    customer_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    other_customer_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    site_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    other_site_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    equipment_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    async def login(self, username: str, device: str = "test device") -> dict[str, str]:
+        """Sign in and return the Authorization header (cached per user)."""
+        if username not in self.tokens:
+            r = await self.client.post(
+                "/api/auth/login", json={"username": username, "password": PASSWORD, "device_name": device}
+            )
+            assert r.status_code == 200, r.text
+            self.tokens[username] = r.json()["token"]
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    async def create_job(self, *, engineer: str | None = None, **overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "customer_id": str(self.customer_id),
+            "site_id": str(self.site_id),
+            "equipment_id": str(self.equipment_id),
+            "symptom": "水泵启动后出水量不足",
+            "caller_name": "王主任",
+            "caller_phone": "0794-8221234",
+        }
+        if engineer:
+            body["assigned_engineer_id"] = str(self.users[engineer])
+        body.update(overrides)
+        r = await self.client.post("/api/jobs", json=body, headers=await self.login("dispatcher"))
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+
+async def populate(engine: AsyncEngine, world: World) -> None:
+    people = {
+        "admin": ("admin", "管理员"),
+        "dispatcher": ("dispatcher", "调度小刘"),
+        "manager": ("manager", "售后经理"),
+        "qa": ("qa", "质管老陈"),
+        "warehouse": ("warehouse", "仓管小吴"),
+        "eng1": ("engineer", "张伟"),
+        "eng2": ("engineer", "李强"),
+    }
+    async with make_sessionmaker(engine)() as s:
+        for username, (role, name) in people.items():
+            user = User(username=username, display_name=name, role=role, password_hash=password_hash())
+            s.add(user)
+            await s.flush()
+            world.users[username] = user.id
+        for cid, name in ((world.customer_id, "临川区水利局"), (world.other_customer_id, "南丰县防汛办")):
+            s.add(Customer(id=cid, name=name, warranty_years=2))
+        await s.flush()
+        s.add(Site(id=world.site_id, customer_id=world.customer_id, name="城东排涝泵站"))
+        s.add(Site(id=world.other_site_id, customer_id=world.other_customer_id, name="县防汛物资仓库"))
+        await s.flush()
+        s.add(
+            Equipment(
+                id=world.equipment_id,
+                site_id=world.site_id,
+                category="drainage_pump",
+                model="QSZ-1500 潜水排涝泵",
+                serial_no="DP-0001",
+                delivered_on=date(2025, 5, 1),
+                warranty_end=date(2027, 5, 1),
+            )
+        )
+        s.add(
+            SlaPolicy(
+                severity="general",
+                respond_minutes=30,
+                onsite_minutes=240,
+                fix_minutes=1440,
+                backup_minutes=480,
+            )
+        )
+        s.add(
+            SlaPolicy(
+                severity="major", respond_minutes=15, onsite_minutes=120, fix_minutes=480, backup_minutes=480
+            )
+        )
+        await s.commit()
+
+
+@pytest.fixture
+async def world(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[World]:
+    settings = Settings(data_dir=tmp_path, database_url=str(engine.url.render_as_string(hide_password=False)))
+    app = create_app(settings, engine=engine)
+    for hook in app.on_startup:  # app.lifespan() would span two tasks under pytest-asyncio
+        await hook(app)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://levee.test"
+    ) as client:
+        w = World(client=client, app=app)
+        await populate(engine, w)
+        yield w
