@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -381,3 +381,49 @@ class Page(BaseModel, Generic[T]):
 
 
 LoginResponse.model_rebuild()
+
+
+# --- conflicts -------------------------------------------------------------------------------------
+
+
+class ConflictOut(OutModel):
+    id: uuid.UUID
+    entity: str
+    entity_id: uuid.UUID
+    job_id: uuid.UUID | None
+    field: str
+    device_value: Any
+    server_value: Any
+    base_version: int | None
+    mutation_id: uuid.UUID | None
+    user_id: uuid.UUID | None
+    device_id: uuid.UUID | None
+    resolution: str
+    reason: str
+    status: str
+    reviewed_by: uuid.UUID | None
+    reviewed_at: datetime | None
+    review_note: str
+    created_at: datetime
+
+
+class ConflictReview(Model):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class ConflictOverride(Model):
+    """Set the field to ``value`` (a normal office change that syncs to the device)."""
+
+    value: Any
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class RejectedMutationOut(OutModel):
+    id: uuid.UUID
+    device_id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+    args: dict[str, Any]
+    outcome: str
+    detail: dict[str, Any]
+    received_at: datetime

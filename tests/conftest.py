@@ -78,9 +78,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     async def _migrate() -> None:
         engine = make_engine(f"sqlite+aiosqlite:///{path}", pool=False)
         await upgrade(engine)
-        async with engine.begin() as conn:
-            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        await engine.dispose()
+        await engine.dispose()  # the last connection to close checkpoints the WAL into the file
 
     asyncio.run(_migrate())
     return path

@@ -23,12 +23,20 @@ def make_engine(url: str, *, echo: bool = False, pool: bool = True) -> AsyncEngi
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy's BEGIN below, not the driver, open transactions.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin_immediate(conn: Any) -> None:
+            # Take the write lock up front: a read-then-write transaction in WAL mode would otherwise
+            # fail with SQLITE_BUSY when another writer committed in between, and busy_timeout cannot help.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

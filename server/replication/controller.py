@@ -1,11 +1,134 @@
-"""Sync endpoints (filled in by the sync work)."""
+"""``/api/sync`` for devices and ``/api/conflicts`` for the office's review queue."""
 
-from litestar import Controller
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy import select
+
+from server.db.models import Mutation as MutationRow
+from server.deps import CurrentUser, DbSession, requires, requires_engineer, requires_office
+from server.errors import Invalid
+from server.paging import MAX_LIMIT, fetch_page
+from server.replication.conflicts import ConflictService
+from server.replication.pull import PullService
+from server.replication.push import PushService
+from shared.enums import Role
+from shared.models import ConflictOut, ConflictOverride, ConflictReview, Page, RejectedMutationOut
+from sync.protocol import PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse, WaitResponse
+
+requires_reviewer = requires(Role.MANAGER, Role.QA, Role.DISPATCHER, Role.ADMIN)
+
+
+def _check_protocol(version: int) -> None:
+    if version != PROTOCOL_VERSION:
+        raise Invalid(
+            f"this server speaks sync protocol {PROTOCOL_VERSION}, the app sent {version}: update the app",
+            field="protocol",
+        )
 
 
 class SyncController(Controller):
     path = "/api/sync"
+    tags = ["sync"]  # noqa: RUF012
+
+    @post("/push", guards=[requires_engineer], status_code=200)
+    async def push(
+        self, data: JSONBody[PushRequest], db_session: DbSession, principal: CurrentUser
+    ) -> PushResponse:
+        """Apply an ordered batch of mutations in one transaction; a resent mutation gets its stored outcome."""
+        _check_protocol(data.protocol)
+        return await PushService(db_session, principal).push(data)
+
+    @post("/pull", guards=[requires_engineer], status_code=200)
+    async def pull(
+        self, data: JSONBody[PullRequest], db_session: DbSession, principal: CurrentUser, state: State
+    ) -> PullResponse:
+        """Changes in the caller's scope after ``cursor`` (or the first download when it is null)."""
+        _check_protocol(data.protocol)
+        return await PullService(db_session, principal, state.epoch).pull(data)
+
+    @get("/wait", guards=[requires_engineer])
+    async def wait(
+        self,
+        principal: CurrentUser,
+        state: State,
+        after: Annotated[int, QueryParameter(ge=0, description="the seq of the device's cursor")] = 0,
+        timeout: Annotated[float, QueryParameter(ge=0, le=60)] = 25,  # noqa: ASYNC109
+    ) -> WaitResponse:
+        """Long-poll: returns as soon as something newer than ``after`` concerns this device."""
+        return WaitResponse(seq=await state.notifier.wait(principal.user_id, after, timeout))
+
+    @get("/rejections", guards=[requires_office])
+    async def rejections(
+        self,
+        db_session: DbSession,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> Page[RejectedMutationOut]:
+        """Mutations the server refused (the dead-letter list): why, from whom, with what."""
+        query = (
+            select(MutationRow)
+            .where(MutationRow.outcome == "rejected")
+            .order_by(MutationRow.received_at.desc())
+        )
+        rows, total = await fetch_page(db_session, query, limit, offset)
+        return Page[RejectedMutationOut](
+            items=[RejectedMutationOut.model_validate(r) for r in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
 
 
 class ConflictController(Controller):
     path = "/api/conflicts"
+    tags = ["sync"]  # noqa: RUF012
+    guards = [requires_reviewer]  # noqa: RUF012
+
+    @get("/")
+    async def list_conflicts(
+        self,
+        db_session: DbSession,
+        status: FromQuery[str | None] = "open",
+        job_id: FromQuery[uuid.UUID | None] = None,
+        engineer_id: FromQuery[uuid.UUID | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> Page[ConflictOut]:
+        """The review queue, newest first; ``status=`` (empty) lists every status."""
+        rows, total = await ConflictService(db_session).list_conflicts(
+            status=status or None, job_id=job_id, engineer_id=engineer_id, limit=limit, offset=offset
+        )
+        return Page[ConflictOut](
+            items=[ConflictOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        )
+
+    @post("/{conflict_id:uuid}/accept", status_code=200)
+    async def accept(
+        self,
+        conflict_id: FromPath[uuid.UUID],
+        data: JSONBody[ConflictReview],
+        db_session: DbSession,
+        principal: CurrentUser,
+    ) -> ConflictOut:
+        """Agree with the automatic resolution."""
+        return ConflictOut.model_validate(
+            await ConflictService(db_session).accept(conflict_id, principal, data.note)
+        )
+
+    @post("/{conflict_id:uuid}/override", status_code=200)
+    async def override(
+        self,
+        conflict_id: FromPath[uuid.UUID],
+        data: JSONBody[ConflictOverride],
+        db_session: DbSession,
+        principal: CurrentUser,
+    ) -> ConflictOut:
+        """Set the contested value; it reaches the engineer's device like any office change."""
+        conflict = await ConflictService(db_session).override(conflict_id, data.value, principal, data.note)
+        return ConflictOut.model_validate(conflict)

@@ -1,0 +1,117 @@
+"""The office's review of conflicts: accept the automatic resolution, or override it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.changes import Change, log_changes
+from server.db.base import utcnow
+from server.db.models import ChecklistResult, Conflict, Job
+from server.deps import Principal
+from server.errors import Conflict as ConflictError
+from server.errors import Invalid, NotFound
+from server.jobs.service import bump, job_changes
+from server.paging import fetch_page
+from sync.merge import LWW_JOB_FIELDS
+from sync.protocol import JobEditFields
+
+OPEN = "open"
+
+
+class ConflictService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _open(self, conflict_id: uuid.UUID) -> Conflict:
+        conflict = await self.session.get(Conflict, conflict_id, with_for_update=True)
+        if conflict is None:
+            raise NotFound(f"no conflict with id {conflict_id}")
+        if conflict.status != OPEN:
+            raise ConflictError(f"this conflict was already {conflict.status}")
+        return conflict
+
+    def _close(self, conflict: Conflict, status: str, by: Principal, note: str) -> list[Change]:
+        conflict.status = status
+        conflict.reviewed_by = by.user_id
+        conflict.reviewed_at = utcnow()
+        conflict.review_note = note
+        return [Change("conflict", conflict.id, "put", conflict.user_id)] if conflict.user_id else []
+
+    async def accept(self, conflict_id: uuid.UUID, by: Principal, note: str) -> Conflict:
+        conflict = await self._open(conflict_id)
+        await log_changes(self.session, self._close(conflict, "accepted", by, note))
+        await self.session.commit()
+        return conflict
+
+    async def override(self, conflict_id: uuid.UUID, value: Any, by: Principal, note: str) -> Conflict:
+        """Set the contested field to ``value`` as an office change; the device gets it at its next pull."""
+        conflict = await self._open(conflict_id)
+        if conflict.job_id is None:
+            raise ConflictError("only conflicts on a job can be overridden")
+        job = await self.session.get(Job, conflict.job_id, with_for_update=True)
+        if job is None:  # pragma: no cover - foreign key
+            raise NotFound("the job of this conflict is gone")
+        if conflict.entity == "job" and conflict.field in LWW_JOB_FIELDS:
+            try:
+                checked = JobEditFields.model_validate({conflict.field: value})
+            except ValidationError as exc:
+                raise Invalid(
+                    f"not a valid value for {conflict.field}: {exc.errors()[0]['msg']}", field="value"
+                ) from None
+            new_value = checked.model_dump(mode="json")[conflict.field]
+            setattr(job, conflict.field, new_value)
+            bump(job, [conflict.field])
+        elif conflict.entity == "checklist_result":
+            row = await self.session.get(ChecklistResult, conflict.entity_id)
+            if row is None:  # pragma: no cover
+                raise NotFound("the checklist answer of this conflict is gone")
+            answer = _answer(value)
+            row.result, row.value, row.note = answer["result"], answer["value"], answer["note"]
+            row.version += 1
+            bump(job, ["checklist"])
+        else:
+            raise ConflictError(
+                f"a '{conflict.field}' conflict cannot be overridden here; accept it, or change the job itself"
+            )
+        changes = self._close(conflict, "overridden", by, note) + job_changes(job)
+        await log_changes(self.session, changes)
+        await self.session.commit()
+        return conflict
+
+    async def list_conflicts(
+        self,
+        *,
+        status: str | None,
+        job_id: uuid.UUID | None,
+        engineer_id: uuid.UUID | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Conflict], int]:
+        query = select(Conflict).order_by(Conflict.created_at.desc(), Conflict.id)
+        if status:
+            query = query.where(Conflict.status == status)
+        if job_id:
+            query = query.where(Conflict.job_id == job_id)
+        if engineer_id:
+            query = query.where(Conflict.user_id == engineer_id)
+        return await fetch_page(self.session, query, limit, offset)
+
+
+def _answer(value: Any) -> dict[str, Any]:
+    adapter = TypeAdapter(dict[str, Any])
+    try:
+        data = adapter.validate_python(value)
+    except ValidationError:
+        raise Invalid("a checklist override needs {result, value, note}", field="value") from None
+    result = data.get("result")
+    if result not in (None, "ok", "fault", "na"):
+        raise Invalid("result must be ok, fault or na", field="value")
+    number = data.get("value")
+    if number is not None and not isinstance(number, int | float):
+        raise Invalid("value must be a number", field="value")
+    return {"result": result, "value": number, "note": str(data.get("note", ""))[:4000]}

@@ -1,0 +1,178 @@
+"""Serving a device its scope: a first download in pages, then the change log from its cursor.
+
+An engineer's scope is the jobs assigned to them, with the customers, sites and equipment those jobs
+need, every checklist template and the parts catalogue, and the conflicts raised by their own work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.changes import current_seq
+from server.db.meta import LOG_FLOOR
+from server.db.models import ChangeLog, Conflict, Job, ServerMeta
+from server.deps import Principal
+from server.replication.documents import conflict_documents, job_documents, reference_documents
+from sync.protocol import Change, ChangeOp, PullRequest, PullResponse, make_cursor, parse_cursor
+
+REFERENCE_FOR_JOB = (("customer", "customer_id"), ("site", "site_id"), ("equipment", "equipment_id"))
+GLOBAL_ENTITIES = ("checklist_template", "part")
+SCOPED_REFERENCE = ("customer", "site", "equipment")
+FIRST_PAGE_CONFLICTS = 200
+
+
+class PullService:
+    def __init__(self, session: AsyncSession, principal: Principal, epoch: str) -> None:
+        self.session = session
+        self.principal = principal
+        self.epoch = epoch
+
+    def _resync(self, reason: str) -> PullResponse:
+        return PullResponse(
+            epoch=self.epoch, changes=[], cursor="", has_more=False, resync_required=True, reason=reason
+        )
+
+    async def pull(self, request: PullRequest) -> PullResponse:
+        if request.cursor is None:
+            return await self._snapshot(await current_seq(self.session), None, request.limit)
+        try:
+            epoch, seq, after = parse_cursor(request.cursor)
+        except ValueError:
+            return self._resync("the cursor is not one this server made")
+        if epoch != self.epoch:
+            return self._resync("the server was restored or replaced (new epoch)")
+        head = await current_seq(self.session)
+        if seq > head:
+            return self._resync("the cursor is ahead of the server's log (restored from a backup?)")
+        if after is not None:
+            return await self._snapshot(seq, after, request.limit)
+        floor = int(
+            await self.session.scalar(select(ServerMeta.value).where(ServerMeta.key == LOG_FLOOR)) or 0
+        )
+        if seq < floor:
+            return self._resync("offline longer than the server keeps its change log")
+        return await self._incremental(seq, head, request.limit)
+
+    async def _jobs_with_refs(self, job_ids: list[uuid.UUID]) -> list[Change]:
+        """Job documents, preceded by the customers, sites and equipment they refer to."""
+        docs = await job_documents(self.session, job_ids)
+        refs: dict[str, set[uuid.UUID]] = {name: set() for name, _ in REFERENCE_FOR_JOB}
+        for doc in docs.values():
+            for name, column in REFERENCE_FOR_JOB:
+                if doc.get(column):
+                    refs[name].add(uuid.UUID(doc[column]))
+        changes: list[Change] = []
+        for name, ids in refs.items():
+            if ids:
+                for rid, data in (await reference_documents(self.session, name, sorted(ids))).items():
+                    changes.append(Change(entity=name, id=rid, op=ChangeOp.PUT, data=data))
+        for job_id in job_ids:
+            job_doc = docs.get(job_id)
+            if job_doc is None or job_doc.get("assigned_engineer_id") != str(self.principal.user_id):
+                changes.append(Change(entity="job", id=job_id, op=ChangeOp.REMOVE))
+            else:
+                changes.append(Change(entity="job", id=job_id, op=ChangeOp.PUT, data=job_doc))
+        return changes
+
+    async def _snapshot(self, high: int, after: str | None, limit: int) -> PullResponse:
+        """One page of the first download; ``high`` is the log position it is consistent with."""
+        changes: list[Change] = []
+        if after is None:
+            for entity in GLOBAL_ENTITIES:
+                for rid, data in (await reference_documents(self.session, entity)).items():
+                    changes.append(Change(entity=entity, id=rid, op=ChangeOp.PUT, data=data))
+            conflict_ids = list(
+                (
+                    await self.session.scalars(
+                        select(Conflict.id)
+                        .where(Conflict.user_id == self.principal.user_id, Conflict.resolution != "rejected")
+                        .order_by(Conflict.created_at.desc())
+                        .limit(FIRST_PAGE_CONFLICTS)
+                    )
+                ).all()
+            )
+            for cid, data in (await conflict_documents(self.session, conflict_ids)).items():
+                changes.append(Change(entity="conflict", id=cid, op=ChangeOp.PUT, data=data))
+        query = select(Job.id).where(Job.assigned_engineer_id == self.principal.user_id).order_by(Job.id)
+        if after:
+            query = query.where(Job.id > uuid.UUID(after))
+        job_ids = list((await self.session.scalars(query.limit(limit))).all())
+        changes.extend(await self._jobs_with_refs(job_ids))
+        if len(job_ids) == limit:
+            return PullResponse(
+                epoch=self.epoch,
+                changes=changes,
+                cursor=make_cursor(self.epoch, high, str(job_ids[-1])),
+                has_more=True,
+            )
+        # Download done: continue from the log position the download started at.
+        return PullResponse(
+            epoch=self.epoch, changes=changes, cursor=make_cursor(self.epoch, high), has_more=True
+        )
+
+    async def _incremental(self, seq: int, head: int, limit: int) -> PullResponse:
+        me = self.principal.user_id
+        rows = (
+            await self.session.execute(
+                select(ChangeLog.seq, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op)
+                .where(
+                    ChangeLog.seq > seq,
+                    or_(ChangeLog.audience == me, ChangeLog.audience.is_(None)),
+                )
+                .order_by(ChangeLog.seq)
+                .limit(limit)
+            )
+        ).all()
+        has_more = len(rows) == limit
+        next_seq = rows[-1].seq if has_more else max(head, rows[-1].seq if rows else seq)
+        changes = await self._materialise(rows)
+        return PullResponse(
+            epoch=self.epoch, changes=changes, cursor=make_cursor(self.epoch, next_seq), has_more=has_more
+        )
+
+    async def _my_reference_ids(self) -> dict[str, set[uuid.UUID]]:
+        rows = (
+            await self.session.execute(
+                select(Job.customer_id, Job.site_id, Job.equipment_id)
+                .where(Job.assigned_engineer_id == self.principal.user_id)
+                .distinct()
+            )
+        ).all()
+        out: dict[str, set[uuid.UUID]] = {"customer": set(), "site": set(), "equipment": set()}
+        for customer_id, site_id, equipment_id in rows:
+            out["customer"].add(customer_id)
+            out["site"].add(site_id)
+            if equipment_id:
+                out["equipment"].add(equipment_id)
+        return out
+
+    async def _materialise(self, rows: Sequence[Any]) -> list[Change]:
+        """Turn log rows into changes with current data, keeping only what this engineer may see."""
+        changes: list[Change] = []
+        job_puts = [r.entity_id for r in rows if r.entity == "job" and r.op == "put"]
+        removes = [r for r in rows if r.op == "remove"]
+        by_entity: dict[str, list[uuid.UUID]] = {}
+        for r in rows:
+            if r.op == "put" and r.entity != "job":
+                by_entity.setdefault(r.entity, []).append(r.entity_id)
+        scoped: dict[str, set[uuid.UUID]] | None = None
+        for entity, ids in by_entity.items():
+            if entity == "conflict":
+                docs = await conflict_documents(self.session, ids)
+            else:
+                if entity in SCOPED_REFERENCE:
+                    scoped = scoped if scoped is not None else await self._my_reference_ids()
+                    ids = [i for i in ids if i in scoped[entity]]
+                docs = await reference_documents(self.session, entity, ids)
+            for rid, data in docs.items():
+                changes.append(Change(entity=entity, id=rid, op=ChangeOp.PUT, data=data))
+        if job_puts:
+            changes.extend(await self._jobs_with_refs(job_puts))
+        for r in removes:
+            changes.append(Change(entity=r.entity, id=r.entity_id, op=ChangeOp.REMOVE))
+        return changes

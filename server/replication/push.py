@@ -1,0 +1,600 @@
+"""Applying a device's pushed mutations: one transaction per batch, idempotent by mutation id.
+
+Each mutation runs through its domain handler inside a savepoint, so a rejected one leaves nothing
+half-applied while the rest of the batch lands. The stored outcome answers any resend.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.changes import Change, current_seq, log_changes
+from server.db.base import utcnow
+from server.db.models import (
+    ChecklistResult,
+    ChecklistTemplate,
+    Conflict,
+    Device,
+    Equipment,
+    Job,
+    JobAssignment,
+    JobEvent,
+    JobPart,
+    Part,
+)
+from server.db.models import Mutation as MutationRow
+from server.deps import Principal
+from server.jobs.service import bump, job_changes
+from shared.enums import ChecklistItemKind, JobEventType, JobStatus
+from sync.merge import (
+    EVENT_FIELD,
+    LWW_JOB_FIELDS,
+    SERVER_OWNED_JOB_FIELDS,
+    decide_lww,
+    earliest,
+    flag_event_time,
+    status_after_event,
+)
+from sync.protocol import (
+    ChecklistAnswerArgs,
+    JobEditArgs,
+    JobEventArgs,
+    JobSignArgs,
+    Mutation,
+    MutationResult,
+    Outcome,
+    PartUseArgs,
+    PartVoidArgs,
+    PushRequest,
+    PushResponse,
+    describe_validation_error,
+)
+
+
+class Rejected(Exception):
+    """A mutation that cannot be applied; the reason is a stable code, the message is for people."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@dataclass
+class Applied:
+    outcome: Outcome = Outcome.APPLIED
+    conflicts: list[Conflict] = field(default_factory=list)
+    reason: str = ""
+    message: str = ""
+
+
+class PushService:
+    def __init__(self, session: AsyncSession, principal: Principal, now: datetime | None = None) -> None:
+        self.session = session
+        self.principal = principal
+        self.now = now or utcnow()
+        self.touched: dict[uuid.UUID, tuple[Job, set[str]]] = {}
+        self.new_conflicts: list[Conflict] = []
+        self.refusals: list[Conflict] = []
+
+    async def push(self, request: PushRequest) -> PushResponse:
+        device_time = request.device_time
+        offset_ms = int((self.now - device_time).total_seconds() * 1000)
+        ids = [m.id for m in request.mutations]
+        stored = {
+            row.id: row
+            for row in (await self.session.scalars(select(MutationRow).where(MutationRow.id.in_(ids)))).all()
+        }
+        await self._lock_jobs(request.mutations)
+        results: list[MutationResult] = []
+        for mutation in request.mutations:
+            previous = stored.get(mutation.id)
+            if previous is not None:
+                results.append(self._stored_result(previous))
+                continue
+            result = await self._apply_one(mutation, device_time)
+            row = MutationRow(
+                id=mutation.id,
+                device_id=self.principal.device_id,
+                user_id=self.principal.user_id,
+                client_seq=mutation.client_seq,
+                name=mutation.name.value,
+                args=mutation.args,
+                hlc=mutation.hlc,
+                outcome=result.outcome.value,
+                detail={
+                    "reason": result.reason,
+                    "message": result.message,
+                    "conflict_ids": [str(c) for c in result.conflict_ids],
+                    "clock_offset_ms": offset_ms,
+                },
+                received_at=self.now,
+            )
+            self.session.add(row)
+            stored[mutation.id] = row
+            results.append(result)
+        await self._finish()
+        await self.session.execute(
+            update(Device).where(Device.id == self.principal.device_id).values(last_sync_at=self.now)
+        )
+        seq = await self._current_seq()
+        await self.session.commit()
+        return PushResponse(results=results, clock_offset_ms=offset_ms, server_seq=seq)
+
+    async def _current_seq(self) -> int:
+        return await current_seq(self.session)
+
+    def _stored_result(self, row: MutationRow) -> MutationResult:
+        if row.user_id != self.principal.user_id:
+            return MutationResult(
+                id=row.id,
+                outcome=Outcome.REJECTED,
+                reason="duplicate_id",
+                message="this mutation id was already used; make a new id",
+            )
+        detail = row.detail or {}
+        return MutationResult(
+            id=row.id,
+            outcome=Outcome(row.outcome),
+            reason=detail.get("reason", ""),
+            message=detail.get("message", ""),
+            conflict_ids=[uuid.UUID(c) for c in detail.get("conflict_ids", [])],
+        )
+
+    async def _lock_jobs(self, mutations: list[Mutation]) -> None:
+        """Lock every job the batch touches, in id order, so concurrent pushes cannot deadlock."""
+        job_ids = sorted({j for m in mutations if (j := m.job_id()) is not None})
+        if job_ids:
+            await self.session.execute(
+                select(Job.id).where(Job.id.in_(job_ids)).order_by(Job.id).with_for_update()
+            )
+
+    async def _apply_one(self, mutation: Mutation, device_time: datetime) -> MutationResult:
+        try:
+            args = mutation.parsed()
+        except ValidationError as exc:
+            return MutationResult(
+                id=mutation.id,
+                outcome=Outcome.REJECTED,
+                reason="invalid_args",
+                message=describe_validation_error(exc),
+            )
+        conflicts_before = len(self.new_conflicts)
+        touched_before = {k: (v[0], set(v[1])) for k, v in self.touched.items()}
+        try:
+            async with self.session.begin_nested():
+                applied = await self._dispatch(mutation, args, device_time)
+                await self.session.flush()
+        except (Rejected, IntegrityError) as exc:
+            del self.new_conflicts[conflicts_before:]
+            self.touched = touched_before
+            if isinstance(exc, IntegrityError):
+                exc = Rejected(
+                    "invalid_reference", "this change refers to something the server does not have"
+                )
+            return MutationResult(
+                id=mutation.id, outcome=Outcome.REJECTED, reason=exc.reason, message=exc.message
+            )
+        return MutationResult(
+            id=mutation.id,
+            outcome=applied.outcome,
+            reason=applied.reason,
+            message=applied.message,
+            conflict_ids=[c.id for c in applied.conflicts],
+        )
+
+    async def _dispatch(self, mutation: Mutation, args: Any, device_time: datetime) -> Applied:
+        if isinstance(args, JobEventArgs):
+            return await self._job_event(mutation, args, device_time)
+        if isinstance(args, JobEditArgs):
+            return await self._job_edit(mutation, args)
+        if isinstance(args, ChecklistAnswerArgs):
+            return await self._checklist_answer(mutation, args)
+        if isinstance(args, PartUseArgs):
+            return await self._part_use(mutation, args)
+        if isinstance(args, PartVoidArgs):
+            return await self._part_void(mutation, args)
+        if isinstance(args, JobSignArgs):
+            return await self._job_sign(mutation, args, device_time)
+        raise Rejected("unknown_mutation", f"unknown mutation {mutation.name}")  # pragma: no cover
+
+    # --- shared steps ------------------------------------------------------------------------
+
+    async def _job_for(self, mutation: Mutation, job_id: uuid.UUID) -> tuple[Job, Applied]:
+        """The job, if this engineer holds it now or held it before (then the edit is kept for review)."""
+        job = await self.session.get(Job, job_id)
+        if job is None:
+            raise Rejected("unknown_job", "this job does not exist on the server")
+        applied = Applied()
+        if job.assigned_engineer_id != self.principal.user_id:
+            held_before = await self.session.scalar(
+                select(JobAssignment.id)
+                .where(JobAssignment.job_id == job.id, JobAssignment.engineer_id == self.principal.user_id)
+                .limit(1)
+            )
+            if held_before is None:
+                # Recorded outside the savepoint that is about to roll back.
+                await self._record_refusal(mutation, job)
+                raise Rejected("not_assigned", "this job is not assigned to you")
+            applied.outcome = Outcome.CONFLICT
+            applied.reason = "reassigned"
+            applied.message = "the job was reassigned; your work was kept and sent for review"
+            applied.conflicts.append(
+                self._conflict(
+                    mutation,
+                    job,
+                    "assigned_engineer_id",
+                    str(self.principal.user_id),
+                    str(job.assigned_engineer_id) if job.assigned_engineer_id else None,
+                    resolution="recorded",
+                    reason="reassigned",
+                )
+            )
+        return job, applied
+
+    async def _record_refusal(self, mutation: Mutation, job: Job) -> None:
+        refusal = Conflict(
+            id=uuid.uuid4(),
+            entity="job",
+            entity_id=job.id,
+            job_id=job.id,
+            field="access",
+            device_value={"mutation": mutation.name.value},
+            server_value=None,
+            mutation_id=mutation.id,
+            user_id=self.principal.user_id,
+            device_id=self.principal.device_id,
+            resolution="rejected",
+            reason="not_assigned",
+            created_at=self.now,
+        )
+        self.refusals.append(refusal)
+
+    def _conflict(
+        self,
+        mutation: Mutation,
+        job: Job,
+        field_name: str,
+        device_value: Any,
+        server_value: Any,
+        *,
+        resolution: str,
+        reason: str,
+        entity: str = "job",
+        entity_id: uuid.UUID | None = None,
+        base_version: int | None = None,
+    ) -> Conflict:
+        conflict = Conflict(
+            id=uuid.uuid4(),
+            entity=entity,
+            entity_id=entity_id or job.id,
+            job_id=job.id,
+            field=field_name,
+            device_value=device_value,
+            server_value=server_value,
+            base_version=base_version,
+            mutation_id=mutation.id,
+            user_id=self.principal.user_id,
+            device_id=self.principal.device_id,
+            resolution=resolution,
+            reason=reason,
+            created_at=self.now,
+        )
+        self.session.add(conflict)
+        self.new_conflicts.append(conflict)
+        return conflict
+
+    def _touch(self, job: Job, fields: list[str]) -> None:
+        entry = self.touched.setdefault(job.id, (job, set()))
+        entry[1].update(fields)
+        bump(job, fields)
+
+    async def _finish(self) -> None:
+        """Write refusals, and log every touched job and new conflict for the devices to pull."""
+        for refusal in self.refusals:
+            self.session.add(refusal)
+        changes: list[Change] = []
+        for job, _fields in self.touched.values():
+            changes.extend(job_changes(job))
+        for conflict in self.new_conflicts:
+            changes.append(Change("conflict", conflict.id, "put", self.principal.user_id))
+        await self.session.flush()
+        await log_changes(self.session, changes)
+
+    # --- handlers ------------------------------------------------------------------------------
+
+    async def _add_event(
+        self,
+        mutation: Mutation,
+        job: Job,
+        applied: Applied,
+        event_id: uuid.UUID,
+        event_type: JobEventType,
+        at: datetime,
+        device_time: datetime,
+    ) -> None:
+        existing = await self.session.get(JobEvent, event_id)
+        if existing is not None:
+            if existing.job_id != job.id:
+                raise Rejected("duplicate_id", "this event id is already used on another job")
+            return
+        flag = flag_event_time(
+            at, device_time=device_time, received_at=self.now, call_received_at=job.call_received_at
+        )
+        self.session.add(
+            JobEvent(
+                id=event_id,
+                job_id=job.id,
+                type=event_type.value,
+                device_time=at,
+                received_at=self.now,
+                clock_offset_ms=int((self.now - device_time).total_seconds() * 1000),
+                flagged=bool(flag),
+                flag_reason=flag,
+                hlc=mutation.hlc,
+                user_id=self.principal.user_id,
+                device_id=self.principal.device_id,
+            )
+        )
+        changed = ["events"]
+        stamp_field = EVENT_FIELD[event_type]
+        new_stamp = earliest(getattr(job, stamp_field), at)
+        if new_stamp != getattr(job, stamp_field):
+            setattr(job, stamp_field, new_stamp)
+            changed.append(stamp_field)
+        if flag and not job.times_flagged:
+            job.times_flagged = True
+            changed.append("times_flagged")
+        decision = status_after_event(JobStatus(job.status), event_type)
+        if decision.conflict:
+            applied.outcome = Outcome.MERGED
+            applied.reason = decision.conflict
+            applied.message = f"the office set this job to {job.status}; your {event_type.value} was recorded"
+            applied.conflicts.append(
+                self._conflict(
+                    mutation,
+                    job,
+                    "status",
+                    event_type.value,
+                    job.status,
+                    resolution="office_kept",
+                    reason=decision.conflict,
+                )
+            )
+        elif decision.status.value != job.status:
+            job.status = decision.status.value
+            changed.append("status")
+        self._touch(job, changed)
+
+    async def _job_event(self, mutation: Mutation, args: JobEventArgs, device_time: datetime) -> Applied:
+        job, applied = await self._job_for(mutation, args.job_id)
+        await self._add_event(mutation, job, applied, args.event_id, args.type, args.at, device_time)
+        return applied
+
+    async def _job_edit(self, mutation: Mutation, args: JobEditArgs) -> Applied:
+        job, applied = await self._job_for(mutation, args.job_id)
+        sent = args.fields.model_dump(exclude_unset=True, mode="json")
+        versions = job.field_versions or {}
+        changed: list[str] = []
+        owned: list[str] = []
+        for name, value in sent.items():
+            if name in SERVER_OWNED_JOB_FIELDS:
+                owned.append(name)
+                applied.conflicts.append(
+                    self._conflict(
+                        mutation,
+                        job,
+                        name,
+                        value,
+                        _plain(getattr(job, name)),
+                        resolution="rejected",
+                        reason="server_owned",
+                        base_version=args.base_version,
+                    )
+                )
+                continue
+            assert name in LWW_JOB_FIELDS
+            current = getattr(job, name)
+            decision = decide_lww(value, current, int(versions.get(name, 0)), args.base_version)
+            if decision.conflict:
+                applied.conflicts.append(
+                    self._conflict(
+                        mutation,
+                        job,
+                        name,
+                        value,
+                        current,
+                        resolution="device_wins",
+                        reason="both_changed",
+                        base_version=args.base_version,
+                    )
+                )
+            if decision.apply:
+                setattr(job, name, value)
+                changed.append(name)
+        if changed:
+            self._touch(job, changed)
+        if owned and not changed:
+            applied.outcome = Outcome.REJECTED
+            applied.reason = "server_owned"
+            applied.message = "these fields are set by the office: " + ", ".join(owned)
+        elif applied.conflicts and applied.outcome is Outcome.APPLIED:
+            applied.outcome = Outcome.CONFLICT
+            applied.reason = "server_owned" if owned else "both_changed"
+            applied.message = (
+                "the office changed the same field since you last synced; your value was kept and theirs "
+                "was sent for review"
+                if not owned
+                else "some fields are set by the office and were not changed: " + ", ".join(owned)
+            )
+        return applied
+
+    async def _checklist_item(self, job: Job, code: str) -> dict[str, Any] | None:
+        if job.equipment_id is None:
+            return None
+        category = await self.session.scalar(
+            select(Equipment.category).where(Equipment.id == job.equipment_id)
+        )
+        template = await self.session.scalar(
+            select(ChecklistTemplate).where(
+                ChecklistTemplate.category == category, ChecklistTemplate.job_kind == job.kind
+            )
+        )
+        if template is None:
+            return None
+        item = next((i for i in template.items if i.get("code") == code), None)
+        if item is None:
+            raise Rejected("unknown_item", f"checklist item '{code}' is not on this job's template")
+        return dict(item)
+
+    async def _checklist_answer(self, mutation: Mutation, args: ChecklistAnswerArgs) -> Applied:
+        job, applied = await self._job_for(mutation, args.job_id)
+        item = await self._checklist_item(job, args.item_code)
+        out_of_range = False
+        if (
+            item is not None
+            and item.get("kind") == ChecklistItemKind.MEASURE.value
+            and args.value is not None
+        ):
+            low, high = item.get("min_value"), item.get("max_value")
+            out_of_range = (low is not None and args.value < low) or (high is not None and args.value > high)
+        if item is not None and item.get("kind") == ChecklistItemKind.CHECK.value and args.value is not None:
+            raise Rejected("invalid_answer", f"'{args.item_code}' takes ok / fault / n.a., not a number")
+        row = await self.session.scalar(
+            select(ChecklistResult).where(
+                ChecklistResult.job_id == job.id, ChecklistResult.item_code == args.item_code
+            )
+        )
+        answer = {
+            "result": args.result.value if args.result else None,
+            "value": args.value,
+            "note": args.note,
+        }
+        if row is None:
+            other = await self.session.get(ChecklistResult, args.result_id)
+            if other is not None:
+                raise Rejected("duplicate_id", "this answer id is already used")
+            self.session.add(
+                ChecklistResult(
+                    id=args.result_id,
+                    job_id=job.id,
+                    item_code=args.item_code,
+                    result=answer["result"],
+                    value=args.value,
+                    note=args.note,
+                    out_of_range=out_of_range,
+                    answered_at=args.answered_at,
+                    version=1,
+                )
+            )
+        else:
+            current = {"result": row.result, "value": row.value, "note": row.note}
+            decision = decide_lww(answer, current, row.version, args.base_version)
+            if decision.conflict:
+                applied.conflicts.append(
+                    self._conflict(
+                        mutation,
+                        job,
+                        f"checklist:{args.item_code}",
+                        answer,
+                        current,
+                        resolution="device_wins",
+                        reason="both_changed",
+                        entity="checklist_result",
+                        entity_id=row.id,
+                        base_version=args.base_version,
+                    )
+                )
+                if applied.outcome is Outcome.APPLIED:
+                    applied.outcome = Outcome.CONFLICT
+                    applied.reason = "both_changed"
+                    applied.message = (
+                        "this answer was changed elsewhere; yours was kept, the other sent for review"
+                    )
+            if not decision.apply:
+                return applied
+            row.result = args.result.value if args.result else None
+            row.value, row.note = args.value, args.note
+            row.out_of_range, row.answered_at = out_of_range, args.answered_at
+            row.version += 1
+        self._touch(job, ["checklist"])
+        if out_of_range and applied.outcome is Outcome.APPLIED:
+            applied.message = "reading is outside the limits and was flagged"
+        return applied
+
+    async def _part_use(self, mutation: Mutation, args: PartUseArgs) -> Applied:
+        job, applied = await self._job_for(mutation, args.job_id)
+        existing = await self.session.get(JobPart, args.usage_id)
+        if existing is not None:
+            if existing.job_id != job.id:
+                raise Rejected("duplicate_id", "this usage id is already used on another job")
+            return applied
+        if await self.session.get(Part, args.part_id) is None:
+            raise Rejected("unknown_part", "this part is not in the catalogue")
+        self.session.add(
+            JobPart(
+                id=args.usage_id,
+                job_id=job.id,
+                part_id=args.part_id,
+                quantity=args.quantity,
+                old_part_returned=args.old_part_returned,
+                used_at=args.used_at,
+            )
+        )
+        self._touch(job, ["parts"])
+        return applied
+
+    async def _part_void(self, mutation: Mutation, args: PartVoidArgs) -> Applied:
+        job, applied = await self._job_for(mutation, args.job_id)
+        usage = await self.session.get(JobPart, args.usage_id)
+        if usage is None or usage.job_id != job.id:
+            raise Rejected("unknown_usage", "there is no such part usage on this job")
+        if usage.voided_at is None:
+            usage.voided_at = args.at
+            self._touch(job, ["parts"])
+        return applied
+
+    async def _job_sign(self, mutation: Mutation, args: JobSignArgs, device_time: datetime) -> Applied:
+        job, applied = await self._job_for(mutation, args.job_id)
+        if job.signature and job.signature != args.signature:
+            applied.conflicts.append(
+                self._conflict(
+                    mutation,
+                    job,
+                    "acceptance",
+                    {"satisfaction": args.satisfaction, "opinion": args.opinion},
+                    {"satisfaction": job.satisfaction, "opinion": job.acceptance_opinion},
+                    resolution="device_wins",
+                    reason="signed_twice",
+                )
+            )
+            applied.outcome = Outcome.CONFLICT
+            applied.reason = "signed_twice"
+            applied.message = (
+                "the job was already signed; the new signature was kept and the old sent for review"
+            )
+        job.acceptance_opinion = args.opinion
+        job.satisfaction = args.satisfaction
+        job.acceptance_comment = args.comment
+        job.signature = args.signature
+        self._touch(job, ["acceptance"])
+        await self._add_event(
+            mutation, job, applied, args.event_id, JobEventType.SIGNED_OFF, args.signed_at, device_time
+        )
+        return applied
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value

@@ -1,0 +1,277 @@
+"""Merge rules for a job, as data and as pure functions used by both server and device.
+
+``docs/merge-rules.md`` is this table in words; ``tests/sync/test_merge_rules.py`` mirrors it case by
+case. The server decides (it is the only place both sides' values meet); the device uses the same
+functions to show its pending work on top of the last pulled state.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from shared.enums import STATUS_RANK, JobEventType, JobStatus
+from sync.protocol import (
+    ChecklistAnswerArgs,
+    JobEditArgs,
+    JobEventArgs,
+    JobSignArgs,
+    Mutation,
+    MutationName,
+    PartUseArgs,
+    PartVoidArgs,
+)
+
+
+class Rule(StrEnum):
+    EVENT_LOG = "event_log"
+    FIELD_LWW = "field_lww"
+    APPEND_ONLY = "append_only"
+    SERVER_OWNED = "server_owned"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    rule: Rule
+    reason: str
+
+
+_LWW = FieldRule(
+    Rule.FIELD_LWW,
+    "descriptive: the later arrival wins field by field; if the office changed the same field since the "
+    "version the device saw, the losing value is kept in a conflict record",
+)
+_EVENTS = FieldRule(
+    Rule.EVENT_LOG,
+    "taps are append-only events with the device's time; status is the highest rank reached; an office "
+    "hold or cancel is kept and the engineer's progress is recorded as a conflict",
+)
+_OWNED = FieldRule(
+    Rule.SERVER_OWNED,
+    "set by the office (dispatch, contract terms): a device write is rejected and recorded",
+)
+_APPEND = FieldRule(
+    Rule.APPEND_ONLY,
+    "rows with ids made on the device; never updated in place, removal is a void event",
+)
+
+#: entity.field -> rule. Every field a device can touch is listed; tests check the docs mirror this.
+JOB_FIELD_RULES: dict[str, FieldRule] = {
+    "job.status": _EVENTS,
+    "job.acknowledged_at": _EVENTS,
+    "job.departed_at": _EVENTS,
+    "job.arrived_at": _EVENTS,
+    "job.started_at": _EVENTS,
+    "job.resolved_at": _EVENTS,
+    "job.signed_off_at": _EVENTS,
+    "job.symptom": _LWW,
+    "job.cause": _LWW,
+    "job.fix": _LWW,
+    "job.notes": _LWW,
+    "job.billable": _LWW,
+    "job.billable_reason": _LWW,
+    "job.backup_lent": _LWW,
+    "job.backup_note": _LWW,
+    "job.acceptance": _LWW,
+    "job.assigned_engineer_id": _OWNED,
+    "job.severity": _OWNED,
+    "job.respond_due_at": _OWNED,
+    "job.onsite_due_at": _OWNED,
+    "job.fix_due_at": _OWNED,
+    "job.backup_due_at": _OWNED,
+    "checklist_result.answer": _LWW,
+    "job_part.row": _APPEND,
+    "job_event.row": _APPEND,
+}
+
+EVENT_FIELD: dict[JobEventType, str] = {
+    JobEventType.ACKNOWLEDGED: "acknowledged_at",
+    JobEventType.DEPARTED: "departed_at",
+    JobEventType.ARRIVED: "arrived_at",
+    JobEventType.STARTED: "started_at",
+    JobEventType.RESOLVED: "resolved_at",
+    JobEventType.SIGNED_OFF: "signed_off_at",
+}
+
+OFFICE_HELD = frozenset({JobStatus.ON_HOLD, JobStatus.CANCELLED})
+LWW_JOB_FIELDS = tuple(
+    k.split(".", 1)[1]
+    for k, v in JOB_FIELD_RULES.items()
+    if v is _LWW and k.startswith("job.") and k != "job.acceptance"
+)
+SERVER_OWNED_JOB_FIELDS = tuple(k.split(".", 1)[1] for k, v in JOB_FIELD_RULES.items() if v is _OWNED)
+
+
+def rule_for(key: str) -> FieldRule:
+    return JOB_FIELD_RULES[key]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusDecision:
+    status: JobStatus
+    conflict: str | None  # why the device's progress did not move the status, if it did not
+
+
+def status_after_event(current: JobStatus, event: JobEventType) -> StatusDecision:
+    """The job's status after an engineer's tap arrives.
+
+    The field progression only moves forward (highest rank wins, so taps arriving out of order or
+    twice change nothing). An office hold or cancel, or a QA close, is not undone from the field.
+    """
+    target = JobStatus(event.value)
+    if current in OFFICE_HELD:
+        return StatusDecision(current, f"office_{current.value}")
+    if current is JobStatus.CLOSED:
+        return StatusDecision(current, "closed")
+    if STATUS_RANK[target] > STATUS_RANK[current]:
+        return StatusDecision(target, None)
+    return StatusDecision(current, None)
+
+
+def earliest(current: datetime | None, candidate: datetime) -> datetime:
+    """Event times keep the first tap: a repeated tap does not move the recorded time."""
+    return candidate if current is None or candidate < current else current
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDecision:
+    apply: bool
+    conflict: bool
+
+
+def decide_lww(
+    device_value: Any, server_value: Any, server_field_version: int, base_version: int
+) -> FieldDecision:
+    """Field-level last writer wins, judged against the version the device last saw.
+
+    The device's value always lands (it is the later arrival). It is a conflict only when the
+    server's value changed after the device's base version and the two values differ.
+    """
+    if device_value == server_value:
+        return FieldDecision(apply=False, conflict=False)
+    return FieldDecision(apply=True, conflict=server_field_version > base_version)
+
+
+# --- time plausibility -----------------------------------------------------------------------
+
+MAX_CLOCK_OFFSET = timedelta(minutes=5)
+FUTURE_TOLERANCE = timedelta(minutes=2)
+BEFORE_CALL_TOLERANCE = timedelta(minutes=10)
+MAX_AGE = timedelta(days=120)
+
+
+def flag_event_time(
+    at: datetime, *, device_time: datetime, received_at: datetime, call_received_at: datetime | None
+) -> str:
+    """Why a device-recorded time should not be trusted as is, or ``""``.
+
+    ``device_time`` is the device's clock when it sent the push and ``received_at`` the server's clock
+    then; their difference is the device clock's offset.
+    """
+    offset = received_at - device_time
+    if abs(offset) > MAX_CLOCK_OFFSET:
+        minutes = round(offset.total_seconds() / 60)
+        return f"device clock off by {minutes:+d} min"
+    if at > device_time + FUTURE_TOLERANCE:
+        return "time is later than the device's clock when it synced"
+    if call_received_at is not None and at < call_received_at - BEFORE_CALL_TOLERANCE:
+        return "time is before the call was received"
+    if at < received_at - MAX_AGE:
+        return "time is implausibly old"
+    return ""
+
+
+# --- the device's optimistic view ----------------------------------------------------------
+
+
+def apply_locally(doc: dict[str, Any], mutation: Mutation) -> dict[str, Any]:
+    """The job document as the engineer should see it with ``mutation`` applied on top.
+
+    Used to rebase pending mutations on a freshly pulled document: the server will decide for real,
+    this only shows the engineer's own work until it is acknowledged.
+    """
+    out = copy.deepcopy(doc)
+    args = mutation.parsed()
+    if isinstance(args, JobEventArgs):
+        at = args.at.astimezone(UTC).isoformat()
+        events = out.setdefault("events", [])
+        if not any(e["id"] == str(args.event_id) for e in events):
+            events.append(
+                {"id": str(args.event_id), "type": args.type.value, "device_time": at, "flagged": False}
+            )
+        field = EVENT_FIELD[args.type]
+        current = out.get(field)
+        out[field] = at if current is None or args.at < datetime.fromisoformat(current) else current
+        decision = status_after_event(JobStatus(out["status"]), args.type)
+        out["status"] = decision.status.value
+    elif isinstance(args, JobEditArgs):
+        for name, value in args.fields.model_dump(exclude_unset=True).items():
+            if name in SERVER_OWNED_JOB_FIELDS:
+                continue
+            out[name] = value.value if isinstance(value, StrEnum) else value
+    elif isinstance(args, ChecklistAnswerArgs):
+        answers = [a for a in out.setdefault("checklist", []) if a["item_code"] != args.item_code]
+        previous = next((a for a in out["checklist"] if a["item_code"] == args.item_code), None)
+        answers.append(
+            {
+                "id": str(previous["id"] if previous else args.result_id),
+                "item_code": args.item_code,
+                "result": args.result.value if args.result else None,
+                "value": args.value,
+                "note": args.note,
+                "out_of_range": previous.get("out_of_range", False) if previous else False,
+                "answered_at": args.answered_at.astimezone(UTC).isoformat(),
+                "version": previous["version"] if previous else 0,
+            }
+        )
+        out["checklist"] = answers
+    elif isinstance(args, PartUseArgs):
+        parts = out.setdefault("parts", [])
+        if not any(p["id"] == str(args.usage_id) for p in parts):
+            parts.append(
+                {
+                    "id": str(args.usage_id),
+                    "part_id": str(args.part_id),
+                    "quantity": args.quantity,
+                    "old_part_returned": args.old_part_returned,
+                    "used_at": args.used_at.astimezone(UTC).isoformat(),
+                    "voided_at": None,
+                }
+            )
+    elif isinstance(args, PartVoidArgs):
+        for part in out.setdefault("parts", []):
+            if part["id"] == str(args.usage_id) and part.get("voided_at") is None:
+                part["voided_at"] = args.at.astimezone(UTC).isoformat()
+    elif isinstance(args, JobSignArgs):
+        out.update(
+            acceptance_opinion=args.opinion,
+            satisfaction=args.satisfaction,
+            acceptance_comment=args.comment,
+            signature=args.signature,
+        )
+        return apply_locally(
+            out,
+            Mutation(
+                id=mutation.id,
+                client_seq=mutation.client_seq,
+                name=MutationName.JOB_EVENT,
+                args={
+                    "job_id": str(args.job_id),
+                    "event_id": str(args.event_id),
+                    "type": JobEventType.SIGNED_OFF.value,
+                    "at": args.signed_at.astimezone(UTC).isoformat(),
+                },
+                created_at=mutation.created_at,
+            ),
+        )
+    return out
+
+
+def rebase(doc: dict[str, Any], pending: list[Mutation]) -> dict[str, Any]:
+    """Apply the device's pending mutations, in order, on top of the server's document."""
+    for mutation in pending:
+        doc = apply_locally(doc, mutation)
+    return doc

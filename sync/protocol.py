@@ -1,0 +1,229 @@
+"""Wire messages of the sync protocol, versioned, with their validators beside them.
+
+Both the server and the device import these; ``docs/sync-protocol.md`` describes every field.
+A message with an unknown ``protocol`` is refused with a readable reason instead of being guessed at.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from shared.enums import BillableReason, CheckResult, JobEventType
+
+PROTOCOL_VERSION = 1
+MAX_PUSH_BATCH = 500
+MAX_PULL_LIMIT = 2000
+MAX_SIGNATURE_CHARS = 400_000
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+Text = Annotated[str, StringConstraints(max_length=4000)]
+
+
+class MutationName(StrEnum):
+    """The named mutations a device may send; each has its own argument model and server handler."""
+
+    JOB_EVENT = "job.event"
+    JOB_EDIT = "job.edit"
+    CHECKLIST_ANSWER = "checklist.answer"
+    PART_USE = "part.use"
+    PART_VOID = "part.void"
+    JOB_SIGN = "job.sign"
+
+
+class JobEventArgs(Strict):
+    """A tap on the timeline (acknowledge, depart, arrive, start, resolve), with the device's time."""
+
+    job_id: uuid.UUID
+    event_id: uuid.UUID
+    type: JobEventType
+    at: AwareDatetime
+
+
+class JobEditFields(Strict):
+    """Descriptive fields an engineer may change; leave out what was not touched."""
+
+    symptom: Text | None = None
+    cause: Text | None = None
+    fix: Text | None = None
+    notes: Text | None = None
+    billable: bool | None = None
+    billable_reason: BillableReason | None = None
+    backup_lent: bool | None = None
+    backup_note: Text | None = None
+    # Server-owned; accepted on the wire only so that a device write is recorded, then rejected.
+    assigned_engineer_id: uuid.UUID | None = None
+    severity: str | None = None
+    respond_due_at: AwareDatetime | None = None
+    onsite_due_at: AwareDatetime | None = None
+    fix_due_at: AwareDatetime | None = None
+    backup_due_at: AwareDatetime | None = None
+
+
+class JobEditArgs(Strict):
+    job_id: uuid.UUID
+    base_version: Annotated[int, Field(ge=0, description="the job version the device last pulled")]
+    fields: JobEditFields
+
+
+class ChecklistAnswerArgs(Strict):
+    job_id: uuid.UUID
+    result_id: uuid.UUID
+    item_code: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    result: CheckResult | None = None
+    value: float | None = None
+    note: Text = ""
+    base_version: Annotated[int, Field(ge=0, description="version of this answer last pulled; 0 if new")] = 0
+    answered_at: AwareDatetime
+
+
+class PartUseArgs(Strict):
+    job_id: uuid.UUID
+    usage_id: uuid.UUID
+    part_id: uuid.UUID
+    quantity: Annotated[int, Field(ge=1, le=999)]
+    old_part_returned: bool = False
+    used_at: AwareDatetime
+
+
+class PartVoidArgs(Strict):
+    job_id: uuid.UUID
+    usage_id: uuid.UUID
+    at: AwareDatetime
+
+
+class JobSignArgs(Strict):
+    """The customer's acceptance: opinion, satisfaction and a signature drawn on the device."""
+
+    job_id: uuid.UUID
+    event_id: uuid.UUID
+    opinion: Text = ""
+    satisfaction: Annotated[int, Field(ge=1, le=5)]
+    comment: Text = ""
+    signature: Annotated[str, StringConstraints(min_length=1, max_length=MAX_SIGNATURE_CHARS)]
+    signed_at: AwareDatetime
+
+
+ARGS_MODELS: dict[MutationName, type[Strict]] = {
+    MutationName.JOB_EVENT: JobEventArgs,
+    MutationName.JOB_EDIT: JobEditArgs,
+    MutationName.CHECKLIST_ANSWER: ChecklistAnswerArgs,
+    MutationName.PART_USE: PartUseArgs,
+    MutationName.PART_VOID: PartVoidArgs,
+    MutationName.JOB_SIGN: JobSignArgs,
+}
+
+MutationArgs = JobEventArgs | JobEditArgs | ChecklistAnswerArgs | PartUseArgs | PartVoidArgs | JobSignArgs
+
+
+class Mutation(Strict):
+    """One user action recorded on a device, sent until the server has stored its outcome."""
+
+    id: uuid.UUID = Field(description="UUIDv7 made on the device; the idempotency key")
+    client_seq: Annotated[int, Field(ge=1, description="the device's running number, gap-free")]
+    name: MutationName
+    args: dict[str, Any]
+    hlc: Annotated[str, StringConstraints(max_length=64)] = ""
+    created_at: AwareDatetime
+
+    def parsed(self) -> MutationArgs:
+        """The arguments validated against this mutation's model; raises ``ValidationError``."""
+        return ARGS_MODELS[self.name].model_validate(self.args)  # type: ignore[return-value]
+
+    def job_id(self) -> uuid.UUID | None:
+        raw = self.args.get("job_id")
+        try:
+            return uuid.UUID(str(raw)) if raw is not None else None
+        except ValueError:
+            return None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One readable line for the first few problems in ``exc``."""
+    parts = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(p) for p in err["loc"]) or "value"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+class PushRequest(Strict):
+    protocol: int = PROTOCOL_VERSION
+    device_time: AwareDatetime = Field(description="the device clock when sending; gives the clock offset")
+    mutations: Annotated[list[Mutation], Field(max_length=MAX_PUSH_BATCH)]
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"  # applied as sent
+    MERGED = "merged"  # applied; something the office did meanwhile was kept beside it
+    CONFLICT = "conflict"  # applied in part; a value lost and is kept for review
+    REJECTED = "rejected"  # not applied; ``reason`` says why and will not change on resend
+
+
+class MutationResult(Strict):
+    id: uuid.UUID
+    outcome: Outcome
+    reason: str = ""
+    message: str = ""
+    conflict_ids: list[uuid.UUID] = []
+
+
+class PushResponse(Strict):
+    protocol: int = PROTOCOL_VERSION
+    results: list[MutationResult]
+    clock_offset_ms: int = Field(description="server receipt time minus device_time")
+    server_seq: int = Field(description="the newest change-log number at the end of the push")
+
+
+class PullRequest(Strict):
+    protocol: int = PROTOCOL_VERSION
+    cursor: str | None = Field(default=None, description="as returned by the last pull; null to start")
+    limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT)] = 500
+
+
+EntityName = Literal["job", "customer", "site", "equipment", "checklist_template", "part", "conflict"]
+
+
+class ChangeOp(StrEnum):
+    PUT = "put"
+    REMOVE = "remove"
+
+
+class Change(Strict):
+    entity: EntityName
+    id: uuid.UUID
+    op: ChangeOp
+    data: dict[str, Any] | None = None
+
+
+class PullResponse(Strict):
+    protocol: int = PROTOCOL_VERSION
+    epoch: str
+    changes: list[Change]
+    cursor: str = Field(description="pass back on the next pull")
+    has_more: bool
+    resync_required: bool = False
+    reason: str = ""
+
+
+class WaitResponse(Strict):
+    seq: int = Field(description="newest change-log number that concerns this device")
+
+
+def parse_cursor(cursor: str) -> tuple[str, int, str | None]:
+    """Split ``epoch:seq`` (incremental) or ``epoch:seq:after_id`` (initial download) into parts."""
+    parts = cursor.split(":")
+    if len(parts) not in (2, 3) or not parts[1].isdigit():
+        raise ValueError(f"malformed cursor {cursor!r}")
+    return parts[0], int(parts[1]), parts[2] if len(parts) == 3 else None
+
+
+def make_cursor(epoch: str, seq: int, after_id: str | None = None) -> str:
+    return f"{epoch}:{seq}" if after_id is None else f"{epoch}:{seq}:{after_id}"

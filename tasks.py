@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Set-up and entry points for newcomers and CI: ``python3 tasks.py demo`` and ``python3 tasks.py test``.
+
+Needs only Python 3.11+. Creates ``.venv`` on first use, installs the locked dependencies
+(``requirements.lock``, hash-checked) and Levee itself, and reinstalls when the lock changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+LOCK = ROOT / "requirements.lock"
+STAMP = VENV / ".levee-installed"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def _run(*cmd: str | Path, env: dict[str, str] | None = None) -> int:
+    return subprocess.call([str(c) for c in cmd], cwd=ROOT, env=env)
+
+
+def ensure_env() -> None:
+    """Create the virtual environment and install the lock when it is new or changed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Levee needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted and PY.exists():
+        return
+    if not PY.exists():
+        print("creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    print("installing locked dependencies (first run takes a minute or two) ...", flush=True)
+    pip = [PY, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    if _run(*pip, "--require-hashes", "--no-deps", "-r", LOCK) != 0:
+        sys.exit("installing requirements.lock failed")
+    if _run(*pip, "--no-deps", "-e", ROOT) != 0:
+        sys.exit("installing Levee itself failed")
+    STAMP.write_text(wanted)
+
+
+def test(args: list[str]) -> int:
+    """Lint, type-check, then the whole pytest suite (CI=true makes PostgreSQL and browser tests mandatory)."""
+    env = dict(os.environ)
+    if env.get("CI", "").lower() in {"1", "true", "yes"}:
+        env.setdefault("LEVEE_REQUIRE_POSTGRES", "1")
+        env.setdefault("LEVEE_REQUIRE_BROWSER", "1")
+    paths = ["shared", "sync", "server", "mobile", "tests", "bench", "tasks.py"]
+    for step in (
+        [BIN / "ruff", "check", *paths],
+        [BIN / "ruff", "format", "--check", *paths],
+        [BIN / "mypy"],
+    ):
+        print("$", " ".join(str(s.name if isinstance(s, Path) else s) for s in step), flush=True)
+        if _run(*step, env=env) != 0:
+            return 1
+    return _run(PY, "-m", "pytest", *args, env=env)
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "levee", "setup"}:
+        print(__doc__)
+        print("usage: python3 tasks.py demo | test [pytest args] | levee <command> | setup")
+        return 2
+    command, rest = sys.argv[1], sys.argv[2:]
+    ensure_env()
+    if command == "setup":
+        return 0
+    if command == "test":
+        return test(rest)
+    if command == "demo":
+        return _run(BIN / "levee", "demo", *rest)
+    return _run(BIN / "levee", *rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
