@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware.base import DefineMiddleware
+from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -119,6 +120,9 @@ def create_app(
         on_shutdown=[on_shutdown],
         state=State(
             {"settings": settings, "sessionmaker": sessionmaker, "engine": engine, "notifier": notifier}
+        ),
+        logging_config=LoggingConfig(
+            log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422}
         ),
         debug=False,
     )

@@ -86,6 +86,46 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _prune(settings: Settings, days: int) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from server.db.engine import make_engine, make_sessionmaker
+    from server.replication.retention import prune_change_log
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return await prune_change_log(session, datetime.now(UTC) - timedelta(days=days))
+    finally:
+        await engine.dispose()
+
+
+async def _new_epoch(settings: Settings) -> str:
+    from server.db.engine import make_engine, make_sessionmaker
+    from server.db.meta import new_epoch
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return await new_epoch(session)
+    finally:
+        await engine.dispose()
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    days = args.days or settings.log_retention_days
+    floor = asyncio.run(_prune(settings, days))
+    print(f"change log pruned to {days} days (floor {floor})" if floor else "nothing older to prune")
+    return 0
+
+
+def cmd_new_epoch(args: argparse.Namespace) -> int:
+    epoch = asyncio.run(_new_epoch(_settings(args)))
+    print(f"new server epoch {epoch}: every device will download its data again at its next sync")
+    return 0
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     if not args.demo:
         print("nothing to do: say `levee seed --demo` to fill an empty database with demo data")
@@ -146,6 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
     up = dbsub.add_parser("upgrade", help="apply migrations")
     common(up)
     up.set_defaults(func=cmd_db)
+    prune = dbsub.add_parser("prune", help="drop change-log rows older than the retention period")
+    common(prune)
+    prune.add_argument("--days", type=int, help="retention in days (default $LEVEE_LOG_RETENTION_DAYS or 90)")
+    prune.set_defaults(func=cmd_prune)
+    epoch = dbsub.add_parser("new-epoch", help="after restoring a backup: make every device re-download")
+    common(epoch)
+    epoch.set_defaults(func=cmd_new_epoch)
 
     seed = sub.add_parser("seed", help="fill an empty database")
     common(seed)

@@ -346,7 +346,12 @@ class JobOut(OutModel):
     billable_reason: BillableReason | None
     backup_lent: bool
     backup_note: str
+    notes: str
     office_reason: str
+    acceptance_opinion: str
+    satisfaction: int | None
+    acceptance_comment: str
+    times_flagged: bool
     call_received_at: datetime
     acknowledged_at: datetime | None
     departed_at: datetime | None
@@ -367,6 +372,7 @@ class JobOut(OutModel):
 class JobDetail(JobOut):
     """A job with what an engineer needs to work it."""
 
+    signature: str
     customer: CustomerOut
     site: SiteOut
     equipment: EquipmentOut | None

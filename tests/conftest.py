@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db.engine import make_engine
 from server.db.migrate import upgrade
+from tests.support import World, make_world
 
 PG_ADMIN_URL = os.environ.get("LEVEE_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("LEVEE_REQUIRE_POSTGRES") == "1"
@@ -110,3 +111,10 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     eng = make_engine(db_url)
     yield eng
     await eng.dispose()
+
+
+@pytest.fixture
+async def world(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[World]:
+    """The app over a fresh database with people, two customers, sites, a pump and SLA policies."""
+    async with make_world(engine, tmp_path) as w:
+        yield w

@@ -111,6 +111,7 @@ class JobController(Controller):
         return JobDetail.model_validate(
             {
                 **JobOut.model_validate(job).model_dump(),
+                "signature": job.signature,
                 "customer": CustomerOut.model_validate(customer),
                 "site": SiteOut.model_validate(site),
                 "equipment": EquipmentOut.model_validate(equipment) if equipment else None,

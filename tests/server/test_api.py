@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.server.conftest import PASSWORD, World
+from tests.support import PASSWORD, World
 
 
 async def test_login_returns_a_device_bound_token(world: World) -> None:

@@ -1,7 +1,8 @@
-"""An app over a fresh database, and a small world of people, customers and equipment in it."""
+"""Test support: an app over a fresh database, a small world in it, and devices that sync with it."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -10,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.app import create_app
 from server.db.engine import make_sessionmaker
-from server.db.models import Customer, Equipment, Site, SlaPolicy, User
+from server.db.models import ChecklistTemplate, Customer, Equipment, Part, Site, SlaPolicy, User
 from server.security import hash_password
 from server.settings import Settings
 
@@ -40,6 +40,7 @@ class World:
     site_id: uuid.UUID = field(default_factory=uuid.uuid4)
     other_site_id: uuid.UUID = field(default_factory=uuid.uuid4)
     equipment_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    part_id: uuid.UUID = field(default_factory=uuid.uuid4)
     tokens: dict[str, str] = field(default_factory=dict)
 
     async def login(self, username: str, device: str = "test device") -> dict[str, str]:
@@ -102,6 +103,44 @@ async def populate(engine: AsyncEngine, world: World) -> None:
                 warranty_end=date(2027, 5, 1),
             )
         )
+        items = [
+            {
+                "code": "insulation",
+                "label_zh": "绝缘电阻",
+                "label_en": "Insulation resistance",
+                "kind": "measure",
+                "unit": "MΩ",
+                "min_value": 0.5,
+                "max_value": None,
+                "required": True,
+            },
+            {
+                "code": "seal",
+                "label_zh": "机械密封",
+                "label_en": "Mechanical seal",
+                "kind": "check",
+                "required": True,
+            },
+            {
+                "code": "noise",
+                "label_zh": "运行噪声",
+                "label_en": "Running noise",
+                "kind": "check",
+                "required": False,
+            },
+        ]
+        for kind in ("repair", "inspection"):
+            s.add(ChecklistTemplate(category="drainage_pump", job_kind=kind, name="排涝泵检查", items=items))
+        s.add(
+            Part(
+                id=world.part_id,
+                code="P-DP-001",
+                name="机械密封",
+                unit="套",
+                unit_price=380.0,
+                categories=["drainage_pump"],
+            )
+        )
         s.add(
             SlaPolicy(
                 severity="general",
@@ -119,8 +158,8 @@ async def populate(engine: AsyncEngine, world: World) -> None:
         await s.commit()
 
 
-@pytest.fixture
-async def world(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[World]:
+@contextlib.asynccontextmanager
+async def make_world(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[World]:
     settings = Settings(data_dir=tmp_path, database_url=str(engine.url.render_as_string(hide_password=False)))
     app = create_app(settings, engine=engine)
     for hook in app.on_startup:  # app.lifespan() would span two tasks under pytest-asyncio
@@ -131,3 +170,57 @@ async def world(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[World]:
         w = World(client=client, app=app)
         await populate(engine, w)
         yield w
+
+
+class Switch(httpx.AsyncBaseTransport):
+    """A transport that can be unplugged: while off, every request fails as a lost connection."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.online = True
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.online:
+            raise httpx.ConnectError("network unreachable", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+class Device:
+    """An engineer's tablet: its own replica file, actions, and a sync runner to the test server."""
+
+    def __init__(self, world: World, username: str, path: Path, token: str) -> None:
+        from mobile.replica.store import Replica
+        from mobile.services.jobs import JobActions
+        from mobile.services.sync import SyncRunner
+
+        self.world = world
+        self.username = username
+        self.user_id = world.users[username]
+        self.replica = Replica(path)
+        self.actions = JobActions(self.replica)
+        self.switch = Switch(httpx.ASGITransport(app=world.app))
+        self.runner = SyncRunner(
+            self.replica, "http://levee.test", token, transport=self.switch, long_poll=1.0
+        )
+
+    @classmethod
+    async def sign_in(cls, world: World, username: str, path: Path, name: str = "tablet") -> Device:
+        r = await world.client.post(
+            "/api/auth/login", json={"username": username, "password": PASSWORD, "device_name": name}
+        )
+        assert r.status_code == 200, r.text
+        return cls(world, username, path, r.json()["token"])
+
+    async def sync(self) -> None:
+        ok = await self.runner.sync_once()
+        assert ok, self.runner.status.last_error
+
+    def offline(self) -> None:
+        self.switch.online = False
+
+    def online(self) -> None:
+        self.switch.online = True
+
+    async def close(self) -> None:
+        await self.runner.aclose()
+        self.replica.close()

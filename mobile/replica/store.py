@@ -1,0 +1,414 @@
+"""The device's local replica: jobs and what they need, plus the outbox of unsent taps, in one SQLite file.
+
+Every user action writes the changed job and its outbox entry in one transaction; every pulled page is
+applied together with the cursor that follows it. A crash at any point leaves either all of it or none.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy.engine import Engine
+
+from mobile.replica.schema import SCHEMA_VERSION, migrate
+from shared.ids import uuid7
+from sync.clock import HybridLogicalClock, Timestamp
+from sync.merge import apply_locally, rebase
+from sync.protocol import (
+    Change,
+    ChangeOp,
+    Mutation,
+    MutationName,
+    MutationResult,
+    Outcome,
+    PullResponse,
+    parse_cursor,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A tap the server refused, kept so the engineer can see it (and the office has it too)."""
+
+    mutation: Mutation
+    reason: str
+    message: str
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _search_text(doc: dict[str, Any]) -> str:
+    parts = [doc.get(k) or "" for k in ("number", "symptom", "caller_name", "cause", "fix")]
+    return " ".join(parts).lower()
+
+
+class Replica:
+    """One device's data. Not thread-safe: use it from one thread (the app's event loop)."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        node_id: str | None = None,
+    ) -> None:
+        self.path = str(path)
+        self.clock = clock
+        self.engine: Engine = create_engine(f"sqlite:///{self.path}")
+        event.listen(self.engine, "connect", self._pragmas)
+        with self.engine.begin() as conn:
+            migrate(conn)
+            node = self._meta(conn, "node_id")
+            if node is None:
+                node = node_id or uuid.uuid4().hex[:12]
+                self._set_meta(conn, "node_id", node)
+            last = self._meta(conn, "hlc")
+        wall: Callable[[], int] = lambda: int(self.clock().timestamp() * 1000)  # noqa: E731
+        self.hlc = HybridLogicalClock(node, wall=wall, last=Timestamp.decode(last) if last else None)
+
+    @staticmethod
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")  # a tap is only 'kept' once it is on disk
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- meta ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _meta(conn: Connection, key: str) -> str | None:
+        row = conn.execute(text("SELECT value FROM meta WHERE key=:k"), {"k": key}).first()
+        return str(row[0]) if row else None
+
+    @staticmethod
+    def _set_meta(conn: Connection, key: str, value: str | None) -> None:
+        if value is None:
+            conn.execute(text("DELETE FROM meta WHERE key=:k"), {"k": key})
+        else:
+            conn.execute(
+                text(
+                    "INSERT INTO meta (key, value) VALUES (:k, :v) ON CONFLICT (key) DO UPDATE SET value=excluded.value"
+                ),
+                {"k": key, "v": value},
+            )
+
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return self._meta(conn, key)
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.engine.begin() as conn:
+            self._set_meta(conn, key, value)
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.get_meta("schema_version") or 0)
+
+    @property
+    def cursor(self) -> str | None:
+        return self.get_meta("cursor")
+
+    @property
+    def cursor_seq(self) -> int:
+        cursor = self.cursor
+        if not cursor:
+            return 0
+        try:
+            return parse_cursor(cursor)[1]
+        except ValueError:
+            return 0
+
+    # --- local actions ---------------------------------------------------------------------------
+
+    def record(self, name: MutationName, args: dict[str, Any]) -> Mutation:
+        """Keep one user action: the outbox entry and the job's new local view, in one transaction."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            row = conn.execute(text("SELECT COALESCE(MAX(client_seq), 0) FROM outbox")).scalar_one()
+            floor = int(self._meta(conn, "client_seq") or 0)
+            client_seq = max(int(row), floor) + 1
+            stamp = self.hlc.now()
+            mutation = Mutation(
+                id=uuid7(int(now.timestamp() * 1000)),
+                client_seq=client_seq,
+                name=name,
+                args=json.loads(_dumps(args)),
+                hlc=stamp.encode(),
+                created_at=now,
+            )
+            mutation.parsed()  # refuse malformed input here, not at the server days later
+            job_id = mutation.job_id()
+            conn.execute(
+                text(
+                    "INSERT INTO outbox (client_seq, id, name, args, hlc, created_at, job_id) "
+                    "VALUES (:seq, :id, :name, :args, :hlc, :created, :job)"
+                ),
+                {
+                    "seq": client_seq,
+                    "id": str(mutation.id),
+                    "name": name.value,
+                    "args": _dumps(mutation.args),
+                    "hlc": mutation.hlc,
+                    "created": now.isoformat(),
+                    "job": str(job_id) if job_id else None,
+                },
+            )
+            self._set_meta(conn, "client_seq", str(client_seq))
+            self._set_meta(conn, "hlc", mutation.hlc)
+            if job_id is not None:
+                doc = self._local_doc(conn, job_id)
+                if doc is not None:
+                    self._write_local(conn, job_id, apply_locally(doc, mutation))
+        return mutation
+
+    # --- outbox ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _mutation(row: Any) -> Mutation:
+        return Mutation(
+            id=uuid.UUID(row.id),
+            client_seq=row.client_seq,
+            name=MutationName(row.name),
+            args=json.loads(row.args),
+            hlc=row.hlc,
+            created_at=datetime.fromisoformat(row.created_at),
+        )
+
+    def pending(self, limit: int = 500) -> list[Mutation]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT * FROM outbox WHERE state='pending' ORDER BY client_seq LIMIT :n"), {"n": limit}
+            ).all()
+        return [self._mutation(r) for r in rows]
+
+    def _pending_for(self, conn: Connection, job_id: uuid.UUID) -> list[Mutation]:
+        rows = conn.execute(
+            text("SELECT * FROM outbox WHERE state='pending' AND job_id=:j ORDER BY client_seq"),
+            {"j": str(job_id)},
+        ).all()
+        return [self._mutation(r) for r in rows]
+
+    def pending_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT COUNT(*) FROM outbox WHERE state='pending'")).scalar_one())
+
+    def oldest_pending_at(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                text("SELECT MIN(created_at) FROM outbox WHERE state='pending'")
+            ).scalar_one()
+        return datetime.fromisoformat(value) if value else None
+
+    def rejections(self) -> list[Rejection]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT * FROM outbox WHERE state='rejected' ORDER BY client_seq")).all()
+        out = []
+        for r in rows:
+            result = json.loads(r.result or "{}")
+            out.append(Rejection(self._mutation(r), result.get("reason", ""), result.get("message", "")))
+        return out
+
+    def note_attempt(self, ids: Iterable[uuid.UUID]) -> None:
+        with self.engine.begin() as conn:
+            for mid in ids:
+                conn.execute(text("UPDATE outbox SET attempts = attempts + 1 WHERE id=:id"), {"id": str(mid)})
+
+    def apply_push_results(self, results: list[MutationResult]) -> None:
+        """Drop acknowledged entries; keep rejected ones aside (visible, never silently lost)."""
+        with self.engine.begin() as conn:
+            jobs: set[uuid.UUID] = set()
+            for result in results:
+                row = conn.execute(
+                    text("SELECT job_id FROM outbox WHERE id=:id"), {"id": str(result.id)}
+                ).first()
+                if row is None:
+                    continue
+                if result.outcome is Outcome.REJECTED:
+                    conn.execute(
+                        text("UPDATE outbox SET state='rejected', result=:r WHERE id=:id"),
+                        {"id": str(result.id), "r": _dumps(result.model_dump(mode="json"))},
+                    )
+                    if row.job_id:
+                        jobs.add(uuid.UUID(row.job_id))
+                else:
+                    conn.execute(text("DELETE FROM outbox WHERE id=:id"), {"id": str(result.id)})
+            for job_id in jobs:  # a rejected tap no longer shows on the job
+                self._rebase(conn, job_id)
+
+    def dismiss_rejection(self, mutation_id: uuid.UUID) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                text("DELETE FROM outbox WHERE id=:id AND state='rejected'"), {"id": str(mutation_id)}
+            )
+
+    # --- pulled data -----------------------------------------------------------------------------
+
+    def _local_doc(self, conn: Connection, job_id: uuid.UUID) -> dict[str, Any] | None:
+        row = conn.execute(text("SELECT local_doc FROM jobs WHERE id=:id"), {"id": str(job_id)}).first()
+        return json.loads(row[0]) if row else None
+
+    def _write_local(self, conn: Connection, job_id: uuid.UUID, doc: dict[str, Any]) -> None:
+        conn.execute(
+            text("UPDATE jobs SET local_doc=:d, status=:s, search_text=:t WHERE id=:id"),
+            {"id": str(job_id), "d": _dumps(doc), "s": doc["status"], "t": _search_text(doc)},
+        )
+
+    def _rebase(self, conn: Connection, job_id: uuid.UUID) -> None:
+        row = conn.execute(text("SELECT server_doc FROM jobs WHERE id=:id"), {"id": str(job_id)}).first()
+        if row is not None:
+            self._write_local(conn, job_id, rebase(json.loads(row[0]), self._pending_for(conn, job_id)))
+
+    def begin_resync(self) -> None:
+        """Forget the cursor and mark everything stale; the outbox is kept and pushed again after."""
+        with self.engine.begin() as conn:
+            self._set_meta(conn, "cursor", None)
+            self._set_meta(conn, "epoch", None)
+            conn.execute(text("UPDATE jobs SET stale=1"))
+            conn.execute(text("UPDATE reference SET stale=1"))
+
+    def apply_pull(self, response: PullResponse) -> int:
+        """Apply one pulled page and move the cursor, atomically. Returns how many changes it held."""
+        with self.engine.begin() as conn:
+            pending_jobs = {
+                r[0]
+                for r in conn.execute(text("SELECT DISTINCT job_id FROM outbox WHERE state='pending'")).all()
+            }
+            for change in response.changes:
+                self._apply_change(conn, change, pending_jobs)
+            self._set_meta(conn, "cursor", response.cursor)
+            self._set_meta(conn, "epoch", response.epoch)
+            download_done = response.cursor.count(":") == 1
+            if download_done:
+                conn.execute(text("DELETE FROM jobs WHERE stale=1"))
+                conn.execute(text("DELETE FROM reference WHERE stale=1"))
+        return len(response.changes)
+
+    def _apply_change(self, conn: Connection, change: Change, pending_jobs: set[str]) -> None:
+        key = str(change.id)
+        if change.entity == "job":
+            if change.op is ChangeOp.REMOVE:
+                # The job left this engineer's scope; unsent work on it stays in the outbox and is pushed.
+                conn.execute(text("DELETE FROM jobs WHERE id=:id"), {"id": key})
+                return
+            doc = change.data or {}
+            local = rebase(doc, self._pending_for(conn, change.id)) if key in pending_jobs else doc
+            conn.execute(
+                text(
+                    "INSERT INTO jobs (id, server_doc, local_doc, status, number, call_received_at, search_text, due_at, stale) "
+                    "VALUES (:id, :s, :l, :st, :n, :c, :t, :due, 0) ON CONFLICT (id) DO UPDATE SET "
+                    "server_doc=excluded.server_doc, local_doc=excluded.local_doc, status=excluded.status, "
+                    "number=excluded.number, call_received_at=excluded.call_received_at, "
+                    "search_text=excluded.search_text, due_at=excluded.due_at, stale=0"
+                ),
+                {
+                    "id": key,
+                    "s": _dumps(doc),
+                    "l": _dumps(local),
+                    "st": local["status"],
+                    "n": doc.get("number", ""),
+                    "c": doc.get("call_received_at", ""),
+                    "t": _search_text(local),
+                    "due": doc.get("fix_due_at"),
+                },
+            )
+        elif change.entity == "conflict":
+            if change.op is ChangeOp.REMOVE:
+                conn.execute(text("DELETE FROM conflicts WHERE id=:id"), {"id": key})
+                return
+            data = change.data or {}
+            conn.execute(
+                text(
+                    "INSERT INTO conflicts (id, job_id, data, created_at) VALUES (:id, :j, :d, :c) "
+                    "ON CONFLICT (id) DO UPDATE SET data=excluded.data"
+                ),
+                {"id": key, "j": data.get("job_id"), "d": _dumps(data), "c": data.get("created_at", "")},
+            )
+        else:
+            if change.op is ChangeOp.REMOVE:
+                conn.execute(
+                    text("DELETE FROM reference WHERE entity=:e AND id=:id"), {"e": change.entity, "id": key}
+                )
+                return
+            conn.execute(
+                text(
+                    "INSERT INTO reference (entity, id, data, stale) VALUES (:e, :id, :d, 0) "
+                    "ON CONFLICT (entity, id) DO UPDATE SET data=excluded.data, stale=0"
+                ),
+                {"e": change.entity, "id": key, "d": _dumps(change.data or {})},
+            )
+
+    # --- reads -----------------------------------------------------------------------------------
+
+    def job(self, job_id: uuid.UUID) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            return self._local_doc(conn, job_id)
+
+    def server_job(self, job_id: uuid.UUID) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(text("SELECT server_doc FROM jobs WHERE id=:id"), {"id": str(job_id)}).first()
+        return json.loads(row[0]) if row else None
+
+    def jobs(self, *, search: str = "", statuses: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        query = "SELECT local_doc FROM jobs WHERE 1=1"
+        params: dict[str, Any] = {}
+        if search:
+            query += " AND search_text LIKE :q"
+            params["q"] = f"%{search.lower()}%"
+        status_list = list(statuses or [])
+        if status_list:
+            names = []
+            for i, status in enumerate(status_list):
+                params[f"s{i}"] = status
+                names.append(f":s{i}")
+            query += f" AND status IN ({', '.join(names)})"
+        query += " ORDER BY call_received_at DESC"
+        with self.engine.connect() as conn:
+            return [json.loads(r[0]) for r in conn.execute(text(query), params).all()]
+
+    def job_ids(self) -> set[uuid.UUID]:
+        with self.engine.connect() as conn:
+            return {uuid.UUID(r[0]) for r in conn.execute(text("SELECT id FROM jobs")).all()}
+
+    def reference(self, entity: str, ref_id: uuid.UUID | str | None = None) -> Any:
+        with self.engine.connect() as conn:
+            if ref_id is None:
+                rows = conn.execute(text("SELECT data FROM reference WHERE entity=:e"), {"e": entity}).all()
+                return [json.loads(r[0]) for r in rows]
+            row = conn.execute(
+                text("SELECT data FROM reference WHERE entity=:e AND id=:id"),
+                {"e": entity, "id": str(ref_id)},
+            ).first()
+            return json.loads(row[0]) if row else None
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT data FROM conflicts ORDER BY created_at DESC")).all()
+        return [json.loads(r[0]) for r in rows]
+
+    def wipe(self) -> None:
+        """Delete everything but the outbox's unsent and refused work (used after a revoke)."""
+        with self.engine.begin() as conn:
+            for table in ("jobs", "reference", "conflicts"):
+                conn.execute(text(f"DELETE FROM {table}"))
+            for key in ("cursor", "epoch", "token", "user", "device_id"):
+                self._set_meta(conn, key, None)
+
+
+__all__ = ["SCHEMA_VERSION", "Rejection", "Replica"]

@@ -1,0 +1,193 @@
+"""What an engineer does to a job, as calls the UI makes; each one is kept locally first.
+
+Ids and times are made here on the device (time from the injected clock), so a tap made offline keeps
+the moment it happened.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from mobile.replica.store import Replica
+from shared.enums import STATUS_RANK, ChecklistItemKind, CheckResult, JobEventType, JobStatus
+from shared.ids import uuid7
+from sync.protocol import Mutation, MutationName
+
+
+class ActionError(ValueError):
+    """An action the engineer cannot take yet; ``code`` keys the UI's message catalogue."""
+
+    def __init__(self, code: str, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class JobActions:
+    def __init__(
+        self,
+        replica: Replica,
+        clock: Callable[[], datetime] = utcnow,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.replica = replica
+        self.clock = clock
+        self.on_change = on_change or (lambda: None)
+
+    def _job(self, job_id: uuid.UUID) -> dict[str, Any]:
+        job = self.replica.job(job_id)
+        if job is None:
+            raise ActionError("no_job", "this job is no longer on this device")
+        return job
+
+    def _record(self, name: MutationName, args: dict[str, Any]) -> Mutation:
+        mutation = self.replica.record(name, args)
+        self.on_change()
+        return mutation
+
+    def template_for(self, job: dict[str, Any]) -> dict[str, Any] | None:
+        """The checklist template for this job's equipment category and kind, if there is one."""
+        if not job.get("equipment_id"):
+            return None
+        equipment = self.replica.reference("equipment", job["equipment_id"])
+        if equipment is None:
+            return None
+        for template in self.replica.reference("checklist_template"):
+            if template["category"] == equipment["category"] and template["job_kind"] == job["kind"]:
+                return dict(template)
+        return None
+
+    def missing_required(self, job: dict[str, Any]) -> list[str]:
+        """Codes of required checklist items still unanswered."""
+        template = self.template_for(job)
+        if template is None:
+            return []
+        answered = {
+            a["item_code"] for a in job.get("checklist", []) if a.get("result") or a.get("value") is not None
+        }
+        return [i["code"] for i in template["items"] if i.get("required", True) and i["code"] not in answered]
+
+    def tap(self, job_id: uuid.UUID, event: JobEventType) -> Mutation:
+        """One tap on the timeline, stamped with the device's time now."""
+        job = self._job(job_id)
+        status = JobStatus(job["status"])
+        if status is JobStatus.CANCELLED:
+            raise ActionError("cancelled", "the office cancelled this job")
+        if event is JobEventType.RESOLVED:
+            missing = self.missing_required(job)
+            if missing:
+                raise ActionError(
+                    "checklist_incomplete", "answer the required checklist items first", items=missing
+                )
+        if status in STATUS_RANK and STATUS_RANK[JobStatus(event.value)] <= STATUS_RANK[status]:
+            raise ActionError("already_done", f"this job is already {status.value}")
+        return self._record(
+            MutationName.JOB_EVENT,
+            {
+                "job_id": str(job_id),
+                "event_id": str(uuid7()),
+                "type": event.value,
+                "at": self.clock().isoformat(),
+            },
+        )
+
+    def edit(self, job_id: uuid.UUID, **fields: Any) -> Mutation:
+        job = self._job(job_id)
+        server = self.replica.server_job(job_id) or job
+        return self._record(
+            MutationName.JOB_EDIT,
+            {"job_id": str(job_id), "base_version": int(server.get("version", 0)), "fields": fields},
+        )
+
+    def answer(
+        self,
+        job_id: uuid.UUID,
+        item_code: str,
+        *,
+        result: CheckResult | None = None,
+        value: float | None = None,
+        note: str = "",
+    ) -> tuple[Mutation, bool]:
+        """Answer one checklist item; returns the mutation and whether a reading is out of range."""
+        job = self._job(job_id)
+        template = self.template_for(job)
+        item = None
+        if template is not None:
+            item = next((i for i in template["items"] if i["code"] == item_code), None)
+            if item is None:
+                raise ActionError("unknown_item", "this item is not on the checklist")
+        out_of_range = False
+        if item is not None and item.get("kind") == ChecklistItemKind.MEASURE.value:
+            if value is None:
+                raise ActionError("value_needed", "enter the measured value")
+            low, high = item.get("min_value"), item.get("max_value")
+            out_of_range = (low is not None and value < low) or (high is not None and value > high)
+        server = self.replica.server_job(job_id) or job
+        previous = next((a for a in server.get("checklist", []) if a["item_code"] == item_code), None)
+        mutation = self._record(
+            MutationName.CHECKLIST_ANSWER,
+            {
+                "job_id": str(job_id),
+                "result_id": previous["id"] if previous else str(uuid7()),
+                "item_code": item_code,
+                "result": result.value if result else None,
+                "value": value,
+                "note": note,
+                "base_version": int(previous["version"]) if previous else 0,
+                "answered_at": self.clock().isoformat(),
+            },
+        )
+        return mutation, out_of_range
+
+    def use_part(
+        self, job_id: uuid.UUID, part_id: uuid.UUID, quantity: int, old_part_returned: bool = False
+    ) -> Mutation:
+        self._job(job_id)
+        if quantity < 1:
+            raise ActionError("bad_quantity", "quantity must be at least 1")
+        return self._record(
+            MutationName.PART_USE,
+            {
+                "job_id": str(job_id),
+                "usage_id": str(uuid7()),
+                "part_id": str(part_id),
+                "quantity": quantity,
+                "old_part_returned": old_part_returned,
+                "used_at": self.clock().isoformat(),
+            },
+        )
+
+    def void_part(self, job_id: uuid.UUID, usage_id: uuid.UUID) -> Mutation:
+        self._job(job_id)
+        return self._record(
+            MutationName.PART_VOID,
+            {"job_id": str(job_id), "usage_id": str(usage_id), "at": self.clock().isoformat()},
+        )
+
+    def sign(
+        self, job_id: uuid.UUID, *, satisfaction: int, signature: str, opinion: str = "", comment: str = ""
+    ) -> Mutation:
+        job = self._job(job_id)
+        if job.get("resolved_at") is None:
+            raise ActionError("not_resolved", "resolve the job before the customer signs")
+        if not signature:
+            raise ActionError("no_signature", "the customer has not signed")
+        return self._record(
+            MutationName.JOB_SIGN,
+            {
+                "job_id": str(job_id),
+                "event_id": str(uuid7()),
+                "opinion": opinion,
+                "satisfaction": satisfaction,
+                "comment": comment,
+                "signature": signature,
+                "signed_at": self.clock().isoformat(),
+            },
+        )
