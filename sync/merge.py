@@ -143,16 +143,22 @@ class FieldDecision:
 
 
 def decide_lww(
-    device_value: Any, server_value: Any, server_field_version: int, base_version: int
+    device_value: Any,
+    server_value: Any,
+    server_field_version: int,
+    base_version: int,
+    *,
+    same_writer: bool = False,
 ) -> FieldDecision:
     """Field-level last writer wins, judged against the version the device last saw.
 
     The device's value always lands (it is the later arrival). It is a conflict only when the
-    server's value changed after the device's base version and the two values differ.
+    server's value changed after the device's base version, by someone other than this device
+    (``same_writer``: its own earlier offline edit is not a rival), and the two values differ.
     """
     if device_value == server_value:
         return FieldDecision(apply=False, conflict=False)
-    return FieldDecision(apply=True, conflict=server_field_version > base_version)
+    return FieldDecision(apply=True, conflict=server_field_version > base_version and not same_writer)
 
 
 # --- time plausibility -----------------------------------------------------------------------
@@ -173,8 +179,8 @@ def flag_event_time(
     """
     offset = received_at - device_time
     if abs(offset) > MAX_CLOCK_OFFSET:
-        minutes = round(offset.total_seconds() / 60)
-        return f"device clock off by {minutes:+d} min"
+        minutes = round(abs(offset.total_seconds()) / 60)
+        return f"device clock is {minutes} min {'fast' if offset < timedelta(0) else 'slow'}"
     if at > device_time + FUTURE_TOLERANCE:
         return "time is later than the device's clock when it synced"
     if call_received_at is not None and at < call_received_at - BEFORE_CALL_TOLERANCE:

@@ -50,14 +50,14 @@ class JobEventArgs(Strict):
 class JobEditFields(Strict):
     """Descriptive fields an engineer may change; leave out what was not touched."""
 
-    symptom: Text | None = None
-    cause: Text | None = None
-    fix: Text | None = None
-    notes: Text | None = None
+    symptom: Text = ""
+    cause: Text = ""
+    fix: Text = ""
+    notes: Text = ""
     billable: bool | None = None
     billable_reason: BillableReason | None = None
-    backup_lent: bool | None = None
-    backup_note: Text | None = None
+    backup_lent: bool = False
+    backup_note: Text = ""
     # Server-owned; accepted on the wire only so that a device write is recorded, then rejected.
     assigned_engineer_id: uuid.UUID | None = None
     severity: str | None = None
@@ -154,7 +154,13 @@ def describe_validation_error(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-class PushRequest(Strict):
+class Envelope(BaseModel):
+    """Request envelopes ignore unknown fields, so a newer app gets the readable protocol error."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class PushRequest(Envelope):
     protocol: int = PROTOCOL_VERSION
     device_time: AwareDatetime = Field(description="the device clock when sending; gives the clock offset")
     mutations: Annotated[list[Mutation], Field(max_length=MAX_PUSH_BATCH)]
@@ -182,7 +188,7 @@ class PushResponse(Strict):
     server_seq: int = Field(description="the newest change-log number at the end of the push")
 
 
-class PullRequest(Strict):
+class PullRequest(Envelope):
     protocol: int = PROTOCOL_VERSION
     cursor: str | None = Field(default=None, description="as returned by the last pull; null to start")
     limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT)] = 500

@@ -11,7 +11,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -91,19 +91,32 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def db_factory(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """Makes fresh, migrated databases on the backend under test; all are dropped after the test."""
+    made: list[str] = []
+    template_path: Path | None = request.getfixturevalue("sqlite_template") if backend == "sqlite" else None
+    template_name: str | None = request.getfixturevalue("pg_template") if backend == "postgres" else None
+
+    def make() -> str:
+        if template_path is not None:
+            target = tmp_path / f"levee-{len(made)}.db"
+            shutil.copyfile(template_path, target)
+            made.append(str(target))
+            return f"sqlite+aiosqlite:///{target}"
+        name = f"levee_t_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_admin([f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"']))
+        made.append(name)
+        return _pg_url(name)
+
+    yield make
+    if template_name is not None and made:
+        asyncio.run(_pg_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in made]))
+
+
+@pytest.fixture
+def db_url(db_factory: Callable[[], str]) -> str:
     """A fresh, migrated database for one test, on the backend under test."""
-    if backend == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        target = tmp_path / "levee.db"
-        shutil.copyfile(template, target)
-        yield f"sqlite+aiosqlite:///{target}"
-        return
-    template_name: str = request.getfixturevalue("pg_template")
-    name = f"levee_t_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_admin([f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"']))
-    yield _pg_url(name)
-    asyncio.run(_pg_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)']))
+    return db_factory()
 
 
 @pytest.fixture

@@ -29,10 +29,11 @@ def utcnow() -> datetime:
 class SyncError(Exception):
     """A sync attempt failed; ``code`` is stable (for the UI's catalogue), ``message`` is in words."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, status: int = 0) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.status = status
 
 
 @dataclass
@@ -133,7 +134,9 @@ class SyncRunner:
             except ValueError:
                 detail = response.text[:200]
             code = "server_error" if response.status_code >= 500 else "refused"
-            raise SyncError(code, f"the server answered {response.status_code}: {detail}")
+            raise SyncError(
+                code, f"the server answered {response.status_code}: {detail}", response.status_code
+            )
         body: dict[str, Any] = response.json()
         return body
 
@@ -146,7 +149,13 @@ class SyncRunner:
                 return sent
             self.replica.note_attempt(m.id for m in batch)
             request = PushRequest(device_time=self.clock(), mutations=batch)
-            body = await self._post("/api/sync/push", request.model_dump(mode="json"))
+            try:
+                body = await self._post("/api/sync/push", request.model_dump(mode="json"))
+            except SyncError as exc:
+                if exc.status == 413 and self.push_batch > 1:
+                    self.push_batch = max(1, self.push_batch // 2)  # photos or signatures made it too big
+                    continue
+                raise
             response = PushResponse.model_validate(body)
             self.replica.apply_push_results(response.results)
             sent += len(response.results)

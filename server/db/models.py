@@ -191,7 +191,7 @@ class JobEvent(Base):
     clock_offset_ms: Mapped[int] = mapped_column(BigInteger, default=0)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_reason: Mapped[str] = mapped_column(String(200), default="")
-    hlc: Mapped[str] = mapped_column(String(40), default="")
+    hlc: Mapped[str] = mapped_column(String(64), default="")
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
     device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"), default=None)
 
@@ -208,6 +208,8 @@ class ChecklistResult(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: device id of the last engineer write, or "office"
+    written_by: Mapped[str] = mapped_column(String(40), default="office")
 
 
 class JobPart(Base):
@@ -253,7 +255,7 @@ class Mutation(Base):
     client_seq: Mapped[int] = mapped_column(BigInteger)
     name: Mapped[str] = mapped_column(String(40))
     args: Mapped[dict[str, Any]]
-    hlc: Mapped[str] = mapped_column(String(40), default="")
+    hlc: Mapped[str] = mapped_column(String(64), default="")
     outcome: Mapped[str] = mapped_column(String(20))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -266,7 +268,7 @@ class Conflict(IdMixin, Base):
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[uuid.UUID] = mapped_column(index=True)
     job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id"), index=True, default=None)
-    field: Mapped[str] = mapped_column(String(40))
+    field: Mapped[str] = mapped_column(String(80))
     device_value: Mapped[Any] = mapped_column(JsonB, default=None, nullable=True)
     server_value: Mapped[Any] = mapped_column(JsonB, default=None, nullable=True)
     base_version: Mapped[int | None] = mapped_column(Integer, default=None)

@@ -26,12 +26,19 @@ JOB_NUMBER_COUNTER = "job_number"
 FINAL_STATUSES = frozenset({JobStatus.CLOSED.value, JobStatus.CANCELLED.value})
 
 
-def bump(job: Job, fields: list[str]) -> None:
-    """Advance the job's version and remember which fields changed at it."""
+OFFICE = "office"
+
+
+def bump(job: Job, fields: list[str], by: str = OFFICE) -> None:
+    """Advance the job's version and remember, per field, the version and writer of its last change.
+
+    ``by`` is the device id of an engineer's write, or ``"office"``. The field-level merge uses both:
+    a write is concurrent with the field's last change only if it came from someone else.
+    """
     job.version = (job.version or 1) + 1
     versions = dict(job.field_versions or {})
     for name in fields:
-        versions[name] = job.version
+        versions[name] = {"v": job.version, "by": by}
     job.field_versions = versions
     job.updated_at = utcnow()
 

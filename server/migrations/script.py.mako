@@ -7,7 +7,6 @@ Create Date: ${create_date}
 from collections.abc import Sequence
 
 import advanced_alchemy.types
-from sqlalchemy.dialects import postgresql  # noqa: F401
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import Text

@@ -73,6 +73,7 @@ class ConflictService:
             answer = _answer(value)
             row.result, row.value, row.note = answer["result"], answer["value"], answer["note"]
             row.version += 1
+            row.written_by = "office"
             bump(job, ["checklist"])
         else:
             raise ConflictError(

@@ -50,6 +50,10 @@ class PullService:
         if seq > head:
             return self._resync("the cursor is ahead of the server's log (restored from a backup?)")
         if after is not None:
+            try:
+                uuid.UUID(after)
+            except ValueError:
+                return self._resync("the cursor is not one this server made")
             return await self._snapshot(seq, after, request.limit)
         floor = int(
             await self.session.scalar(select(ServerMeta.value).where(ServerMeta.key == LOG_FLOOR)) or 0
@@ -90,7 +94,7 @@ class PullService:
                 (
                     await self.session.scalars(
                         select(Conflict.id)
-                        .where(Conflict.user_id == self.principal.user_id, Conflict.resolution != "rejected")
+                        .where(Conflict.user_id == self.principal.user_id, Conflict.reason != "not_assigned")
                         .order_by(Conflict.created_at.desc())
                         .limit(FIRST_PAGE_CONFLICTS)
                     )

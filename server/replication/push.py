@@ -89,11 +89,12 @@ class PushService:
         device_time = request.device_time
         offset_ms = int((self.now - device_time).total_seconds() * 1000)
         ids = [m.id for m in request.mutations]
+        # Lock first: a duplicate delivery racing this one then waits and finds the stored outcomes.
+        await self._lock_jobs(request.mutations)
         stored = {
             row.id: row
             for row in (await self.session.scalars(select(MutationRow).where(MutationRow.id.in_(ids)))).all()
         }
-        await self._lock_jobs(request.mutations)
         results: list[MutationResult] = []
         for mutation in request.mutations:
             previous = stored.get(mutation.id)
@@ -295,7 +296,11 @@ class PushService:
     def _touch(self, job: Job, fields: list[str]) -> None:
         entry = self.touched.setdefault(job.id, (job, set()))
         entry[1].update(fields)
-        bump(job, fields)
+        bump(job, fields, by=self.writer)
+
+    @property
+    def writer(self) -> str:
+        return str(self.principal.device_id)
 
     async def _finish(self) -> None:
         """Write refusals, and log every touched job and new conflict for the devices to pull."""
@@ -403,7 +408,10 @@ class PushService:
                 continue
             assert name in LWW_JOB_FIELDS
             current = getattr(job, name)
-            decision = decide_lww(value, current, int(versions.get(name, 0)), args.base_version)
+            last = versions.get(name) or {"v": 0, "by": ""}
+            decision = decide_lww(
+                value, current, int(last["v"]), args.base_version, same_writer=last["by"] == self.writer
+            )
             if decision.conflict:
                 applied.conflicts.append(
                     self._conflict(
@@ -493,11 +501,14 @@ class PushService:
                     out_of_range=out_of_range,
                     answered_at=args.answered_at,
                     version=1,
+                    written_by=self.writer,
                 )
             )
         else:
             current = {"result": row.result, "value": row.value, "note": row.note}
-            decision = decide_lww(answer, current, row.version, args.base_version)
+            decision = decide_lww(
+                answer, current, row.version, args.base_version, same_writer=row.written_by == self.writer
+            )
             if decision.conflict:
                 applied.conflicts.append(
                     self._conflict(
@@ -525,6 +536,7 @@ class PushService:
             row.value, row.note = args.value, args.note
             row.out_of_range, row.answered_at = out_of_range, args.answered_at
             row.version += 1
+            row.written_by = self.writer
         self._touch(job, ["checklist"])
         if out_of_range and applied.outcome is Outcome.APPLIED:
             applied.message = "reading is outside the limits and was flagged"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 12:07:32.100318
+Create Date: 2026-11-27 12:28:38.302793
 """
 from collections.abc import Sequence
 
@@ -10,6 +10,7 @@ import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import Text
+
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0001'
@@ -169,7 +170,7 @@ def upgrade() -> None:
     sa.Column('client_seq', sa.BigInteger(), nullable=False),
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.Column('args', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'cockroachdb').with_variant(advanced_alchemy.types.json.ORA_JSONB(), 'oracle').with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('hlc', sa.String(length=40), nullable=False),
+    sa.Column('hlc', sa.String(length=64), nullable=False),
     sa.Column('outcome', sa.String(length=20), nullable=False),
     sa.Column('detail', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'cockroachdb').with_variant(advanced_alchemy.types.json.ORA_JSONB(), 'oracle').with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('received_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
@@ -247,6 +248,7 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('answered_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('written_by', sa.String(length=40), nullable=False),
     sa.ForeignKeyConstraint(['job_id'], ['jobs.id'], name=op.f('fk_checklist_results_job_id_jobs'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_checklist_results')),
     sa.UniqueConstraint('job_id', 'item_code', name='job_item')
@@ -258,9 +260,9 @@ def upgrade() -> None:
     sa.Column('entity', sa.String(length=30), nullable=False),
     sa.Column('entity_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
     sa.Column('job_id', advanced_alchemy.types.guid.GUID(length=16), nullable=True),
-    sa.Column('field', sa.String(length=40), nullable=False),
-    sa.Column('device_value', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'cockroachdb').with_variant(advanced_alchemy.types.json.ORA_JSONB(), 'oracle').with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('server_value', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'cockroachdb').with_variant(advanced_alchemy.types.json.ORA_JSONB(), 'oracle').with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('field', sa.String(length=80), nullable=False),
+    sa.Column('device_value', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'cockroachdb').with_variant(advanced_alchemy.types.json.ORA_JSONB(), 'oracle').with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('server_value', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'cockroachdb').with_variant(advanced_alchemy.types.json.ORA_JSONB(), 'oracle').with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
     sa.Column('base_version', sa.Integer(), nullable=True),
     sa.Column('mutation_id', advanced_alchemy.types.guid.GUID(length=16), nullable=True),
     sa.Column('user_id', advanced_alchemy.types.guid.GUID(length=16), nullable=True),
@@ -309,7 +311,7 @@ def upgrade() -> None:
     sa.Column('clock_offset_ms', sa.BigInteger(), nullable=False),
     sa.Column('flagged', sa.Boolean(), nullable=False),
     sa.Column('flag_reason', sa.String(length=200), nullable=False),
-    sa.Column('hlc', sa.String(length=40), nullable=False),
+    sa.Column('hlc', sa.String(length=64), nullable=False),
     sa.Column('user_id', advanced_alchemy.types.guid.GUID(length=16), nullable=True),
     sa.Column('device_id', advanced_alchemy.types.guid.GUID(length=16), nullable=True),
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_job_events_device_id_devices')),
