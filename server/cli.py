@@ -126,6 +126,55 @@ def cmd_new_epoch(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _add_user(settings: Settings, username: str, name: str, role: str, password: str) -> str:
+    from sqlalchemy import select
+
+    from server.db.engine import make_engine, make_sessionmaker
+    from server.db.models import User
+    from server.security import hash_password
+    from shared.models import UserCreate
+
+    data = UserCreate(username=username, display_name=name, role=role, password=password)  # validates
+    await _upgrade(settings)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            if await session.scalar(select(User.id).where(User.username == data.username)):
+                raise SystemExit(f"username '{data.username}' is taken")
+            session.add(
+                User(
+                    username=data.username,
+                    display_name=data.display_name,
+                    role=data.role.value,
+                    password_hash=hash_password(data.password),
+                )
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return data.username
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    """Create a user, e.g. the first administrator of a new installation."""
+    import getpass
+
+    from pydantic import ValidationError
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("password: ")
+    try:
+        name = asyncio.run(
+            _add_user(_settings(args), args.username, args.name or args.username, args.role, password)
+        )
+    except ValidationError as exc:
+        print(
+            "not created: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()), file=sys.stderr
+        )
+        return 1
+    print(f"user '{name}' created")
+    return 0
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     if not args.demo:
         print("nothing to do: say `levee seed --demo` to fill an empty database with demo data")
@@ -193,6 +242,18 @@ def build_parser() -> argparse.ArgumentParser:
     epoch = dbsub.add_parser("new-epoch", help="after restoring a backup: make every device re-download")
     common(epoch)
     epoch.set_defaults(func=cmd_new_epoch)
+
+    user = sub.add_parser("user", help="user accounts")
+    usersub = user.add_subparsers(dest="user_command", required=True)
+    add = usersub.add_parser("add", help="create a user (the password is asked for, or read from stdin)")
+    common(add)
+    add.add_argument("--username", required=True)
+    add.add_argument("--name", help="display name, e.g. 张伟")
+    add.add_argument(
+        "--role", required=True, choices=["engineer", "dispatcher", "manager", "qa", "warehouse", "admin"]
+    )
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(func=cmd_user_add)
 
     seed = sub.add_parser("seed", help="fill an empty database")
     common(seed)
