@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from mobile.replica.schema import SCHEMA_VERSION, migrate
 from shared.ids import uuid7
+from sync.client import plan_page, settle
 from sync.clock import HybridLogicalClock, Timestamp
 from sync.merge import apply_locally, rebase
 from sync.protocol import (
@@ -27,7 +28,6 @@ from sync.protocol import (
     Mutation,
     MutationName,
     MutationResult,
-    Outcome,
     PullResponse,
     parse_cursor,
 )
@@ -232,25 +232,25 @@ class Replica:
 
     def apply_push_results(self, results: list[MutationResult]) -> None:
         """Drop acknowledged entries; keep rejected ones aside (visible, never silently lost)."""
+        settlement = settle(results)
         with self.engine.begin() as conn:
-            jobs: set[uuid.UUID] = set()
-            for result in results:
+            for mutation_id in settlement.acknowledged:
+                conn.execute(text("DELETE FROM outbox WHERE id=:id"), {"id": str(mutation_id)})
+            jobs: set[str] = set()
+            for result in settlement.rejected:
                 row = conn.execute(
                     text("SELECT job_id FROM outbox WHERE id=:id"), {"id": str(result.id)}
                 ).first()
                 if row is None:
                     continue
-                if result.outcome is Outcome.REJECTED:
-                    conn.execute(
-                        text("UPDATE outbox SET state='rejected', result=:r WHERE id=:id"),
-                        {"id": str(result.id), "r": _dumps(result.model_dump(mode="json"))},
-                    )
-                    if row.job_id:
-                        jobs.add(uuid.UUID(row.job_id))
-                else:
-                    conn.execute(text("DELETE FROM outbox WHERE id=:id"), {"id": str(result.id)})
+                conn.execute(
+                    text("UPDATE outbox SET state='rejected', result=:r WHERE id=:id"),
+                    {"id": str(result.id), "r": _dumps(result.model_dump(mode="json"))},
+                )
+                if row.job_id:
+                    jobs.add(row.job_id)
             for job_id in jobs:  # a rejected tap no longer shows on the job
-                self._rebase(conn, job_id)
+                self._rebase(conn, uuid.UUID(job_id))
 
     def dismiss_rejection(self, mutation_id: uuid.UUID) -> None:
         with self.engine.begin() as conn:
@@ -286,49 +286,52 @@ class Replica:
     def apply_pull(self, response: PullResponse) -> int:
         """Apply one pulled page and move the cursor, atomically. Returns how many changes it held."""
         with self.engine.begin() as conn:
-            pending_jobs = {
-                r[0]
-                for r in conn.execute(text("SELECT DISTINCT job_id FROM outbox WHERE state='pending'")).all()
-            }
-            for change in response.changes:
-                self._apply_change(conn, change, pending_jobs)
-            self._set_meta(conn, "cursor", response.cursor)
-            self._set_meta(conn, "epoch", response.epoch)
-            download_done = response.cursor.count(":") == 1
-            if download_done:
+            pending_rows = conn.execute(
+                text("SELECT * FROM outbox WHERE state='pending' AND job_id IS NOT NULL ORDER BY client_seq")
+            ).all()
+            pending_by_job: dict[uuid.UUID, list[Mutation]] = {}
+            for row in pending_rows:
+                pending_by_job.setdefault(uuid.UUID(row.job_id), []).append(self._mutation(row))
+            plan = plan_page(response, pending_by_job)
+            for job_id in plan.job_removes:
+                # The job left this engineer's scope; unsent work on it stays in the outbox and is pushed.
+                conn.execute(text("DELETE FROM jobs WHERE id=:id"), {"id": str(job_id)})
+            if plan.jobs:
+                conn.execute(
+                    text(
+                        "INSERT INTO jobs (id, server_doc, local_doc, status, number, call_received_at, search_text, due_at, stale) "
+                        "VALUES (:id, :s, :l, :st, :n, :c, :t, :due, 0) ON CONFLICT (id) DO UPDATE SET "
+                        "server_doc=excluded.server_doc, local_doc=excluded.local_doc, status=excluded.status, "
+                        "number=excluded.number, call_received_at=excluded.call_received_at, "
+                        "search_text=excluded.search_text, due_at=excluded.due_at, stale=0"
+                    ),
+                    [
+                        {
+                            "id": str(job.id),
+                            "s": _dumps(job.server_doc),
+                            "l": _dumps(job.local_doc),
+                            "st": job.local_doc["status"],
+                            "n": job.server_doc.get("number", ""),
+                            "c": job.server_doc.get("call_received_at", ""),
+                            "t": _search_text(job.local_doc),
+                            "due": job.server_doc.get("fix_due_at"),
+                        }
+                        for job in plan.jobs
+                    ],
+                )
+            for change in plan.others:
+                self._apply_change(conn, change)
+            self._set_meta(conn, "cursor", plan.cursor)
+            self._set_meta(conn, "epoch", plan.epoch)
+            if plan.download_done:
                 conn.execute(text("DELETE FROM jobs WHERE stale=1"))
                 conn.execute(text("DELETE FROM reference WHERE stale=1"))
         return len(response.changes)
 
-    def _apply_change(self, conn: Connection, change: Change, pending_jobs: set[str]) -> None:
+    def _apply_change(self, conn: Connection, change: Change) -> None:
+        """A pulled customer, site, equipment, template, part or conflict."""
         key = str(change.id)
-        if change.entity == "job":
-            if change.op is ChangeOp.REMOVE:
-                # The job left this engineer's scope; unsent work on it stays in the outbox and is pushed.
-                conn.execute(text("DELETE FROM jobs WHERE id=:id"), {"id": key})
-                return
-            doc = change.data or {}
-            local = rebase(doc, self._pending_for(conn, change.id)) if key in pending_jobs else doc
-            conn.execute(
-                text(
-                    "INSERT INTO jobs (id, server_doc, local_doc, status, number, call_received_at, search_text, due_at, stale) "
-                    "VALUES (:id, :s, :l, :st, :n, :c, :t, :due, 0) ON CONFLICT (id) DO UPDATE SET "
-                    "server_doc=excluded.server_doc, local_doc=excluded.local_doc, status=excluded.status, "
-                    "number=excluded.number, call_received_at=excluded.call_received_at, "
-                    "search_text=excluded.search_text, due_at=excluded.due_at, stale=0"
-                ),
-                {
-                    "id": key,
-                    "s": _dumps(doc),
-                    "l": _dumps(local),
-                    "st": local["status"],
-                    "n": doc.get("number", ""),
-                    "c": doc.get("call_received_at", ""),
-                    "t": _search_text(local),
-                    "due": doc.get("fix_due_at"),
-                },
-            )
-        elif change.entity == "conflict":
+        if change.entity == "conflict":
             if change.op is ChangeOp.REMOVE:
                 conn.execute(text("DELETE FROM conflicts WHERE id=:id"), {"id": key})
                 return

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from mobile.replica.store import Replica
+from sync.client import MAX_RESYNCS, Round, Step, next_push, next_step
 from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
 
 
@@ -144,7 +145,7 @@ class SyncRunner:
         """Send the whole outbox in ordered batches; returns how many mutations were acknowledged."""
         sent = 0
         while True:
-            batch = self.replica.pending(self.push_batch)
+            batch = next_push(self.replica.pending(self.push_batch), self.push_batch)
             if not batch:
                 return sent
             self.replica.note_attempt(m.id for m in batch)
@@ -162,33 +163,56 @@ class SyncRunner:
             if len(batch) < self.push_batch:
                 return sent
 
+    async def pull_page(self) -> PullResponse:
+        """Pull and apply one page (a resync answer is returned unapplied for the caller to act on)."""
+        request = PullRequest(cursor=self.replica.cursor, limit=self.pull_limit)
+        page = PullResponse.model_validate(
+            await self._post("/api/sync/pull", request.model_dump(mode="json"))
+        )
+        if not page.resync_required:
+            self.replica.apply_pull(page)
+        return page
+
     async def pull(self) -> int:
         """Pull pages until the server has nothing more; restarts the download when told to resync."""
-        applied = 0
-        resyncs = 0
+        applied, resyncs = 0, 0
         while True:
-            request = PullRequest(cursor=self.replica.cursor, limit=self.pull_limit)
-            body = await self._post("/api/sync/pull", request.model_dump(mode="json"))
-            page = PullResponse.model_validate(body)
+            page = await self.pull_page()
             if page.resync_required:
                 resyncs += 1
-                if resyncs > 2:
+                if resyncs > MAX_RESYNCS:
                     raise SyncError("resync_loop", "the server keeps asking for a fresh download")
                 self.replica.begin_resync()
                 continue
-            applied += self.replica.apply_pull(page)
+            applied += len(page.changes)
             if not page.has_more:
                 return applied
 
     async def sync_once(self) -> bool:
-        """Push, pull, and push again what a resync left behind. True when it all went through."""
+        """One round as :func:`sync.client.next_step` directs: push, pull to the end, push what is left.
+
+        True when it all went through.
+        """
         async with self._lock:
             self.status.syncing = True
             self.status.last_attempt_at = self.clock()
             try:
-                await self.push()
-                await self.pull()
-                await self.push()
+                state = Round(pending=self.replica.pending_count())
+                while (step := next_step(state)) is not Step.DONE:
+                    if step is Step.PUSH:
+                        await self.push()
+                        state.pushed, state.pending = True, self.replica.pending_count()
+                    elif step is Step.PULL:
+                        state.last_page = await self.pull_page()
+                        state.pulled_to_end = (
+                            not state.last_page.resync_required and not state.last_page.has_more
+                        )
+                    else:
+                        state.resyncs += 1
+                        if state.resyncs > MAX_RESYNCS:
+                            raise SyncError("resync_loop", "the server keeps asking for a fresh download")
+                        self.replica.begin_resync()
+                        state.last_page = None
             except SyncError as exc:
                 self.status.online = exc.code not in {"offline", "timeout"}
                 self.status.last_error_code, self.status.last_error = exc.code, exc.message
