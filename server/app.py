@@ -29,7 +29,7 @@ from server.directory.controller import (
     SiteController,
     UserController,
 )
-from server.jobs.controller import JobController
+from server.jobs.controller import JobController, PhotoController
 from server.notify import ChangeNotifier, install_after_commit_hook
 from server.settings import Settings
 
@@ -105,6 +105,7 @@ def create_app(
             ChecklistTemplateController,
             PartController,
             JobController,
+            PhotoController,
             SyncController,
             ConflictController,
         ],

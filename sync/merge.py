@@ -23,6 +23,7 @@ from sync.protocol import (
     MutationName,
     PartUseArgs,
     PartVoidArgs,
+    PhotoAddArgs,
 )
 
 
@@ -85,6 +86,7 @@ JOB_FIELD_RULES: dict[str, FieldRule] = {
     "checklist_result.answer": _LWW,
     "job_part.row": _APPEND,
     "job_event.row": _APPEND,
+    "job_photo.row": _APPEND,
 }
 
 EVENT_FIELD: dict[JobEventType, str] = {
@@ -251,6 +253,18 @@ def apply_locally(doc: dict[str, Any], mutation: Mutation) -> dict[str, Any]:
         for part in out.setdefault("parts", []):
             if part["id"] == str(args.usage_id) and part.get("voided_at") is None:
                 part["voided_at"] = args.at.astimezone(UTC).isoformat()
+    elif isinstance(args, PhotoAddArgs):
+        photos = out.setdefault("photos", [])
+        if not any(p["id"] == str(args.photo_id) for p in photos):
+            photos.append(
+                {
+                    "id": str(args.photo_id),
+                    "filename": args.filename,
+                    "content_type": args.content_type,
+                    "caption": args.caption,
+                    "taken_at": args.taken_at.astimezone(UTC).isoformat(),
+                }
+            )
     elif isinstance(args, JobSignArgs):
         out.update(
             acceptance_opinion=args.opinion,

@@ -36,6 +36,7 @@ class MutationName(StrEnum):
     PART_USE = "part.use"
     PART_VOID = "part.void"
     JOB_SIGN = "job.sign"
+    PHOTO_ADD = "photo.add"
 
 
 class JobEventArgs(Strict):
@@ -111,6 +112,22 @@ class JobSignArgs(Strict):
     signed_at: AwareDatetime
 
 
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+MAX_PHOTO_B64 = 6 * 1024 * 1024  # about 4.5 MB of image: phones' photos are scaled down before this
+
+
+class PhotoAddArgs(Strict):
+    """A photo taken or picked on the device, sent with its bytes so it arrives with the work it shows."""
+
+    job_id: uuid.UUID
+    photo_id: uuid.UUID
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+    data_b64: Annotated[str, StringConstraints(min_length=4, max_length=MAX_PHOTO_B64)]
+    caption: Text = ""
+    taken_at: AwareDatetime
+
+
 ARGS_MODELS: dict[MutationName, type[Strict]] = {
     MutationName.JOB_EVENT: JobEventArgs,
     MutationName.JOB_EDIT: JobEditArgs,
@@ -118,9 +135,12 @@ ARGS_MODELS: dict[MutationName, type[Strict]] = {
     MutationName.PART_USE: PartUseArgs,
     MutationName.PART_VOID: PartVoidArgs,
     MutationName.JOB_SIGN: JobSignArgs,
+    MutationName.PHOTO_ADD: PhotoAddArgs,
 }
 
-MutationArgs = JobEventArgs | JobEditArgs | ChecklistAnswerArgs | PartUseArgs | PartVoidArgs | JobSignArgs
+MutationArgs = (
+    JobEventArgs | JobEditArgs | ChecklistAnswerArgs | PartUseArgs | PartVoidArgs | JobSignArgs | PhotoAddArgs
+)
 
 
 class Mutation(Strict):

@@ -405,6 +405,22 @@ class Replica:
             rows = conn.execute(text("SELECT data FROM conflicts ORDER BY created_at DESC")).all()
         return [json.loads(r[0]) for r in rows]
 
+    @property
+    def photo_dir(self) -> Path:
+        return Path(self.path).with_suffix(".photos")
+
+    def save_photo(self, photo_id: uuid.UUID, data: bytes, filename: str) -> Path:
+        """Keep a photo's bytes beside the replica, so the app shows it offline."""
+        self.photo_dir.mkdir(parents=True, exist_ok=True)
+        path = self.photo_dir / f"{photo_id}{Path(filename).suffix.lower()}"
+        path.write_bytes(data)
+        return path
+
+    def photo_path(self, photo_id: uuid.UUID | str) -> Path | None:
+        """The local file of a photo taken on this device, if it has one."""
+        matches = sorted(self.photo_dir.glob(f"{photo_id}.*")) if self.photo_dir.exists() else []
+        return matches[0] if matches else None
+
     def wipe(self) -> None:
         """Delete everything but the outbox's unsent and refused work (used after a revoke)."""
         with self.engine.begin() as conn:

@@ -6,6 +6,8 @@ the moment it happened.
 
 from __future__ import annotations
 
+import base64
+import mimetypes
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,7 +16,7 @@ from typing import Any
 from mobile.replica.store import Replica
 from shared.enums import STATUS_RANK, ChecklistItemKind, CheckResult, JobEventType, JobStatus
 from shared.ids import uuid7
-from sync.protocol import Mutation, MutationName
+from sync.protocol import MAX_PHOTO_B64, PHOTO_TYPES, Mutation, MutationName
 
 
 class ActionError(ValueError):
@@ -169,6 +171,38 @@ class JobActions:
         return self._record(
             MutationName.PART_VOID,
             {"job_id": str(job_id), "usage_id": str(usage_id), "at": self.clock().isoformat()},
+        )
+
+    def add_photo(
+        self,
+        job_id: uuid.UUID,
+        data: bytes,
+        filename: str,
+        content_type: str | None = None,
+        caption: str = "",
+    ) -> Mutation:
+        """Keep a photo with the job: a copy beside the replica (for the app) and in the outbox (for the server)."""
+        self._job(job_id)
+        kind = content_type or mimetypes.guess_type(filename)[0] or ""
+        if kind not in PHOTO_TYPES:
+            raise ActionError(
+                "photo_type", "only JPEG, PNG or WebP photos can be attached", filename=filename
+            )
+        if len(data) * 4 // 3 + 4 > MAX_PHOTO_B64:
+            raise ActionError("photo_too_big", "this photo is too large; take it at a lower resolution")
+        photo_id = uuid7()
+        self.replica.save_photo(photo_id, data, filename)
+        return self._record(
+            MutationName.PHOTO_ADD,
+            {
+                "job_id": str(job_id),
+                "photo_id": str(photo_id),
+                "filename": filename,
+                "content_type": kind,
+                "data_b64": base64.b64encode(data).decode(),
+                "caption": caption,
+                "taken_at": self.clock().isoformat(),
+            },
         )
 
     def sign(

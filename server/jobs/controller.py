@@ -6,13 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import or_, select
+from sqlalchemy.orm import undefer
 
-from server.db.models import Customer, Equipment, Job, Site, User
+from server.db.models import Customer, Equipment, Job, Photo, Site, User
 from server.deps import CurrentUser, DbSession, requires_any_user, requires_dispatch
-from server.errors import Invalid
+from server.errors import Invalid, NotFound
 from server.jobs.service import JobService
 from server.paging import MAX_LIMIT, fetch_page
 from shared.enums import OPEN_STATUSES, JobKind, JobStatus, Severity
@@ -154,4 +155,24 @@ class JobController(Controller):
     ) -> JobOut:
         return JobOut.model_validate(
             await JobService(db_session).set_office_status(job_id, JobStatus.CANCELLED, data.reason)
+        )
+
+
+class PhotoController(Controller):
+    path = "/api/photos"
+    tags = ["jobs"]  # noqa: RUF012
+
+    @get("/{photo_id:uuid}", guards=[requires_any_user], media_type="application/octet-stream")
+    async def get_photo(
+        self, photo_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
+    ) -> Response[bytes]:
+        """A job's photo; an engineer only gets photos of their own jobs."""
+        photo = await db_session.get(Photo, photo_id, options=[undefer(Photo.data)])
+        if photo is None:
+            raise NotFound(f"no photo with id {photo_id}")
+        await JobService(db_session).get(photo.job_id, principal)
+        return Response(
+            photo.data,
+            media_type=photo.content_type,
+            headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
         )

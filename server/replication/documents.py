@@ -20,6 +20,7 @@ from server.db.models import (
     JobEvent,
     JobPart,
     Part,
+    Photo,
     Site,
 )
 
@@ -55,7 +56,7 @@ async def job_documents(
     for chunk in _chunks(list(job_ids)):
         for m in (await session.execute(select(*JOB_COLUMNS).where(Job.id.in_(chunk)))).mappings():
             doc = _row(m)
-            doc.update(events=[], checklist=[], parts=[])
+            doc.update(events=[], checklist=[], parts=[], photos=[])
             docs[m["id"]] = doc
         for m in (
             await session.execute(
@@ -103,6 +104,20 @@ async def job_documents(
             )
         ).mappings():
             docs[m["job_id"]]["parts"].append(_row({k: v for k, v in m.items() if k != "job_id"}))
+        for m in (
+            await session.execute(
+                select(
+                    Photo.id,
+                    Photo.job_id,
+                    Photo.filename,
+                    Photo.content_type,
+                    Photo.size,
+                    Photo.caption,
+                    Photo.taken_at,
+                ).where(Photo.job_id.in_(chunk))
+            )
+        ).mappings():
+            docs[m["job_id"]]["photos"].append(_row({k: v for k, v in m.items() if k != "job_id"}))
     return docs
 
 

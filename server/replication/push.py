@@ -6,6 +6,9 @@ half-applied while the rest of the batch lands. The stored outcome answers any r
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +32,7 @@ from server.db.models import (
     JobEvent,
     JobPart,
     Part,
+    Photo,
 )
 from server.db.models import Mutation as MutationRow
 from server.deps import Principal
@@ -53,10 +57,13 @@ from sync.protocol import (
     Outcome,
     PartUseArgs,
     PartVoidArgs,
+    PhotoAddArgs,
     PushRequest,
     PushResponse,
     describe_validation_error,
 )
+
+IMAGE_MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n", "image/webp": b"RIFF"}
 
 
 class Rejected(Exception):
@@ -108,7 +115,7 @@ class PushService:
                 user_id=self.principal.user_id,
                 client_seq=mutation.client_seq,
                 name=mutation.name.value,
-                args=mutation.args,
+                args=_storable(mutation.args),
                 hlc=mutation.hlc,
                 outcome=result.outcome.value,
                 detail={
@@ -205,6 +212,8 @@ class PushService:
             return await self._part_void(mutation, args)
         if isinstance(args, JobSignArgs):
             return await self._job_sign(mutation, args, device_time)
+        if isinstance(args, PhotoAddArgs):
+            return await self._photo_add(mutation, args)
         raise Rejected("unknown_mutation", f"unknown mutation {mutation.name}")  # pragma: no cover
 
     # --- shared steps ------------------------------------------------------------------------
@@ -574,6 +583,39 @@ class PushService:
             self._touch(job, ["parts"])
         return applied
 
+    async def _photo_add(self, mutation: Mutation, args: PhotoAddArgs) -> Applied:
+        job, applied = await self._job_for(mutation, args.job_id)
+        try:
+            data = base64.b64decode(args.data_b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise Rejected("invalid_photo", "the photo data is not valid base64") from None
+        if not data.startswith(IMAGE_MAGIC[args.content_type]):
+            raise Rejected("invalid_photo", f"the photo is not a {args.content_type} image")
+        digest = hashlib.sha256(data).hexdigest()
+        existing = await self.session.get(Photo, args.photo_id)
+        if existing is not None:
+            if existing.job_id != job.id or existing.sha256 != digest:
+                raise Rejected("duplicate_id", "this photo id is already used for another photo")
+            return applied
+        self.session.add(
+            Photo(
+                id=args.photo_id,
+                job_id=job.id,
+                filename=args.filename,
+                content_type=args.content_type,
+                size=len(data),
+                sha256=digest,
+                caption=args.caption,
+                data=data,
+                taken_at=args.taken_at,
+                received_at=self.now,
+                user_id=self.principal.user_id,
+                device_id=self.principal.device_id,
+            )
+        )
+        self._touch(job, ["photos"])
+        return applied
+
     async def _job_sign(self, mutation: Mutation, args: JobSignArgs, device_time: datetime) -> Applied:
         job, applied = await self._job_for(mutation, args.job_id)
         if job.signature and job.signature != args.signature:
@@ -602,6 +644,14 @@ class PushService:
             mutation, job, applied, args.event_id, JobEventType.SIGNED_OFF, args.signed_at, device_time
         )
         return applied
+
+
+def _storable(args: dict[str, Any]) -> dict[str, Any]:
+    """Mutation arguments as kept in the log: a photo's bytes live in the photos table, not twice."""
+    if "data_b64" not in args:
+        return args
+    data = str(args["data_b64"])
+    return {**args, "data_b64": f"<{len(data)} base64 chars>"}
 
 
 def _plain(value: Any) -> Any:

@@ -575,6 +575,20 @@ def test_every_mutation_name_changes_the_local_view() -> None:
         MutationName.PART_USE: (_job(), _use_part(uuid.uuid4())),
         MutationName.PART_VOID: (with_part, _void_part(usage_id, T0)),
         MutationName.JOB_SIGN: (_job(JobStatus.RESOLVED), _sign(T0)),
+        MutationName.PHOTO_ADD: (
+            _job(),
+            _mutation(
+                MutationName.PHOTO_ADD,
+                {
+                    "job_id": str(JOB_ID),
+                    "photo_id": str(uuid.uuid4()),
+                    "filename": "现场.jpg",
+                    "content_type": "image/jpeg",
+                    "data_b64": "/9j/4AAQ",
+                    "taken_at": T0.isoformat(),
+                },
+            ),
+        ),
     }
     assert set(samples) == set(MutationName)
     for name, (doc, mutation) in samples.items():

@@ -476,3 +476,59 @@ async def test_bad_cursors_null_texts_and_newer_clients_get_clear_answers(
             MutationName.JOB_EDIT, {"job_id": job["id"], "base_version": 1, "fields": {"cause": None}}
         )
     assert device.replica.pending_count() == 0
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+async def test_a_photo_taken_offline_reaches_the_office_once(world: World, new_device: DeviceFactory) -> None:
+    from mobile.services.jobs import ActionError
+
+    job = await world.create_job(engineer="eng1")
+    job_id = uuid.UUID(job["id"])
+    device = await new_device("eng1")
+    await device.sync()
+    device.offline()
+    mutation = device.actions.add_photo(job_id, PNG, "泵站现场.png", caption="叶轮缠绕的杂物")
+    photo_id = mutation.args["photo_id"]
+    assert device.replica.photo_path(photo_id).read_bytes() == PNG
+    assert device.replica.job(job_id)["photos"][0]["caption"] == "叶轮缠绕的杂物"
+    with pytest.raises(ActionError):
+        device.actions.add_photo(job_id, b"%PDF-1.4", "report.pdf")
+    device.online()
+    await device.sync()
+    await device.runner.push()
+    office = await world.client.get(f"/api/photos/{photo_id}", headers=await world.login("qa"))
+    assert (
+        office.status_code == 200 and office.content == PNG and office.headers["content-type"] == "image/png"
+    )
+    other = await world.client.get(f"/api/photos/{photo_id}", headers=await world.login("eng2"))
+    assert other.status_code == 404
+    assert [p["id"] for p in device.replica.job(job_id)["photos"]] == [photo_id]
+    async with world.app.state.sessionmaker() as s:
+        row = (await s.scalars(select(MutationRow).where(MutationRow.name == "photo.add"))).one()
+        assert "base64 chars" in row.args["data_b64"]
+
+
+async def test_a_photo_that_is_not_an_image_is_rejected_by_the_server(
+    world: World, new_device: DeviceFactory
+) -> None:
+    job = await world.create_job(engineer="eng1")
+    device = await new_device("eng1")
+    await device.sync()
+    device.replica.record(
+        MutationName.PHOTO_ADD,
+        {
+            "job_id": job["id"],
+            "photo_id": str(uuid.uuid4()),
+            "filename": "x.jpg",
+            "content_type": "image/jpeg",
+            "data_b64": "aGVsbG8gd29ybGQ=",
+            "taken_at": datetime.now(UTC).isoformat(),
+        },
+    )
+    await device.sync()
+    assert [r.reason for r in device.replica.rejections()] == ["invalid_photo"]
