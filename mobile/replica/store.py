@@ -421,6 +421,11 @@ class Replica:
         matches = sorted(self.photo_dir.glob(f"{photo_id}.*")) if self.photo_dir.exists() else []
         return matches[0] if matches else None
 
+    def clear_outbox(self) -> None:
+        """Drop the outbox; only after its content is on the server or in an export file."""
+        with self.engine.begin() as conn:
+            conn.execute(text("DELETE FROM outbox"))
+
     def wipe(self) -> None:
         """Delete everything but the outbox's unsent and refused work (used after a revoke)."""
         with self.engine.begin() as conn:

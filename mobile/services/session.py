@@ -1,0 +1,161 @@
+"""Signing a device in and out, and what happens to its data when access ends.
+
+The device stays signed in across restarts (the token lives in the replica's meta) until the engineer
+signs out or the office revokes it. Work not yet on the server is never thrown away: signing out pushes
+it first, and a revoked device, which can no longer push, exports it to a file before wiping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from mobile.replica.store import Replica
+from mobile.services.jobs import ActionError, JobActions
+from mobile.services.sync import SyncRunner
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class SignedIn:
+    server_url: str
+    user: dict[str, Any]
+    device_id: str
+    runner: SyncRunner
+    actions: JobActions
+
+
+class DeviceSession:
+    """One app install: one replica file, at most one signed-in engineer."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        runner_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.transport = transport
+        self.clock = clock
+        self.runner_options = runner_options or {}
+        self.replica = Replica(self.data_dir / "replica.db", clock=clock)
+        self.current: SignedIn | None = None
+
+    def _open(self, server_url: str, token: str, user: dict[str, Any], device_id: str) -> SignedIn:
+        runner = SyncRunner(
+            self.replica, server_url, token, transport=self.transport, clock=self.clock, **self.runner_options
+        )
+        actions = JobActions(self.replica, clock=self.clock, on_change=runner.kick)
+        self.current = SignedIn(server_url, user, device_id, runner, actions)
+        return self.current
+
+    def restore(self) -> SignedIn | None:
+        """Pick up the signed-in engineer after a restart (no network needed)."""
+        token, server, user = (self.replica.get_meta(k) for k in ("token", "server_url", "user"))
+        if not (token and server and user):
+            return None
+        return self._open(server, token, json.loads(user), self.replica.get_meta("device_id") or "")
+
+    async def sign_in(self, server_url: str, username: str, password: str, device_name: str) -> SignedIn:
+        server_url = server_url.rstrip("/")
+        async with httpx.AsyncClient(base_url=server_url, transport=self.transport, timeout=20) as client:
+            try:
+                response = await client.post(
+                    "/api/auth/login",
+                    json={"username": username, "password": password, "device_name": device_name},
+                )
+            except httpx.TransportError as exc:
+                raise ActionError(
+                    "offline", "cannot reach the server: check the address and the network"
+                ) from exc
+        if response.status_code == 401:
+            raise ActionError("wrong_password", "wrong username or password")
+        if response.status_code != 200:
+            raise ActionError("sign_in_failed", f"the server refused: {response.text[:200]}")
+        body = response.json()
+        user = body["user"]
+        if user["role"] != "engineer":
+            raise ActionError("not_engineer", "the field app is for engineers; office staff use the console")
+        previous = self.replica.get_meta("user_id")
+        if previous and previous != user["id"]:
+            if self.replica.pending_count():
+                raise ActionError(
+                    "other_users_work",
+                    "this tablet holds unsent work of another engineer: they must sync it first",
+                )
+            self.replica.wipe()
+        for key, value in (
+            ("server_url", server_url),
+            ("token", body["token"]),
+            ("device_id", body["device_id"]),
+            ("user", json.dumps(user, ensure_ascii=False)),
+            ("user_id", user["id"]),
+        ):
+            self.replica.set_meta(key, value)
+        return self._open(server_url, body["token"], user, body["device_id"])
+
+    def export_unsent(self) -> Path | None:
+        """Write every unsent or refused tap to a JSON file the office can import; None when there are none."""
+        entries = [m.model_dump(mode="json") for m in self.replica.pending(1_000_000)]
+        entries += [
+            {**r.mutation.model_dump(mode="json"), "rejected": {"reason": r.reason, "message": r.message}}
+            for r in self.replica.rejections()
+        ]
+        if not entries:
+            return None
+        folder = self.data_dir / "exports"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"unsent-{self.clock():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.json"
+        user = self.replica.get_meta("user")
+        path.write_text(
+            json.dumps(
+                {"user": json.loads(user) if user else None, "mutations": entries},
+                ensure_ascii=False,
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
+        return path
+
+    def _forget(self) -> None:
+        self.replica.wipe()
+        self.replica.clear_outbox()
+        self.replica.set_meta("user_id", None)
+        self.current = None
+
+    async def sign_out(self) -> None:
+        """Push what is unsent, then sign out on the server and wipe the device."""
+        if self.current is None:
+            return
+        runner = self.current.runner
+        if not await runner.sync_once() or self.replica.pending_count():
+            raise ActionError(
+                "unsent_work", "some work is not on the server yet: connect and sync before signing out"
+            )
+        self.export_unsent()  # refused taps, kept for the office
+        with contextlib.suppress(httpx.HTTPError):  # the token is forgotten here either way
+            await runner.client.post("/api/auth/logout")
+        await runner.aclose()
+        self._forget()
+
+    async def handle_revoked(self) -> Path | None:
+        """After the server refused this device: keep unsent work in an export file, then wipe."""
+        path = self.export_unsent()
+        if self.current is not None:
+            await self.current.runner.aclose()
+        self._forget()
+        return path
