@@ -74,6 +74,7 @@ requires_office = requires(*OFFICE)
 requires_dispatch = requires(*DISPATCH)
 requires_admin = requires(Role.ADMIN)
 requires_engineer = requires(Role.ENGINEER)
+requires_qa = requires(Role.QA, Role.MANAGER, Role.ADMIN)
 
 
 DbSession = NamedDependency[AsyncSession]

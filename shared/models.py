@@ -327,6 +327,16 @@ class JobHold(Model):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000)]
 
 
+class QaDecision(Model):
+    """QA's verdict on a resolved job's service form; a return needs a reason the engineer can act on."""
+
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class QaReturn(Model):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+
+
 class JobOut(OutModel):
     id: uuid.UUID
     number: str
@@ -352,6 +362,9 @@ class JobOut(OutModel):
     satisfaction: int | None
     acceptance_comment: str
     times_flagged: bool
+    qa_note: str
+    qa_at: datetime | None
+    qa_returns: int
     call_received_at: datetime
     acknowledged_at: datetime | None
     departed_at: datetime | None

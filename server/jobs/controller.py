@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import undefer
 
 from server.db.models import Customer, Equipment, Job, Photo, Site, User
-from server.deps import CurrentUser, DbSession, requires_any_user, requires_dispatch
+from server.deps import CurrentUser, DbSession, requires_any_user, requires_dispatch, requires_qa
 from server.errors import Invalid, NotFound
 from server.jobs.service import JobService
 from server.paging import MAX_LIMIT, fetch_page
@@ -27,6 +27,8 @@ from shared.models import (
     JobOfficeUpdate,
     JobOut,
     Page,
+    QaDecision,
+    QaReturn,
     SiteOut,
     UserOut,
 )
@@ -148,6 +150,30 @@ class JobController(Controller):
     @post("/{job_id:uuid}/resume", guards=[requires_dispatch], status_code=200)
     async def resume_job(self, job_id: FromPath[uuid.UUID], db_session: DbSession) -> JobOut:
         return JobOut.model_validate(await JobService(db_session).resume(job_id))
+
+    @post("/{job_id:uuid}/approve", guards=[requires_qa], status_code=200)
+    async def approve_job(
+        self,
+        job_id: FromPath[uuid.UUID],
+        data: JSONBody[QaDecision],
+        db_session: DbSession,
+        principal: CurrentUser,
+    ) -> JobOut:
+        """QA approves a resolved job's service form; only approved jobs count as closed."""
+        return JobOut.model_validate(await JobService(db_session).approve(job_id, principal, data.note))
+
+    @post("/{job_id:uuid}/return", guards=[requires_qa], status_code=200)
+    async def return_job(
+        self,
+        job_id: FromPath[uuid.UUID],
+        data: JSONBody[QaReturn],
+        db_session: DbSession,
+        principal: CurrentUser,
+    ) -> JobOut:
+        """QA returns the form to the engineer with a reason; it reaches their device at the next sync."""
+        return JobOut.model_validate(
+            await JobService(db_session).return_to_engineer(job_id, principal, data.reason)
+        )
 
     @post("/{job_id:uuid}/cancel", guards=[requires_dispatch], status_code=200)
     async def cancel_job(

@@ -24,6 +24,7 @@ from shared.sla import SlaLimits, deadlines
 
 JOB_NUMBER_COUNTER = "job_number"
 FINAL_STATUSES = frozenset({JobStatus.CLOSED.value, JobStatus.CANCELLED.value})
+REVIEWABLE = frozenset({JobStatus.RESOLVED.value, JobStatus.SIGNED_OFF.value})
 
 
 OFFICE = "office"
@@ -183,6 +184,38 @@ class JobService:
         job.status = status.value
         job.office_reason = reason
         bump(job, ["status", "office_reason"])
+        await log_changes(self.session, job_changes(job))
+        await self.session.commit()
+        return job
+
+    async def approve(self, job_id: uuid.UUID, by: Principal, note: str) -> Job:
+        """QA approves the service form: only now does the job count as closed."""
+        job = await self.get(job_id)
+        if job.status not in REVIEWABLE:
+            raise Conflict(
+                f"job {job.number} is {job.status}; only resolved or signed-off jobs can be approved"
+            )
+        if job.signed_off_at is None and job.kind == "repair":
+            raise Conflict(f"job {job.number} has no customer acceptance yet")
+        now = utcnow()
+        job.status, job.closed_at = JobStatus.CLOSED.value, now
+        job.qa_note, job.qa_by, job.qa_at = note, by.user_id, now
+        bump(job, ["status", "closed_at", "qa_note"])
+        await log_changes(self.session, job_changes(job))
+        await self.session.commit()
+        return job
+
+    async def return_to_engineer(self, job_id: uuid.UUID, by: Principal, reason: str) -> Job:
+        """QA sends the form back: the job reopens as started, keeping the times already recorded."""
+        job = await self.get(job_id)
+        if job.status not in REVIEWABLE:
+            raise Conflict(
+                f"job {job.number} is {job.status}; only resolved or signed-off jobs can be returned"
+            )
+        job.status = JobStatus.STARTED.value
+        job.qa_note, job.qa_by, job.qa_at = reason, by.user_id, utcnow()
+        job.qa_returns += 1
+        bump(job, ["status", "qa_note"])
         await log_changes(self.session, job_changes(job))
         await self.session.commit()
         return job

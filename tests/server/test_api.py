@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from tests.support import PASSWORD, World
@@ -320,3 +321,43 @@ async def test_openapi_schema_is_served(world: World) -> None:
     assert r.status_code == 200
     paths = r.json()["paths"]
     assert "/api/jobs" in paths and "/api/auth/login" in paths
+
+
+async def test_qa_approves_only_resolved_forms_and_a_return_reopens_the_job(world: World) -> None:
+    from sqlalchemy import update
+
+    from server.db.models import Job
+
+    job = await world.create_job(engineer="eng1")
+    qa = await world.login("qa")
+    early = await world.client.post(f"/api/jobs/{job['id']}/approve", json={}, headers=qa)
+    assert early.status_code == 409 and "only resolved" in early.json()["detail"]
+    now = datetime.now(UTC)
+    async with world.app.state.sessionmaker() as s:
+        await s.execute(
+            update(Job).where(Job.id == uuid.UUID(job["id"])).values(status="resolved", resolved_at=now)
+        )
+        await s.commit()
+    unsigned = await world.client.post(f"/api/jobs/{job['id']}/approve", json={}, headers=qa)
+    assert unsigned.status_code == 409 and "acceptance" in unsigned.json()["detail"]
+    returned = await world.client.post(
+        f"/api/jobs/{job['id']}/return", json={"reason": "缺少更换零件的照片"}, headers=qa
+    )
+    assert returned.status_code == 200
+    body = returned.json()
+    assert body["status"] == "started" and body["qa_note"] == "缺少更换零件的照片" and body["qa_returns"] == 1
+    assert datetime.fromisoformat(body["resolved_at"]) == now  # the fix time stays what it was
+    async with world.app.state.sessionmaker() as s:
+        await s.execute(
+            update(Job).where(Job.id == uuid.UUID(job["id"])).values(status="signed_off", signed_off_at=now)
+        )
+        await s.commit()
+    approved = await world.client.post(
+        f"/api/jobs/{job['id']}/approve", json={"note": "资料齐全"}, headers=qa
+    )
+    assert approved.status_code == 200 and approved.json()["status"] == "closed"
+    assert approved.json()["closed_at"] is not None
+    engineer = await world.client.post(
+        f"/api/jobs/{job['id']}/approve", json={}, headers=await world.login("eng1")
+    )
+    assert engineer.status_code == 403

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 12:39:21.814933
+Create Date: 2026-11-27 12:43:27.631209
 """
 from collections.abc import Sequence
 
@@ -218,6 +218,10 @@ def upgrade() -> None:
     sa.Column('fix_due_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
     sa.Column('backup_due_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
     sa.Column('times_flagged', sa.Boolean(), nullable=False),
+    sa.Column('qa_note', sa.Text(), nullable=False),
+    sa.Column('qa_by', advanced_alchemy.types.guid.GUID(length=16), nullable=True),
+    sa.Column('qa_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('qa_returns', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('field_versions', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'cockroachdb').with_variant(advanced_alchemy.types.json.ORA_JSONB(), 'oracle').with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
@@ -226,6 +230,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['assigned_engineer_id'], ['users.id'], name=op.f('fk_jobs_assigned_engineer_id_users')),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_jobs_customer_id_customers')),
     sa.ForeignKeyConstraint(['equipment_id'], ['equipment.id'], name=op.f('fk_jobs_equipment_id_equipment')),
+    sa.ForeignKeyConstraint(['qa_by'], ['users.id'], name=op.f('fk_jobs_qa_by_users')),
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_jobs_site_id_sites')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs')),
     sa.UniqueConstraint('number', name=op.f('uq_jobs_number'))
