@@ -112,6 +112,27 @@ async def _new_epoch(settings: Settings) -> str:
         await engine.dispose()
 
 
+async def _verify_audit(settings: Settings) -> tuple[bool, str]:
+    from server.audit import verify_chain
+    from server.db.engine import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            report = await verify_chain(session)
+    finally:
+        await engine.dispose()
+    if report.ok:
+        return True, f"audit trail intact: {report.entries} entries"
+    return False, f"AUDIT TRAIL BROKEN at entry {report.first_bad_seq}: {report.problem}"
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    ok, message = asyncio.run(_verify_audit(_settings(args)))
+    print(message, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
 def cmd_prune(args: argparse.Namespace) -> int:
     settings = _settings(args)
     days = args.days or settings.log_retention_days
@@ -242,6 +263,14 @@ def build_parser() -> argparse.ArgumentParser:
     epoch = dbsub.add_parser("new-epoch", help="after restoring a backup: make every device re-download")
     common(epoch)
     epoch.set_defaults(func=cmd_new_epoch)
+
+    audit_cmd = sub.add_parser("audit", help="the audit trail")
+    auditsub = audit_cmd.add_subparsers(dest="audit_command", required=True)
+    verify = auditsub.add_parser(
+        "verify", help="check the hash chain; exit 1 if an entry was changed or removed"
+    )
+    common(verify)
+    verify.set_defaults(func=cmd_audit_verify)
 
     user = sub.add_parser("user", help="user accounts")
     usersub = user.add_subparsers(dest="user_command", required=True)

@@ -11,7 +11,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db.engine import make_engine
 from server.db.migrate import upgrade
-from tests.support import World, make_world
+from tests.support import Device, World, make_world
 
 PG_ADMIN_URL = os.environ.get("LEVEE_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("LEVEE_REQUIRE_POSTGRES") == "1"
@@ -131,3 +131,21 @@ async def world(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[World]:
     """The app over a fresh database with people, two customers, sites, a pump and SLA policies."""
     async with make_world(engine, tmp_path) as w:
         yield w
+
+
+DeviceFactory = Callable[..., Awaitable[Device]]
+
+
+@pytest.fixture
+async def new_device(world: World, tmp_path: Path) -> AsyncIterator[DeviceFactory]:
+    """Sign in a new device for a user: ``await new_device("eng1")``."""
+    made: list[Device] = []
+
+    async def factory(username: str, name: str = "tablet") -> Device:
+        device = await Device.sign_in(world, username, tmp_path / f"{username}-{len(made)}.db", name)
+        made.append(device)
+        return device
+
+    yield factory
+    for device in made:
+        await device.close()

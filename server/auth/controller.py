@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from litestar import Controller, get, post
+from litestar.connection import Request
 from litestar.datastructures import State
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
-from server.auth.service import AuthService, LoginFailed
+from server.auth.service import AuthService, LoginFailed, LoginThrottled
 from server.db.models import Device, User
 from server.deps import CurrentUser, DbSession, requires_admin, requires_any_user
 from server.errors import Invalid
@@ -22,11 +24,23 @@ class AuthController(Controller):
     tags = ["auth"]  # noqa: RUF012
 
     @post("/login", exclude_from_auth=True, status_code=200)
-    async def login(self, data: JSONBody[LoginRequest], db_session: DbSession, state: State) -> LoginResponse:
+    async def login(
+        self,
+        data: JSONBody[LoginRequest],
+        db_session: DbSession,
+        state: State,
+        request: Request[Any, Any, Any],
+    ) -> LoginResponse:
         """Sign in on a device; the returned token is bound to that device until it is revoked."""
         service = AuthService(db_session, state.settings.token_ttl_days)
+        ip = request.client.host if request.client else ""
         try:
-            token, device, user = await service.login(data)
+            token, device, user = await service.login(data, ip)
+        except LoginThrottled as exc:
+            raise TooManyRequestsException(
+                f"too many failed sign-ins: try again in {exc.retry_after // 60 + 1} min",
+                headers={"Retry-After": str(exc.retry_after)},
+            ) from None
         except LoginFailed:
             raise NotAuthorizedException("wrong username or password") from None
         return LoginResponse(token=token, device_id=device.id, user=UserOut.model_validate(user))
@@ -34,7 +48,7 @@ class AuthController(Controller):
     @post("/logout", guards=[requires_any_user], status_code=200)
     async def logout(self, db_session: DbSession, principal: CurrentUser) -> dict[str, str]:
         """Revoke the calling device's token."""
-        await AuthService(db_session).revoke_device(principal.device_id)
+        await AuthService(db_session).revoke_device(principal.device_id, principal.user_id, "auth.logout")
         return {"detail": "signed out"}
 
     @get("/me", guards=[requires_any_user])
@@ -72,7 +86,9 @@ class DeviceController(Controller):
         return [DeviceOut.model_validate(d) for d in (await db_session.scalars(query.limit(500)))]
 
     @post("/{device_id:uuid}/revoke", status_code=200)
-    async def revoke(self, device_id: FromPath[uuid.UUID], db_session: DbSession) -> DeviceOut:
+    async def revoke(
+        self, device_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
+    ) -> DeviceOut:
         """Revoke a lost or stolen device: its token stops working at once."""
-        device = await AuthService(db_session).revoke_device(device_id)
+        device = await AuthService(db_session).revoke_device(device_id, principal.user_id)
         return DeviceOut.model_validate(device)

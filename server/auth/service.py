@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit
 from server.db.base import utcnow
-from server.db.models import Device, User
+from server.db.models import Device, LoginFailure, User
 from server.errors import NotFound
 from server.security import DUMMY_HASH, hash_password, new_token, token_hash, verify_password
 from shared.models import LoginRequest
@@ -19,19 +20,60 @@ class LoginFailed(Exception):
     pass
 
 
+class LoginThrottled(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_IP = 30
+
+
 class AuthService:
     def __init__(self, session: AsyncSession, token_ttl_days: int = 180) -> None:
         self.session = session
         self.token_ttl = timedelta(days=token_ttl_days)
 
-    async def login(self, data: LoginRequest) -> tuple[str, Device, User]:
+    async def _throttle(self, username: str, ip: str, now: datetime) -> None:
+        """Refuse before checking the password when this account or address failed too often lately."""
+        since = now - THROTTLE_WINDOW
+        for column, value, limit in (
+            (LoginFailure.username, username, MAX_FAILURES_PER_USER),
+            (LoginFailure.ip, ip, MAX_FAILURES_PER_IP),
+        ):
+            recent = (
+                await self.session.scalars(
+                    select(LoginFailure.at)
+                    .where(column == value, LoginFailure.at >= since)
+                    .order_by(LoginFailure.at.desc())
+                    .limit(limit)
+                )
+            ).all()
+            if len(recent) >= limit:
+                retry = int((recent[-1] + THROTTLE_WINDOW - now).total_seconds()) + 1
+                raise LoginThrottled(max(retry, 1))
+
+    async def login(self, data: LoginRequest, ip: str = "") -> tuple[str, Device, User]:
+        now = utcnow()
+        await self._throttle(data.username, ip, now)
         user = await self.session.scalar(select(User).where(User.username == data.username))
         # Verify against a dummy hash when the user is unknown so both paths take as long.
         ok = verify_password(user.password_hash if user else DUMMY_HASH, data.password)
         if user is None or not ok or not user.active:
+            self.session.add(LoginFailure(username=data.username, ip=ip, at=now))
+            await audit.record(
+                self.session,
+                action="auth.login_failed",
+                entity="user",
+                entity_id=user.id if user else data.username,
+                detail={"ip": ip, "device_name": data.device_name},
+            )
+            await self.session.commit()
             raise LoginFailed
         token = new_token()
-        now = utcnow()
+        await self.session.execute(delete(LoginFailure).where(LoginFailure.username == data.username))
         device = Device(
             user_id=user.id,
             name=data.device_name,
@@ -41,15 +83,36 @@ class AuthService:
             last_seen_at=now,
         )
         self.session.add(device)
+        await self.session.flush()
+        await audit.record(
+            self.session,
+            action="auth.login",
+            entity="user",
+            entity_id=user.id,
+            user_id=user.id,
+            device_id=device.id,
+            detail={"ip": ip, "device_name": data.device_name},
+        )
         await self.session.commit()
         return token, device, user
 
-    async def revoke_device(self, device_id: uuid.UUID) -> Device:
+    async def revoke_device(
+        self, device_id: uuid.UUID, by: uuid.UUID | None = None, action: str = "auth.revoke"
+    ) -> Device:
         device = await self.session.get(Device, device_id)
         if device is None:
             raise NotFound(f"no device with id {device_id}")
         if device.revoked_at is None:
             device.revoked_at = utcnow()
+            await audit.record(
+                self.session,
+                action=action,
+                entity="device",
+                entity_id=device.id,
+                user_id=by,
+                device_id=device.id,
+                detail={"device_name": device.name, "owner": str(device.user_id)},
+            )
             await self.session.commit()
         return device
 
@@ -59,6 +122,14 @@ class AuthService:
         if user is None or not verify_password(user.password_hash, old):
             return False
         user.password_hash = hash_password(new)
+        await audit.record(
+            self.session,
+            action="auth.password",
+            entity="user",
+            entity_id=user.id,
+            user_id=user.id,
+            device_id=keep_device,
+        )
         await self.session.execute(
             update(Device)
             .where(Device.user_id == user_id, Device.id != keep_device, Device.revoked_at.is_(None))

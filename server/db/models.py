@@ -307,6 +307,37 @@ class Conflict(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class AuditEntry(Base):
+    """Append-only, hash-chained record of who changed what, when, from which device.
+
+    Each entry's ``hash`` covers its content and the previous entry's hash, so rewriting or removing an
+    entry breaks the chain from there on (``levee audit verify``). Database triggers refuse UPDATE and
+    DELETE on this table.
+    """
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    device_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[str] = mapped_column(String(64), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LoginFailure(IdMixin, Base):
+    """A failed sign-in, kept for a while to slow down password guessing."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),)
+    username: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ServerMeta(Base):
     """Key/value facts about this server's data: its epoch (new after a restore) and the log floor."""
 

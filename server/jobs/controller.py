@@ -124,9 +124,13 @@ class JobController(Controller):
 
     @patch("/{job_id:uuid}", guards=[requires_dispatch])
     async def update_job(
-        self, job_id: FromPath[uuid.UUID], data: JSONBody[JobOfficeUpdate], db_session: DbSession
+        self,
+        job_id: FromPath[uuid.UUID],
+        data: JSONBody[JobOfficeUpdate],
+        db_session: DbSession,
+        principal: CurrentUser,
     ) -> JobOut:
-        return JobOut.model_validate(await JobService(db_session).update(job_id, data))
+        return JobOut.model_validate(await JobService(db_session).update(job_id, data, principal))
 
     @post("/{job_id:uuid}/assign", guards=[requires_dispatch], status_code=200)
     async def assign_job(
@@ -141,15 +145,21 @@ class JobController(Controller):
 
     @post("/{job_id:uuid}/hold", guards=[requires_dispatch], status_code=200)
     async def hold_job(
-        self, job_id: FromPath[uuid.UUID], data: JSONBody[JobHold], db_session: DbSession
+        self,
+        job_id: FromPath[uuid.UUID],
+        data: JSONBody[JobHold],
+        db_session: DbSession,
+        principal: CurrentUser,
     ) -> JobOut:
         return JobOut.model_validate(
-            await JobService(db_session).set_office_status(job_id, JobStatus.ON_HOLD, data.reason)
+            await JobService(db_session).set_office_status(job_id, JobStatus.ON_HOLD, data.reason, principal)
         )
 
     @post("/{job_id:uuid}/resume", guards=[requires_dispatch], status_code=200)
-    async def resume_job(self, job_id: FromPath[uuid.UUID], db_session: DbSession) -> JobOut:
-        return JobOut.model_validate(await JobService(db_session).resume(job_id))
+    async def resume_job(
+        self, job_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
+    ) -> JobOut:
+        return JobOut.model_validate(await JobService(db_session).resume(job_id, principal))
 
     @post("/{job_id:uuid}/approve", guards=[requires_qa], status_code=200)
     async def approve_job(
@@ -177,10 +187,16 @@ class JobController(Controller):
 
     @post("/{job_id:uuid}/cancel", guards=[requires_dispatch], status_code=200)
     async def cancel_job(
-        self, job_id: FromPath[uuid.UUID], data: JSONBody[JobHold], db_session: DbSession
+        self,
+        job_id: FromPath[uuid.UUID],
+        data: JSONBody[JobHold],
+        db_session: DbSession,
+        principal: CurrentUser,
     ) -> JobOut:
         return JobOut.model_validate(
-            await JobService(db_session).set_office_status(job_id, JobStatus.CANCELLED, data.reason)
+            await JobService(db_session).set_office_status(
+                job_id, JobStatus.CANCELLED, data.reason, principal
+            )
         )
 
 

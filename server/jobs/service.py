@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit
 from server.changes import Change, log_changes, take_numbers
 from server.db.base import utcnow
 from server.db.models import Customer, Equipment, Job, JobAssignment, Site, SlaPolicy, User
@@ -85,6 +86,17 @@ class JobService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def _audit(self, job: Job, action: str, by: Principal | None, **detail: Any) -> None:
+        await audit.record(
+            self.session,
+            action=action,
+            entity="job",
+            entity_id=job.id,
+            user_id=by.user_id if by else None,
+            device_id=by.device_id if by else None,
+            detail={"number": job.number, "version": job.version, **detail},
+        )
+
     async def get(self, job_id: uuid.UUID, principal: Principal | None = None) -> Job:
         """A job, or 404 also when an engineer asks for someone else's (no leak that it exists)."""
         job = await self.session.get(Job, job_id)
@@ -140,6 +152,7 @@ class JobService:
         await self.session.flush()
         if data.assigned_engineer_id is not None:
             await self._assign(job, data.assigned_engineer_id, by)
+        await self._audit(job, "job.create", by, data=data.model_dump(mode="json"))
         await self.session.commit()
         return job
 
@@ -171,10 +184,13 @@ class JobService:
         if job.status in FINAL_STATUSES:
             raise Conflict(f"job {job.number} is {job.status}; it cannot be assigned")
         await self._assign(job, engineer_id, by)
+        await self._audit(job, "job.assign", by, engineer_id=str(engineer_id))
         await self.session.commit()
         return job
 
-    async def set_office_status(self, job_id: uuid.UUID, status: JobStatus, reason: str) -> Job:
+    async def set_office_status(
+        self, job_id: uuid.UUID, status: JobStatus, reason: str, by: Principal
+    ) -> Job:
         """Hold or cancel a job (office decisions), or resume a held one."""
         job = await self.get(job_id)
         if job.status in FINAL_STATUSES:
@@ -185,6 +201,7 @@ class JobService:
         job.office_reason = reason
         bump(job, ["status", "office_reason"])
         await log_changes(self.session, job_changes(job))
+        await self._audit(job, f"job.{status.value}", by, reason=reason)
         await self.session.commit()
         return job
 
@@ -202,6 +219,7 @@ class JobService:
         job.qa_note, job.qa_by, job.qa_at = note, by.user_id, now
         bump(job, ["status", "closed_at", "qa_note"])
         await log_changes(self.session, job_changes(job))
+        await self._audit(job, "job.approve", by, note=note)
         await self.session.commit()
         return job
 
@@ -217,10 +235,11 @@ class JobService:
         job.qa_returns += 1
         bump(job, ["status", "qa_note"])
         await log_changes(self.session, job_changes(job))
+        await self._audit(job, "job.return", by, reason=reason)
         await self.session.commit()
         return job
 
-    async def resume(self, job_id: uuid.UUID) -> Job:
+    async def resume(self, job_id: uuid.UUID, by: Principal) -> Job:
         job = await self.get(job_id)
         if job.status != JobStatus.ON_HOLD.value:
             raise Conflict(f"job {job.number} is not on hold")
@@ -228,6 +247,7 @@ class JobService:
         job.office_reason = ""
         bump(job, ["status", "office_reason"])
         await log_changes(self.session, job_changes(job))
+        await self._audit(job, "job.resume", by, status=job.status)
         await self.session.commit()
         return job
 
@@ -244,7 +264,7 @@ class JobService:
                 return status.value
         return (JobStatus.ASSIGNED if job.assigned_engineer_id else JobStatus.NEW).value
 
-    async def update(self, job_id: uuid.UUID, data: JobOfficeUpdate) -> Job:
+    async def update(self, job_id: uuid.UUID, data: JobOfficeUpdate, by: Principal) -> Job:
         job = await self.get(job_id)
         changes: dict[str, Any] = {
             k: (v.value if hasattr(v, "value") else v)
@@ -254,6 +274,7 @@ class JobService:
         changed = [k for k, v in changes.items() if getattr(job, k) != v]
         if not changed:
             return job
+        before = {k: getattr(job, k) for k in changed}
         for key in changed:
             setattr(job, key, changes[key])
         if "severity" in changed:
@@ -261,5 +282,6 @@ class JobService:
             changed += ["respond_due_at", "onsite_due_at", "fix_due_at", "backup_due_at"]
         bump(job, changed)
         await log_changes(self.session, job_changes(job))
+        await self._audit(job, "job.update", by, changes={k: [before[k], changes[k]] for k in before})
         await self.session.commit()
         return job

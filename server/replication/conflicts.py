@@ -9,6 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit
 from server.changes import Change, log_changes
 from server.db.base import utcnow
 from server.db.models import ChecklistResult, Conflict, Job
@@ -35,16 +36,27 @@ class ConflictService:
             raise ConflictError(f"this conflict was already {conflict.status}")
         return conflict
 
-    def _close(self, conflict: Conflict, status: str, by: Principal, note: str) -> list[Change]:
+    async def _close(
+        self, conflict: Conflict, status: str, by: Principal, note: str, value: Any = None
+    ) -> list[Change]:
         conflict.status = status
         conflict.reviewed_by = by.user_id
         conflict.reviewed_at = utcnow()
         conflict.review_note = note
+        await audit.record(
+            self.session,
+            action=f"conflict.{status}",
+            entity="job" if conflict.job_id else conflict.entity,
+            entity_id=conflict.job_id or conflict.entity_id,
+            user_id=by.user_id,
+            device_id=by.device_id,
+            detail={"conflict_id": str(conflict.id), "field": conflict.field, "note": note, "value": value},
+        )
         return [Change("conflict", conflict.id, "put", conflict.user_id)] if conflict.user_id else []
 
     async def accept(self, conflict_id: uuid.UUID, by: Principal, note: str) -> Conflict:
         conflict = await self._open(conflict_id)
-        await log_changes(self.session, self._close(conflict, "accepted", by, note))
+        await log_changes(self.session, await self._close(conflict, "accepted", by, note))
         await self.session.commit()
         return conflict
 
@@ -79,7 +91,7 @@ class ConflictService:
             raise ConflictError(
                 f"a '{conflict.field}' conflict cannot be overridden here; accept it, or change the job itself"
             )
-        changes = self._close(conflict, "overridden", by, note) + job_changes(job)
+        changes = await self._close(conflict, "overridden", by, note, value) + job_changes(job)
         await log_changes(self.session, changes)
         await self.session.commit()
         return conflict

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit
 from server.changes import Change, current_seq, log_changes
 from server.db.base import utcnow
 from server.db.models import (
@@ -129,6 +130,22 @@ class PushService:
             self.session.add(row)
             stored[mutation.id] = row
             results.append(result)
+            await audit.record(
+                self.session,
+                action=mutation.name.value,
+                entity="job",
+                entity_id=mutation.job_id() or mutation.id,
+                user_id=self.principal.user_id,
+                device_id=self.principal.device_id,
+                at=self.now,
+                detail={
+                    "mutation_id": str(mutation.id),
+                    "outcome": result.outcome.value,
+                    "reason": result.reason,
+                    "hlc": mutation.hlc,
+                    "args": row.args,
+                },
+            )
         await self._finish()
         await self.session.execute(
             update(Device).where(Device.id == self.principal.device_id).values(last_sync_at=self.now)

@@ -13,8 +13,8 @@ from mobile.replica.schema import SCHEMA_VERSION, V1
 from mobile.replica.store import Replica
 from shared.enums import JobEventType
 from sync.protocol import MutationName
+from tests.conftest import DeviceFactory
 from tests.support import World
-from tests.sync.conftest import DeviceFactory
 
 
 async def _until(check: Callable[[], bool], seconds: float) -> float:

@@ -12,8 +12,8 @@ from server.db.models import ChangeLog, Conflict, JobEvent
 from server.db.models import Mutation as MutationRow
 from shared.enums import CheckResult, JobEventType
 from sync.protocol import MutationName, PushRequest
+from tests.conftest import DeviceFactory
 from tests.support import World
-from tests.sync.conftest import DeviceFactory
 
 
 async def _server_job(world: World, job_id: str) -> dict:

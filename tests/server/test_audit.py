@@ -1,0 +1,119 @@
+"""The audit trail: every job change and sign-in, hash-chained, append-only, verifiable."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from server.audit import verify_chain
+from server.db.models import AuditEntry
+from shared.enums import JobEventType
+from tests.conftest import DeviceFactory
+from tests.support import PASSWORD, World
+
+
+async def _entries(world: World) -> list[AuditEntry]:
+    async with world.app.state.sessionmaker() as s:
+        return list((await s.scalars(select(AuditEntry).order_by(AuditEntry.seq))).all())
+
+
+async def test_office_and_device_changes_are_audited_with_who_when_and_which_device(
+    world: World, new_device: DeviceFactory
+) -> None:
+    job = await world.create_job(engineer="eng1")
+    await world.client.post(
+        f"/api/jobs/{job['id']}/hold", json={"reason": "等待备件"}, headers=await world.login("dispatcher")
+    )
+    device = await new_device("eng1")
+    await device.sync()
+    device.actions.tap(uuid.UUID(job["id"]), JobEventType.ACKNOWLEDGED)
+    await device.sync()
+    entries = await _entries(world)
+    on_job = [(e.action, e.user_id) for e in entries if e.entity_id == job["id"]]
+    assert on_job == [
+        ("job.create", world.users["dispatcher"]),
+        ("job.on_hold", world.users["dispatcher"]),
+        ("job.event", world.users["eng1"]),
+    ]
+    tap = next(e for e in entries if e.action == "job.event")
+    assert tap.device_id is not None and tap.detail["outcome"] == "merged"
+    logins = [e for e in entries if e.action == "auth.login"]
+    assert {e.user_id for e in logins} == {world.users["dispatcher"], world.users["eng1"]}
+    async with world.app.state.sessionmaker() as s:
+        assert (await verify_chain(s)).ok
+
+
+async def test_the_database_refuses_to_change_or_delete_an_audit_entry(world: World) -> None:
+    await world.create_job(engineer="eng1")
+    for statement in (
+        "UPDATE audit_log SET action = 'x' WHERE seq = 1",
+        "DELETE FROM audit_log WHERE seq = 1",
+    ):
+        async with world.app.state.sessionmaker() as s:
+            with pytest.raises(DBAPIError, match="append-only"):
+                await s.execute(text(statement))
+            await s.rollback()
+
+
+async def test_a_rewritten_or_removed_entry_is_detected(world: World) -> None:
+    await world.create_job(engineer="eng1")
+    await world.create_job(engineer="eng2")
+    dialect = world.app.state.engine.dialect.name
+    drop = (
+        ["DROP TRIGGER audit_log_append_only ON audit_log"]
+        if dialect == "postgresql"
+        else ["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"]
+    )
+    async with world.app.state.sessionmaker() as s:
+        for statement in drop:  # someone with full database rights
+            await s.execute(text(statement))
+        await s.execute(text("UPDATE audit_log SET detail = '{}' WHERE seq = 2"))
+        await s.commit()
+        report = await verify_chain(s)
+    assert not report.ok and report.first_bad_seq == 2 and "changed" in report.problem
+    async with world.app.state.sessionmaker() as s:
+        last = await s.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1))
+        await s.execute(text("UPDATE audit_log SET detail = :d WHERE seq = 2"), {"d": "{}"})
+        await s.execute(text(f"DELETE FROM audit_log WHERE seq >= 2 AND seq = {last}"))
+        await s.commit()
+        report = await verify_chain(s)
+    assert not report.ok
+
+
+async def test_repeated_failed_sign_ins_are_throttled_and_audited(world: World) -> None:
+    for _ in range(5):
+        r = await world.client.post(
+            "/api/auth/login", json={"username": "eng1", "password": "guess", "device_name": "x"}
+        )
+        assert r.status_code == 401
+    throttled = await world.client.post(
+        "/api/auth/login", json={"username": "eng1", "password": PASSWORD, "device_name": "x"}
+    )
+    assert throttled.status_code == 429
+    assert int(throttled.headers["retry-after"]) > 0 and "try again" in throttled.json()["detail"]
+    other = await world.client.post(
+        "/api/auth/login", json={"username": "eng2", "password": PASSWORD, "device_name": "x"}
+    )
+    assert other.status_code == 200
+    failed = [e for e in await _entries(world) if e.action == "auth.login_failed"]
+    assert len(failed) == 5 and all(e.entity_id == str(world.users["eng1"]) for e in failed)
+
+
+async def test_no_passwords_or_tokens_reach_the_logs(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    r = await world.client.post(
+        "/api/auth/login", json={"username": "eng1", "password": PASSWORD, "device_name": "tablet"}
+    )
+    token = r.json()["token"]
+    await world.client.post(
+        "/api/auth/login", json={"username": "eng1", "password": "wrong-one", "device_name": "x"}
+    )
+    await world.client.get("/api/jobs", headers={"Authorization": f"Bearer {token}"})
+    await world.client.get("/api/jobs", headers={"Authorization": "Bearer forged-token-value"})
+    await world.client.post("/api/jobs", content=b"{bad json", headers={"Authorization": f"Bearer {token}"})
+    logged = caplog.text
+    for secret in (PASSWORD, "wrong-one", token, "forged-token-value"):
+        assert secret not in logged
