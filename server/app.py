@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.auth.controller import AuthController, DeviceController
 from server.auth.middleware import TokenAuthMiddleware
 from server.catalog.controller import ChecklistTemplateController, PartController, SlaPolicyController
+from server.changes import current_seq
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.meta import ensure_server_meta
 from server.db.migrate import upgrade
@@ -30,7 +31,7 @@ from server.directory.controller import (
     UserController,
 )
 from server.jobs.controller import JobController, PhotoController
-from server.notify import ChangeNotifier, install_after_commit_hook
+from server.notify import ChangeNotifier, PgListener, install_after_commit_hook
 from server.settings import Settings
 
 log = logging.getLogger("levee.server")
@@ -86,8 +87,16 @@ def create_app(
             await upgrade(engine)
         async with sessionmaker() as session:
             app.state.epoch = await ensure_server_meta(session)
+            notifier.publish(await current_seq(session), {None})
+        if not settings.is_sqlite:
+            listener = PgListener(settings.resolved_database_url, notifier)
+            listener.start()
+            app.state.listener = listener
 
     async def on_shutdown(app: Litestar) -> None:
+        listener = getattr(app.state, "listener", None)
+        if listener is not None:
+            await listener.stop()
         await engine.dispose()
 
     from server.replication.controller import ConflictController, SyncController

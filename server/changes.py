@@ -8,18 +8,21 @@ thing once, with its current state.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import utcnow
 from server.db.models import ChangeLog, Counter
 
 LOG_COUNTER = "change_log"
+PG_CHANNEL = "levee_changes"
+MAX_NOTICE_AUDIENCES = 100  # a NOTIFY payload must stay under 8,000 bytes
 NOTIFY_KEY = "levee_changed_audiences"
 
 
@@ -77,8 +80,27 @@ async def log_changes(session: AsyncSession, changes: Iterable[Change]) -> int |
     await session.execute(insert(ChangeLog), rows)
     pending: dict[str, Any] = session.info.setdefault(NOTIFY_KEY, {"seq": 0, "audiences": set()})
     pending["seq"] = max(pending["seq"], last)
-    pending["audiences"].update(ch.audience for ch in todo)
+    audiences = {ch.audience for ch in todo}
+    pending["audiences"].update(audiences)
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        # Other server processes hear of it on commit (PostgreSQL drops the notice on rollback).
+        await session.execute(select(func.pg_notify(PG_CHANNEL, notice_payload(last, audiences))))
     return last
+
+
+def notice_payload(seq: int, audiences: set[uuid.UUID | None]) -> str:
+    """``seq`` and who it concerns; past a hundred engineers it simply concerns everyone."""
+    if None in audiences or len(audiences) > MAX_NOTICE_AUDIENCES:
+        return json.dumps({"seq": seq, "all": True})
+    return json.dumps({"seq": seq, "to": sorted(str(a) for a in audiences)})
+
+
+def parse_notice(payload: str) -> tuple[int, set[uuid.UUID | None]]:
+    data = json.loads(payload)
+    if data.get("all"):
+        return int(data["seq"]), {None}
+    return int(data["seq"]), {uuid.UUID(a) for a in data.get("to", [])}
 
 
 async def current_seq(session: AsyncSession) -> int:

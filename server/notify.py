@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import uuid
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from server.changes import NOTIFY_KEY
+from server.changes import NOTIFY_KEY, PG_CHANNEL, parse_notice
+
+log = logging.getLogger("levee.notify")
 
 
 class ChangeNotifier:
@@ -45,6 +48,66 @@ class ChangeNotifier:
             finally:
                 self._waiters.discard(entry)
         return self.newest_for(user_id)
+
+
+class PgListener:
+    """Hears change notices from every server process on one PostgreSQL database (LISTEN/NOTIFY).
+
+    With several processes behind a load balancer, a device long-polling on one process learns of an
+    office change committed through another. Reconnects with backoff if the connection drops.
+    """
+
+    def __init__(self, dsn: str, notifier: ChangeNotifier) -> None:
+        self.dsn = dsn.replace("postgresql+asyncpg://", "postgresql://")
+        self.notifier = notifier
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+        self.connected = asyncio.Event()
+
+    def _on_notice(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            seq, audiences = parse_notice(payload)
+        except (ValueError, KeyError):
+            log.warning("ignored a malformed change notice")
+            return
+        self.notifier.publish(seq, audiences)
+
+    async def _run(self) -> None:
+        import asyncpg
+
+        delay = 0.5
+        while not self._stop.is_set():
+            try:
+                conn = await asyncpg.connect(self.dsn, timeout=10)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("change listener cannot connect (%s); retrying", type(exc).__name__)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), delay)
+                delay = min(delay * 2, 30)
+                continue
+            try:
+                await conn.add_listener(PG_CHANNEL, self._on_notice)
+                self.connected.set()
+                delay = 0.5
+                while not self._stop.is_set() and not conn.is_closed():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stop.wait(), 5)
+                    if not self._stop.is_set():
+                        await conn.execute("SELECT 1")  # notices a dead connection
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("change listener lost its connection (%s); reconnecting", type(exc).__name__)
+            finally:
+                self.connected.clear()
+                with contextlib.suppress(Exception):
+                    await conn.close(timeout=2)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
 
 
 def install_after_commit_hook(notifier: ChangeNotifier, session_info: dict[str, Any]) -> None:

@@ -169,7 +169,11 @@ async def make_world(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[World
     ) as client:
         w = World(client=client, app=app)
         await populate(engine, w)
-        yield w
+        try:
+            yield w
+        finally:
+            for hook in app.on_shutdown:
+                await hook(app)
 
 
 class Switch(httpx.AsyncBaseTransport):

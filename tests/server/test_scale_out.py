@@ -1,0 +1,156 @@
+"""Several server processes on one PostgreSQL database: a device hears of changes made through another."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mobile.replica.store import Replica
+from mobile.services.jobs import JobActions
+from mobile.services.sync import SyncRunner
+from shared.enums import JobEventType
+from tests.conftest import _pg_admin, _pg_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(db_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            db_url,
+            "--data-dir",
+            str(data_dir),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUTF8": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise AssertionError("server did not start")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database (several processes share one database only on PostgreSQL)."""
+    name = f"levee_t_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin([f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"']))
+    yield _pg_url(name)
+    asyncio.run(_pg_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)']))
+
+
+def test_devices_sync_through_two_server_processes(pg_url: str, tmp_path: Path) -> None:
+    db_url = pg_url
+    seeded = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "seed",
+            "--demo",
+            "--database-url",
+            db_url,
+            "--data-dir",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    password = next(line.split()[-1] for line in seeded.stdout.splitlines() if line.startswith("eng01"))
+    (a, url_a), (b, url_b) = _serve(db_url, tmp_path), _serve(db_url, tmp_path)
+    try:
+        asyncio.run(_scenario(url_a, url_b, password, tmp_path))
+    finally:
+        for proc in (a, b):
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+async def _scenario(url_a: str, url_b: str, password: str, tmp_path: Path) -> None:
+    async with httpx.AsyncClient() as http:
+
+        async def login(base: str, username: str) -> str:
+            r = await http.post(
+                f"{base}/api/auth/login",
+                json={"username": username, "password": password, "device_name": "t"},
+            )
+            assert r.status_code == 200, r.text
+            return str(r.json()["token"])
+
+        tablet = Replica(tmp_path / "tablet.db")
+        phone = Replica(tmp_path / "phone.db")
+        via_a = SyncRunner(tablet, url_a, await login(url_a, "eng01"), long_poll=5)
+        via_b = SyncRunner(phone, url_b, await login(url_b, "eng01"), long_poll=5)
+        try:
+            assert await via_a.sync_once() and await via_b.sync_once()
+            assert tablet.job_ids() == phone.job_ids() and tablet.job_ids()
+            # A tap pushed through process A reaches the phone syncing through process B.
+            early = ("assigned", "acknowledged", "departed", "arrived")
+            open_job = next(j for j in tablet.jobs() if j["status"] in early)
+            JobActions(tablet).tap(uuid.UUID(open_job["id"]), JobEventType.STARTED)
+            assert await via_a.sync_once()
+            assert await via_b.sync_once()
+            assert phone.job(uuid.UUID(open_job["id"]))["status"] == "started"
+            # A device long-polling process A hears of an office change committed through process B.
+            office = {"Authorization": f"Bearer {await login(url_b, 'dispatcher')}"}
+            after = tablet.cursor_seq
+            waiting = asyncio.create_task(
+                http.get(
+                    f"{url_a}/api/sync/wait",
+                    params={"after": after, "timeout": 10},
+                    headers=dict(via_a.client.headers),
+                )
+            )
+            await asyncio.sleep(0.3)
+            started = time.monotonic()
+            r = await http.post(
+                f"{url_b}/api/jobs/{open_job['id']}/hold", json={"reason": "等待备件"}, headers=office
+            )
+            assert r.status_code == 200, r.text
+            woke = await asyncio.wait_for(waiting, 5)
+            assert time.monotonic() - started < 1.0
+            assert woke.json()["seq"] > after
+            assert await via_a.sync_once()
+            assert tablet.job(uuid.UUID(open_job["id"]))["status"] == "on_hold"
+        finally:
+            await via_a.aclose()
+            await via_b.aclose()
+            tablet.close()
+            phone.close()
