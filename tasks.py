@@ -52,7 +52,9 @@ def test(args: list[str]) -> int:
         env.setdefault("LEVEE_REQUIRE_POSTGRES", "1")
         env.setdefault("LEVEE_REQUIRE_BROWSER", "1")
     paths = [
-        p for p in ("shared", "sync", "server", "mobile", "tests", "bench", "tasks.py") if (ROOT / p).exists()
+        p
+        for p in ("shared", "sync", "server", "mobile", "tests", "bench", "tools", "tasks.py")
+        if (ROOT / p).exists()
     ]
     for step in (
         [BIN / "ruff", "check", *paths],

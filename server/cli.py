@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -225,16 +226,57 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"  data:        {settings.data_dir.resolve() if settings.is_sqlite else settings.database_url}\n"
         f"  API:         {base}/api\n"
         f"  API docs:    {base}/schema/swagger\n"
+        f"  field app:   http://127.0.0.1:{args.app_port or APP_PORT}/  (sign in as an engineer)\n"
         "  demo logins:\n" + text + "\n",
         flush=True,
     )
-    _serve(settings)
+    app_dir = str((settings.data_dir if settings.is_sqlite else Path("levee-data")) / "app")
+    app = subprocess.Popen(
+        _app_command(base.replace("0.0.0.0", "127.0.0.1"), args.app_port or APP_PORT, "127.0.0.1", app_dir)
+    )
+    try:
+        _serve(settings)
+    finally:
+        app.terminate()
+        try:
+            app.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            app.kill()
     return 0
 
 
-def cmd_app(args: argparse.Namespace) -> int:  # pragma: no cover - placeholder until the field app lands
-    print("the field app is not built yet: see issue 'Field app'", file=sys.stderr)
-    return 2
+APP_PORT = 8550
+
+
+def _app_command(server: str, port: int, host: str, data_dir: str) -> list[str]:
+    """The field app runs as its own program (``python -m mobile.app``): server/ never imports mobile/."""
+    return [
+        sys.executable,
+        "-m",
+        "mobile.app",
+        "--server",
+        server,
+        "--port",
+        str(port),
+        "--host",
+        host,
+        "--data-dir",
+        data_dir,
+    ]
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Serve the engineer's field app to a browser on this machine; its data lives in its own replica."""
+    command = _app_command(
+        args.server or os.environ.get("LEVEE_APP_SERVER", "http://127.0.0.1:8000"),
+        args.port or APP_PORT,
+        args.host or "127.0.0.1",
+        args.data_dir or os.environ.get("LEVEE_APP_DATA_DIR", "levee-data/app"),
+    )
+    sys.stdout.flush()
+    if os.name == "posix":
+        os.execv(sys.executable, command)  # same process id: stopping `levee app` stops the app
+    return subprocess.call(command)  # pragma: no cover - Windows
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -295,7 +337,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int)
     demo.set_defaults(func=cmd_demo)
 
-    app = sub.add_parser("app", help="the field app (coming with the field-app issue)")
+    demo.add_argument("--app-port", type=int, help=f"port of the field app (default {APP_PORT})")
+
+    app = sub.add_parser("app", help="the engineer's field app in the browser (works offline after sign-in)")
+    app.add_argument("--server", help="sync server address shown at sign-in (default http://127.0.0.1:8000)")
+    app.add_argument("--host", help="address to serve on (default 127.0.0.1)")
+    app.add_argument("--port", type=int, help=f"port (default {APP_PORT})")
+    app.add_argument("--data-dir", help="the app's own data (default ./levee-data/app)")
     app.set_defaults(func=cmd_app)
     return parser
 

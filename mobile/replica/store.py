@@ -32,6 +32,28 @@ from sync.protocol import (
     parse_cursor,
 )
 
+#: The job fields :meth:`Replica.job_summaries` returns (besides ``id``).
+SUMMARY_FIELDS = (
+    "number",
+    "status",
+    "kind",
+    "severity",
+    "customer_id",
+    "site_id",
+    "equipment_id",
+    "symptom",
+    "caller_name",
+    "call_received_at",
+    "acknowledged_at",
+    "arrived_at",
+    "resolved_at",
+    "signed_off_at",
+    "closed_at",
+    "respond_due_at",
+    "onsite_due_at",
+    "fix_due_at",
+)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -385,6 +407,46 @@ class Replica:
         with self.engine.connect() as conn:
             return [json.loads(r[0]) for r in conn.execute(text(query), params).all()]
 
+    def job_summaries(self) -> list[dict[str, Any]]:
+        """What the job list shows of every job, read without parsing whole documents in Python.
+
+        One ``json_extract`` per row with several paths gives a small JSON array: a fraction of the cost
+        of loading each job's full document (events, checklist, parts, photos).
+        """
+        paths = ", ".join(f"'$.{name}'" for name in SUMMARY_FIELDS)
+        query = f"SELECT id, json_extract(local_doc, {paths}) FROM jobs"
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(query)).all()
+        out = []
+        for job_id, values in rows:
+            item = dict(zip(SUMMARY_FIELDS, json.loads(values), strict=True))
+            item["id"] = job_id
+            out.append(item)
+        return out
+
+    def jobs_on_equipment(self, equipment_id: uuid.UUID | str) -> list[dict[str, Any]]:
+        """Every job on this device for one piece of equipment (its service history here)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT local_doc FROM jobs WHERE json_extract(local_doc, '$.equipment_id') = :e "
+                    "ORDER BY call_received_at DESC"
+                ),
+                {"e": str(equipment_id)},
+            ).all()
+        return [json.loads(r[0]) for r in rows]
+
+    def pending_by_job(self) -> dict[str, int]:
+        """Unsent taps per job id (for the list's 'not synced' badges)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT job_id, COUNT(*) FROM outbox WHERE state='pending' AND job_id IS NOT NULL "
+                    "GROUP BY job_id"
+                )
+            ).all()
+        return {str(r[0]): int(r[1]) for r in rows}
+
     def job_ids(self) -> set[uuid.UUID]:
         with self.engine.connect() as conn:
             return {uuid.UUID(r[0]) for r in conn.execute(text("SELECT id FROM jobs")).all()}
@@ -435,4 +497,4 @@ class Replica:
                 self._set_meta(conn, key, None)
 
 
-__all__ = ["SCHEMA_VERSION", "Rejection", "Replica"]
+__all__ = ["SCHEMA_VERSION", "SUMMARY_FIELDS", "Rejection", "Replica"]

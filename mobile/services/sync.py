@@ -245,6 +245,13 @@ class SyncRunner:
                 "/api/sync/wait", params={"after": after, "timeout": self.long_poll}
             )
             seq = int(self._check(response).get("seq", 0))
+        except httpx.TransportError:
+            # The network went away while idle: say so now and retry with backoff, not in a minute.
+            self.status.online = False
+            self.status.last_error_code, self.status.last_error = "offline", "no connection to the server"
+            self._failures += 1
+            self.refresh_status()
+            return
         except (httpx.HTTPError, SyncError, ValueError):
             await asyncio.sleep(self.next_delay())
             return

@@ -50,17 +50,16 @@ async def test_wrong_password_and_office_users_are_refused(world: World, tmp_pat
 
 async def test_sign_out_pushes_first_and_refuses_while_work_is_unsent(world: World, tmp_path: Path) -> None:
     job = await world.create_job(engineer="eng1")
-    session = _session(world, tmp_path)
+    network = Switch(httpx.ASGITransport(app=world.app))
+    session = DeviceSession(tmp_path, transport=network)
     signed = await session.sign_in("http://levee.test", "eng1", PASSWORD, "tablet")
     await signed.runner.sync_once()
     signed.actions.tap(uuid.UUID(job["id"]), JobEventType.ACKNOWLEDGED)
-    signed.runner.client._transport = httpx.MockTransport(
-        lambda r: (_ for _ in ()).throw(httpx.ConnectError("down"))
-    )
+    network.online = False
     with pytest.raises(ActionError) as refused:
         await session.sign_out()
     assert refused.value.code == "unsent_work" and session.replica.pending_count() == 1
-    signed.runner.client._transport = httpx.ASGITransport(app=world.app)
+    network.online = True
     await session.sign_out()
     assert session.restore() is None and session.replica.job_ids() == set()
     server = await world.client.get(f"/api/jobs/{job['id']}", headers=await world.login("dispatcher"))

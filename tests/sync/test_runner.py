@@ -121,3 +121,23 @@ def test_local_schema_migration_keeps_the_outbox(tmp_path: Path) -> None:
         assert follow.client_seq == 2
     finally:
         replica.close()
+
+
+async def test_an_idle_device_notices_the_network_is_gone_without_a_new_tap(
+    world: World, new_device: DeviceFactory
+) -> None:
+    device = await new_device("eng1")
+    await device.sync()
+    device.runner.backoff_base, device.runner.backoff_max = 0.05, 0.2
+    stop = asyncio.Event()
+    task = asyncio.create_task(device.runner.run(stop))
+    try:
+        await _until(lambda: device.runner.status.online, 2)
+        device.offline()
+        await _until(lambda: not device.runner.status.online, 3)
+        assert device.runner.status.last_error_code == "offline"
+        device.online()
+        await _until(lambda: device.runner.status.online, 3)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)

@@ -132,6 +132,12 @@ class SyncMachine(RuleBasedStateMachine):
             await hook(app)
         return app
 
+    async def _stop_listener(self, app: Any) -> None:
+        """What a process exit does to its PostgreSQL listener (the engine stays: same database)."""
+        listener = getattr(app.state, "listener", None)
+        if listener is not None:
+            await listener.stop()
+
     def _transport(self) -> httpx.AsyncBaseTransport:
         return httpx.ASGITransport(app=self.app)
 
@@ -144,6 +150,7 @@ class SyncMachine(RuleBasedStateMachine):
                 await h.runner.aclose()
                 h.replica.close()
             await self.world.client.aclose()
+            await self._stop_listener(self.app)
             await self.engine.dispose()
 
         self.run(close())
@@ -289,6 +296,7 @@ class SyncMachine(RuleBasedStateMachine):
     def restart_server(self) -> None:
         """A new server process over the same database: in-memory state (notifier) starts empty."""
         old_client = self.world.client
+        self.run(self._stop_listener(self.app))
         self.app = self.run(self._start_app())
         self.world.client = self._office_client()
         self.world.app = self.app

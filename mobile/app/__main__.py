@@ -1,0 +1,27 @@
+"""``python -m mobile.app``: the field app in the browser (what ``levee app`` starts)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="levee app", description="Levee field app (web mode, offline first)"
+    )
+    parser.add_argument("--server", default=os.environ.get("LEVEE_APP_SERVER", "http://127.0.0.1:8000"))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8550)
+    parser.add_argument("--data-dir", default=os.environ.get("LEVEE_APP_DATA_DIR", "levee-data/app"))
+    args = parser.parse_args(argv)
+    os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")  # never try to open a desktop window
+    from mobile.app.main import run
+
+    run(server=args.server, port=args.port, host=args.host, data_dir=args.data_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""What every screen can reach: the page's observable state and the device behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import flet as ft
+
+from mobile.app.state import AppState, FieldApp, PageBinding
+from mobile.services.jobs import ActionError
+
+
+@dataclass(eq=False)
+class Device:
+    """The device and this page's binding to it; screens call actions through :meth:`act`."""
+
+    app: FieldApp
+    binding: PageBinding
+
+    @property
+    def state(self) -> AppState:
+        return self.binding.state
+
+    def act(self, action: Callable[[], Any], *, done: str | None = None) -> bool:
+        """Run one engineer action; a refusal becomes a message in words. True when it went through."""
+        state = self.state
+        try:
+            action()
+        except ActionError as exc:
+            state.tell(state.error_text(exc), error=True)
+            return False
+        self.binding.changed_locally()
+        if done:
+            state.tell(state.t(done))
+        return True
+
+    def go(self, route: str) -> None:
+        ft.context.page.navigate(route)
+
+
+STATE = ft.create_context(AppState())
+DEVICE: Any = ft.create_context(None)
+
+
+def use_device() -> Device:
+    device: Device | None = ft.use_context(DEVICE)
+    assert device is not None, "screens are rendered inside App"
+    return device

@@ -1,0 +1,180 @@
+"""The field app: ``main(page)`` for ``flet build`` and ``run()`` for ``levee app`` (web mode, offline).
+
+One :class:`~mobile.app.state.FieldApp` per process is the device; each open page gets its own
+observable :class:`~mobile.app.state.AppState`, kept in step by a :class:`~mobile.app.state.PageBinding`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import flet as ft
+
+import shared
+from mobile.app.components.common import BLUE, INK, PAGE_BG, RED, RED_BG, big_button, keyed, tagged
+from mobile.app.components.common import FONT as FONT_FAMILY
+from mobile.app.components.sync_bar import SyncBar
+from mobile.app.context import DEVICE, STATE, Device, use_device
+from mobile.app.screens.job import JobScreen
+from mobile.app.screens.jobs import JobsScreen
+from mobile.app.screens.signin import SignInScreen
+from mobile.app.screens.sync import SyncScreen
+from mobile.app.state import AppState, FieldApp, PageBinding
+from shared.i18n import LANGS
+
+ASSETS_DIR = Path(shared.__file__).resolve().parent / "assets"
+_APP: dict[str, FieldApp] = {}
+CONFIG: dict[str, Any] = {
+    "data_dir": os.environ.get("LEVEE_APP_DATA_DIR")
+    or os.environ.get("FLET_APP_STORAGE_DATA")
+    or "levee-data/app",
+    "server": os.environ.get("LEVEE_APP_SERVER", "http://127.0.0.1:8000"),
+}
+
+
+def field_app() -> FieldApp:
+    """The device of this process (made on first use, inside the running event loop)."""
+    if "app" not in _APP:
+        options = json.loads(os.environ.get("LEVEE_APP_RUNNER") or "{}")  # e.g. tests slow the retries
+        _APP["app"] = FieldApp(
+            Path(CONFIG["data_dir"]), default_server=CONFIG["server"], runner_options=options
+        )
+    return _APP["app"]
+
+
+@ft.component
+def JobsRoute() -> ft.Control:
+    return JobsScreen(ft.use_context(STATE))
+
+
+@ft.component
+def JobRoute() -> ft.Control:
+    params = ft.use_route_params()
+    job: ft.Control = keyed(JobScreen)(
+        ft.use_context(STATE), params.get("job_id", ""), key=params.get("job_id", "")
+    )
+    return job
+
+
+@ft.component
+def SyncRoute() -> ft.Control:
+    return SyncScreen(ft.use_context(STATE))
+
+
+ROUTES = [
+    ft.Route(index=True, component=JobsRoute),
+    ft.Route(path="job/:job_id", component=JobRoute),
+    ft.Route(path="sync", component=SyncRoute),
+]
+
+
+@ft.component
+def TopBar(state: AppState) -> ft.Control:
+    device = use_device()
+    t = state.t
+
+    async def sign_out(_e: object) -> None:
+        from mobile.services.jobs import ActionError
+
+        try:
+            await device.app.sign_out()
+        except ActionError as exc:
+            state.tell(state.error_text(exc), error=True)
+            return
+        device.binding.refresh()
+        state.tell(t("app.signin.signed_out"))
+        device.go("/")
+
+    other = next(code for code in LANGS if code != state.lang)
+    actions: list[ft.Control] = [
+        tagged(
+            "lang-switch",
+            big_button(
+                LANGS[other], lambda _: setattr(state, "lang", other), kind="quiet", icon=ft.Icons.TRANSLATE
+            ),
+        ),
+    ]
+    if state.signed_in:
+        actions.insert(0, ft.Text(state.user_name, size=18, color="#ffffff"))
+        actions.append(big_button(t("app.signin.sign_out"), sign_out, kind="quiet", icon=ft.Icons.LOGOUT))
+    return ft.Container(
+        bgcolor=BLUE,
+        padding=ft.Padding.symmetric(horizontal=16, vertical=6),
+        content=ft.Row(
+            [
+                ft.Text(t("app.title"), size=22, weight=ft.FontWeight.BOLD, color="#ffffff", expand=True),
+                ft.Row(actions, spacing=10, vertical_alignment=ft.CrossAxisAlignment.CENTER),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
+    )
+
+
+@ft.component
+def Notice(state: AppState) -> ft.Control:
+    if not state.notice:
+        return ft.Container()
+    return tagged(
+        "notice",
+        ft.Container(
+            bgcolor=RED_BG if state.notice_error else "#dff3e4",
+            border=ft.Border.all(2, RED if state.notice_error else "#0b6b1d"),
+            padding=ft.Padding.symmetric(horizontal=14, vertical=6),
+            content=ft.Row(
+                [
+                    ft.Text(state.notice, size=18, color=RED if state.notice_error else INK, expand=True),
+                    big_button(state.t("app.common.close"), lambda _: state.tell(""), kind="quiet"),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+        ),
+    )
+
+
+@ft.component
+def App(state: AppState, device: Device) -> ft.Control:
+    def content() -> ft.Control:
+        if not state.signed_in:
+            return SignInScreen(state)
+        return ft.Router(ROUTES)
+
+    body = STATE(state, lambda: DEVICE(device, content))
+    bars: list[ft.Control] = [DEVICE(device, lambda: TopBar(state))]
+    if state.signed_in:
+        bars.append(SyncBar(state, lambda: device.app.sync_now(), lambda: device.go("/sync")))
+    bars.append(Notice(state))
+    return ft.Column([*bars, ft.Container(content=body, expand=True)], spacing=0, expand=True)
+
+
+async def main(page: ft.Page) -> None:
+    """One page (a browser tab, or the tablet app's window)."""
+    app = field_app()
+    state = AppState()
+    binding = PageBinding(app, state)
+    page.title = state.t("app.title")
+    page.fonts = {FONT_FAMILY: "fonts/NotoSansSC-Levee.otf"}
+    page.theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=BLUE)
+    page.theme_mode = ft.ThemeMode.LIGHT
+    page.bgcolor = PAGE_BG
+    page.padding = 0
+    binding.refresh()
+    app.ensure_running()
+    page.run_task(binding.run)
+    page.render(App, state, Device(app, binding))
+
+
+def run(*, server: str, port: int, host: str, data_dir: str) -> None:
+    """Serve the field app to a browser on this machine (no CDN: it works with no network at all)."""
+    CONFIG.update(server=server, data_dir=data_dir)
+    print(f"Levee field app: http://{host}:{port}/  (data in {Path(data_dir).resolve()})", flush=True)
+    ft.run(
+        main,
+        host=host,
+        port=port,
+        view=ft.AppView.WEB_BROWSER,
+        assets_dir=str(ASSETS_DIR),
+        no_cdn=True,
+    )

@@ -1,0 +1,124 @@
+"""Customer acceptance: opinion, satisfaction 1-5, comment and a signature drawn on the screen."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from mobile.app.components.common import (
+    GREEN,
+    INK,
+    MUTED,
+    RED,
+    big_button,
+    bind,
+    label_value,
+    section,
+    tagged,
+    text_field,
+)
+from mobile.app.components.signature_pad import SignaturePad, signature_view
+from mobile.app.context import use_device
+from mobile.app.logic.clocks import parse_time
+from mobile.app.logic.signature import Stroke, is_signed, path_to_strokes, strokes_to_path
+from mobile.app.queries import JobView
+from mobile.app.state import AppState
+from mobile.app.text import when
+
+
+@ft.component
+def AcceptanceSection(state: AppState, view: JobView) -> ft.Control:
+    device = use_device()
+    t, job = state.t, view.job
+    opinion, set_opinion = ft.use_state(job.get("acceptance_opinion") or t("app.accept.default_opinion"))
+    satisfaction, set_satisfaction = ft.use_state(job.get("satisfaction") or 0)
+    comment, set_comment = ft.use_state(job.get("acceptance_comment") or "")
+    strokes, set_strokes = ft.use_state(list[Stroke]())
+
+    if job.get("signature"):
+        signed_at = when(state.lang, parse_time(job.get("signed_off_at")), state.now, device.app.tz)
+        return section(
+            t("app.accept.title"),
+            [
+                tagged(
+                    "accept-done",
+                    ft.Text(
+                        t("app.accept.signed", when=signed_at),
+                        size=18,
+                        color=GREEN,
+                        weight=ft.FontWeight.BOLD,
+                    ),
+                ),
+                label_value(t("app.accept.opinion"), job.get("acceptance_opinion", "")),
+                label_value(
+                    t("app.accept.satisfaction"), t(f"app.accept.sat.{job.get('satisfaction') or 0}")
+                ),
+                label_value(t("app.accept.comment"), job.get("acceptance_comment", "")),
+                ft.Text(t("app.accept.signature"), size=16, color=MUTED),
+                signature_view(path_to_strokes(job["signature"])),
+            ],
+        )
+    if job.get("resolved_at") is None:
+        return section(t("app.accept.title"), [ft.Text(t("app.accept.resolve_first"), size=18, color=INK)])
+
+    def submit(_e: object) -> None:
+        if not satisfaction:
+            state.tell(t("error.satisfaction_needed"), error=True)
+            return
+        if not is_signed(strokes):
+            state.tell(t("error.no_signature"), error=True)
+            return
+        device.act(
+            lambda: device.app.actions.sign(
+                view.id,
+                satisfaction=satisfaction,
+                signature=strokes_to_path(strokes),
+                opinion=opinion,
+                comment=comment,
+            ),
+            done="app.accept.done",
+        )
+
+    return section(
+        t("app.accept.title"),
+        [
+            ft.Text(t("app.accept.hand_over"), size=17, color=INK),
+            text_field(
+                t("app.accept.opinion"), opinion, lambda e: set_opinion(e.control.value), multiline=True
+            ),
+            ft.Text(t("app.accept.satisfaction"), size=17, color=INK),
+            ft.Row(
+                [
+                    tagged(
+                        f"sat-{n}",
+                        big_button(
+                            t(f"app.accept.sat.{n}"),
+                            bind(set_satisfaction, n),
+                            kind="selected" if satisfaction == n else "quiet",
+                        ),
+                    )
+                    for n in range(1, 6)
+                ],
+                wrap=True,
+                spacing=8,
+                run_spacing=8,
+            ),
+            text_field(t("app.accept.comment"), comment, lambda e: set_comment(e.control.value)),
+            ft.Text(t("app.accept.sign_here"), size=17, color=INK),
+            SignaturePad(strokes, set_strokes),
+            ft.Text(
+                t("app.accept.ink", n=sum(len(s) for s in strokes)) if strokes else t("app.accept.no_ink"),
+                size=15,
+                color=MUTED if strokes else RED,
+            ),
+            ft.Row(
+                [
+                    big_button(
+                        t("app.accept.clear"), lambda _: set_strokes([]), kind="quiet", icon=ft.Icons.CLEAR
+                    ),
+                    tagged("accept-submit", big_button(t("app.accept.submit"), submit, icon=ft.Icons.DRAW)),
+                ],
+                wrap=True,
+                spacing=8,
+            ),
+        ],
+    )

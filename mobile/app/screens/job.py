@@ -1,0 +1,93 @@
+"""One job: a header, its sections (overview, checklist, parts, photos, acceptance) one at a time."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from mobile.app.components.common import AMBER_BG, INK, MUTED, RED, RED_BG, badge, big_button, bind, tagged
+from mobile.app.context import use_device
+from mobile.app.logic.explain import explain_conflict
+from mobile.app.screens.acceptance import AcceptanceSection
+from mobile.app.screens.checklist import ChecklistSection
+from mobile.app.screens.job_overview import OverviewSection
+from mobile.app.screens.parts import PartsSection
+from mobile.app.screens.photos import PhotosSection
+from mobile.app.state import AppState
+
+SECTIONS = ("overview", "checklist", "parts", "photos", "acceptance")
+
+
+@ft.component
+def JobScreen(state: AppState, job_id: str) -> ft.Control:
+    device = use_device()
+    t = state.t
+    section, set_section = ft.use_state("overview")
+    view = device.app.queries.job_view(job_id, device.app.actions.template_for) if state.signed_in else None
+    if view is None:
+        return ft.Column(
+            [
+                ft.Text(t("app.job.gone"), size=20, color=INK),
+                big_button(t("app.common.back"), lambda _: device.go("/"), kind="quiet"),
+            ],
+            spacing=16,
+        )
+    job = view.job
+    missing = device.app.actions.missing_required(job)
+    head: list[ft.Control] = [
+        big_button(t("app.common.back"), lambda _: device.go("/"), kind="quiet", icon=ft.Icons.ARROW_BACK),
+        ft.Text(job["number"], size=26, weight=ft.FontWeight.BOLD, color=INK),
+        badge(t(f"enum.severity.{job['severity']}"), bg=RED_BG if job["severity"] == "major" else "#e9eef3"),
+        badge(t(f"enum.kind.{job['kind']}"), bg="#e9eef3"),
+        tagged("job-status", badge(t(f"enum.status.{job['status']}"), bg="#dbe9ff")),
+    ]
+    if view.pending:
+        head.append(badge(t("app.jobs.unsynced", n=view.pending), bg=AMBER_BG, border="#8a6d00"))
+    tabs = ft.Row(
+        [
+            tagged(
+                f"section-{name}",
+                big_button(
+                    t(f"app.job.section.{name}")
+                    + (f" ({len(missing)})" if name == "checklist" and missing else ""),
+                    bind(set_section, name),
+                    kind="selected" if section == name else "quiet",
+                ),
+            )
+            for name in SECTIONS
+        ],
+        wrap=True,
+        spacing=8,
+        run_spacing=8,
+    )
+    body: list[ft.Control] = [
+        ft.Row(head, wrap=True, spacing=10, vertical_alignment=ft.CrossAxisAlignment.CENTER)
+    ]
+    for conflict_line in view.conflicts[:3]:
+        body.append(
+            ft.Container(
+                bgcolor=RED_BG,
+                border_radius=8,
+                padding=10,
+                content=ft.Text(
+                    explain_conflict(state.lang, conflict_line, job["number"], view.item_labels(state.lang)),
+                    size=16,
+                    color=RED,
+                ),
+            )
+        )
+    body.append(tabs)
+    if section == "overview":
+        body.append(OverviewSection(state, view))
+    elif section == "checklist":
+        body.append(ChecklistSection(state, view))
+    elif section == "parts":
+        body.append(PartsSection(state, view))
+    elif section == "photos":
+        body.append(PhotosSection(state, view))
+    else:
+        body.append(AcceptanceSection(state, view))
+    if job.get("times_flagged"):
+        body.append(ft.Text(t("app.job.times_flagged"), size=15, color=MUTED))
+    return ft.Container(
+        padding=16, expand=True, content=ft.Column(body, spacing=14, scroll=ft.ScrollMode.AUTO, expand=True)
+    )

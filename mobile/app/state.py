@@ -1,0 +1,252 @@
+"""The field app's state: one ``FieldApp`` per process (the device), one ``AppState`` per open page.
+
+``FieldApp`` owns the device session, runs the sync runner in the background while signed in, and
+turns a revoked device into an export plus a wipe. ``AppState`` is what the screens observe: language,
+who is signed in, a snapshot of sync status, the clock the SLA timers read, and a revision that moves
+whenever data on the device changed, so screens read the replica again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+import flet as ft
+
+from mobile.app.queries import JobQueries
+from mobile.services.jobs import ActionError, JobActions
+from mobile.services.session import DeviceSession, SignedIn
+from mobile.services.sync import SyncStatus
+from shared.i18n import DEFAULT_LANG, translate
+
+log = logging.getLogger("levee.app")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SyncView:
+    """An immutable snapshot of :class:`SyncStatus` (so a change is a new value the UI notices)."""
+
+    online: bool = False
+    syncing: bool = False
+    signed_out: bool = False
+    last_success_at: datetime | None = None
+    pending: int = 0
+    oldest_pending_at: datetime | None = None
+    rejected: int = 0
+    conflicts: int = 0
+    open_conflicts: int = 0
+    last_error_code: str = ""
+
+    @classmethod
+    def of(cls, status: SyncStatus) -> SyncView:
+        return cls(
+            online=status.online,
+            syncing=status.syncing,
+            signed_out=status.signed_out,
+            last_success_at=status.last_success_at,
+            pending=status.pending,
+            oldest_pending_at=status.oldest_pending_at,
+            rejected=status.rejected,
+            conflicts=len(status.conflicts),
+            open_conflicts=sum(1 for c in status.conflicts if c.get("status", "open") == "open"),
+            last_error_code=status.last_error_code,
+        )
+
+
+class FieldApp:
+    """The device: its session, the background sync, and the pages watching it."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        default_server: str = "http://127.0.0.1:8000",
+        session: DeviceSession | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        tz: tzinfo | None = None,
+        runner_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.session = session or DeviceSession(data_dir, clock=clock, runner_options=runner_options)
+        self.default_server = default_server
+        self.clock = clock
+        self.tz = tz
+        self.queries = JobQueries(self.session.replica)
+        self.revoked_export: Path | None = None
+        self.revoked = False
+        self._task: asyncio.Task[None] | None = None
+        self._stop: asyncio.Event | None = None
+        self._watchers: set[Callable[[], None]] = set()
+        self.session.restore()
+
+    # --- who is signed in -------------------------------------------------------------------------
+
+    @property
+    def current(self) -> SignedIn | None:
+        return self.session.current
+
+    @property
+    def actions(self) -> JobActions:
+        if self.session.current is None:
+            raise ActionError("signed_out", "sign in first")
+        return self.session.current.actions
+
+    def status(self) -> SyncView:
+        current = self.session.current
+        return SyncView.of(current.runner.status) if current else SyncView(signed_out=True)
+
+    def watch(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` whenever sync status or the signed-in state changes; returns an unsubscribe."""
+        self._watchers.add(callback)
+        return lambda: self._watchers.discard(callback)
+
+    def _changed(self, _status: SyncStatus | None = None) -> None:
+        for callback in list(self._watchers):
+            callback()
+
+    # --- background sync --------------------------------------------------------------------------
+
+    def ensure_running(self) -> None:
+        """Start the sync runner in the background (once per process) while someone is signed in."""
+        current = self.session.current
+        if current is None or (self._task is not None and not self._task.done()):
+            return
+        if self._changed not in current.runner.listeners:
+            current.runner.listeners.append(self._changed)
+        self._stop = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._run(current, self._stop))
+
+    async def _run(self, current: SignedIn, stop: asyncio.Event) -> None:
+        try:
+            await current.runner.run(stop)
+        except Exception:  # pragma: no cover - the runner handles its own errors; this is a last guard
+            log.exception("sync runner stopped")
+        if current.runner.status.signed_out and self.session.current is current:
+            self.revoked_export = await self.session.handle_revoked()
+            self.revoked = True
+            self._changed()
+
+    async def stop(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._task, timeout=5)
+        self._task = None
+
+    def sync_now(self) -> None:
+        current = self.session.current
+        if current is not None:
+            current.runner.kick()
+            self.ensure_running()
+
+    # --- signing in and out -------------------------------------------------------------------------
+
+    async def sign_in(self, server_url: str, username: str, password: str, device_name: str) -> SignedIn:
+        signed = await self.session.sign_in(server_url, username, password, device_name)
+        self.revoked, self.revoked_export = False, None
+        await signed.runner.sync_once()  # the first download, so the list is not empty
+        self.ensure_running()
+        self._changed()
+        return signed
+
+    async def sign_out(self) -> None:
+        current = self.session.current
+        if current is None:
+            return
+        await self.stop()
+        try:
+            await self.session.sign_out()
+        except ActionError:
+            self.ensure_running()
+            raise
+        self._changed()
+
+
+@ft.observable
+@dataclass
+class AppState:
+    """What one open page shows; screens re-render when it changes."""
+
+    lang: str = DEFAULT_LANG
+    signed_in: bool = False
+    user_name: str = ""
+    sync: SyncView = field(default_factory=SyncView)
+    now: datetime = field(default_factory=utcnow)
+    revision: int = 0
+    notice: str = ""
+    notice_error: bool = False
+
+    def t(self, key: str, **params: Any) -> str:
+        return translate(self.lang, key, **params)
+
+    def tell(self, text: str, *, error: bool = False) -> None:
+        self.notice, self.notice_error = text, error
+
+    def error_text(self, exc: ActionError) -> str:
+        params = {
+            k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v) for k, v in exc.params.items()
+        }
+        return self.t(f"error.{exc.code}", **params)
+
+
+class PageBinding:
+    """Keeps one page's :class:`AppState` in step with the device (sync status, clock, sign-in)."""
+
+    TICK_SECONDS = 15.0
+
+    def __init__(self, app: FieldApp, state: AppState) -> None:
+        self.app = app
+        self.state = state
+        self._wake = asyncio.Event()
+        self._unwatch = app.watch(self._wake.set)
+        self._last_success: datetime | None = None
+        self._last_pending = -1
+
+    def refresh(self) -> None:
+        """Copy the device's state into the page state (only changed values notify)."""
+        app, state = self.app, self.state
+        current = app.current
+        state.signed_in = current is not None
+        state.user_name = current.user.get("display_name", "") if current else ""
+        view = app.status()
+        if view.last_success_at != self._last_success or view.pending < self._last_pending:
+            state.revision += 1  # a pull or an acknowledged push may have changed what screens show
+        self._last_success, self._last_pending = view.last_success_at, view.pending
+        state.sync = view
+        now = app.clock()
+        if (now - state.now).total_seconds() >= self.TICK_SECONDS:
+            state.now = now
+        if app.revoked and not state.signed_in:
+            where = str(app.revoked_export) if app.revoked_export else ""
+            state.tell(
+                state.t("app.signin.revoked", path=where or state.t("app.signin.nothing_unsent")), error=True
+            )
+            app.revoked = False
+
+    def changed_locally(self) -> None:
+        """After the engineer did something: re-read, and show the new pending count at once."""
+        current = self.app.current
+        if current is not None:
+            current.runner.refresh_status()
+        self.state.revision += 1
+        self.refresh()
+
+    async def run(self) -> None:
+        try:
+            while True:
+                self.refresh()
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.TICK_SECONDS)
+        finally:
+            self._unwatch()

@@ -1,0 +1,79 @@
+"""Three-guarantee (三包) rules: is a repair free or billable, and why.
+
+A repair is free while the equipment is within its free warranty, unless the damage is man-made, force
+majeure, from misuse, or from the customer's modification or disassembly; after the warranty it is
+billable. Work that is not a repair (inspection, installation, training, return visit) is part of the
+service and free. The app proposes; the engineer confirms (the proposal is never written by itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from shared.enums import BillableReason, JobKind
+
+
+class WarrantyState(StrEnum):
+    IN_WARRANTY = "in_warranty"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+class CauseCategory(StrEnum):
+    """What the engineer found the cause to be, for the billing decision."""
+
+    NORMAL = "normal"  # wear or a quality fault: the warranty decides
+    MAN_MADE = "man_made"
+    FORCE_MAJEURE = "force_majeure"
+    MISUSE = "misuse"
+    MODIFICATION = "modification"
+
+
+#: Causes that make a repair billable even within the warranty.
+EXCLUDED_CAUSES: dict[CauseCategory, BillableReason] = {
+    CauseCategory.MAN_MADE: BillableReason.MAN_MADE,
+    CauseCategory.FORCE_MAJEURE: BillableReason.FORCE_MAJEURE,
+    CauseCategory.MISUSE: BillableReason.MISUSE,
+    CauseCategory.MODIFICATION: BillableReason.MODIFICATION,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BillingProposal:
+    """``billable`` is None when the rules cannot decide (no warranty date): the engineer must choose."""
+
+    billable: bool | None
+    reason: BillableReason | None
+
+
+def warranty_state(warranty_end: date | None, on: date) -> WarrantyState:
+    """In warranty through the whole of ``warranty_end``."""
+    if warranty_end is None:
+        return WarrantyState.UNKNOWN
+    return WarrantyState.IN_WARRANTY if on <= warranty_end else WarrantyState.EXPIRED
+
+
+def propose_billing(
+    kind: JobKind, cause: CauseCategory, warranty_end: date | None, fault_on: date
+) -> BillingProposal:
+    """The proposal for a job of ``kind`` whose fault was reported on ``fault_on``."""
+    if kind is not JobKind.REPAIR:
+        return BillingProposal(False, BillableReason.NOT_A_REPAIR)
+    if cause in EXCLUDED_CAUSES:
+        return BillingProposal(True, EXCLUDED_CAUSES[cause])
+    state = warranty_state(warranty_end, fault_on)
+    if state is WarrantyState.IN_WARRANTY:
+        return BillingProposal(False, BillableReason.IN_WARRANTY)
+    if state is WarrantyState.EXPIRED:
+        return BillingProposal(True, BillableReason.OUT_OF_WARRANTY)
+    return BillingProposal(None, None)
+
+
+def cause_of(reason: BillableReason | str | None) -> CauseCategory:
+    """The cause category a recorded billing reason implies (NORMAL for warranty-decided reasons)."""
+    for cause, excluded in EXCLUDED_CAUSES.items():
+        if reason == excluded.value:
+            return cause
+    return CauseCategory.NORMAL

@@ -1,0 +1,311 @@
+"""Real processes and a real browser for the field app's end-to-end tests.
+
+A server process (``levee serve``) on a SQLite file filled with the small test world, the field app
+process (``levee app``), and Debian's Chromium driven by Playwright. The browser tests are skipped with
+a reason when Chromium or Playwright is missing, and fail instead when ``LEVEE_REQUIRE_BROWSER=1`` (CI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from shared.i18n import translate
+from tests.support import PASSWORD, World, populate
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIRE_BROWSER = os.environ.get("LEVEE_REQUIRE_BROWSER") == "1"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def zh(key: str, **params: Any) -> str:
+    return translate("zh-CN", key, **params)
+
+
+def browser_problem() -> str | None:
+    if shutil.which("chromium") is None:
+        return "Debian's chromium is not on PATH (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+def require_browser() -> None:
+    problem = browser_problem()
+    if problem is None:
+        return
+    if REQUIRE_BROWSER:
+        pytest.fail(f"browser tests are required (LEVEE_REQUIRE_BROWSER=1) but {problem}")
+    pytest.skip(problem)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Proc:
+    """A child process started with the repo's python, stopped by its own pid."""
+
+    def __init__(self, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+        self.args, self.log, self.env = args, log, env
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, *self.args],
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **(self.env or {})},
+            )
+
+    def stop(self, *, hard: bool = False) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=8)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.proc = None
+
+
+def wait_http(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+class Stack:
+    """Server + field app processes, and an office client talking to the server's API."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.server_port, self.app_port = free_port(), free_port()
+        self.db_url = f"sqlite+aiosqlite:///{tmp / 'server.db'}"
+        self.server = Proc(
+            [
+                "-m",
+                "server.cli",
+                "serve",
+                "--port",
+                str(self.server_port),
+                "--database-url",
+                self.db_url,
+                "--data-dir",
+                str(tmp / "server"),
+            ],
+            tmp / "server.log",
+        )
+        self.app = Proc(
+            [
+                "-m",
+                "server.cli",
+                "app",
+                "--server",
+                self.server_url,
+                "--port",
+                str(self.app_port),
+                "--data-dir",
+                str(tmp / "app"),
+            ],
+            tmp / "app.log",
+            # retries only when kicked (a tap, "sync now"): the test decides when the device reconnects
+            env={"LEVEE_APP_RUNNER": '{"backoff_base": 600, "backoff_max": 600, "long_poll": 5}'},
+        )
+        self.world: World | None = None
+        self._office: dict[str, str] = {}
+
+    @property
+    def server_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_port}"
+
+    @property
+    def app_url(self) -> str:
+        return f"http://127.0.0.1:{self.app_port}/"
+
+    def prepare(self) -> None:
+        """Migrate the database and fill it with the test world (users, a pump with a checklist, a part)."""
+        subprocess.run(
+            [sys.executable, "-m", "server.cli", "db", "upgrade", "--database-url", self.db_url],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        from server.db.engine import make_engine
+
+        async def fill() -> World:
+            engine = make_engine(self.db_url)
+            world = World(client=None, app=None)  # type: ignore[arg-type]
+            await populate(engine, world)
+            await engine.dispose()
+            return world
+
+        self.world = asyncio.run(fill())
+
+    def start_server(self) -> None:
+        self.server.start()
+        wait_http(f"{self.server_url}/schema/openapi.json")
+
+    def start_app(self) -> None:
+        self.app.start()
+        wait_http(self.app_url)
+
+    def office(self, username: str = "dispatcher") -> httpx.Client:
+        if username not in self._office:
+            r = httpx.post(
+                f"{self.server_url}/api/auth/login",
+                json={"username": username, "password": PASSWORD, "device_name": "office pc"},
+            )
+            r.raise_for_status()
+            self._office[username] = r.json()["token"]
+        return httpx.Client(
+            base_url=self.server_url, headers={"Authorization": f"Bearer {self._office[username]}"}
+        )
+
+    def create_job(self, **overrides: Any) -> dict[str, Any]:
+        assert self.world is not None
+        body = {
+            "customer_id": str(self.world.customer_id),
+            "site_id": str(self.world.site_id),
+            "equipment_id": str(self.world.equipment_id),
+            "symptom": "水泵启动后出水量不足",
+            "caller_name": "王主任",
+            "caller_phone": "0794-8221234",
+            "assigned_engineer_id": str(self.world.users["eng1"]),
+            **overrides,
+        }
+        with self.office() as client:
+            r = client.post("/api/jobs", json=body)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        with self.office() as client:
+            r = client.get(f"/api/jobs/{job_id}")
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def stop(self) -> None:
+        self.app.stop()
+        self.server.stop(hard=True)
+
+
+@contextlib.contextmanager
+def chromium_page(width: int = 1280, height: int = 1400) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.set_default_timeout(30_000)
+            yield page
+        finally:
+            browser.close()
+
+
+class Driver:
+    """What an engineer's fingers do, in Playwright terms (Flutter's semantics tree enabled)."""
+
+    def __init__(self, page: Any, shots: Path | None) -> None:
+        self.page = page
+        self.shots = shots
+
+    def open(self, url: str) -> None:
+        self.page.goto(url)
+        self.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+        self.page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+
+    def by_id(self, identifier: str) -> Any:
+        return self.page.locator(f'[flt-semantics-identifier="{identifier}"]').first
+
+    def tap(self, identifier: str) -> None:
+        self.by_id(identifier).click()
+
+    def button(self, name: str) -> Any:
+        return self.page.get_by_role("button", name=name, exact=True).first
+
+    def type_into(self, label: str, text: str) -> None:
+        box = self.page.get_by_role("textbox", name=label).first
+        box.click()
+        self.page.wait_for_function(
+            "document.activeElement && ['INPUT','TEXTAREA'].includes(document.activeElement.tagName)"
+        )
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(text)
+
+    def text_of(self, identifier: str) -> str:
+        return str(
+            self.by_id(identifier).evaluate(
+                "e => [e.getAttribute('aria-label') || '', e.innerText || '',"
+                " ...Array.from(e.querySelectorAll('[aria-label]')).map(x => x.getAttribute('aria-label'))].join(' ')"
+            )
+        )
+
+    def wait_text(self, identifier: str, expected: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        seen = ""
+        while time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                seen = self.text_of(identifier)
+                if expected in seen:
+                    return seen
+            time.sleep(0.25)
+        raise AssertionError(f"{identifier!r} never showed {expected!r}; last seen {seen!r}")
+
+    def drag(self, identifier: str, points: list[tuple[float, float]]) -> None:
+        box = self.by_id(identifier).bounding_box()
+        assert box is not None
+        mouse = self.page.mouse
+        x0, y0 = box["x"], box["y"]
+        mouse.move(x0 + points[0][0], y0 + points[0][1])
+        mouse.down()
+        for x, y in points[1:]:
+            mouse.move(x0 + x, y0 + y, steps=3)
+        mouse.up()
+
+    def shot(self, name: str) -> None:
+        if self.shots is None:
+            return
+        time.sleep(0.6)  # the canvas repaints after the DOM
+        self.shots.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(self.shots / f"{name}.png"))
