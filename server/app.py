@@ -32,6 +32,7 @@ from server.directory.controller import (
 )
 from server.jobs.controller import JobController, PhotoController
 from server.notify import ChangeNotifier, PgListener, install_after_commit_hook
+from server.reports.controller import ReportController
 from server.settings import Settings
 
 log = logging.getLogger("levee.server")
@@ -115,6 +116,7 @@ def create_app(
             PartController,
             JobController,
             PhotoController,
+            ReportController,
             SyncController,
             ConflictController,
         ],

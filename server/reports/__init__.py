@@ -1,0 +1,1 @@
+"""Reports for the office: response times, SLA compliance, breaches, quality."""
