@@ -43,6 +43,47 @@ def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256(prev_hash.encode() + _canonical(entry)).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing to write to the audit trail."""
+
+    action: str
+    entity: str
+    entity_id: uuid.UUID | str
+    user_id: uuid.UUID | None = None
+    device_id: uuid.UUID | None = None
+    detail: dict[str, Any] | None = None
+    at: datetime | None = None
+
+
+async def record_many(session: AsyncSession, events: list[Event]) -> list[AuditEntry]:
+    """Append entries in the caller's transaction: numbers taken at once, the chain built in memory."""
+    if not events:
+        return []
+    last = await take_numbers(session, AUDIT_COUNTER, len(events))
+    first = last - len(events) + 1
+    prev = GENESIS
+    if first > 1:
+        prev = await session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == first - 1)) or GENESIS
+    entries = []
+    for offset, event in enumerate(events):
+        entry = AuditEntry(
+            seq=first + offset,
+            at=(event.at or utcnow()).astimezone(UTC),
+            user_id=event.user_id,
+            device_id=event.device_id,
+            action=event.action,
+            entity=event.entity,
+            entity_id=str(event.entity_id),
+            detail=json.loads(json.dumps(event.detail or {}, ensure_ascii=False, default=str)),
+            prev_hash=prev,
+        )
+        entry.hash = prev = entry_hash(prev, entry)
+        entries.append(entry)
+    session.add_all(entries)
+    return entries
+
+
 async def record(
     session: AsyncSession,
     *,
@@ -55,24 +96,7 @@ async def record(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction."""
-    seq = await take_numbers(session, AUDIT_COUNTER)
-    prev = GENESIS
-    if seq > 1:
-        found = await session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq - 1))
-        prev = found or GENESIS
-    entry = AuditEntry(
-        seq=seq,
-        at=(at or utcnow()).astimezone(UTC),
-        user_id=user_id,
-        device_id=device_id,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        detail=json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str)),
-        prev_hash=prev,
-    )
-    entry.hash = entry_hash(prev, entry)
-    session.add(entry)
+    [entry] = await record_many(session, [Event(action, entity, entity_id, user_id, device_id, detail, at)])
     await session.flush()
     return entry
 

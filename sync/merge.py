@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +24,7 @@ from sync.protocol import (
     PartUseArgs,
     PartVoidArgs,
     PhotoAddArgs,
+    wire_time,
 )
 
 
@@ -204,7 +205,7 @@ def apply_locally(doc: dict[str, Any], mutation: Mutation) -> dict[str, Any]:
     out = copy.deepcopy(doc)
     args = mutation.parsed()
     if isinstance(args, JobEventArgs):
-        at = args.at.astimezone(UTC).isoformat()
+        at = wire_time(args.at)
         events = out.setdefault("events", [])
         if not any(e["id"] == str(args.event_id) for e in events):
             events.append(
@@ -231,7 +232,7 @@ def apply_locally(doc: dict[str, Any], mutation: Mutation) -> dict[str, Any]:
                 "value": args.value,
                 "note": args.note,
                 "out_of_range": previous.get("out_of_range", False) if previous else False,
-                "answered_at": args.answered_at.astimezone(UTC).isoformat(),
+                "answered_at": wire_time(args.answered_at),
                 "version": previous["version"] if previous else 0,
             }
         )
@@ -245,14 +246,14 @@ def apply_locally(doc: dict[str, Any], mutation: Mutation) -> dict[str, Any]:
                     "part_id": str(args.part_id),
                     "quantity": args.quantity,
                     "old_part_returned": args.old_part_returned,
-                    "used_at": args.used_at.astimezone(UTC).isoformat(),
+                    "used_at": wire_time(args.used_at),
                     "voided_at": None,
                 }
             )
     elif isinstance(args, PartVoidArgs):
         for part in out.setdefault("parts", []):
             if part["id"] == str(args.usage_id) and part.get("voided_at") is None:
-                part["voided_at"] = args.at.astimezone(UTC).isoformat()
+                part["voided_at"] = wire_time(args.at)
     elif isinstance(args, PhotoAddArgs):
         photos = out.setdefault("photos", [])
         if not any(p["id"] == str(args.photo_id) for p in photos):
@@ -262,7 +263,7 @@ def apply_locally(doc: dict[str, Any], mutation: Mutation) -> dict[str, Any]:
                     "filename": args.filename,
                     "content_type": args.content_type,
                     "caption": args.caption,
-                    "taken_at": args.taken_at.astimezone(UTC).isoformat(),
+                    "taken_at": wire_time(args.taken_at),
                 }
             )
     elif isinstance(args, JobSignArgs):
@@ -282,7 +283,7 @@ def apply_locally(doc: dict[str, Any], mutation: Mutation) -> dict[str, Any]:
                     "job_id": str(args.job_id),
                     "event_id": str(args.event_id),
                     "type": JobEventType.SIGNED_OFF.value,
-                    "at": args.signed_at.astimezone(UTC).isoformat(),
+                    "at": wire_time(args.signed_at),
                 },
                 created_at=mutation.created_at,
             ),

@@ -7,6 +7,7 @@ A message with an unknown ``protocol`` is refused with a readable reason instead
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -241,6 +242,15 @@ class PullResponse(Strict):
 
 class WaitResponse(Strict):
     seq: int = Field(description="newest change-log number that concerns this device")
+
+
+def wire_time(moment: datetime) -> str:
+    """A time as documents carry it: UTC, always with microseconds and a ``Z``.
+
+    One spelling everywhere, so that the device's own view and the server's agree character for
+    character and times sort as strings.
+    """
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_cursor(cursor: str) -> tuple[str, int, str | None]:

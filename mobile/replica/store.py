@@ -6,7 +6,6 @@ applied together with the cursor that follows it. A crash at any point leaves ei
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import from_json, to_json
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
 
@@ -69,7 +69,7 @@ class Rejection:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return to_json(value).decode()
 
 
 def _search_text(doc: dict[str, Any]) -> str:
@@ -171,7 +171,7 @@ class Replica:
                 id=uuid7(int(now.timestamp() * 1000)),
                 client_seq=client_seq,
                 name=name,
-                args=json.loads(_dumps(args)),
+                args=from_json(_dumps(args)),
                 hlc=stamp.encode(),
                 created_at=now,
             )
@@ -208,7 +208,7 @@ class Replica:
             id=uuid.UUID(row.id),
             client_seq=row.client_seq,
             name=MutationName(row.name),
-            args=json.loads(row.args),
+            args=from_json(row.args),
             hlc=row.hlc,
             created_at=datetime.fromisoformat(row.created_at),
         )
@@ -243,7 +243,7 @@ class Replica:
             rows = conn.execute(text("SELECT * FROM outbox WHERE state='rejected' ORDER BY client_seq")).all()
         out = []
         for r in rows:
-            result = json.loads(r.result or "{}")
+            result = from_json(r.result or "{}")
             out.append(Rejection(self._mutation(r), result.get("reason", ""), result.get("message", "")))
         return out
 
@@ -284,7 +284,7 @@ class Replica:
 
     def _local_doc(self, conn: Connection, job_id: uuid.UUID) -> dict[str, Any] | None:
         row = conn.execute(text("SELECT local_doc FROM jobs WHERE id=:id"), {"id": str(job_id)}).first()
-        return json.loads(row[0]) if row else None
+        return from_json(row[0]) if row else None
 
     def _write_local(self, conn: Connection, job_id: uuid.UUID, doc: dict[str, Any]) -> None:
         conn.execute(
@@ -295,7 +295,7 @@ class Replica:
     def _rebase(self, conn: Connection, job_id: uuid.UUID) -> None:
         row = conn.execute(text("SELECT server_doc FROM jobs WHERE id=:id"), {"id": str(job_id)}).first()
         if row is not None:
-            self._write_local(conn, job_id, rebase(json.loads(row[0]), self._pending_for(conn, job_id)))
+            self._write_local(conn, job_id, rebase(from_json(row[0]), self._pending_for(conn, job_id)))
 
     def begin_resync(self) -> None:
         """Forget the cursor and mark everything stale; the outbox is kept and pushed again after."""
@@ -330,8 +330,8 @@ class Replica:
                     [
                         {
                             "id": str(job.id),
-                            "s": _dumps(job.server_doc),
-                            "l": _dumps(job.local_doc),
+                            "s": (server_text := _dumps(job.server_doc)),
+                            "l": server_text if job.local_doc is job.server_doc else _dumps(job.local_doc),
                             "st": job.local_doc["status"],
                             "n": job.server_doc.get("number", ""),
                             "c": job.server_doc.get("call_received_at", ""),
@@ -388,7 +388,7 @@ class Replica:
     def server_job(self, job_id: uuid.UUID) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(text("SELECT server_doc FROM jobs WHERE id=:id"), {"id": str(job_id)}).first()
-        return json.loads(row[0]) if row else None
+        return from_json(row[0]) if row else None
 
     def jobs(self, *, search: str = "", statuses: Iterable[str] | None = None) -> list[dict[str, Any]]:
         query = "SELECT local_doc FROM jobs WHERE 1=1"
@@ -405,7 +405,7 @@ class Replica:
             query += f" AND status IN ({', '.join(names)})"
         query += " ORDER BY call_received_at DESC"
         with self.engine.connect() as conn:
-            return [json.loads(r[0]) for r in conn.execute(text(query), params).all()]
+            return [from_json(r[0]) for r in conn.execute(text(query), params).all()]
 
     def job_summaries(self) -> list[dict[str, Any]]:
         """What the job list shows of every job, read without parsing whole documents in Python.
@@ -419,7 +419,7 @@ class Replica:
             rows = conn.execute(text(query)).all()
         out = []
         for job_id, values in rows:
-            item = dict(zip(SUMMARY_FIELDS, json.loads(values), strict=True))
+            item = dict(zip(SUMMARY_FIELDS, from_json(values), strict=True))
             item["id"] = job_id
             out.append(item)
         return out
@@ -434,7 +434,7 @@ class Replica:
                 ),
                 {"e": str(equipment_id)},
             ).all()
-        return [json.loads(r[0]) for r in rows]
+        return [from_json(r[0]) for r in rows]
 
     def pending_by_job(self) -> dict[str, int]:
         """Unsent taps per job id (for the list's 'not synced' badges)."""
@@ -455,17 +455,17 @@ class Replica:
         with self.engine.connect() as conn:
             if ref_id is None:
                 rows = conn.execute(text("SELECT data FROM reference WHERE entity=:e"), {"e": entity}).all()
-                return [json.loads(r[0]) for r in rows]
+                return [from_json(r[0]) for r in rows]
             row = conn.execute(
                 text("SELECT data FROM reference WHERE entity=:e AND id=:id"),
                 {"e": entity, "id": str(ref_id)},
             ).first()
-            return json.loads(row[0]) if row else None
+            return from_json(row[0]) if row else None
 
     def conflicts(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT data FROM conflicts ORDER BY created_at DESC")).all()
-        return [json.loads(r[0]) for r in rows]
+        return [from_json(r[0]) for r in rows]
 
     @property
     def photo_dir(self) -> Path:

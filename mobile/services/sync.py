@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from pydantic_core import from_json
 
 from mobile.replica.store import Replica
 from sync.client import MAX_RESYNCS, Round, Step, next_push, next_step
@@ -68,7 +69,7 @@ class SyncRunner:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], datetime] = utcnow,
         push_batch: int = 200,
-        pull_limit: int = 500,
+        pull_limit: int = 1000,
         timeout: float = 30.0,
         backoff_base: float = 1.0,
         backoff_max: float = 60.0,
@@ -138,7 +139,7 @@ class SyncRunner:
             raise SyncError(
                 code, f"the server answered {response.status_code}: {detail}", response.status_code
             )
-        body: dict[str, Any] = response.json()
+        body: dict[str, Any] = from_json(response.content)
         return body
 
     async def push(self) -> int:

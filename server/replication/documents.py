@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from advanced_alchemy.types import GUID, DateTimeUTC
+from sqlalchemy import LargeBinary, String, Text, cast, func, select, true, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import (
@@ -26,21 +26,7 @@ from server.db.models import (
 
 CHUNK = 900  # stays under SQLite's bound-parameter limit
 
-JOB_COLUMNS = [c for c in Job.__table__.columns if c.name not in {"created_at", "field_versions"}]
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
-def _row(mapping: Any) -> dict[str, Any]:
-    return {k: _json(v) for k, v in mapping.items()}
+JOB_COLUMNS = tuple(c for c in Job.__table__.columns if c.name not in {"created_at", "field_versions"})
 
 
 def _chunks(ids: Sequence[uuid.UUID]) -> Iterable[Sequence[uuid.UUID]]:
@@ -48,77 +34,133 @@ def _chunks(ids: Sequence[uuid.UUID]) -> Iterable[Sequence[uuid.UUID]]:
         yield ids[i : i + CHUNK]
 
 
+def _dashed(raw: bytes | None) -> str | None:
+    if raw is None:
+        return None
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _wire_time(stored: str | None) -> str | None:
+    """SQLite's stored ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC) in the wire form of sync.protocol.wire_time."""
+    return None if stored is None else f"{stored[:10]}T{stored[11:26]}Z"
+
+
+def _plan(columns: tuple[Any, ...], dialect: str) -> tuple[list[Any], dict[int, Any]]:
+    """What to select for ``columns``, and how to finish each value in Python.
+
+    UUIDs and times are read as the text the device gets. Turning 16 bytes into a Python UUID, or
+    a stored time into a datetime, and then back into text cost more than everything else in a
+    first download; PostgreSQL formats both itself, SQLite hands over bytes and strings that need
+    only slicing.
+    """
+    selected: list[Any] = []
+    finish: dict[int, Any] = {}
+    for i, column in enumerate(columns):
+        if isinstance(column.type, GUID):
+            if dialect == "postgresql":
+                selected.append(cast(column, Text).label(column.key))
+            else:
+                selected.append(type_coerce(column, LargeBinary).label(column.key))
+                finish[i] = _dashed
+        elif isinstance(column.type, DateTimeUTC):
+            if dialect == "postgresql":
+                selected.append(func.to_char(func.timezone("UTC", column), WIRE_TIME_PG).label(column.key))
+            else:
+                selected.append(type_coerce(column, String).label(column.key))
+                finish[i] = _wire_time
+        else:
+            selected.append(column)
+    return selected, finish
+
+
+WIRE_TIME_PG = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
+_PLANS: dict[tuple[tuple[Any, ...], str], tuple[list[Any], dict[int, Any]]] = {}
+
+
+async def _dicts(session: AsyncSession, columns: Sequence[Any], where: Any) -> list[dict[str, Any]]:
+    """Rows as plain dicts: ids as text, other values as the driver gives them (encoded once, in the response)."""
+    connection = await session.connection()
+    key = (tuple(columns), connection.dialect.name)
+    if key not in _PLANS:
+        _PLANS[key] = _plan(*key)
+    selected, finish = _PLANS[key]
+    result = await connection.execute(select(*selected).where(where))
+    keys = list(result.keys())
+    rows = result.all()
+    if not finish:
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+    steps = list(finish.items())
+    out = []
+    for row in rows:
+        values = list(row)
+        for i, step in steps:
+            values[i] = step(values[i])
+        out.append(dict(zip(keys, values, strict=True)))
+    return out
+
+
+EVENT_COLUMNS = (
+    JobEvent.id,
+    JobEvent.job_id,
+    JobEvent.type,
+    JobEvent.device_time,
+    JobEvent.received_at,
+    JobEvent.flagged,
+    JobEvent.flag_reason,
+)
+ANSWER_COLUMNS = (
+    ChecklistResult.id,
+    ChecklistResult.job_id,
+    ChecklistResult.item_code,
+    ChecklistResult.result,
+    ChecklistResult.value,
+    ChecklistResult.out_of_range,
+    ChecklistResult.note,
+    ChecklistResult.answered_at,
+    ChecklistResult.version,
+)
+PART_COLUMNS = (
+    JobPart.id,
+    JobPart.job_id,
+    JobPart.part_id,
+    JobPart.quantity,
+    JobPart.old_part_returned,
+    JobPart.used_at,
+    JobPart.voided_at,
+)
+PHOTO_COLUMNS = (
+    Photo.id,
+    Photo.job_id,
+    Photo.filename,
+    Photo.content_type,
+    Photo.size,
+    Photo.caption,
+    Photo.taken_at,
+)
+CHILDREN = (
+    ("events", EVENT_COLUMNS, JobEvent.job_id),
+    ("checklist", ANSWER_COLUMNS, ChecklistResult.job_id),
+    ("parts", PART_COLUMNS, JobPart.job_id),
+    ("photos", PHOTO_COLUMNS, Photo.job_id),
+)
+
+
 async def job_documents(
     session: AsyncSession, job_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
-    """Each job with its timeline events, checklist answers and parts used."""
-    docs: dict[uuid.UUID, dict[str, Any]] = {}
+    """Each job with its timeline events, checklist answers, parts used and photos (metadata)."""
+    docs: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(list(job_ids)):
-        for m in (await session.execute(select(*JOB_COLUMNS).where(Job.id.in_(chunk)))).mappings():
-            doc = _row(m)
+        for doc in await _dicts(session, JOB_COLUMNS, Job.id.in_(chunk)):
             doc.update(events=[], checklist=[], parts=[], photos=[])
-            docs[m["id"]] = doc
-        for m in (
-            await session.execute(
-                select(
-                    JobEvent.id,
-                    JobEvent.job_id,
-                    JobEvent.type,
-                    JobEvent.device_time,
-                    JobEvent.received_at,
-                    JobEvent.flagged,
-                    JobEvent.flag_reason,
-                )
-                .where(JobEvent.job_id.in_(chunk))
-                .order_by(JobEvent.device_time)
-            )
-        ).mappings():
-            docs[m["job_id"]]["events"].append(_row({k: v for k, v in m.items() if k != "job_id"}))
-        for m in (
-            await session.execute(
-                select(
-                    ChecklistResult.id,
-                    ChecklistResult.job_id,
-                    ChecklistResult.item_code,
-                    ChecklistResult.result,
-                    ChecklistResult.value,
-                    ChecklistResult.out_of_range,
-                    ChecklistResult.note,
-                    ChecklistResult.answered_at,
-                    ChecklistResult.version,
-                ).where(ChecklistResult.job_id.in_(chunk))
-            )
-        ).mappings():
-            docs[m["job_id"]]["checklist"].append(_row({k: v for k, v in m.items() if k != "job_id"}))
-        for m in (
-            await session.execute(
-                select(
-                    JobPart.id,
-                    JobPart.job_id,
-                    JobPart.part_id,
-                    JobPart.quantity,
-                    JobPart.old_part_returned,
-                    JobPart.used_at,
-                    JobPart.voided_at,
-                ).where(JobPart.job_id.in_(chunk))
-            )
-        ).mappings():
-            docs[m["job_id"]]["parts"].append(_row({k: v for k, v in m.items() if k != "job_id"}))
-        for m in (
-            await session.execute(
-                select(
-                    Photo.id,
-                    Photo.job_id,
-                    Photo.filename,
-                    Photo.content_type,
-                    Photo.size,
-                    Photo.caption,
-                    Photo.taken_at,
-                ).where(Photo.job_id.in_(chunk))
-            )
-        ).mappings():
-            docs[m["job_id"]]["photos"].append(_row({k: v for k, v in m.items() if k != "job_id"}))
-    return docs
+            docs[doc["id"]] = doc
+        for key, columns, job_column in CHILDREN:
+            for child in await _dicts(session, columns, job_column.in_(chunk)):
+                docs[child.pop("job_id")][key].append(child)
+    for doc in docs.values():
+        doc["events"].sort(key=lambda e: e["device_time"])
+    return {uuid.UUID(k): v for k, v in docs.items()}
 
 
 REFERENCE_TABLES: dict[str, Any] = {
@@ -135,15 +177,12 @@ async def reference_documents(
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """Customers, sites, equipment, checklist templates or parts, by id (all of them when ``ids`` is None)."""
     model = REFERENCE_TABLES[entity]
-    columns = [c for c in model.__table__.columns if c.name not in {"created_at", "updated_at"}]
-    out: dict[uuid.UUID, dict[str, Any]] = {}
+    columns = tuple(c for c in model.__table__.columns if c.name not in {"created_at", "updated_at"})
     if ids is None:
-        for m in (await session.execute(select(*columns))).mappings():
-            out[m["id"]] = _row(m)
-        return out
+        return {uuid.UUID(d["id"]): d for d in await _dicts(session, columns, true())}
+    out: dict[uuid.UUID, dict[str, Any]] = {}
     for chunk in _chunks(list(ids)):
-        for m in (await session.execute(select(*columns).where(model.id.in_(chunk)))).mappings():
-            out[m["id"]] = _row(m)
+        out.update((uuid.UUID(d["id"]), d) for d in await _dicts(session, columns, model.id.in_(chunk)))
     return out
 
 
@@ -167,6 +206,5 @@ async def conflict_documents(
     ]
     out: dict[uuid.UUID, dict[str, Any]] = {}
     for chunk in _chunks(list(ids)):
-        for m in (await session.execute(select(*columns).where(Conflict.id.in_(chunk)))).mappings():
-            out[m["id"]] = _row(m)
+        out.update((uuid.UUID(d["id"]), d) for d in await _dicts(session, columns, Conflict.id.in_(chunk)))
     return out

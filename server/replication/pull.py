@@ -62,34 +62,45 @@ class PullService:
             return self._resync("offline longer than the server keeps its change log")
         return await self._incremental(seq, head, request.limit)
 
-    async def _jobs_with_refs(self, job_ids: list[uuid.UUID]) -> list[Change]:
-        """Job documents, preceded by the customers, sites and equipment they refer to."""
-        docs = await job_documents(self.session, job_ids)
-        refs: dict[str, set[uuid.UUID]] = {name: set() for name, _ in REFERENCE_FOR_JOB}
-        for doc in docs.values():
-            for name, column in REFERENCE_FOR_JOB:
-                if doc.get(column):
-                    refs[name].add(uuid.UUID(doc[column]))
+    async def _references(self, refs: dict[str, set[uuid.UUID]]) -> list[Change]:
         changes: list[Change] = []
         for name, ids in refs.items():
             if ids:
-                for rid, data in (await reference_documents(self.session, name, sorted(ids))).items():
-                    changes.append(Change(entity=name, id=rid, op=ChangeOp.PUT, data=data))
+                docs = await reference_documents(self.session, name, sorted(uuid.UUID(str(i)) for i in ids))
+                changes.extend(_put(name, rid, data) for rid, data in docs.items())
+        return changes
+
+    async def _jobs_with_refs(self, job_ids: list[uuid.UUID], *, refs: bool = True) -> list[Change]:
+        """Job documents, preceded (unless ``refs`` is off) by the customers, sites and equipment they need."""
+        docs = await job_documents(self.session, job_ids)
+        changes: list[Change] = []
+        if refs:
+            needed: dict[str, set[uuid.UUID]] = {name: set() for name, _ in REFERENCE_FOR_JOB}
+            for doc in docs.values():
+                for name, column in REFERENCE_FOR_JOB:
+                    if doc.get(column):
+                        needed[name].add(doc[column])
+            changes.extend(await self._references(needed))
         for job_id in job_ids:
             job_doc = docs.get(job_id)
             if job_doc is None or job_doc.get("assigned_engineer_id") != str(self.principal.user_id):
-                changes.append(Change(entity="job", id=job_id, op=ChangeOp.REMOVE))
+                changes.append(Change.model_construct(entity="job", id=job_id, op=ChangeOp.REMOVE, data=None))
             else:
-                changes.append(Change(entity="job", id=job_id, op=ChangeOp.PUT, data=job_doc))
+                changes.append(_put("job", job_id, job_doc))
         return changes
 
     async def _snapshot(self, high: int, after: str | None, limit: int) -> PullResponse:
-        """One page of the first download; ``high`` is the log position it is consistent with."""
+        """One page of the first download; ``high`` is the log position it is consistent with.
+
+        The first page brings the reference data for the whole scope (templates, parts, and the
+        customers, sites and equipment of every job), so later pages carry jobs only.
+        """
         changes: list[Change] = []
         if after is None:
             for entity in GLOBAL_ENTITIES:
-                for rid, data in (await reference_documents(self.session, entity)).items():
-                    changes.append(Change(entity=entity, id=rid, op=ChangeOp.PUT, data=data))
+                docs = await reference_documents(self.session, entity)
+                changes.extend(_put(entity, rid, data) for rid, data in docs.items())
+            changes.extend(await self._references(await self._my_reference_ids()))
             conflict_ids = list(
                 (
                     await self.session.scalars(
@@ -100,13 +111,13 @@ class PullService:
                     )
                 ).all()
             )
-            for cid, data in (await conflict_documents(self.session, conflict_ids)).items():
-                changes.append(Change(entity="conflict", id=cid, op=ChangeOp.PUT, data=data))
+            conflicts = await conflict_documents(self.session, conflict_ids)
+            changes.extend(_put("conflict", cid, data) for cid, data in conflicts.items())
         query = select(Job.id).where(Job.assigned_engineer_id == self.principal.user_id).order_by(Job.id)
         if after:
             query = query.where(Job.id > uuid.UUID(after))
         job_ids = list((await self.session.scalars(query.limit(limit))).all())
-        changes.extend(await self._jobs_with_refs(job_ids))
+        changes.extend(await self._jobs_with_refs(job_ids, refs=False))
         if len(job_ids) == limit:
             return PullResponse(
                 epoch=self.epoch,
@@ -173,10 +184,16 @@ class PullService:
                     scoped = scoped if scoped is not None else await self._my_reference_ids()
                     ids = [i for i in ids if i in scoped[entity]]
                 docs = await reference_documents(self.session, entity, ids)
-            for rid, data in docs.items():
-                changes.append(Change(entity=entity, id=rid, op=ChangeOp.PUT, data=data))
+            changes.extend(_put(entity, rid, data) for rid, data in docs.items())
         if job_puts:
             changes.extend(await self._jobs_with_refs(job_puts))
         for r in removes:
-            changes.append(Change(entity=r.entity, id=r.entity_id, op=ChangeOp.REMOVE))
+            changes.append(
+                Change.model_construct(entity=r.entity, id=r.entity_id, op=ChangeOp.REMOVE, data=None)
+            )
         return changes
+
+
+def _put(entity: Any, entity_id: uuid.UUID, data: dict[str, Any]) -> Change:
+    """A change built without re-validating data the server just read from its own tables."""
+    return Change.model_construct(entity=entity, id=entity_id, op=ChangeOp.PUT, data=data)

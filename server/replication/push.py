@@ -24,20 +24,17 @@ from server.changes import Change, current_seq, log_changes
 from server.db.base import utcnow
 from server.db.models import (
     ChecklistResult,
-    ChecklistTemplate,
     Conflict,
     Device,
-    Equipment,
     Job,
-    JobAssignment,
     JobEvent,
     JobPart,
-    Part,
     Photo,
 )
 from server.db.models import Mutation as MutationRow
 from server.deps import Principal
 from server.jobs.service import bump, job_changes
+from server.replication.batch import BatchContext
 from shared.enums import ChecklistItemKind, JobEventType, JobStatus
 from sync.merge import (
     EVENT_FIELD,
@@ -94,6 +91,28 @@ class PushService:
         self.refusals: list[Conflict] = []
 
     async def push(self, request: PushRequest) -> PushResponse:
+        """Apply the batch in one transaction.
+
+        The fast path applies every mutation without savepoints: handlers check everything before
+        they change anything, and all reads come from one preload per batch, so a rejected mutation
+        leaves nothing behind. Should the database still refuse something at the end, the batch runs
+        again, one savepoint per mutation, so the culprit alone is rejected.
+        """
+        try:
+            return await self._push(request, careful=False)
+        except IntegrityError:
+            await self.session.rollback()
+            self._reset()
+            return await self._push(request, careful=True)
+
+    def _reset(self) -> None:
+        self.touched = {}
+        self.new_conflicts = []
+        self.refusals = []
+        self.audit_events: list[audit.Event] = []
+
+    async def _push(self, request: PushRequest, *, careful: bool) -> PushResponse:
+        self._reset()
         device_time = request.device_time
         offset_ms = int((self.now - device_time).total_seconds() * 1000)
         ids = [m.id for m in request.mutations]
@@ -103,13 +122,15 @@ class PushService:
             row.id: row
             for row in (await self.session.scalars(select(MutationRow).where(MutationRow.id.in_(ids)))).all()
         }
+        await self._preload([m for m in request.mutations if m.id not in stored])
         results: list[MutationResult] = []
+        rows: list[MutationRow] = []
         for mutation in request.mutations:
             previous = stored.get(mutation.id)
             if previous is not None:
                 results.append(self._stored_result(previous))
                 continue
-            result = await self._apply_one(mutation, device_time)
+            result = await self._apply_one(mutation, device_time, careful=careful)
             row = MutationRow(
                 id=mutation.id,
                 device_id=self.principal.device_id,
@@ -127,26 +148,29 @@ class PushService:
                 },
                 received_at=self.now,
             )
-            self.session.add(row)
+            rows.append(row)
             stored[mutation.id] = row
             results.append(result)
-            await audit.record(
-                self.session,
-                action=mutation.name.value,
-                entity="job",
-                entity_id=mutation.job_id() or mutation.id,
-                user_id=self.principal.user_id,
-                device_id=self.principal.device_id,
-                at=self.now,
-                detail={
-                    "mutation_id": str(mutation.id),
-                    "outcome": result.outcome.value,
-                    "reason": result.reason,
-                    "hlc": mutation.hlc,
-                    "args": row.args,
-                },
+            self.audit_events.append(
+                audit.Event(
+                    action=mutation.name.value,
+                    entity="job",
+                    entity_id=mutation.job_id() or mutation.id,
+                    user_id=self.principal.user_id,
+                    device_id=self.principal.device_id,
+                    at=self.now,
+                    detail={
+                        "mutation_id": str(mutation.id),
+                        "outcome": result.outcome.value,
+                        "reason": result.reason,
+                        "hlc": mutation.hlc,
+                        "args": row.args,
+                    },
+                )
             )
+        self.session.add_all(rows)
         await self._finish()
+        await audit.record_many(self.session, self.audit_events)
         await self.session.execute(
             update(Device).where(Device.id == self.principal.device_id).values(last_sync_at=self.now)
         )
@@ -175,14 +199,20 @@ class PushService:
         )
 
     async def _lock_jobs(self, mutations: list[Mutation]) -> None:
-        """Lock every job the batch touches, in id order, so concurrent pushes cannot deadlock."""
+        """Load and lock every job the batch touches, in id order, so concurrent pushes cannot deadlock."""
         job_ids = sorted({j for m in mutations if (j := m.job_id()) is not None})
+        self.jobs: dict[uuid.UUID, Job] = {}
         if job_ids:
-            await self.session.execute(
-                select(Job.id).where(Job.id.in_(job_ids)).order_by(Job.id).with_for_update()
+            locked = await self.session.scalars(
+                select(Job).where(Job.id.in_(job_ids)).order_by(Job.id).with_for_update()
             )
+            self.jobs = {job.id: job for job in locked}
 
-    async def _apply_one(self, mutation: Mutation, device_time: datetime) -> MutationResult:
+    async def _preload(self, mutations: list[Mutation]) -> None:
+        """Read once what the handlers need to decide, so the batch makes no queries per mutation."""
+        self.batch = await BatchContext.load(self.session, mutations, self.jobs, self.principal.user_id)
+
+    async def _apply_one(self, mutation: Mutation, device_time: datetime, *, careful: bool) -> MutationResult:
         try:
             args = mutation.parsed()
         except ValidationError as exc:
@@ -195,10 +225,17 @@ class PushService:
         conflicts_before = len(self.new_conflicts)
         touched_before = {k: (v[0], set(v[1])) for k, v in self.touched.items()}
         try:
-            async with self.session.begin_nested():
-                applied = await self._dispatch(mutation, args, device_time)
-                await self.session.flush()
+            if careful:
+                async with self.session.begin_nested():
+                    applied = await self._dispatch(mutation, args, device_time)
+                    await self.session.flush()
+            else:
+                with self.session.no_autoflush:
+                    applied = await self._dispatch(mutation, args, device_time)
         except (Rejected, IntegrityError) as exc:
+            if not careful:  # nothing was flushed: take back the conflict records it added
+                for conflict in self.new_conflicts[conflicts_before:]:
+                    self.session.expunge(conflict)
             del self.new_conflicts[conflicts_before:]
             self.touched = touched_before
             if isinstance(exc, IntegrityError):
@@ -237,17 +274,12 @@ class PushService:
 
     async def _job_for(self, mutation: Mutation, job_id: uuid.UUID) -> tuple[Job, Applied]:
         """The job, if this engineer holds it now or held it before (then the edit is kept for review)."""
-        job = await self.session.get(Job, job_id)
+        job = self.jobs.get(job_id)
         if job is None:
             raise Rejected("unknown_job", "this job does not exist on the server")
         applied = Applied()
         if job.assigned_engineer_id != self.principal.user_id:
-            held_before = await self.session.scalar(
-                select(JobAssignment.id)
-                .where(JobAssignment.job_id == job.id, JobAssignment.engineer_id == self.principal.user_id)
-                .limit(1)
-            )
-            if held_before is None:
+            if job.id not in self.batch.held_before:
                 # Recorded outside the savepoint that is about to roll back.
                 await self._record_refusal(mutation, job)
                 raise Rejected("not_assigned", "this job is not assigned to you")
@@ -342,6 +374,13 @@ class PushService:
 
     # --- handlers ------------------------------------------------------------------------------
 
+    def _event_seen(self, job: Job, event_id: uuid.UUID) -> bool:
+        """Whether this event is already recorded (a resend); an id used on another job is refused."""
+        owner = self.batch.event_jobs.get(event_id)
+        if owner is not None and owner != job.id:
+            raise Rejected("duplicate_id", "this event id is already used on another job")
+        return owner is not None
+
     async def _add_event(
         self,
         mutation: Mutation,
@@ -352,14 +391,12 @@ class PushService:
         at: datetime,
         device_time: datetime,
     ) -> None:
-        existing = await self.session.get(JobEvent, event_id)
-        if existing is not None:
-            if existing.job_id != job.id:
-                raise Rejected("duplicate_id", "this event id is already used on another job")
+        if self._event_seen(job, event_id):
             return
         flag = flag_event_time(
             at, device_time=device_time, received_at=self.now, call_received_at=job.call_received_at
         )
+        self.batch.event_jobs[event_id] = job.id
         self.session.add(
             JobEvent(
                 id=event_id,
@@ -471,27 +508,18 @@ class PushService:
             )
         return applied
 
-    async def _checklist_item(self, job: Job, code: str) -> dict[str, Any] | None:
-        if job.equipment_id is None:
+    def _checklist_item(self, job: Job, code: str) -> dict[str, Any] | None:
+        items = self.batch.template_items(job)
+        if items is None:
             return None
-        category = await self.session.scalar(
-            select(Equipment.category).where(Equipment.id == job.equipment_id)
-        )
-        template = await self.session.scalar(
-            select(ChecklistTemplate).where(
-                ChecklistTemplate.category == category, ChecklistTemplate.job_kind == job.kind
-            )
-        )
-        if template is None:
-            return None
-        item = next((i for i in template.items if i.get("code") == code), None)
+        item = next((i for i in items if i.get("code") == code), None)
         if item is None:
             raise Rejected("unknown_item", f"checklist item '{code}' is not on this job's template")
         return dict(item)
 
     async def _checklist_answer(self, mutation: Mutation, args: ChecklistAnswerArgs) -> Applied:
         job, applied = await self._job_for(mutation, args.job_id)
-        item = await self._checklist_item(job, args.item_code)
+        item = self._checklist_item(job, args.item_code)
         out_of_range = False
         if (
             item is not None
@@ -502,34 +530,30 @@ class PushService:
             out_of_range = (low is not None and args.value < low) or (high is not None and args.value > high)
         if item is not None and item.get("kind") == ChecklistItemKind.CHECK.value and args.value is not None:
             raise Rejected("invalid_answer", f"'{args.item_code}' takes ok / fault / n.a., not a number")
-        row = await self.session.scalar(
-            select(ChecklistResult).where(
-                ChecklistResult.job_id == job.id, ChecklistResult.item_code == args.item_code
-            )
-        )
+        row = self.batch.answers.get((job.id, args.item_code))
         answer = {
             "result": args.result.value if args.result else None,
             "value": args.value,
             "note": args.note,
         }
         if row is None:
-            other = await self.session.get(ChecklistResult, args.result_id)
-            if other is not None:
+            if args.result_id in self.batch.answer_ids:
                 raise Rejected("duplicate_id", "this answer id is already used")
-            self.session.add(
-                ChecklistResult(
-                    id=args.result_id,
-                    job_id=job.id,
-                    item_code=args.item_code,
-                    result=answer["result"],
-                    value=args.value,
-                    note=args.note,
-                    out_of_range=out_of_range,
-                    answered_at=args.answered_at,
-                    version=1,
-                    written_by=self.writer,
-                )
+            row = ChecklistResult(
+                id=args.result_id,
+                job_id=job.id,
+                item_code=args.item_code,
+                result=answer["result"],
+                value=args.value,
+                note=args.note,
+                out_of_range=out_of_range,
+                answered_at=args.answered_at,
+                version=1,
+                written_by=self.writer,
             )
+            self.session.add(row)
+            self.batch.answers[(job.id, args.item_code)] = row
+            self.batch.answer_ids.add(args.result_id)
         else:
             current = {"result": row.result, "value": row.value, "note": row.note}
             decision = decide_lww(
@@ -570,29 +594,29 @@ class PushService:
 
     async def _part_use(self, mutation: Mutation, args: PartUseArgs) -> Applied:
         job, applied = await self._job_for(mutation, args.job_id)
-        existing = await self.session.get(JobPart, args.usage_id)
+        existing = self.batch.usages.get(args.usage_id)
         if existing is not None:
             if existing.job_id != job.id:
                 raise Rejected("duplicate_id", "this usage id is already used on another job")
             return applied
-        if await self.session.get(Part, args.part_id) is None:
+        if args.part_id not in self.batch.parts:
             raise Rejected("unknown_part", "this part is not in the catalogue")
-        self.session.add(
-            JobPart(
-                id=args.usage_id,
-                job_id=job.id,
-                part_id=args.part_id,
-                quantity=args.quantity,
-                old_part_returned=args.old_part_returned,
-                used_at=args.used_at,
-            )
+        usage = JobPart(
+            id=args.usage_id,
+            job_id=job.id,
+            part_id=args.part_id,
+            quantity=args.quantity,
+            old_part_returned=args.old_part_returned,
+            used_at=args.used_at,
         )
+        self.session.add(usage)
+        self.batch.usages[usage.id] = usage
         self._touch(job, ["parts"])
         return applied
 
     async def _part_void(self, mutation: Mutation, args: PartVoidArgs) -> Applied:
         job, applied = await self._job_for(mutation, args.job_id)
-        usage = await self.session.get(JobPart, args.usage_id)
+        usage = self.batch.usages.get(args.usage_id)
         if usage is None or usage.job_id != job.id:
             raise Rejected("unknown_usage", "there is no such part usage on this job")
         if usage.voided_at is None:
@@ -609,11 +633,12 @@ class PushService:
         if not data.startswith(IMAGE_MAGIC[args.content_type]):
             raise Rejected("invalid_photo", f"the photo is not a {args.content_type} image")
         digest = hashlib.sha256(data).hexdigest()
-        existing = await self.session.get(Photo, args.photo_id)
+        existing = self.batch.photos.get(args.photo_id)
         if existing is not None:
-            if existing.job_id != job.id or existing.sha256 != digest:
+            if existing != (job.id, digest):
                 raise Rejected("duplicate_id", "this photo id is already used for another photo")
             return applied
+        self.batch.photos[args.photo_id] = (job.id, digest)
         self.session.add(
             Photo(
                 id=args.photo_id,
@@ -635,6 +660,7 @@ class PushService:
 
     async def _job_sign(self, mutation: Mutation, args: JobSignArgs, device_time: datetime) -> Applied:
         job, applied = await self._job_for(mutation, args.job_id)
+        self._event_seen(job, args.event_id)  # refuse a reused event id before changing anything
         if job.signature and job.signature != args.signature:
             applied.conflicts.append(
                 self._conflict(
