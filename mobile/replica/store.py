@@ -6,8 +6,9 @@ applied together with the cursor that follows it. A crash at any point leaves ei
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -305,9 +306,27 @@ class Replica:
             conn.execute(text("UPDATE jobs SET stale=1"))
             conn.execute(text("UPDATE reference SET stale=1"))
 
+    @contextlib.contextmanager
+    def _pulled_data_transaction(self) -> Iterator[Connection]:
+        """A transaction for data the server still has: atomic, but not worth an fsync of its own.
+
+        In WAL mode ``synchronous=NORMAL`` keeps the file consistent through a crash; at worst the
+        last pages are lost and pulled again from the cursor, which rolls back with them. Taps keep
+        ``FULL``: they exist nowhere else.
+        """
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+            conn.commit()
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                conn.exec_driver_sql("PRAGMA synchronous=FULL")
+                conn.commit()
+
     def apply_pull(self, response: PullResponse) -> int:
         """Apply one pulled page and move the cursor, atomically. Returns how many changes it held."""
-        with self.engine.begin() as conn:
+        with self._pulled_data_transaction() as conn:
             pending_rows = conn.execute(
                 text("SELECT * FROM outbox WHERE state='pending' AND job_id IS NOT NULL ORDER BY client_seq")
             ).all()

@@ -69,7 +69,7 @@ class SyncRunner:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], datetime] = utcnow,
         push_batch: int = 200,
-        pull_limit: int = 1000,
+        pull_limit: int = 2000,
         timeout: float = 30.0,
         backoff_base: float = 1.0,
         backoff_max: float = 60.0,

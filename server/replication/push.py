@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from server import audit
 from server.changes import Change, current_seq, log_changes
@@ -62,6 +63,22 @@ from sync.protocol import (
 )
 
 IMAGE_MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n", "image/webp": b"RIFF"}
+
+
+#: Every job column a device's mutation can change.
+DEVICE_WRITTEN_JOB_COLUMNS = (
+    "status",
+    *EVENT_FIELD.values(),
+    *LWW_JOB_FIELDS,
+    "times_flagged",
+    "acceptance_opinion",
+    "satisfaction",
+    "acceptance_comment",
+    "signature",
+    "version",
+    "field_versions",
+    "updated_at",
+)
 
 
 class Rejected(Exception):
@@ -365,8 +382,12 @@ class PushService:
         for refusal in self.refusals:
             self.session.add(refusal)
         changes: list[Change] = []
-        for job, _fields in self.touched.values():
+        for job, _fields in sorted(self.touched.values(), key=lambda t: t[0].id):
             changes.extend(job_changes(job))
+            # Every touched job updates the same columns, so the flush sends one executemany
+            # instead of a statement for each different set of changed fields.
+            for column in DEVICE_WRITTEN_JOB_COLUMNS:
+                flag_modified(job, column)
         for conflict in self.new_conflicts:
             changes.append(Change("conflict", conflict.id, "put", self.principal.user_id))
         await self.session.flush()
