@@ -19,6 +19,7 @@ PROTOCOL_VERSION = 1
 MAX_PUSH_BATCH = 500
 MAX_PULL_LIMIT = 2000
 MAX_SIGNATURE_CHARS = 400_000
+MAX_CLIENT_SEQ = 2**63 - 1  # stored in a 64-bit column; a larger number was a 500, now the batch's 400
 
 
 class Strict(BaseModel):
@@ -148,7 +149,9 @@ class Mutation(Strict):
     """One user action recorded on a device, sent until the server has stored its outcome."""
 
     id: uuid.UUID = Field(description="UUIDv7 made on the device; the idempotency key")
-    client_seq: Annotated[int, Field(ge=1, description="the device's running number, gap-free")]
+    client_seq: Annotated[
+        int, Field(ge=1, le=MAX_CLIENT_SEQ, description="the device's running number, gap-free")
+    ]
     name: MutationName
     args: dict[str, Any]
     hlc: Annotated[str, StringConstraints(max_length=64)] = ""
@@ -230,6 +233,20 @@ class Change(Strict):
     data: dict[str, Any] | None = None
 
 
+class ResyncCode(StrEnum):
+    """Why the server asks for a fresh download."""
+
+    BAD_CURSOR = "bad_cursor"  # not a cursor this server made
+    NEW_EPOCH = "new_epoch"  # the data was restored or replaced
+    AHEAD_OF_LOG = "ahead_of_log"  # the cursor is past the log: restored from a backup
+    TOO_OLD = "too_old"  # offline longer than the change log is kept
+
+    @property
+    def server_restored(self) -> bool:
+        """The server may have lost work it once acknowledged: the device sends its recent work again."""
+        return self in (ResyncCode.NEW_EPOCH, ResyncCode.AHEAD_OF_LOG)
+
+
 class PullResponse(Strict):
     protocol: int = PROTOCOL_VERSION
     epoch: str
@@ -238,6 +255,9 @@ class PullResponse(Strict):
     has_more: bool
     resync_required: bool = False
     reason: str = ""
+    resync_code: ResyncCode | None = Field(
+        default=None, description="why a fresh download is needed; server_restored means re-send recent work"
+    )
 
 
 class WaitResponse(Strict):

@@ -56,7 +56,14 @@ V2 = [
     "CREATE INDEX ix_jobs_status ON jobs (status, call_received_at)",
 ]
 
-MIGRATIONS: dict[int, list[str] | Callable[[Connection], None]] = {1: V1, 2: V2}
+V3 = [
+    # Acknowledged taps are kept a while (state 'acked'): after a server restore from a backup they
+    # are sent again, and the server applies those it no longer has.
+    "ALTER TABLE outbox ADD COLUMN acked_at TEXT",
+    "CREATE INDEX ix_outbox_state ON outbox (state, client_seq)",
+]
+
+MIGRATIONS: dict[int, list[str] | Callable[[Connection], None]] = {1: V1, 2: V2, 3: V3}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

@@ -10,7 +10,7 @@ import contextlib
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,10 @@ def _dumps(value: Any) -> str:
 def _search_text(doc: dict[str, Any]) -> str:
     parts = [doc.get(k) or "" for k in ("number", "symptom", "caller_name", "cause", "fix")]
     return " ".join(parts).lower()
+
+
+KEEP_ACKED = timedelta(days=30)
+MAX_ACKED = 5000
 
 
 class Replica:
@@ -256,9 +260,14 @@ class Replica:
     def apply_push_results(self, results: list[MutationResult]) -> None:
         """Drop acknowledged entries; keep rejected ones aside (visible, never silently lost)."""
         settlement = settle(results)
+        now = self.clock()
         with self.engine.begin() as conn:
             for mutation_id in settlement.acknowledged:
-                conn.execute(text("DELETE FROM outbox WHERE id=:id"), {"id": str(mutation_id)})
+                conn.execute(
+                    text("UPDATE outbox SET state='acked', acked_at=:t WHERE id=:id"),
+                    {"id": str(mutation_id), "t": now.isoformat()},
+                )
+            self._forget_old_acks(conn, now)
             jobs: set[str] = set()
             for result in settlement.rejected:
                 row = conn.execute(
@@ -274,6 +283,21 @@ class Replica:
                     jobs.add(row.job_id)
             for job_id in jobs:  # a rejected tap no longer shows on the job
                 self._rebase(conn, uuid.UUID(job_id))
+
+    def _forget_old_acks(self, conn: Connection, now: datetime) -> None:
+        """Keep acknowledged taps for ``KEEP_ACKED`` and at most ``MAX_ACKED`` of them."""
+        conn.execute(
+            text("DELETE FROM outbox WHERE state='acked' AND acked_at < :cutoff"),
+            {"cutoff": (now - KEEP_ACKED).isoformat()},
+        )
+        conn.execute(
+            text(
+                "DELETE FROM outbox WHERE state='acked' AND client_seq <= ("
+                "SELECT client_seq FROM outbox WHERE state='acked' ORDER BY client_seq DESC "
+                "LIMIT 1 OFFSET :keep)"
+            ),
+            {"keep": MAX_ACKED},
+        )
 
     def dismiss_rejection(self, mutation_id: uuid.UUID) -> None:
         with self.engine.begin() as conn:
@@ -298,9 +322,16 @@ class Replica:
         if row is not None:
             self._write_local(conn, job_id, rebase(from_json(row[0]), self._pending_for(conn, job_id)))
 
-    def begin_resync(self) -> None:
-        """Forget the cursor and mark everything stale; the outbox is kept and pushed again after."""
+    def begin_resync(self, *, server_restored: bool = False) -> None:
+        """Forget the cursor and mark everything stale; the outbox is kept and pushed again after.
+
+        When the server was restored from a backup it may have lost taps it had acknowledged, so the
+        recently acknowledged ones go back into the outbox: the server applies those it lacks and
+        answers the others from its records.
+        """
         with self.engine.begin() as conn:
+            if server_restored:
+                conn.execute(text("UPDATE outbox SET state='pending', acked_at=NULL WHERE state='acked'"))
             self._set_meta(conn, "cursor", None)
             self._set_meta(conn, "epoch", None)
             conn.execute(text("UPDATE jobs SET stale=1"))

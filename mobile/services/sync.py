@@ -183,7 +183,9 @@ class SyncRunner:
                 resyncs += 1
                 if resyncs > MAX_RESYNCS:
                     raise SyncError("resync_loop", "the server keeps asking for a fresh download")
-                self.replica.begin_resync()
+                self.replica.begin_resync(
+                    server_restored=bool(page.resync_code and page.resync_code.server_restored)
+                )
                 continue
             applied += len(page.changes)
             if not page.has_more:
@@ -212,8 +214,11 @@ class SyncRunner:
                         state.resyncs += 1
                         if state.resyncs > MAX_RESYNCS:
                             raise SyncError("resync_loop", "the server keeps asking for a fresh download")
-                        self.replica.begin_resync()
+                        page = state.last_page
+                        restored = bool(page and page.resync_code and page.resync_code.server_restored)
+                        self.replica.begin_resync(server_restored=restored)
                         state.last_page = None
+                        state.pending = self.replica.pending_count()  # recently acknowledged work, again
             except SyncError as exc:
                 self.status.online = exc.code not in {"offline", "timeout"}
                 self.status.last_error_code, self.status.last_error = exc.code, exc.message

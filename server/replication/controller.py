@@ -51,6 +51,7 @@ def encode_page(page: PullResponse) -> bytes:
             "has_more": page.has_more,
             "resync_required": page.resync_required,
             "reason": page.reason,
+            "resync_code": page.resync_code.value if page.resync_code else None,
         }
     )
 

@@ -18,7 +18,7 @@ from server.db.meta import LOG_FLOOR
 from server.db.models import ChangeLog, Conflict, Job, ServerMeta
 from server.deps import Principal
 from server.replication.documents import conflict_documents, job_documents, reference_documents
-from sync.protocol import Change, ChangeOp, PullRequest, PullResponse, make_cursor, parse_cursor
+from sync.protocol import Change, ChangeOp, PullRequest, PullResponse, ResyncCode, make_cursor, parse_cursor
 
 REFERENCE_FOR_JOB = (("customer", "customer_id"), ("site", "site_id"), ("equipment", "equipment_id"))
 GLOBAL_ENTITIES = ("checklist_template", "part")
@@ -32,9 +32,15 @@ class PullService:
         self.principal = principal
         self.epoch = epoch
 
-    def _resync(self, reason: str) -> PullResponse:
+    def _resync(self, code: ResyncCode, reason: str) -> PullResponse:
         return PullResponse(
-            epoch=self.epoch, changes=[], cursor="", has_more=False, resync_required=True, reason=reason
+            epoch=self.epoch,
+            changes=[],
+            cursor="",
+            has_more=False,
+            resync_required=True,
+            reason=reason,
+            resync_code=code,
         )
 
     async def pull(self, request: PullRequest) -> PullResponse:
@@ -43,23 +49,25 @@ class PullService:
         try:
             epoch, seq, after = parse_cursor(request.cursor)
         except ValueError:
-            return self._resync("the cursor is not one this server made")
+            return self._resync(ResyncCode.BAD_CURSOR, "the cursor is not one this server made")
         if epoch != self.epoch:
-            return self._resync("the server was restored or replaced (new epoch)")
+            return self._resync(ResyncCode.NEW_EPOCH, "the server was restored or replaced (new epoch)")
         head = await current_seq(self.session)
         if seq > head:
-            return self._resync("the cursor is ahead of the server's log (restored from a backup?)")
+            return self._resync(
+                ResyncCode.AHEAD_OF_LOG, "the cursor is ahead of the server's log (restored from a backup?)"
+            )
         if after is not None:
             try:
                 uuid.UUID(after)
             except ValueError:
-                return self._resync("the cursor is not one this server made")
+                return self._resync(ResyncCode.BAD_CURSOR, "the cursor is not one this server made")
             return await self._snapshot(seq, after, request.limit)
         floor = int(
             await self.session.scalar(select(ServerMeta.value).where(ServerMeta.key == LOG_FLOOR)) or 0
         )
         if seq < floor:
-            return self._resync("offline longer than the server keeps its change log")
+            return self._resync(ResyncCode.TOO_OLD, "offline longer than the server keeps its change log")
         return await self._incremental(seq, head, request.limit)
 
     async def _references(self, refs: dict[str, set[uuid.UUID]]) -> list[Change]:
