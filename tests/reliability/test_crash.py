@@ -6,10 +6,7 @@ server holds, and every tap must be on the server exactly once.
 
 from __future__ import annotations
 
-import os
-import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,63 +14,7 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
-ENV = {**os.environ, "PYTHONUTF8": "1"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self, db_url: str, data_dir: Path) -> None:
-        self.db_url, self.data_dir, self.port = db_url, data_dir, _free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "server.cli",
-                "serve",
-                "--port",
-                str(self.port),
-                "--database-url",
-                self.db_url,
-                "--data-dir",
-                str(self.data_dir),
-            ],
-            cwd=ROOT,
-            env=ENV,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and self.proc.poll() is None, "server did not start"
-            time.sleep(0.1)
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
+from tests.processes import ENV, ROOT, Server, assert_audit_intact, seed_demo
 
 
 def _device(
@@ -105,31 +46,6 @@ def _device(
     )
 
 
-def _seed(db_url: str, data_dir: Path) -> str:
-    seeded = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "seed",
-            "--demo",
-            "--database-url",
-            db_url,
-            "--data-dir",
-            str(data_dir),
-        ],
-        cwd=ROOT,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert seeded.returncode == 0, seeded.stderr
-    found = re.search(r"^eng01\s.*?(levee-\w+)", seeded.stdout, re.M)
-    assert found
-    return found.group(1)
-
-
 def _state(server: Server, password: str) -> tuple[dict[str, dict], int]:
     token = httpx.post(
         f"{server.url}/api/auth/login",
@@ -156,7 +72,7 @@ def _replica_jobs(data_dir: Path) -> dict[str, dict]:
 
 
 def test_kill_9_of_server_and_device_mid_sync_loses_nothing(db_url: str, tmp_path: Path) -> None:
-    password = _seed(db_url, tmp_path / "server")
+    password = seed_demo(db_url, tmp_path / "server")
     server = Server(db_url, tmp_path / "server")
     device_dir = tmp_path / "device"
     server.start()
@@ -200,22 +116,4 @@ def test_kill_9_of_server_and_device_mid_sync_loses_nothing(db_url: str, tmp_pat
         assert notes, "the edits reached the server"
     finally:
         server.stop()
-    audit = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "audit",
-            "verify",
-            "--database-url",
-            db_url,
-            "--data-dir",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert audit.returncode == 0, audit.stderr
+    assert_audit_intact(db_url, tmp_path)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import subprocess
-import sys
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +19,7 @@ from mobile.services.jobs import JobActions
 from mobile.services.sync import SyncRunner
 from shared.enums import JobEventType
 from tests.conftest import _pg_admin
-from tests.reliability.test_crash import ENV, ROOT, Server, _seed
+from tests.processes import Server, assert_audit_intact, levee, seed_demo
 
 
 def _backup(db_url: str, tmp: Path) -> str:
@@ -69,7 +67,7 @@ async def _job_on_server(server: Server, password: str, job_id: str) -> dict:
 
 
 def test_after_a_restore_devices_send_the_lost_work_again(db_url: str, tmp_path: Path) -> None:
-    password = _seed(db_url, tmp_path / "server")
+    password = seed_demo(db_url, tmp_path / "server")
     server = Server(db_url, tmp_path / "server")
     replica = Replica(tmp_path / "tablet.db")
     actions = JobActions(replica)
@@ -109,24 +107,7 @@ def test_after_a_restore_devices_send_the_lost_work_again(db_url: str, tmp_path:
         server.stop()
         # ...is lost when the backup is restored; the operator starts a new epoch.
         _restore(db_url, backup)
-        epoch = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "server.cli",
-                "db",
-                "new-epoch",
-                "--database-url",
-                db_url,
-                "--data-dir",
-                str(tmp_path / "server"),
-            ],
-            cwd=ROOT,
-            env=ENV,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        epoch = levee("db", "new-epoch", db_url=db_url, data_dir=tmp_path / "server", timeout=60)
         assert epoch.returncode == 0, epoch.stderr
         server.start()
         lost = asyncio.run(_job_on_server(server, password, str(after)))
@@ -141,22 +122,4 @@ def test_after_a_restore_devices_send_the_lost_work_again(db_url: str, tmp_path:
     finally:
         server.stop()
         replica.close()
-    audit = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "audit",
-            "verify",
-            "--database-url",
-            db_url,
-            "--data-dir",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert audit.returncode == 0, audit.stderr
+    assert_audit_intact(db_url, tmp_path)

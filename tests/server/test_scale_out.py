@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,48 +16,9 @@ from mobile.services.jobs import JobActions
 from mobile.services.sync import SyncRunner
 from shared.enums import JobEventType
 from tests.conftest import _pg_admin, _pg_url
+from tests.processes import Server, seed_demo
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(db_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--database-url",
-            db_url,
-            "--data-dir",
-            str(data_dir),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUTF8": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise AssertionError("server did not start")
-        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -75,32 +32,15 @@ def pg_url(pg_template: str) -> Iterator[str]:
 
 def test_devices_sync_through_two_server_processes(pg_url: str, tmp_path: Path) -> None:
     db_url = pg_url
-    seeded = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "seed",
-            "--demo",
-            "--database-url",
-            db_url,
-            "--data-dir",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert seeded.returncode == 0, seeded.stderr
-    password = next(line.split()[-1] for line in seeded.stdout.splitlines() if line.startswith("eng01"))
-    (a, url_a), (b, url_b) = _serve(db_url, tmp_path), _serve(db_url, tmp_path)
+    password = seed_demo(db_url, tmp_path)
+    a, b = Server(db_url, tmp_path), Server(db_url, tmp_path)
     try:
-        asyncio.run(_scenario(url_a, url_b, password, tmp_path))
+        a.start()
+        b.start()
+        asyncio.run(_scenario(a.url, b.url, password, tmp_path))
     finally:
-        for proc in (a, b):
-            proc.terminate()
-            proc.wait(timeout=20)
+        a.stop()
+        b.stop()
 
 
 async def _scenario(url_a: str, url_b: str, password: str, tmp_path: Path) -> None:
