@@ -12,8 +12,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.logging.config import LoggingConfig
 from litestar.middleware.base import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.auth.controller import AuthController, DeviceController
@@ -32,6 +31,7 @@ from server.directory.controller import (
 )
 from server.jobs.controller import JobController, PhotoController
 from server.notify import ChangeNotifier, PgListener, install_after_commit_hook
+from server.openapi import LeveeOpenAPIConfig
 from server.reports.controller import ReportController
 from server.settings import Settings
 
@@ -52,6 +52,43 @@ def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Re
         status_code=409,
         media_type="application/problem+json",
     )
+
+
+#: PostgreSQL errors caused by a value the client sent, as SQLSTATE -> what the 400 says. PostgreSQL
+#: refuses a NUL character in text (22021) and ``\u0000`` in JSON (22P05), which SQLite stores; a time
+#: like 9999-12-31T23:59:59.999999Z reaches it as infinity, and arithmetic on it overflows (22008).
+_CLIENT_VALUE_ERRORS = {
+    "22021": "text may not contain NUL characters (\\u0000)",
+    "22P05": "text may not contain NUL characters (\\u0000)",
+    "22003": "a time or number is out of range",
+    "22008": "a time or number is out of range",
+}
+
+
+def _bad_request(request: Request[Any, Any, Any], detail: str) -> Response[dict[str, Any]]:
+    log.warning("refused on %s %s: %s", request.method, request.url.path, detail)
+    body = {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": detail}
+    return Response(body, status_code=400, media_type="application/problem+json")
+
+
+def _server_error() -> Response[dict[str, Any]]:
+    """Litestar's own answer to an unhandled exception (which it has logged already)."""
+    return Response({"status_code": 500, "detail": "Internal Server Error"}, status_code=500)
+
+
+def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    """A value the database cannot take is the client's 400; anything else stays a 500."""
+    detail = _CLIENT_VALUE_ERRORS.get(getattr(exc.orig, "sqlstate", None) or "")
+    return _bad_request(request, detail) if detail else _server_error()
+
+
+def _out_of_range(
+    request: Request[Any, Any, Any], exc: OverflowError | StatementError
+) -> Response[dict[str, Any]]:
+    """A time or number past what Python or the database can hold (9999-12-31T23:59-14:00) is a 400."""
+    if isinstance(exc, StatementError) and not isinstance(exc.orig, OverflowError):
+        return _server_error()
+    return _bad_request(request, "a time or number is out of range")
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
@@ -125,8 +162,16 @@ def create_app(
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
         middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
-        exception_handlers={IntegrityError: _integrity_error, HTTPException: _http_error},
-        openapi_config=OpenAPIConfig(title="Levee API", version="0.1.0", path="/schema"),
+        exception_handlers={
+            IntegrityError: _integrity_error,
+            DBAPIError: _database_error,
+            StatementError: _out_of_range,
+            OverflowError: _out_of_range,
+            HTTPException: _http_error,
+        },
+        openapi_config=LeveeOpenAPIConfig(
+            title="Levee API", version="0.1.0", path="/schema", public_paths=PUBLIC_PATHS
+        ),
         request_max_body_size=settings.max_body_bytes,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],

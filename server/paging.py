@@ -8,6 +8,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 MAX_LIMIT = 500
+#: Offsets are clamped to this: no table gets near it, and a larger number overflows the databases'
+#: 64-bit integers (a 500 instead of an empty page).
+MAX_OFFSET = 2**31 - 1
 
 
 async def fetch_page(
@@ -15,5 +18,5 @@ async def fetch_page(
 ) -> tuple[list[Any], int]:
     """Rows of one page and the total count of the filtered query."""
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = list((await session.scalars(query.limit(limit).offset(offset))).all())
+    rows = list((await session.scalars(query.limit(limit).offset(min(offset, MAX_OFFSET)))).all())
     return rows, int(total or 0)

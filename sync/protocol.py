@@ -11,7 +11,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from shared.enums import BillableReason, CheckResult, JobEventType
 
@@ -27,6 +35,25 @@ class Strict(BaseModel):
 
 
 Text = Annotated[str, StringConstraints(max_length=4000)]
+
+
+def _fits_utc(value: datetime) -> datetime:
+    """The server keeps times in UTC: one that cannot be written in UTC is refused, not a 500.
+
+    The very first and last instants are refused too: PostgreSQL's driver stores them as -infinity
+    and infinity, which no longer read back as times.
+    """
+    try:
+        utc = value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError("the time is out of range once converted to UTC") from None
+    if utc in (datetime.min, datetime.max):
+        raise ValueError("the time is out of range once converted to UTC")
+    return value
+
+
+#: A time with a UTC offset, such as the server can store (not 9999-12-31T23:59-14:00).
+Time = Annotated[AwareDatetime, AfterValidator(_fits_utc)]
 
 
 class MutationName(StrEnum):
@@ -47,7 +74,7 @@ class JobEventArgs(Strict):
     job_id: uuid.UUID
     event_id: uuid.UUID
     type: JobEventType
-    at: AwareDatetime
+    at: Time
 
 
 class JobEditFields(Strict):
@@ -64,10 +91,10 @@ class JobEditFields(Strict):
     # Server-owned; accepted on the wire only so that a device write is recorded, then rejected.
     assigned_engineer_id: uuid.UUID | None = None
     severity: str | None = None
-    respond_due_at: AwareDatetime | None = None
-    onsite_due_at: AwareDatetime | None = None
-    fix_due_at: AwareDatetime | None = None
-    backup_due_at: AwareDatetime | None = None
+    respond_due_at: Time | None = None
+    onsite_due_at: Time | None = None
+    fix_due_at: Time | None = None
+    backup_due_at: Time | None = None
 
 
 class JobEditArgs(Strict):
@@ -84,7 +111,7 @@ class ChecklistAnswerArgs(Strict):
     value: float | None = None
     note: Text = ""
     base_version: Annotated[int, Field(ge=0, description="version of this answer last pulled; 0 if new")] = 0
-    answered_at: AwareDatetime
+    answered_at: Time
 
 
 class PartUseArgs(Strict):
@@ -93,13 +120,13 @@ class PartUseArgs(Strict):
     part_id: uuid.UUID
     quantity: Annotated[int, Field(ge=1, le=999)]
     old_part_returned: bool = False
-    used_at: AwareDatetime
+    used_at: Time
 
 
 class PartVoidArgs(Strict):
     job_id: uuid.UUID
     usage_id: uuid.UUID
-    at: AwareDatetime
+    at: Time
 
 
 class JobSignArgs(Strict):
@@ -111,7 +138,7 @@ class JobSignArgs(Strict):
     satisfaction: Annotated[int, Field(ge=1, le=5)]
     comment: Text = ""
     signature: Annotated[str, StringConstraints(min_length=1, max_length=MAX_SIGNATURE_CHARS)]
-    signed_at: AwareDatetime
+    signed_at: Time
 
 
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
@@ -127,7 +154,7 @@ class PhotoAddArgs(Strict):
     content_type: Literal["image/jpeg", "image/png", "image/webp"]
     data_b64: Annotated[str, StringConstraints(min_length=4, max_length=MAX_PHOTO_B64)]
     caption: Text = ""
-    taken_at: AwareDatetime
+    taken_at: Time
 
 
 ARGS_MODELS: dict[MutationName, type[Strict]] = {
@@ -155,7 +182,7 @@ class Mutation(Strict):
     name: MutationName
     args: dict[str, Any]
     hlc: Annotated[str, StringConstraints(max_length=64)] = ""
-    created_at: AwareDatetime
+    created_at: Time
 
     def parsed(self) -> MutationArgs:
         """The arguments validated against this mutation's model; raises ``ValidationError``."""
@@ -186,7 +213,7 @@ class Envelope(BaseModel):
 
 class PushRequest(Envelope):
     protocol: int = PROTOCOL_VERSION
-    device_time: AwareDatetime = Field(description="the device clock when sending; gives the clock offset")
+    device_time: Time = Field(description="the device clock when sending; gives the clock offset")
     mutations: Annotated[list[Mutation], Field(max_length=MAX_PUSH_BATCH)]
 
 

@@ -230,6 +230,13 @@ class PushService:
         self.batch = await BatchContext.load(self.session, mutations, self.jobs, self.principal.user_id)
 
     async def _apply_one(self, mutation: Mutation, device_time: datetime, *, careful: bool) -> MutationResult:
+        if _has_nul(mutation.args):
+            return MutationResult(
+                id=mutation.id,
+                outcome=Outcome.REJECTED,
+                reason="invalid_args",
+                message="text contains a NUL character",
+            )
         try:
             args = mutation.parsed()
         except ValidationError as exc:
@@ -710,8 +717,32 @@ class PushService:
         return applied
 
 
+def _has_nul(value: Any) -> bool:
+    """Whether any text inside ``value`` holds a NUL, which no database text column can store."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\\0")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def _storable(args: dict[str, Any]) -> dict[str, Any]:
-    """Mutation arguments as kept in the log: a photo's bytes live in the photos table, not twice."""
+    """Mutation arguments as kept in the log: a photo's bytes live in the photos table, not twice,
+    and a NUL (refused anyway) is written as a visible ``\\0`` so the record of the refusal fits."""
+    if _has_nul(args):
+        args = _without_nul(args)
     if "data_b64" not in args:
         return args
     data = str(args["data_b64"])

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, Job, Site, User
+from server.paging import MAX_OFFSET
 from server.reports.durations import (
     Figures,
     base_cte,
@@ -272,7 +273,7 @@ class ReportService:
             .where(*where)
             .order_by(Job.call_received_at.desc(), Job.id.desc())
             .limit(limit)
-            .offset(offset)
+            .offset(min(offset, MAX_OFFSET))
         )
         items = []
         for row in (await self.session.execute(query)).mappings():

@@ -1,7 +1,8 @@
 """A field device as its own process, for crash tests: ``python -m tests.reliability.device_process``.
 
 Signs in once (or restores), optionally records N taps, then syncs until told to stop; prints a line
-per finished round so the test can time its kill -9.
+per finished round so the test can time its kill -9. With ``--edits-per-round`` and ``--interval`` it
+keeps making work between rounds, like an engineer using the app while it syncs in the background.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ async def main() -> int:
     parser.add_argument("--password", required=True)
     parser.add_argument("--edits", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--edits-per-round", type=int, default=0)
+    parser.add_argument("--interval", type=float, default=0.0, help="seconds to wait after each round")
     args = parser.parse_args()
     session = DeviceSession(Path(args.data_dir), runner_options={"pull_limit": 50, "push_batch": 50})
     signed = session.restore() or await session.sign_in(args.server, args.user, args.password, "crash test")
@@ -36,12 +39,22 @@ async def main() -> int:
         if i % 7 == 0 and job["status"] in ("assigned", "new"):
             signed.actions.tap(uuid.UUID(job["id"]), JobEventType.ACKNOWLEDGED)
     print(f"recorded pending={session.replica.pending_count()}", flush=True)
+    made = 0
     for _ in range(args.rounds):
+        for _ in range(args.edits_per_round):
+            jobs = session.replica.jobs()
+            if jobs:
+                job = jobs[made % len(jobs)]
+                signed.actions.edit(uuid.UUID(job["id"]), notes=f"loop note {made}")
+                made += 1
         ok = await signed.runner.sync_once()
         print(
-            f"round ok={ok} pending={session.replica.pending_count()} error={signed.runner.status.last_error}",
+            f"round ok={ok} pending={session.replica.pending_count()} made={made} "
+            f"error={signed.runner.status.last_error}",
             flush=True,
         )
+        if args.interval:
+            await asyncio.sleep(args.interval)
     await signed.runner.aclose()
     return 0
 
