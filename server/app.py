@@ -19,6 +19,7 @@ from server.auth.controller import AuthController, DeviceController
 from server.auth.middleware import TokenAuthMiddleware
 from server.catalog.controller import ChecklistTemplateController, PartController, SlaPolicyController
 from server.changes import current_seq
+from server.console.routes import console_routes
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.meta import ensure_server_meta
 from server.db.migrate import upgrade
@@ -156,6 +157,7 @@ def create_app(
             ReportController,
             SyncController,
             ConflictController,
+            console_routes,
         ],
         dependencies={
             "db_session": Provide(provide_db_session),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -213,6 +214,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings(args)
     settings.host, settings.port = args.host or settings.host, args.port or settings.port
@@ -227,21 +232,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"  API:         {base}/api\n"
         f"  API docs:    {base}/schema/swagger\n"
         f"  field app:   http://127.0.0.1:{args.app_port or APP_PORT}/  (sign in as an engineer)\n"
+        f"  console:     http://127.0.0.1:{args.console_port or CONSOLE_PORT}/  (office staff: dispatcher, manager, qa, ...)\n"
         "  demo logins:\n" + text + "\n",
         flush=True,
     )
     app_dir = str((settings.data_dir if settings.is_sqlite else Path("levee-data")) / "app")
-    app = subprocess.Popen(
-        _app_command(base.replace("0.0.0.0", "127.0.0.1"), args.app_port or APP_PORT, "127.0.0.1", app_dir)
-    )
+    server = base.replace("0.0.0.0", "127.0.0.1")
+    # uvicorn re-raises the SIGTERM it handled once it has shut down; as SystemExit it lets the
+    # `finally` below stop the field app and the console instead of leaving them running
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    children = [
+        subprocess.Popen(_app_command(server, args.app_port or APP_PORT, "127.0.0.1", app_dir)),
+        subprocess.Popen(_console_command(server, args.console_port or CONSOLE_PORT, "127.0.0.1", None)),
+    ]
     try:
         _serve(settings)
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            app.kill()
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                child.kill()
     return 0
 
 
@@ -276,6 +289,39 @@ def cmd_app(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if os.name == "posix":
         os.execv(sys.executable, command)  # same process id: stopping `levee app` stops the app
+    return subprocess.call(command)  # pragma: no cover - Windows
+
+
+CONSOLE_PORT = 8560
+
+
+def _console_command(server: str, port: int, host: str, tz: str | None) -> list[str]:
+    """The back-office console is its own program too (``python -m mobile.console``)."""
+    command = [
+        sys.executable,
+        "-m",
+        "mobile.console",
+        "--server",
+        server,
+        "--port",
+        str(port),
+        "--host",
+        host,
+    ]
+    return command + (["--tz", tz] if tz else [])
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    """Serve the back-office console to browsers; it talks to the server's API with each user's token."""
+    command = _console_command(
+        args.server or os.environ.get("LEVEE_CONSOLE_SERVER", "http://127.0.0.1:8000"),
+        args.port or CONSOLE_PORT,
+        args.host or "127.0.0.1",
+        args.tz,
+    )
+    sys.stdout.flush()
+    if os.name == "posix":
+        os.execv(sys.executable, command)  # same process id: stopping `levee console` stops the console
     return subprocess.call(command)  # pragma: no cover - Windows
 
 
@@ -338,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     demo.add_argument("--app-port", type=int, help=f"port of the field app (default {APP_PORT})")
+    demo.add_argument(
+        "--console-port", type=int, help=f"port of the back-office console (default {CONSOLE_PORT})"
+    )
 
     app = sub.add_parser("app", help="the engineer's field app in the browser (works offline after sign-in)")
     app.add_argument("--server", help="sync server address shown at sign-in (default http://127.0.0.1:8000)")
@@ -345,6 +394,13 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--port", type=int, help=f"port (default {APP_PORT})")
     app.add_argument("--data-dir", help="the app's own data (default ./levee-data/app)")
     app.set_defaults(func=cmd_app)
+
+    console = sub.add_parser("console", help="the back-office console in the browser (dispatch, QA, reports)")
+    console.add_argument("--server", help="API server address (default http://127.0.0.1:8000)")
+    console.add_argument("--host", help="address to serve on (default 127.0.0.1)")
+    console.add_argument("--port", type=int, help=f"port (default {CONSOLE_PORT})")
+    console.add_argument("--tz", help="the office's time zone (default Asia/Shanghai)")
+    console.set_defaults(func=cmd_console)
     return parser
 
 

@@ -37,7 +37,7 @@ from tests.conftest import PG_ADMIN_URL, _pg_admin, _pg_url
 from tests.processes import ENV, ROOT, Server, assert_audit_intact, seed_demo
 from tests.reliability.test_crash import _replica_jobs, _state
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.disruptive]
 
 ROUNDS = 40
 INTERVAL = 0.25  # seconds between the device's rounds: ~10 s of syncing in all

@@ -1,0 +1,69 @@
+"""How a conflict reads in the office's review queue, and what can be done about it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.i18n import has_key, translate
+from sync.merge import LWW_JOB_FIELDS
+
+#: conflicts with these resolutions keep the office's value or record the engineer's; overriding
+#: would only write the office's value again, so they are accepted (reviewed), not overridden
+_NOT_OVERRIDABLE_FIELDS = frozenset({"status", "access", "assigned_engineer_id", "acceptance"})
+
+
+def can_override(conflict: dict[str, Any]) -> bool:
+    """Whether the office can set the contested value itself (the server refuses the rest)."""
+    if conflict.get("status") != "open":
+        return False
+    if conflict.get("entity") == "checklist_result":
+        return True
+    field = str(conflict.get("field", ""))
+    return (
+        conflict.get("entity") == "job" and field in LWW_JOB_FIELDS and field not in _NOT_OVERRIDABLE_FIELDS
+    )
+
+
+def field_label(lang: str, conflict: dict[str, Any]) -> str:
+    field = str(conflict.get("field", ""))
+    if field.startswith("checklist:"):
+        return translate(lang, "console.conflicts.checklist_item", code=field.split(":", 1)[1])
+    key = f"app.field.{field}"
+    return translate(lang, key) if has_key(key) else field
+
+
+def value_text(lang: str, value: Any) -> str:
+    """A contested value in words: empty, yes/no, a checklist answer, or the text itself."""
+    if value is None or value == "":
+        return translate(lang, "console.conflicts.empty")
+    if isinstance(value, bool):
+        return translate(lang, "app.common.yes" if value else "app.common.no")
+    if isinstance(value, dict):
+        parts = []
+        if value.get("result"):
+            parts.append(translate(lang, f"enum.check_result.{value['result']}"))
+        if value.get("value") is not None:
+            parts.append(str(value["value"]))
+        for key in ("note", "opinion", "comment", "mutation"):
+            if value.get(key):
+                parts.append(str(value[key]))
+        if value.get("satisfaction"):
+            parts.append(translate(lang, "form.satisfaction_of", n=value["satisfaction"]))
+        return " · ".join(parts) or translate(lang, "console.conflicts.empty")
+    return str(value)
+
+
+def resolution_text(lang: str, conflict: dict[str, Any]) -> str:
+    """What the server did automatically, worded for the office."""
+    resolution = str(conflict.get("resolution", ""))
+    key = f"console.resolution.{resolution}"
+    text = translate(lang, key) if has_key(key) else resolution
+    reason = conflict.get("reason")
+    if reason and has_key(f"console.reason.{reason}"):
+        text += translate(lang, "console.conflicts.because", why=translate(lang, f"console.reason.{reason}"))
+    return text
+
+
+def override_default(conflict: dict[str, Any]) -> Any:
+    """The value an override proposes: the office's own (the server-side value the device replaced)."""
+    return conflict.get("server_value")

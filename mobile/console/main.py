@@ -1,0 +1,244 @@
+"""The back-office console: ``main(page)`` and ``run()`` for ``levee console`` (web mode, no CDN).
+
+Each open page is one office user's session: its own :class:`~mobile.console.state.Office` (token,
+directory) and observable :class:`~mobile.console.state.ConsoleState`. Tabs follow the user's role.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import flet as ft
+
+import shared
+from mobile.app.components.common import BLUE, INK, PAGE_BG, RED, RED_BG, keyed, tagged
+from mobile.app.components.common import FONT as FONT_FAMILY
+from mobile.console.components.widgets import button, chip, on
+from mobile.console.context import OFFICE, STATE, use_office
+from mobile.console.roles import ROUTES as SCREEN_ROUTES
+from mobile.console.roles import screen_of, screens_for
+from mobile.console.screens.board import BoardScreen
+from mobile.console.screens.call import CallScreen
+from mobile.console.screens.conflicts import ConflictsScreen
+from mobile.console.screens.job import JobScreen
+from mobile.console.screens.qa import QaFormScreen, QaListScreen
+from mobile.console.screens.reports import ReportsScreen
+from mobile.console.screens.signin import SignInScreen
+from mobile.console.state import ConsoleState, Office
+from shared.i18n import LANGS
+
+ASSETS_DIR = Path(shared.__file__).resolve().parent / "assets"
+CONFIG: dict[str, Any] = {
+    "server": os.environ.get("LEVEE_CONSOLE_SERVER", "http://127.0.0.1:8000"),
+    "tz": os.environ.get("LEVEE_CONSOLE_TZ", "Asia/Shanghai"),
+}
+
+
+@ft.component
+def BoardRoute() -> ft.Control:
+    return BoardScreen(ft.use_context(STATE))
+
+
+@ft.component
+def CallRoute() -> ft.Control:
+    return CallScreen(ft.use_context(STATE))
+
+
+@ft.component
+def JobRoute() -> ft.Control:
+    job_id = ft.use_route_params().get("job_id", "")
+    screen: ft.Control = keyed(JobScreen)(ft.use_context(STATE), job_id, key=job_id)
+    return screen
+
+
+@ft.component
+def ConflictsRoute() -> ft.Control:
+    return ConflictsScreen(ft.use_context(STATE))
+
+
+@ft.component
+def QaListRoute() -> ft.Control:
+    return QaListScreen(ft.use_context(STATE))
+
+
+@ft.component
+def QaFormRoute() -> ft.Control:
+    job_id = ft.use_route_params().get("job_id", "")
+    screen: ft.Control = keyed(QaFormScreen)(ft.use_context(STATE), job_id, key=job_id)
+    return screen
+
+
+@ft.component
+def ReportsRoute() -> ft.Control:
+    return ReportsScreen(ft.use_context(STATE))
+
+
+@ft.component
+def Layout() -> ft.Control:
+    """The tabs this role may use, above the routed screen."""
+    state: ConsoleState = ft.use_context(STATE)
+    office = use_office()
+    t = state.t
+    allowed = screens_for(state.role)
+    current = screen_of(ft.use_route_location())
+    outlet = ft.use_route_outlet()
+    if current not in allowed:
+        return ft.Container(padding=24, content=ft.Text(t("console.nav.not_allowed"), size=18, color=RED))
+
+    def open_tab(route: str) -> None:
+        state.tell("")  # a message about the last screen does not belong to the next
+        office.go(route)
+
+    tabs = ft.Row(
+        [
+            chip(
+                t(f"console.nav.{s.value}"),
+                s is current,
+                on(open_tab, SCREEN_ROUTES[s]),
+                ident=f"nav-{s.value}",
+            )
+            for s in allowed
+        ],
+        spacing=8,
+        wrap=True,
+    )
+    return ft.Column(
+        [
+            ft.Container(
+                content=tabs,
+                padding=ft.Padding.symmetric(horizontal=16, vertical=8),
+                bgcolor="#f7f9fb",
+                border=ft.Border.only(bottom=ft.BorderSide(1, "#9aa3ad")),
+            ),
+            ft.Container(content=outlet, expand=True),
+        ],
+        spacing=0,
+        expand=True,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+    )
+
+
+ROUTES = [
+    ft.Route(
+        component=Layout,
+        children=[
+            ft.Route(index=True, component=BoardRoute),
+            ft.Route(path="call", component=CallRoute),
+            ft.Route(path="job/:job_id", component=JobRoute),
+            ft.Route(path="conflicts", component=ConflictsRoute),
+            ft.Route(path="qa", component=QaListRoute),
+            ft.Route(path="qa/:job_id", component=QaFormRoute),
+            ft.Route(path="reports", component=ReportsRoute),
+        ],
+    )
+]
+
+
+@ft.component
+def TopBar(state: ConsoleState) -> ft.Control:
+    office = use_office()
+    t = state.t
+
+    async def sign_out(_e: object) -> None:
+        await office.sign_out()
+        state.tell(t("console.signin.signed_out"))
+        office.go("/")
+
+    other = next(code for code in LANGS if code != state.lang)
+    actions: list[ft.Control] = [
+        tagged(
+            "lang-switch",
+            button(
+                LANGS[other], lambda _: setattr(state, "lang", other), kind="quiet", icon=ft.Icons.TRANSLATE
+            ),
+        )
+    ]
+    if state.signed_in:
+        actions.insert(
+            0,
+            tagged(
+                "who",
+                ft.Text(
+                    t("console.top.who", name=state.user_name, role=t(f"console.role.{state.role}")),
+                    size=16,
+                    color="#ffffff",
+                ),
+            ),
+        )
+        actions.append(
+            button(t("app.signin.sign_out"), sign_out, kind="quiet", icon=ft.Icons.LOGOUT, ident="sign-out")
+        )
+    return ft.Container(
+        bgcolor=BLUE,
+        padding=ft.Padding.symmetric(horizontal=16, vertical=6),
+        content=ft.Row(
+            [
+                ft.Text(t("console.title"), size=21, weight=ft.FontWeight.BOLD, color="#ffffff", expand=True),
+                ft.Row(actions, spacing=10, vertical_alignment=ft.CrossAxisAlignment.CENTER),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
+    )
+
+
+@ft.component
+def Notice(state: ConsoleState) -> ft.Control:
+    if not state.notice:
+        return ft.Container()
+    return tagged(
+        "notice",
+        ft.Container(
+            bgcolor=RED_BG if state.notice_error else "#dff3e4",
+            border=ft.Border.all(2, RED if state.notice_error else "#0b6b1d"),
+            padding=ft.Padding.symmetric(horizontal=14, vertical=4),
+            content=ft.Row(
+                [
+                    ft.Text(state.notice, size=16, color=RED if state.notice_error else INK, expand=True),
+                    button(state.t("app.common.close"), lambda _: state.tell(""), kind="quiet"),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+        ),
+    )
+
+
+@ft.component
+def App(state: ConsoleState, office: Office) -> ft.Control:
+    def content() -> ft.Control:
+        if not state.signed_in:
+            return SignInScreen(state)
+        return ft.Router(ROUTES)
+
+    body = STATE(state, lambda: OFFICE(office, content))
+    bars: list[ft.Control] = [OFFICE(office, lambda: TopBar(state)), Notice(state)]
+    return ft.Column([*bars, ft.Container(content=body, expand=True)], spacing=0, expand=True)
+
+
+async def main(page: ft.Page) -> None:
+    """One open page: one office user's session."""
+    state = ConsoleState()
+    office = Office(state, CONFIG["server"], ZoneInfo(CONFIG["tz"]))
+    office.page = page
+    page.title = state.t("console.title")
+    page.fonts = {FONT_FAMILY: "fonts/NotoSansSC-Levee.otf"}
+    page.theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=BLUE)
+    page.theme_mode = ft.ThemeMode.LIGHT
+    page.bgcolor = PAGE_BG
+    page.padding = 0
+
+    async def closed(_e: object) -> None:
+        await office.sign_out()
+
+    page.on_close = closed
+    page.run_task(office.tick)
+    page.render(App, state, office)
+
+
+def run(*, server: str, port: int, host: str, tz: str) -> None:
+    """Serve the console to browsers (no CDN: the page needs only this process and the API server)."""
+    CONFIG.update(server=server, tz=tz)
+    print(f"Levee console: http://{host}:{port}/  (server {server})", flush=True)
+    ft.run(main, host=host, port=port, view=ft.AppView.WEB_BROWSER, assets_dir=str(ASSETS_DIR), no_cdn=True)

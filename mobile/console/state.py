@@ -1,0 +1,210 @@
+"""The console's state: what a page observes (:class:`ConsoleState`) and the signed-in office user
+behind it (:class:`Office`: the API client, the directory of names, the time zone).
+
+One :class:`Office` per open page: office staff sign in in their own browser tab, and each tab talks to
+the server with its own token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Generic, TypeVar
+
+import flet as ft
+
+from mobile.console.api import ApiError, ConsoleApi
+from shared.i18n import DEFAULT_LANG, translate
+
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@ft.observable
+@dataclass
+class ConsoleState:
+    """What one page shows; screens re-render when it changes."""
+
+    lang: str = DEFAULT_LANG
+    signed_in: bool = False
+    user_name: str = ""
+    role: str = ""
+    now: datetime = field(default_factory=utcnow)
+    revision: int = 0  # moves when data may have changed: screens load again
+    notice: str = ""
+    notice_error: bool = False
+
+    def t(self, key: str, **params: Any) -> str:
+        return translate(self.lang, key, **params)
+
+    def tell(self, text: str, *, error: bool = False) -> None:
+        self.notice, self.notice_error = text, error
+
+    def error_text(self, exc: ApiError) -> str:
+        return self.t(f"error.console.{exc.code}", detail=exc.message)
+
+    def changed(self) -> None:
+        self.revision += 1
+
+
+@dataclass
+class Directory:
+    """Names by id (customers, sites, engineers), read once per sign-in and on demand."""
+
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sites: dict[str, dict[str, Any]] = field(default_factory=dict)
+    engineers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def name(self, kind: str, ident: Any) -> str:
+        row = getattr(self, kind).get(str(ident)) if ident else None
+        if row is None:
+            return ""
+        return str(row.get("display_name") or row.get("name") or "")
+
+    def names(self) -> dict[str, str]:
+        out = {k: str(v.get("name", "")) for k, v in self.customers.items()}
+        out.update((k, str(v.get("name", ""))) for k, v in self.sites.items())
+        out.update((k, str(v.get("display_name", ""))) for k, v in self.engineers.items())
+        return out
+
+    async def load(self, api: ConsoleApi) -> None:
+        customers, sites, engineers = await asyncio.gather(
+            api.all_pages("/api/customers"),
+            api.all_pages("/api/sites"),
+            api.all_pages("/api/users", role="engineer"),
+        )
+        self.customers = {c["id"]: c for c in customers}
+        self.sites = {s["id"]: s for s in sites}
+        self.engineers = {e["id"]: e for e in engineers}
+
+
+class Office:
+    """The signed-in user of one page, or nobody."""
+
+    TICK_SECONDS = 15.0
+    RELOAD_TICKS = 2  # the board and queues reload every 30 s
+
+    def __init__(
+        self,
+        state: ConsoleState,
+        default_server: str,
+        tz: tzinfo,
+        *,
+        transport: Any = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.state = state
+        self.default_server = default_server
+        self.tz = tz
+        self.transport = transport
+        self.clock = clock
+        self.api: ConsoleApi | None = None
+        self.user: dict[str, Any] = {}
+        self.directory = Directory()
+        self.page: ft.Page | None = None
+
+    @property
+    def role(self) -> str:
+        return str(self.user.get("role", ""))
+
+    def require(self) -> ConsoleApi:
+        if self.api is None:
+            raise ApiError("signed_out", "sign in first")
+        return self.api
+
+    async def sign_in(self, server: str, username: str, password: str, device_name: str) -> None:
+        api, user = await ConsoleApi.sign_in(
+            server, username, password, device_name, transport=self.transport
+        )
+        try:
+            await self.directory.load(api)
+        except ApiError:
+            await api.sign_out()
+            raise
+        self.api, self.user = api, user
+        state = self.state
+        state.signed_in, state.user_name, state.role = True, user["display_name"], user["role"]
+        state.changed()
+
+    async def sign_out(self) -> None:
+        api, self.api, self.user = self.api, None, {}
+        if api is not None:
+            await api.sign_out()
+        self.state.signed_in, self.state.user_name, self.state.role = False, "", ""
+
+    def failed(self, exc: ApiError) -> None:
+        """Tell the user; a token the server no longer accepts ends the sign-in."""
+        self.state.tell(self.state.error_text(exc), error=True)
+        if exc.code == "signed_out" and self.api is not None:
+            self.api, self.user = None, {}
+            self.state.signed_in = False
+
+    async def act(self, action: Callable[[ConsoleApi], Awaitable[Any]], *, done: str = "") -> Any:
+        """Run one office action; a refusal becomes a message in words. Returns its answer or None."""
+        try:
+            result = await action(self.require())
+        except ApiError as exc:
+            self.failed(exc)
+            return None
+        self.state.changed()
+        if done:
+            self.state.tell(done)
+        return result if result is not None else True
+
+    async def save_file(self, data: bytes, filename: str) -> None:
+        """Hand a file to the browser (a download in web mode)."""
+        picker = ft.FilePicker()
+        page = self.page or ft.context.page
+        page.services.append(picker)
+        try:
+            await picker.save_file(file_name=filename, src_bytes=data)
+        finally:
+            with contextlib.suppress(ValueError):
+                page.services.remove(picker)
+
+    def go(self, route: str) -> None:
+        (self.page or ft.context.page).navigate(route)
+
+    async def tick(self) -> None:
+        """Moves the page's clock every 15 s and reloads data every 30 s while the page is open."""
+        ticks = 0
+        while True:
+            await asyncio.sleep(self.TICK_SECONDS)
+            ticks += 1
+            self.state.now = self.clock()
+            if self.state.signed_in and ticks % self.RELOAD_TICKS == 0:
+                self.state.changed()
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[T]):
+    value: T | None = None
+    error: str = ""
+    loading: bool = True
+
+
+def use_remote(office: Office, load: Callable[[ConsoleApi], Awaitable[T]], deps: list[Any]) -> Loaded[T]:
+    """Load from the API when ``deps`` change; keeps showing the last answer while a new one loads."""
+    loaded, set_loaded = ft.use_state(Loaded[T]())
+    ticket = ft.use_ref(0)
+
+    async def run() -> None:
+        ticket.current = (ticket.current or 0) + 1
+        mine = ticket.current
+        try:
+            value = await load(office.require())
+            result = Loaded[T](value, "", False)
+        except ApiError as exc:
+            office.failed(exc)
+            result = Loaded[T](loaded.value, office.state.error_text(exc), False)
+        if ticket.current == mine:
+            set_loaded(result)
+
+    ft.use_effect(run, deps)
+    return loaded

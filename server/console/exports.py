@@ -1,0 +1,242 @@
+"""Reports as tables, and tables as CSV or XLSX files.
+
+Each report of ``server/reports`` becomes one :class:`Table` (title, localised headers, rows of plain
+values); a table is written as UTF-8 CSV with a byte-order mark (so Excel on a Chinese Windows opens it
+right) or as an XLSX workbook (openpyxl). Minutes stay numbers, so a spreadsheet can compute with them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from shared.i18n import translate
+from shared.reports import BreachRow, QualityReport, ReportGroup, ResponseTimeReport, SlaReport, TimeStats
+
+Cell = str | int | float | None
+MEASURES = ("acknowledge", "arrive", "fix")
+
+
+@dataclass
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    note: str = ""
+
+
+class TableMaker:
+    """Turns report models into tables in one language and time zone."""
+
+    def __init__(self, lang: str, tz: tzinfo) -> None:
+        self.lang, self.tz = lang, tz
+
+    def t(self, key: str, **params: Any) -> str:
+        return translate(self.lang, key, **params)
+
+    def when(self, moment: datetime | None) -> str:
+        return "" if moment is None else moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+
+    def yes_no(self, value: bool) -> str:
+        return self.t("app.common.yes" if value else "app.common.no")
+
+    def group_label(self, group_by: ReportGroup | None, key: str | None, label: str | None) -> str:
+        if group_by is None:
+            return self.t("report.all_jobs")
+        if group_by is ReportGroup.SEVERITY and key:
+            return self.t(f"enum.severity.{key}")
+        if group_by is ReportGroup.ENGINEER and key is None:
+            return self.t("report.no_engineer")
+        return label or key or "—"
+
+    def response_times(self, report: ResponseTimeReport) -> Table:
+        group = self.t(f"report.group.{report.group_by.value}" if report.group_by else "report.group.none")
+        headers = [group, self.t("report.col.jobs")]
+        for measure in MEASURES:
+            name = self.t(f"report.measure.{measure}")
+            headers += [
+                self.t("report.col.count", what=name),
+                self.t("report.col.median", what=name),
+                self.t("report.col.p90", what=name),
+                self.t("report.col.max", what=name),
+                self.t("report.col.flagged", what=name),
+                self.t("report.col.median_clean", what=name),
+                self.t("report.col.p90_clean", what=name),
+                self.t("report.col.max_clean", what=name),
+            ]
+        table = Table(self.t("report.title.response_times"), headers, note=self.t("report.note.minutes"))
+        for row in report.rows:
+            values: list[Cell] = [self.group_label(report.group_by, row.key, row.label), row.jobs]
+            for measure in MEASURES:
+                stats = getattr(row, measure)
+                clean: TimeStats = stats.excluding_flagged
+                values += [stats.count, stats.median_min, stats.p90_min, stats.max_min, stats.flagged_jobs]
+                values += [clean.median_min, clean.p90_min, clean.max_min]
+            table.rows.append(values)
+        return table
+
+    def sla(self, report: SlaReport) -> Table:
+        t = self.t
+        table = Table(
+            t("report.title.sla"),
+            [
+                t("report.col.promise"),
+                t("report.col.jobs"),
+                t("report.col.met"),
+                t("report.col.breached"),
+                t("report.col.done_late"),
+                t("report.col.open_breached"),
+                t("report.col.open_not_due"),
+                t("report.col.compliance_pct"),
+            ],
+            note=t("report.note.judged_at", when=self.when(report.now)),
+        )
+        for p in report.promises:
+            table.rows.append(
+                [
+                    t(f"app.sla.{p.promise.value}"),
+                    p.jobs,
+                    p.met,
+                    p.breached,
+                    p.done_late,
+                    p.open_breached,
+                    p.open_not_due,
+                    p.compliance_pct,
+                ]
+            )
+        b = report.backup
+        table.rows.append(
+            [t("report.backup_row"), b.overdue, b.backup_lent, None, None, None, None, b.lent_pct]
+        )
+        return table
+
+    def breaches(self, rows: list[BreachRow]) -> Table:
+        t = self.t
+        table = Table(
+            t("report.title.breaches"),
+            [
+                t("report.col.number"),
+                t("report.col.received"),
+                t("report.col.severity"),
+                t("report.col.status"),
+                t("report.col.customer"),
+                t("report.col.site"),
+                t("report.col.engineer"),
+                t("report.col.promise"),
+                t("report.col.due"),
+                t("report.col.done"),
+                t("report.col.minutes_late"),
+                t("report.col.still_open"),
+                t("report.col.times_flagged"),
+                t("report.col.backup_lent"),
+            ],
+        )
+        for row in rows:
+            for b in row.breaches:
+                table.rows.append(
+                    [
+                        row.number,
+                        self.when(row.call_received_at),
+                        t(f"enum.severity.{row.severity.value}"),
+                        t(f"enum.status.{row.status.value}"),
+                        row.customer_name,
+                        row.site_name,
+                        row.engineer_name or "",
+                        t(f"app.sla.{b.promise.value}"),
+                        self.when(b.due_at),
+                        self.when(b.done_at),
+                        b.minutes_late,
+                        self.yes_no(b.still_open),
+                        self.yes_no(row.times_flagged),
+                        self.yes_no(row.backup_lent),
+                    ]
+                )
+        return table
+
+    def quality(self, report: QualityReport) -> Table:
+        t = self.t
+        table = Table(t("report.title.quality"), [t("report.col.measure"), t("report.col.value")])
+        table.rows = [
+            [t("report.quality.resolved_repairs"), report.resolved_repairs],
+            [t("report.quality.first_time_fixes"), report.first_time_fixes],
+            [t("report.quality.first_time_fix_pct"), report.first_time_fix_pct],
+            [t("report.quality.satisfaction_avg"), report.satisfaction_avg],
+            [t("report.quality.satisfaction_count"), report.satisfaction_count],
+            [t("report.quality.backup_lent"), report.backup_lent],
+        ]
+        table.note = t("report.note.first_time_fix", days=report.repeat_window_days)
+        return table
+
+    def feedback(self, report: QualityReport) -> Table:
+        t = self.t
+        table = Table(
+            t("report.title.feedback"),
+            [
+                t("report.col.month"),
+                t("report.col.category"),
+                t("report.col.model"),
+                t("report.col.fault"),
+                t("report.col.fault_source"),
+                t("report.col.jobs"),
+            ],
+        )
+        for row in report.feedback:
+            table.rows.append(
+                [
+                    row.month,
+                    t(f"enum.category.{row.category.value}") if row.category else "",
+                    row.equipment_model or "",
+                    row.fault,
+                    t(f"report.fault_source.{row.fault_source.value}"),
+                    row.jobs,
+                ]
+            )
+        return table
+
+
+def to_csv(table: Table) -> bytes:
+    """UTF-8 with a byte-order mark; the header row first, numbers as numbers, empty for none."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(table.headers)
+    for row in table.rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: Table, filters: list[tuple[str, str]]) -> bytes:
+    """One sheet: title, the filters it was made with, then the table with a frozen header row."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = table.title[:31]
+    sheet.append([table.title])
+    sheet["A1"].font = Font(size=14, bold=True)
+    for label, value in filters:
+        sheet.append([label, value])
+    if table.note:
+        sheet.append([table.note])
+    sheet.append([])
+    header_row = sheet.max_row + 1
+    sheet.append(table.headers)
+    fill = PatternFill("solid", fgColor="E6ECF3")
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in table.rows:
+        sheet.append(row)
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    for i, header in enumerate(table.headers, start=1):
+        longest = max([len(str(header))] + [len(str(r[i - 1] or "")) for r in table.rows[:200]])
+        sheet.column_dimensions[get_column_letter(i)].width = min(max(10, longest * 1.6), 48)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,173 @@
+"""Real processes for the console's browser tests: the API server on demo data, the console, devices.
+
+The server runs ``levee serve`` on a SQLite file seeded with the demo data (every login's password is
+``tests.support.PASSWORD``); the console runs as ``levee console``. A :class:`RealDevice` is an engineer's
+tablet without a screen: its own replica, the field app's job actions, and a sync runner talking to the
+server process over HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from tests.mobile.browser import ROOT, Driver, Proc, free_port, wait_http
+from tests.support import PASSWORD
+
+T = TypeVar("T")
+
+
+def in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion on its own loop (Playwright's sync API owns this thread's loop)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+class ConsoleDriver(Driver):
+    """The field app's driver, typing with a check: Flutter's web text input can drop a keystroke
+    when typed into at full speed, so the focused input's value is read back and typed again if short."""
+
+    def type_into(self, label: str, text: str) -> None:
+        page = self.page
+        for _ in range(3):
+            box = page.get_by_role("textbox", name=label).first
+            box.click()
+            page.wait_for_function(
+                "document.activeElement && ['INPUT','TEXTAREA'].includes(document.activeElement.tagName)"
+            )
+            page.keyboard.press("Control+A")
+            page.keyboard.type(text, delay=15)
+            if page.evaluate("document.activeElement && document.activeElement.value") == text:
+                return
+        raise AssertionError(f"could not type {text!r} into {label!r}")
+
+
+class ConsoleStack:
+    """The API server (demo data) and the console, each its own process."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.server_port, self.console_port = free_port(), free_port()
+        self.db_url = f"sqlite+aiosqlite:///{tmp / 'server.db'}"
+        self.server = Proc(
+            [
+                "-m",
+                "server.cli",
+                "serve",
+                "--port",
+                str(self.server_port),
+                "--database-url",
+                self.db_url,
+                "--data-dir",
+                str(tmp / "server"),
+            ],
+            tmp / "server.log",
+        )
+        self.console = Proc(
+            ["-m", "server.cli", "console", "--server", self.server_url, "--port", str(self.console_port)],
+            tmp / "console.log",
+        )
+        self._tokens: dict[str, str] = {}
+
+    @property
+    def server_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.console_port}/"
+
+    def prepare(self) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "server.cli", "db", "upgrade", "--database-url", self.db_url],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        from server.db.engine import make_engine, make_sessionmaker
+        from server.seed import seed_demo
+
+        async def seed() -> None:
+            engine = make_engine(self.db_url)
+            async with make_sessionmaker(engine)() as session:
+                await seed_demo(session, password=PASSWORD)
+                await session.commit()
+            await engine.dispose()
+
+        asyncio.run(seed())
+
+    def start(self) -> None:
+        self.server.start()
+        self.console.start()
+        wait_http(f"{self.server_url}/health")
+        wait_http(self.console_url)
+
+    def stop(self) -> None:
+        self.console.stop()
+        self.server.stop(hard=True)
+
+    def token(self, username: str) -> str:
+        if username not in self._tokens:
+            r = httpx.post(
+                f"{self.server_url}/api/auth/login",
+                json={"username": username, "password": PASSWORD, "device_name": "test"},
+            )
+            r.raise_for_status()
+            self._tokens[username] = r.json()["token"]
+        return self._tokens[username]
+
+    def api(self, username: str = "manager") -> httpx.Client:
+        return httpx.Client(
+            base_url=self.server_url, headers={"Authorization": f"Bearer {self.token(username)}"}
+        )
+
+    def get(self, path: str, username: str = "manager", **params: Any) -> Any:
+        with self.api(username) as client:
+            r = client.get(path, params=params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+
+class RealDevice:
+    """An engineer's tablet without a screen, syncing with the server process."""
+
+    def __init__(self, stack: ConsoleStack, username: str, path: Path) -> None:
+        from mobile.replica.store import Replica
+        from mobile.services.jobs import JobActions
+
+        self.stack = stack
+        self.token = self._login(stack, username)
+        self.replica = Replica(path)
+        self.actions = JobActions(self.replica)
+
+    @staticmethod
+    def _login(stack: ConsoleStack, username: str) -> str:
+        r = httpx.post(
+            f"{stack.server_url}/api/auth/login",
+            json={"username": username, "password": PASSWORD, "device_name": f"{username} 的平板"},
+        )
+        r.raise_for_status()
+        return str(r.json()["token"])
+
+    def sync(self) -> None:
+        from mobile.services.sync import SyncRunner
+
+        async def once() -> tuple[bool, str]:
+            runner = SyncRunner(self.replica, self.stack.server_url, self.token, long_poll=1.0)
+            try:
+                return await runner.sync_once(), runner.status.last_error
+            finally:
+                await runner.aclose()
+
+        ok, error = in_thread(once)
+        assert ok, error
+
+    def close(self) -> None:
+        self.replica.close()

@@ -1,0 +1,95 @@
+"""The console's calls to the server, in-process, on SQLite and PostgreSQL: signing in (office roles
+only), the directory, dispatch actions, refusals in words, a revoked sign-in, downloads."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from mobile.console.api import ApiError, ConsoleApi
+from mobile.console.state import ConsoleState, Office
+from tests.support import PASSWORD, World
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def office_for(world: World) -> Office:
+    return Office(ConsoleState(), "http://levee.test", TZ, transport=httpx.ASGITransport(app=world.app))
+
+
+async def test_office_staff_sign_in_and_the_directory_is_read(world: World) -> None:
+    office = office_for(world)
+    await office.sign_in("http://levee.test", "dispatcher", PASSWORD, "后台浏览器")
+    assert (
+        office.state.signed_in and office.state.role == "dispatcher" and office.state.user_name == "调度小刘"
+    )
+    directory = office.directory
+    assert directory.name("customers", world.customer_id) == "临川区水利局"
+    assert directory.name("sites", world.other_site_id) == "县防汛物资仓库"
+    assert {e["username"] for e in directory.engineers.values()} == {"eng1", "eng2"}
+    await office.sign_out()
+    assert not office.state.signed_in and office.api is None
+
+
+async def test_engineers_and_wrong_passwords_are_refused_in_words(world: World) -> None:
+    office = office_for(world)
+    with pytest.raises(ApiError) as refused:
+        await office.sign_in("http://levee.test", "eng1", PASSWORD, "x")
+    assert refused.value.code == "engineer"
+    assert office.state.error_text(refused.value) == "后台供办公室人员使用；工程师请使用现场平板应用"
+    with pytest.raises(ApiError) as wrong:
+        await office.sign_in("http://levee.test", "dispatcher", "not-the-password", "x")
+    assert wrong.value.code == "wrong_password"
+    with pytest.raises(ApiError) as unreachable:
+        await ConsoleApi.sign_in("http://127.0.0.1:9", "dispatcher", PASSWORD, "x")
+    assert unreachable.value.code == "offline"
+
+
+async def test_a_dispatcher_records_a_call_assigns_and_holds_it(world: World) -> None:
+    office = office_for(world)
+    await office.sign_in("http://levee.test", "dispatcher", PASSWORD, "x")
+    job = await office.act(
+        lambda api: api.post(
+            "/api/jobs",
+            {"customer_id": str(world.customer_id), "site_id": str(world.site_id), "severity": "major"},
+        )
+    )
+    assert job["respond_due_at"] and job["backup_due_at"]
+    engineers = await office.require().get("/api/console/engineers")
+    eng1 = next(e for e in engineers if e["username"] == "eng1")
+    assigned = await office.act(lambda api: api.assign(job["id"], eng1["id"]), done="ok")
+    assert assigned["assigned_engineer_id"] == eng1["id"] and office.state.notice == "ok"
+    revision = office.state.revision
+    held = await office.act(lambda api: api.office_status(job["id"], "hold", "等待配件"))
+    assert held["status"] == "on_hold" and office.state.revision == revision + 1
+    again = await office.act(lambda api: api.office_status(job["id"], "hold", "再次暂停"))
+    assert again is None and office.state.notice_error and office.state.notice.startswith("无法执行：")
+    resumed = await office.act(lambda api: api.office_status(job["id"], "resume"))
+    assert resumed["status"] == "assigned"
+
+
+async def test_a_role_refusal_is_told_and_a_revoked_sign_in_ends_the_session(world: World) -> None:
+    office = office_for(world)
+    await office.sign_in("http://levee.test", "qa", PASSWORD, "x")
+    job = await world.create_job()
+    assert await office.act(lambda api: api.office_status(job["id"], "cancel", "客户撤回")) is None
+    assert office.state.notice.startswith("你的角色不能执行此操作") and office.state.signed_in
+    api = office.require()
+    await api.client.post("/api/auth/logout")  # e.g. an administrator revoked this browser
+    assert await office.act(lambda api: api.get("/api/jobs")) is None
+    assert not office.state.signed_in and office.state.notice == "登录已失效，请重新登录"
+
+
+async def test_exports_and_the_form_pdf_download_with_their_names(world: World) -> None:
+    office = office_for(world)
+    await office.sign_in("http://levee.test", "manager", PASSWORD, "x")
+    job = await world.create_job(engineer="eng1")
+    data, name = await office.require().download("/api/exports/sla.xlsx", lang="en")
+    assert data[:2] == b"PK" and name.startswith("levee-sla-") and name.endswith(".xlsx")
+    pdf, pdf_name = await office.require().download(f"/api/jobs/{job['id']}/form.pdf")
+    assert pdf.startswith(b"%PDF") and pdf_name == f"{job['number']}.pdf"
+    with pytest.raises(ApiError) as missing:
+        await office.require().download("/api/exports/nothing.csv")
+    assert missing.value.code == "not_found"
