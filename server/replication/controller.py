@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated
 
 import msgspec
@@ -10,10 +11,13 @@ from litestar import Controller, MediaType, Response, get, post
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.base import utcnow
+from server.db.models import Device
 from server.db.models import Mutation as MutationRow
-from server.deps import CurrentUser, DbSession, requires, requires_engineer, requires_office
+from server.deps import CurrentUser, DbSession, Principal, requires, requires_engineer, requires_office
 from server.errors import Invalid
 from server.paging import MAX_LIMIT, fetch_page
 from server.replication.conflicts import ConflictService
@@ -32,6 +36,23 @@ def _check_protocol(version: int) -> None:
             f"this server speaks sync protocol {PROTOCOL_VERSION}, the app sent {version}: update the app",
             field="protocol",
         )
+
+
+SYNC_STAMP_RESOLUTION = timedelta(seconds=30)
+
+
+async def mark_synced(session: AsyncSession, principal: Principal) -> None:
+    """Note that this device is up to date (shown to dispatchers), at most every 30 seconds."""
+    now = utcnow()
+    await session.execute(
+        update(Device)
+        .where(
+            Device.id == principal.device_id,
+            or_(Device.last_sync_at.is_(None), Device.last_sync_at < now - SYNC_STAMP_RESOLUTION),
+        )
+        .values(last_sync_at=now)
+    )
+    await session.commit()
 
 
 def encode_page(page: PullResponse) -> bytes:
@@ -80,6 +101,8 @@ class SyncController(Controller):
         """Changes in the caller's scope after ``cursor`` (or the first download when it is null)."""
         _check_protocol(data.protocol)
         page = await PullService(db_session, principal, state.epoch).pull(data)
+        if not page.has_more and not page.resync_required:
+            await mark_synced(db_session, principal)
         return Response(content=encode_page(page), media_type=MediaType.JSON)
 
     @get("/wait", guards=[requires_engineer])

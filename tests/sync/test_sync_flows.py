@@ -532,3 +532,16 @@ async def test_a_photo_that_is_not_an_image_is_rejected_by_the_server(
     )
     await device.sync()
     assert [r.reason for r in device.replica.rejections()] == ["invalid_photo"]
+
+
+async def test_the_office_sees_when_a_device_last_synced_even_if_it_only_pulled(
+    world: World, new_device: DeviceFactory
+) -> None:
+    await world.create_job(engineer="eng1")
+    device = await new_device("eng1", "只下载的平板")
+    await device.sync()
+    devices = await world.client.get(
+        "/api/devices", params={"user_id": str(device.user_id)}, headers=await world.login("admin")
+    )
+    [row] = [d for d in devices.json() if d["name"] == "只下载的平板"]
+    assert row["last_sync_at"] is not None
