@@ -88,6 +88,8 @@ def _wait_until_up(deadline_s: float = 90) -> None:
 def restartable() -> Iterator[tuple[str, str]]:
     cluster = _cluster()
     if isinstance(cluster, str):
+        if os.environ.get("LEVEE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"CI must restart PostgreSQL for this test but cannot: {cluster}")
         pytest.skip(f"cannot restart PostgreSQL here: {cluster}")
     yield cluster
     # Whatever happened in the test, leave PostgreSQL running for the tests after this one.
