@@ -47,10 +47,9 @@ class EngineerLoad(BaseModel):
     breached_open: int = Field(description="of those, past a respond, on-site or fix deadline not yet kept")
     devices: int = Field(description="signed-in devices that are not revoked")
     last_sync_at: datetime | None = Field(
-        description="newest sync of any of their devices (a push, a pull or a long-poll; to the minute, "
-        "since a device's last_seen_at moves at most once a minute); None if never"
+        description="newest sync of any of their devices (a finished pull or a push, stamped at most every "
+        "30 s; or a long-poll, to the minute); None if never"
     )
-    last_push_at: datetime | None = Field(description="newest push of work done on a device; None if never")
 
 
 class FormEvent(BaseModel):

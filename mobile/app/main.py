@@ -14,7 +14,15 @@ from typing import Any
 import flet as ft
 
 import shared
-from mobile.app.components.common import BLUE, INK, PAGE_BG, RED, RED_BG, big_button, keyed, tagged
+from mobile.app.components.common import (
+    BLUE,
+    PAGE_BG,
+    big_button,
+    keyed,
+    notice_banner,
+    tagged,
+    title_bar,
+)
 from mobile.app.components.common import FONT as FONT_FAMILY
 from mobile.app.components.sync_bar import SyncBar
 from mobile.app.context import DEVICE, STATE, Device, use_device
@@ -100,38 +108,15 @@ def TopBar(state: AppState) -> ft.Control:
     if state.signed_in:
         actions.insert(0, ft.Text(state.user_name, size=18, color="#ffffff"))
         actions.append(big_button(t("app.signin.sign_out"), sign_out, kind="quiet", icon=ft.Icons.LOGOUT))
-    return ft.Container(
-        bgcolor=BLUE,
-        padding=ft.Padding.symmetric(horizontal=16, vertical=6),
-        content=ft.Row(
-            [
-                ft.Text(t("app.title"), size=22, weight=ft.FontWeight.BOLD, color="#ffffff", expand=True),
-                ft.Row(actions, spacing=10, vertical_alignment=ft.CrossAxisAlignment.CENTER),
-            ],
-            vertical_alignment=ft.CrossAxisAlignment.CENTER,
-        ),
-    )
+    return title_bar(t("app.title"), actions)
 
 
 @ft.component
 def Notice(state: AppState) -> ft.Control:
     if not state.notice:
         return ft.Container()
-    return tagged(
-        "notice",
-        ft.Container(
-            bgcolor=RED_BG if state.notice_error else "#dff3e4",
-            border=ft.Border.all(2, RED if state.notice_error else "#0b6b1d"),
-            padding=ft.Padding.symmetric(horizontal=14, vertical=6),
-            content=ft.Row(
-                [
-                    ft.Text(state.notice, size=18, color=RED if state.notice_error else INK, expand=True),
-                    big_button(state.t("app.common.close"), lambda _: state.tell(""), kind="quiet"),
-                ],
-                vertical_alignment=ft.CrossAxisAlignment.CENTER,
-            ),
-        ),
-    )
+    close = big_button(state.t("app.common.close"), lambda _: state.tell(""), kind="quiet")
+    return notice_banner(state.notice, error=state.notice_error, close=close)
 
 
 @ft.component

@@ -14,7 +14,15 @@ from zoneinfo import ZoneInfo
 import flet as ft
 
 import shared
-from mobile.app.components.common import BLUE, INK, PAGE_BG, RED, RED_BG, keyed, tagged
+from mobile.app.components.common import (
+    BLUE,
+    PAGE_BG,
+    RED,
+    keyed,
+    notice_banner,
+    tagged,
+    title_bar,
+)
 from mobile.app.components.common import FONT as FONT_FAMILY
 from mobile.console.components.widgets import button, chip, on
 from mobile.console.context import OFFICE, STATE, use_office
@@ -171,38 +179,15 @@ def TopBar(state: ConsoleState) -> ft.Control:
         actions.append(
             button(t("app.signin.sign_out"), sign_out, kind="quiet", icon=ft.Icons.LOGOUT, ident="sign-out")
         )
-    return ft.Container(
-        bgcolor=BLUE,
-        padding=ft.Padding.symmetric(horizontal=16, vertical=6),
-        content=ft.Row(
-            [
-                ft.Text(t("console.title"), size=21, weight=ft.FontWeight.BOLD, color="#ffffff", expand=True),
-                ft.Row(actions, spacing=10, vertical_alignment=ft.CrossAxisAlignment.CENTER),
-            ],
-            vertical_alignment=ft.CrossAxisAlignment.CENTER,
-        ),
-    )
+    return title_bar(t("console.title"), actions, size=21)
 
 
 @ft.component
 def Notice(state: ConsoleState) -> ft.Control:
     if not state.notice:
         return ft.Container()
-    return tagged(
-        "notice",
-        ft.Container(
-            bgcolor=RED_BG if state.notice_error else "#dff3e4",
-            border=ft.Border.all(2, RED if state.notice_error else "#0b6b1d"),
-            padding=ft.Padding.symmetric(horizontal=14, vertical=4),
-            content=ft.Row(
-                [
-                    ft.Text(state.notice, size=16, color=RED if state.notice_error else INK, expand=True),
-                    button(state.t("app.common.close"), lambda _: state.tell(""), kind="quiet"),
-                ],
-                vertical_alignment=ft.CrossAxisAlignment.CENTER,
-            ),
-        ),
-    )
+    close = button(state.t("app.common.close"), lambda _: state.tell(""), kind="quiet")
+    return notice_banner(state.notice, error=state.notice_error, close=close, size=16, vertical_padding=4)
 
 
 @ft.component

@@ -101,7 +101,6 @@ async def engineer_loads(session: AsyncSession, now: datetime) -> list[EngineerL
                 breached_open=n_breached,
                 devices=int(dev.n) if dev else 0,
                 last_sync_at=_newest(dev.last_sync_at, dev.last_seen_at) if dev else None,
-                last_push_at=dev.last_sync_at if dev else None,
             )
         )
     return out

@@ -265,13 +265,18 @@ class Driver:
         return self.page.get_by_role("button", name=name, exact=True).first
 
     def type_into(self, label: str, text: str) -> None:
-        box = self.page.get_by_role("textbox", name=label).first
-        box.click()
-        self.page.wait_for_function(
-            "document.activeElement && ['INPUT','TEXTAREA'].includes(document.activeElement.tagName)"
-        )
-        self.page.keyboard.press("Control+A")
-        self.page.keyboard.type(text)
+        """Type into a Flutter text field and check it took every key (a loaded machine drops some)."""
+        for _ in range(3):
+            box = self.page.get_by_role("textbox", name=label).first
+            box.click()
+            self.page.wait_for_function(
+                "document.activeElement && ['INPUT','TEXTAREA'].includes(document.activeElement.tagName)"
+            )
+            self.page.keyboard.press("Control+A")
+            self.page.keyboard.type(text, delay=15)
+            if self.page.evaluate("document.activeElement && document.activeElement.value") == text:
+                return
+        raise AssertionError(f"could not type {text!r} into {label!r}")
 
     def text_of(self, identifier: str) -> str:
         return str(

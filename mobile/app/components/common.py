@@ -161,3 +161,40 @@ def bind(fn: Callable[..., Any], *args: Any) -> Callable[[Any], Any]:
 def keyed(component: Callable[..., Any]) -> Callable[..., Any]:
     """A component called with a ``key=`` (which the component decorator takes, not the function)."""
     return component
+
+
+GREEN_BG = "#dff3e4"
+GREEN = "#0b6b1d"
+
+
+def title_bar(title: str, actions: list[ft.Control], *, size: int = 22) -> ft.Control:
+    """The blue bar across the top of both apps: a title and the actions on the right."""
+    return ft.Container(
+        bgcolor=BLUE,
+        padding=ft.Padding.symmetric(horizontal=16, vertical=6),
+        content=ft.Row(
+            [
+                ft.Text(title, size=size, weight=ft.FontWeight.BOLD, color="#ffffff", expand=True),
+                ft.Row(actions, spacing=10, vertical_alignment=ft.CrossAxisAlignment.CENTER),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
+    )
+
+
+def notice_banner(
+    text: str, *, error: bool, close: ft.Control, size: int = 18, vertical_padding: int = 6
+) -> ft.Control:
+    """A one-line message under the bar, red for a problem and green otherwise, with its close button."""
+    return tagged(
+        "notice",
+        ft.Container(
+            bgcolor=RED_BG if error else GREEN_BG,
+            border=ft.Border.all(2, RED if error else GREEN),
+            padding=ft.Padding.symmetric(horizontal=14, vertical=vertical_padding),
+            content=ft.Row(
+                [ft.Text(text, size=size, color=RED if error else INK, expand=True), close],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+        ),
+    )
