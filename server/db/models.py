@@ -78,6 +78,8 @@ class Equipment(IdMixin, TimestampMixin, Base):
     model: Mapped[str] = mapped_column(String(200))
     serial_no: Mapped[str] = mapped_column(String(64))
     delivered_on: Mapped[date | None] = mapped_column(Date, default=None)
+    #: free-warranty years of this item's contract; None means the customer's contract default
+    warranty_years: Mapped[int | None] = mapped_column(Integer, default=None)
     warranty_end: Mapped[date | None] = mapped_column(Date, default=None)
 
 
@@ -127,6 +129,8 @@ class Job(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_jobs_engineer_status", "assigned_engineer_id", "status"),
         Index("ix_jobs_call_received_at", "call_received_at"),
+        Index("ix_jobs_equipment_call", "equipment_id", "call_received_at"),
+        UniqueConstraint("schedule_id", "due_on", name="schedule_due"),
     )
     number: Mapped[str] = mapped_column(String(32), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -171,6 +175,25 @@ class Job(IdMixin, TimestampMixin, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     #: field name -> job version at which that field last changed (field-level merge)
     field_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: the inspection schedule that planned this job and the date it is due (one job per schedule and date)
+    schedule_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("inspection_schedules.id"), index=True, default=None
+    )
+    due_on: Mapped[date | None] = mapped_column(Date, default=None)
+    #: the checklist to use when it is not the one for the equipment's category and the job's kind
+    checklist_template_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("checklist_templates.id"), default=None
+    )
+    #: an appointment (a training session, a planned inspection visit)
+    scheduled_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: training sessions: what is taught, where, and who attended (names)
+    training_content: Mapped[str] = mapped_column(Text, default="")
+    training_place: Mapped[str] = mapped_column(String(200), default="")
+    training_attendees: Mapped[list[Any]] = mapped_column(default=list)
+    #: the office's decision on billing when it overrides the field's proposal, with its reason
+    billing_override_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    billing_override_at: Mapped[datetime | None] = mapped_column(default=None)
+    billing_override_note: Mapped[str] = mapped_column(Text, default="")
 
 
 class JobAssignment(IdMixin, Base):
@@ -344,3 +367,159 @@ class ServerMeta(Base):
     __tablename__ = "server_meta"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class InspectionSchedule(IdMixin, TimestampMixin, Base):
+    """A promise to inspect a site or one piece of equipment on a rhythm, with the checklist to use.
+
+    Occurrences are anchored on ``start_on`` (the 31st stays the 31st where a month has one, and the
+    last day otherwise); the generator makes each due visit a job ``lead_days`` ahead of its date.
+    """
+
+    __tablename__ = "inspection_schedules"
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"), index=True)
+    equipment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("equipment.id"), default=None)
+    frequency: Mapped[str] = mapped_column(String(20))
+    template_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("checklist_templates.id"), default=None)
+    engineer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    start_on: Mapped[date] = mapped_column(Date)
+    end_on: Mapped[date | None] = mapped_column(Date, default=None)
+    lead_days: Mapped[int] = mapped_column(Integer, default=7)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class Store(IdMixin, TimestampMixin, Base):
+    """Where parts are kept: the new-parts store, the returned (old) parts store, or an engineer's van."""
+
+    __tablename__ = "stores"
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    engineer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), unique=True, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class StockBalance(IdMixin, Base):
+    """How many of a part a store holds by the books: always the sum of its ledger movements.
+
+    Every movement updates this row first, so it is also the lock that orders writers on one part in
+    one store. A van's rows are what the engineer's tablet syncs (entity ``van_stock``).
+    """
+
+    __tablename__ = "stock_balances"
+    __table_args__ = (UniqueConstraint("store_id", "part_id", name="store_part"),)
+    store_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stores.id"), index=True)
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StockLot(IdMixin, Base):
+    """Units of a part received together, used first in, first out.
+
+    A lot moved to a van keeps its ``received_at``, so the van also uses its oldest units first.
+    ``remaining`` of a store's lots add up to its balance, or to zero while the balance is short.
+    """
+
+    __tablename__ = "stock_lots"
+    __table_args__ = (Index("ix_stock_lots_fifo", "store_id", "part_id", "received_at", "seq"),)
+    store_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stores.id"))
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
+    received_at: Mapped[datetime]
+    seq: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    remaining: Mapped[int] = mapped_column(Integer)
+    unit_cost: Mapped[float] = mapped_column(Float, default=0)
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    source_lot_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+
+
+class StockCount(IdMixin, Base):
+    """A stock count of one store: what was counted against the books, posted as adjustments."""
+
+    __tablename__ = "stock_counts"
+    store_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stores.id"), index=True)
+    counted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    counted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class StockCountLine(IdMixin, Base):
+    __tablename__ = "stock_count_lines"
+    __table_args__ = (UniqueConstraint("count_id", "part_id", name="count_part"),)
+    count_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_counts.id"), index=True)
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
+    book_quantity: Mapped[int] = mapped_column(Integer)
+    counted_quantity: Mapped[int] = mapped_column(Integer)
+    difference: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class StockMovement(IdMixin, Base):
+    """One line of the parts ledger: append-only (database triggers refuse UPDATE and DELETE).
+
+    ``quantity`` is signed: into the store positive, out of it negative. One operation (a transfer, a
+    consumption split across lots) writes several lines sharing ``batch_id``. ``lot_id`` is empty only
+    for units consumed beyond what the books held (a shortfall, which always has a conflict record).
+    """
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (
+        Index("ix_stock_movements_store_part", "store_id", "part_id", "seq"),
+        Index("ix_stock_movements_at", "at"),
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))
+    store_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stores.id"))
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
+    lot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stock_lots.id"), default=None)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_cost: Mapped[float] = mapped_column(Float, default=0)
+    batch_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    other_store_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stores.id"), default=None)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id"), index=True, default=None)
+    usage_id: Mapped[uuid.UUID | None] = mapped_column(index=True, default=None)
+    count_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stock_counts.id"), default=None)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"), default=None)
+
+
+class Complaint(IdMixin, TimestampMixin, Base):
+    """A customer's complaint: received, handled, its root cause found, closed."""
+
+    __tablename__ = "complaints"
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id"), index=True, default=None)
+    received_at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(20), default="phone")
+    complainant: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    content: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    handler_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    handling: Mapped[str] = mapped_column(Text, default="")
+    root_cause: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class ReturnVisit(IdMixin, TimestampMixin, Base):
+    """A follow-up call or visit after a job: when it is due, what the customer said, how satisfied."""
+
+    __tablename__ = "return_visits"
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id"), unique=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    scheduled_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
+    method: Mapped[str] = mapped_column(String(20), default="phone")
+    visited_at: Mapped[datetime | None] = mapped_column(default=None)
+    visitor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    satisfaction: Mapped[int | None] = mapped_column(Integer, default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
