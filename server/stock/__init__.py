@@ -1,0 +1,1 @@
+"""Parts stores and the FIFO ledger (see ledger.py)."""
