@@ -48,6 +48,26 @@ class BillingProposal:
     reason: BillableReason | None
 
 
+def add_years(start: date, years: int) -> date:
+    """``start`` moved by whole years; 29 February lands on 28 February in a common year."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February into a common year
+        return start.replace(year=start.year + years, day=28)
+
+
+def warranty_end(delivered_on: date | None, years: int | None) -> date | None:
+    """Last day of the free warranty: ``years`` after delivery (the anniversary itself is still covered).
+
+    None when the delivery date or the contract years are not known.
+    """
+    if delivered_on is None or years is None:
+        return None
+    if years < 0:
+        raise ValueError("warranty years must not be negative")
+    return add_years(delivered_on, years)
+
+
 def warranty_state(warranty_end: date | None, on: date) -> WarrantyState:
     """In warranty through the whole of ``warranty_end``."""
     if warranty_end is None:

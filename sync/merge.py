@@ -8,6 +8,7 @@ functions to show its pending work on top of the last pulled state.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -73,7 +74,7 @@ JOB_FIELD_RULES: dict[str, FieldRule] = {
     "job.cause": _LWW,
     "job.fix": _LWW,
     "job.notes": _LWW,
-    "job.billable": _LWW,
+    "job.billable": _LWW,  # until the office decides: see OFFICE_DECIDED
     "job.billable_reason": _LWW,
     "job.backup_lent": _LWW,
     "job.backup_note": _LWW,
@@ -106,6 +107,24 @@ LWW_JOB_FIELDS = tuple(
     if v is _LWW and k.startswith("job.") and k != "job.acceptance"
 )
 SERVER_OWNED_JOB_FIELDS = tuple(k.split(".", 1)[1] for k, v in JOB_FIELD_RULES.items() if v is _OWNED)
+
+
+#: ``field_lww`` job fields the office can take over (the 三包 billing decision): once the job carries the
+#: marker field, the office's value stands; a device write of the field is not applied and is kept as a
+#: conflict (``office_kept``, reason ``office_override``).
+OFFICE_DECIDED: dict[str, str] = {
+    "billable": "billing_override_at",
+    "billable_reason": "billing_override_at",
+}
+
+
+def office_decided(name: str, job: Mapping[str, Any] | Any) -> bool:
+    """Whether the office has taken field ``name`` over on ``job`` (a job document or a job row)."""
+    marker = OFFICE_DECIDED.get(name)
+    if marker is None:
+        return False
+    value = job.get(marker) if isinstance(job, Mapping) else getattr(job, marker, None)
+    return value is not None
 
 
 def rule_for(key: str) -> FieldRule:
@@ -218,7 +237,7 @@ def apply_locally(doc: dict[str, Any], mutation: Mutation) -> dict[str, Any]:
         out["status"] = decision.status.value
     elif isinstance(args, JobEditArgs):
         for name, value in args.fields.model_dump(exclude_unset=True).items():
-            if name in SERVER_OWNED_JOB_FIELDS:
+            if name in SERVER_OWNED_JOB_FIELDS or office_decided(name, out):
                 continue
             out[name] = value.value if isinstance(value, StrEnum) else value
     elif isinstance(args, ChecklistAnswerArgs):

@@ -26,12 +26,14 @@ from sync.merge import (
     LWW_JOB_FIELDS,
     MAX_AGE,
     MAX_CLOCK_OFFSET,
+    OFFICE_DECIDED,
     SERVER_OWNED_JOB_FIELDS,
     Rule,
     apply_locally,
     decide_lww,
     earliest,
     flag_event_time,
+    office_decided,
     rebase,
     status_after_event,
 )
@@ -723,3 +725,30 @@ def test_status_after_any_order_of_the_same_taps_is_the_same_when_the_office_did
     assert _fold(start, list(shuffled)) is final
     highest = max([start, *(JobStatus(t.value) for t in taps)], key=STATUS_RANK.__getitem__)
     assert final is highest
+
+
+# --- the office's billing decision ------------------------------------------------------------------
+
+
+def test_billing_is_the_engineers_until_the_office_decides_it() -> None:
+    assert set(OFFICE_DECIDED) == {"billable", "billable_reason"}
+    assert all(JOB_FIELD_RULES[f"job.{name}"].rule is Rule.FIELD_LWW for name in OFFICE_DECIDED)
+    assert not office_decided("billable", _job())
+    decided = _job(billing_override_at=T0.isoformat())
+    assert office_decided("billable", decided) and office_decided("billable_reason", decided)
+    assert not office_decided("cause", decided)
+
+
+def test_after_the_office_decides_a_local_billing_edit_shows_the_office_value_and_the_rest_lands() -> None:
+    decided = _job(billable=True, billable_reason="man_made", billing_override_at=T0.isoformat())
+    doc = apply_locally(decided, _edit(billable=False, billable_reason="in_warranty", cause="叶轮磨损"))
+    assert doc["billable"] is True and doc["billable_reason"] == "man_made"
+    assert doc["cause"] == "叶轮磨损"
+    undecided = apply_locally(_job(), _edit(billable=False, billable_reason="in_warranty"))
+    assert undecided["billable"] is False and undecided["billable_reason"] == "in_warranty"
+
+
+def test_merge_rules_doc_describes_the_office_billing_decision() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert "## Office billing decision" in text
+    assert "`office_override`" in text and "billing_override_at" in text
