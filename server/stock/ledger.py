@@ -18,8 +18,10 @@ Rules the rest of the server relies on:
   for the warehouse. Units coming into a store that is short cover the shortfall first. Office
   operations (transfers, counts) never take more than the books hold.
 
-Every operation runs in the caller's transaction and raises :class:`StockError` before it has
-changed anything when it cannot be done.
+Every operation runs in the caller's transaction and raises :class:`StockError` when it cannot be
+done; some checks can only be made under the balance lock (a count's book figure, a transfer racing
+another), after earlier lines were written, so the caller rolls the whole transaction back on a
+:class:`StockError` and nothing of the operation remains.
 """
 
 from __future__ import annotations
