@@ -7,13 +7,22 @@ instructions out on SQLite and ``mobile/services/sync.py`` does the HTTP.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from sync.merge import rebase
-from sync.protocol import Change, ChangeOp, Mutation, MutationResult, Outcome, PullResponse, parse_cursor
+from sync.protocol import (
+    Change,
+    ChangeOp,
+    Mutation,
+    MutationName,
+    MutationResult,
+    Outcome,
+    PullResponse,
+    parse_cursor,
+)
 
 
 def next_push(pending: Sequence[Mutation], batch_size: int) -> list[Mutation]:
@@ -107,3 +116,81 @@ def next_step(state: Round) -> Step:
     if not state.pulled_to_end:
         return Step.PULL
     return Step.PUSH if state.pending else Step.DONE
+
+
+# --- van stock as the tablet believes it ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VanLine:
+    """One part in the engineer's van: the server's figure at the last pull, and what the tablet believes.
+
+    ``believed`` is ``synced`` less the units of this tablet's part uses the pulled figure does not yet
+    count, plus the units of its voids it does not yet count. Either may be below zero: the books are
+    short (a use beyond what the van held was recorded, and the warehouse was told).
+    """
+
+    part_id: str
+    synced: int
+    believed: int
+
+
+@dataclass(frozen=True, slots=True)
+class ServerUsage:
+    """A part usage as the pulled job shows it."""
+
+    part_id: str
+    quantity: int
+    voided: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A part.use or part.void from the outbox; ``pending`` when not yet acknowledged by the server."""
+
+    mutation: Mutation
+    pending: bool
+
+
+def believed_van_stock(
+    synced: Mapping[str, int],
+    outbox: Sequence[OutboxEntry],
+    server_usages: Mapping[str, ServerUsage],
+    jobs_on_device: Collection[str],
+) -> dict[str, VanLine]:
+    """What the van holds as far as this tablet knows, by part id.
+
+    The pulled balance counts a use once the server has applied it; the tablet knows it has when the
+    usage is in the pulled job (both come from one server transaction). So a use still waiting in the
+    outbox is taken off, and so is one the server acknowledged but whose job was not pulled again yet;
+    a void gives its units back on the same terms. Uses on jobs no longer on this device, refused uses
+    (not in ``outbox``) and resends of a usage the server already has count nothing.
+    """
+    believed = {part: int(n) for part, n in synced.items()}
+    counted: dict[str, tuple[str, int]] = {}  # usage id -> (part, quantity) taken off here
+    for entry in sorted(outbox, key=lambda e: e.mutation.client_seq):
+        m = entry.mutation
+        usage_id = str(m.args.get("usage_id", ""))
+        job_id = str(m.args.get("job_id", ""))
+        if not entry.pending and job_id not in jobs_on_device:
+            continue  # acknowledged work on a job that left the device: the balance is the server's word
+        on_server = server_usages.get(usage_id)
+        if m.name is MutationName.PART_USE:
+            if on_server is not None:
+                continue  # already counted in the pulled balance
+            part, quantity = str(m.args.get("part_id", "")), int(m.args.get("quantity", 0))
+            believed[part] = believed.get(part, 0) - quantity
+            counted[usage_id] = (part, quantity)
+        elif m.name is MutationName.PART_VOID:
+            if usage_id in counted:
+                part, quantity = counted.pop(usage_id)
+            elif on_server is not None and not on_server.voided:
+                part, quantity = on_server.part_id, on_server.quantity
+            else:
+                continue  # unknown usage, or the pulled job already shows the void
+            believed[part] = believed.get(part, 0) + quantity
+    return {
+        part: VanLine(part, int(synced.get(part, 0)), n)
+        for part, n in sorted(believed.items())
+        if part in synced or n != 0
+    }

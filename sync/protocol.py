@@ -121,6 +121,9 @@ class PartUseArgs(Strict):
     quantity: Annotated[int, Field(ge=1, le=999)]
     old_part_returned: bool = False
     used_at: Time
+    # Optional: how many the tablet believed its van held when the part was used (shown on a
+    # shortfall conflict). Leave it out when unknown; version 1 servers accept both.
+    believed_on_hand: Annotated[int, Field(ge=-999_999, le=999_999)] | None = None
 
 
 class PartVoidArgs(Strict):
@@ -245,7 +248,9 @@ class PullRequest(Envelope):
     limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT)] = 500
 
 
-EntityName = Literal["job", "customer", "site", "equipment", "checklist_template", "part", "conflict"]
+EntityName = Literal[
+    "job", "customer", "site", "equipment", "checklist_template", "part", "conflict", "van_stock"
+]
 
 
 class ChangeOp(StrEnum):

@@ -30,6 +30,7 @@ from mobile.app.screens.job import JobScreen
 from mobile.app.screens.jobs import JobsScreen
 from mobile.app.screens.signin import SignInScreen
 from mobile.app.screens.sync import SyncScreen
+from mobile.app.screens.van import VanScreen
 from mobile.app.state import AppState, FieldApp, PageBinding
 from shared.i18n import LANGS
 
@@ -72,10 +73,16 @@ def SyncRoute() -> ft.Control:
     return SyncScreen(ft.use_context(STATE))
 
 
+@ft.component
+def VanRoute() -> ft.Control:
+    return VanScreen(ft.use_context(STATE))
+
+
 ROUTES = [
     ft.Route(index=True, component=JobsRoute),
     ft.Route(path="job/:job_id", component=JobRoute),
     ft.Route(path="sync", component=SyncRoute),
+    ft.Route(path="van", component=VanRoute),
 ]
 
 

@@ -13,6 +13,24 @@ from typing import Any
 from mobile.app.logic.grouping import JobRow, Names, build_rows
 from mobile.replica.store import Rejection, Replica
 from shared.warranty import WarrantyState, warranty_state
+from sync.client import VanLine
+
+
+@dataclass(frozen=True)
+class VanRow:
+    """One part in the van as the screens show it."""
+
+    part_id: str
+    code: str
+    name: str
+    unit: str
+    synced: int
+    believed: int
+
+    @property
+    def unsent(self) -> int:
+        """Units this tablet used (net of voids) that the synced figure does not count yet."""
+        return self.synced - self.believed
 
 
 @dataclass
@@ -30,6 +48,7 @@ class JobView:
     pending: int
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    van: dict[str, VanLine] = field(default_factory=dict)
 
     @property
     def id(self) -> uuid.UUID:
@@ -94,7 +113,30 @@ class JobQueries:
             pending=self.replica.pending_by_job().get(job["id"], 0),
             conflicts=conflicts,
             rejections=rejections,
+            van=self.replica.van_stock(),
         )
+
+    def van_rows(self) -> list[VanRow]:
+        """The parts in my van (with a balance, or used here beyond it), by part code."""
+        parts = self.part_names()
+        rows = []
+        for part_id, line in self.replica.van_stock().items():
+            part = parts.get(part_id, {})
+            rows.append(
+                VanRow(
+                    part_id=part_id,
+                    code=str(part.get("code") or part_id[:8]),
+                    name=str(part.get("name") or part_id[:8]),
+                    unit=str(part.get("unit") or ""),
+                    synced=line.synced,
+                    believed=line.believed,
+                )
+            )
+        return sorted(rows, key=lambda r: r.code)
+
+    def part_names(self) -> dict[str, dict[str, Any]]:
+        """The pulled parts catalogue by part id."""
+        return {p["id"]: p for p in self.replica.reference("part")}
 
     def job_numbers(self) -> dict[str, str]:
         return {s["id"]: s.get("number") or "" for s in self.replica.job_summaries()}

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from mobile.replica.schema import SCHEMA_VERSION, migrate
 from shared.ids import uuid7
-from sync.client import plan_page, settle
+from sync.client import OutboxEntry, ServerUsage, VanLine, believed_van_stock, plan_page, settle
 from sync.clock import HybridLogicalClock, Timestamp
 from sync.merge import apply_locally, rebase
 from sync.protocol import (
@@ -511,6 +511,42 @@ class Replica:
                 {"e": entity, "id": str(ref_id)},
             ).first()
             return from_json(row[0]) if row else None
+
+    def van_stock(self) -> dict[str, VanLine]:
+        """The van's parts by part id: the pulled balance and what this tablet believes is left.
+
+        See :func:`sync.client.believed_van_stock`; the pulled balances are ``van_stock`` rows of the
+        reference table. Reads only the jobs that the outbox's part uses and voids are on.
+        """
+        with self.engine.connect() as conn:
+            synced = {
+                str(data["part_id"]): int(data.get("quantity", 0))
+                for data in (
+                    from_json(r[0])
+                    for r in conn.execute(text("SELECT data FROM reference WHERE entity='van_stock'")).all()
+                )
+            }
+            rows = conn.execute(
+                text(
+                    "SELECT * FROM outbox WHERE state IN ('pending', 'acked') AND name IN (:use, :void) "
+                    "ORDER BY client_seq"
+                ),
+                {"use": MutationName.PART_USE.value, "void": MutationName.PART_VOID.value},
+            ).all()
+            outbox = [OutboxEntry(self._mutation(r), r.state == "pending") for r in rows]
+            job_ids = sorted({str(r.job_id) for r in rows if r.job_id})
+            usages: dict[str, ServerUsage] = {}
+            present: set[str] = set()
+            for job_id in job_ids:
+                row = conn.execute(text("SELECT server_doc FROM jobs WHERE id=:id"), {"id": job_id}).first()
+                if row is None:
+                    continue
+                present.add(job_id)
+                for usage in from_json(row[0]).get("parts", []):
+                    usages[str(usage["id"])] = ServerUsage(
+                        str(usage["part_id"]), int(usage["quantity"]), usage.get("voided_at") is not None
+                    )
+        return believed_van_stock(synced, outbox, usages, present)
 
     def conflicts(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -16,6 +16,7 @@ from typing import Any
 from mobile.replica.store import Replica
 from shared.enums import STATUS_RANK, ChecklistItemKind, CheckResult, JobEventType, JobStatus
 from shared.ids import uuid7
+from sync.client import VanLine
 from sync.protocol import MAX_PHOTO_B64, PHOTO_TYPES, Mutation, MutationName
 
 
@@ -55,7 +56,12 @@ class JobActions:
         return mutation
 
     def template_for(self, job: dict[str, Any]) -> dict[str, Any] | None:
-        """The checklist template for this job's equipment category and kind, if there is one."""
+        """The job's own checklist when it names one (a scheduled inspection), else the template for its
+        equipment category and kind, if there is one."""
+        if job.get("checklist_template_id"):
+            own = self.replica.reference("checklist_template", job["checklist_template_id"])
+            if own is not None:
+                return dict(own)
         if not job.get("equipment_id"):
             return None
         equipment = self.replica.reference("equipment", job["equipment_id"])
@@ -148,9 +154,27 @@ class JobActions:
         )
         return mutation, out_of_range
 
+    def van_stock(self) -> dict[str, VanLine]:
+        """The van's parts by part id, as this tablet believes them (see ``Replica.van_stock``)."""
+        return self.replica.van_stock()
+
+    def in_van(self, part_id: uuid.UUID | str) -> int:
+        """How many of this part the tablet believes are in the van (0 when it holds none)."""
+        line = self.replica.van_stock().get(str(part_id))
+        return line.believed if line is not None else 0
+
+    def van_shortfall(self, part_id: uuid.UUID | str, quantity: int) -> int:
+        """How many of ``quantity`` the van does not hold by this tablet's books (0 when it does).
+
+        Using them is still allowed: the part was used on site. The server records the shortfall and
+        tells the warehouse; the app only warns.
+        """
+        return max(0, quantity - max(self.in_van(part_id), 0))
+
     def use_part(
         self, job_id: uuid.UUID, part_id: uuid.UUID, quantity: int, old_part_returned: bool = False
     ) -> Mutation:
+        """Record a part used on the job, taken from the van; never refused for want of van stock."""
         self._job(job_id)
         if quantity < 1:
             raise ActionError("bad_quantity", "quantity must be at least 1")
@@ -163,6 +187,7 @@ class JobActions:
                 "quantity": quantity,
                 "old_part_returned": old_part_returned,
                 "used_at": self.clock().isoformat(),
+                "believed_on_hand": self.in_van(part_id),
             },
         )
 

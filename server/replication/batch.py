@@ -51,6 +51,7 @@ class BatchContext:
     answer_ids: set[uuid.UUID] = field(default_factory=set)
     categories: dict[uuid.UUID, str] = field(default_factory=dict)
     templates: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    templates_by_id: dict[uuid.UUID, list[dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     async def load(
@@ -114,9 +115,13 @@ class BatchContext:
                 ctx.categories = {row[0]: row[1] for row in rows.all()}
             for template in (await session.scalars(select(ChecklistTemplate))).all():
                 ctx.templates[(template.category, template.job_kind)] = list(template.items)
+                ctx.templates_by_id[template.id] = list(template.items)
         return ctx
 
     def template_items(self, job: Job) -> list[dict[str, Any]] | None:
+        """The job's own checklist when it names one (a scheduled inspection), else its category+kind one."""
+        if job.checklist_template_id is not None and job.checklist_template_id in self.templates_by_id:
+            return self.templates_by_id[job.checklist_template_id]
         if job.equipment_id is None or job.equipment_id not in self.categories:
             return None
         return self.templates.get((self.categories[job.equipment_id], job.kind))

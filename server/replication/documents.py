@@ -22,7 +22,10 @@ from server.db.models import (
     Part,
     Photo,
     Site,
+    StockBalance,
+    Store,
 )
+from shared.stock import StoreKind
 
 CHUNK = 900  # stays under SQLite's bound-parameter limit
 
@@ -207,4 +210,26 @@ async def conflict_documents(
     out: dict[uuid.UUID, dict[str, Any]] = {}
     for chunk in _chunks(list(ids)):
         out.update((uuid.UUID(d["id"]), d) for d in await _dicts(session, columns, Conflict.id.in_(chunk)))
+    return out
+
+
+VAN_STOCK_COLUMNS = (StockBalance.id, StockBalance.part_id, StockBalance.quantity, StockBalance.updated_at)
+
+
+async def van_stock_documents(
+    session: AsyncSession, engineer_id: uuid.UUID, ids: Sequence[uuid.UUID] | None = None
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The balances of the engineer's van (all of them, or those of ``ids`` that are in it).
+
+    A document is ``{id, part_id, quantity, updated_at}``; ``quantity`` is below zero while the van is
+    short by the books (a use recorded beyond what it held).
+    """
+    van = select(Store.id).where(Store.engineer_id == engineer_id, Store.kind == StoreKind.VAN.value)
+    mine = StockBalance.store_id.in_(van)
+    if ids is None:
+        return {uuid.UUID(d["id"]): d for d in await _dicts(session, VAN_STOCK_COLUMNS, mine)}
+    out: dict[uuid.UUID, dict[str, Any]] = {}
+    for chunk in _chunks(list(ids)):
+        rows = await _dicts(session, VAN_STOCK_COLUMNS, mine & StockBalance.id.in_(chunk))
+        out.update((uuid.UUID(d["id"]), d) for d in rows)
     return out

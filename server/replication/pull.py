@@ -1,7 +1,8 @@
 """Serving a device its scope: a first download in pages, then the change log from its cursor.
 
 An engineer's scope is the jobs assigned to them, with the customers, sites and equipment those jobs
-need, every checklist template and the parts catalogue, and the conflicts raised by their own work.
+need, every checklist template and the parts catalogue, the conflicts raised by their own work, and the
+balances of their own van.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from server.changes import current_seq
 from server.db.meta import LOG_FLOOR
 from server.db.models import ChangeLog, Conflict, Job, ServerMeta
 from server.deps import Principal
-from server.replication.documents import conflict_documents, job_documents, reference_documents
+from server.replication.documents import (
+    conflict_documents,
+    job_documents,
+    reference_documents,
+    van_stock_documents,
+)
+from server.stock.ledger import VAN_STOCK  # the engineer's van balances, logged by the ledger
 from sync.protocol import Change, ChangeOp, PullRequest, PullResponse, ResyncCode, make_cursor, parse_cursor
 
 REFERENCE_FOR_JOB = (("customer", "customer_id"), ("site", "site_id"), ("equipment", "equipment_id"))
@@ -121,6 +128,8 @@ class PullService:
             )
             conflicts = await conflict_documents(self.session, conflict_ids)
             changes.extend(_put("conflict", cid, data) for cid, data in conflicts.items())
+            van = await van_stock_documents(self.session, self.principal.user_id)
+            changes.extend(_put(VAN_STOCK, bid, data) for bid, data in van.items())
         query = select(Job.id).where(Job.assigned_engineer_id == self.principal.user_id).order_by(Job.id)
         if after:
             query = query.where(Job.id > uuid.UUID(after))
@@ -187,6 +196,8 @@ class PullService:
         for entity, ids in by_entity.items():
             if entity == "conflict":
                 docs = await conflict_documents(self.session, ids)
+            elif entity == VAN_STOCK:  # only balances of the caller's own van (the log's audience)
+                docs = await van_stock_documents(self.session, self.principal.user_id, ids)
             else:
                 if entity in SCOPED_REFERENCE:
                     scoped = scoped if scoped is not None else await self._my_reference_ids()

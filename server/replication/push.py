@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -31,12 +33,19 @@ from server.db.models import (
     JobEvent,
     JobPart,
     Photo,
+    StockBalance,
+    StockMovement,
+    Store,
 )
 from server.db.models import Mutation as MutationRow
 from server.deps import Principal
 from server.jobs.service import bump, job_changes
 from server.replication.batch import BatchContext
+from server.stock.ledger import Ledger
+from server.stock.service import van_name
 from shared.enums import ChecklistItemKind, JobEventType, JobStatus
+from shared.ids import uuid7
+from shared.stock import MovementKind
 from sync.merge import (
     EVENT_FIELD,
     LWW_JOB_FIELDS,
@@ -44,6 +53,7 @@ from sync.merge import (
     decide_lww,
     earliest,
     flag_event_time,
+    office_decided,
     status_after_event,
 )
 from sync.protocol import (
@@ -61,6 +71,7 @@ from sync.protocol import (
     PushResponse,
     describe_validation_error,
 )
+from sync.protocol import MutationName as Name
 
 IMAGE_MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n", "image/webp": b"RIFF"}
 
@@ -106,6 +117,8 @@ class PushService:
         self.touched: dict[uuid.UUID, tuple[Job, set[str]]] = {}
         self.new_conflicts: list[Conflict] = []
         self.refusals: list[Conflict] = []
+        self.ledger: Ledger | None = None  # made per attempt by _prepare_stock when the batch uses parts
+        self.van: Store | None = None
 
     async def push(self, request: PushRequest) -> PushResponse:
         """Apply the batch in one transaction.
@@ -127,6 +140,9 @@ class PushService:
         self.new_conflicts = []
         self.refusals = []
         self.audit_events: list[audit.Event] = []
+        # A rolled-back attempt's ledger caches rows that no longer exist: never reuse it.
+        self.ledger = None
+        self.van = None
 
     async def _push(self, request: PushRequest, *, careful: bool) -> PushResponse:
         self._reset()
@@ -187,6 +203,8 @@ class PushService:
             )
         self.session.add_all(rows)
         await self._finish()
+        if self.ledger is not None:  # the van balances this batch moved, in the same transaction's log
+            await self.ledger.log_van_changes()
         await audit.record_many(self.session, self.audit_events)
         await self.session.execute(
             update(Device).where(Device.id == self.principal.device_id).values(last_sync_at=self.now)
@@ -228,6 +246,66 @@ class PushService:
     async def _preload(self, mutations: list[Mutation]) -> None:
         """Read once what the handlers need to decide, so the batch makes no queries per mutation."""
         self.batch = await BatchContext.load(self.session, mutations, self.jobs, self.principal.user_id)
+        await self._prepare_stock(mutations)
+
+    async def _prepare_stock(self, mutations: list[Mutation]) -> None:
+        """For a batch that uses or voids parts: the engineer's van, and every balance row it may move
+        locked up front in (part, store) order.
+
+        The ledger locks a balance row when it first moves it and takes the stock counter right after,
+        so two batches moving two parts in opposite orders would deadlock on PostgreSQL; locking all of
+        a batch's rows first, in one stable order, makes concurrent pushes queue instead. A batch
+        without parts makes no query here.
+        """
+        uses = [m for m in mutations if m.name is Name.PART_USE]
+        voids = [m for m in mutations if m.name is Name.PART_VOID]
+        if not uses and not voids:
+            return
+        self.ledger = Ledger(self.session, self.principal.user_id, self.principal.device_id, self.now)
+        self.van = await self.ledger.van_of(self.principal.user_id, van_name(self.principal.display_name))
+        pairs: set[tuple[uuid.UUID, uuid.UUID]] = set()
+        for m in uses:
+            try:
+                part_id = uuid.UUID(str(m.args.get("part_id")))
+            except ValueError:
+                continue  # rejected when its arguments are parsed
+            if part_id in self.batch.parts:
+                pairs.add((part_id, self.van.id))
+        voided = [u for m in voids if (u := _uuid(m.args.get("usage_id"))) in self.batch.usages]
+        if voided:  # a void gives the units back to the store the use took them from
+            rows = await self.session.execute(
+                select(StockMovement.part_id, StockMovement.store_id)
+                .where(
+                    StockMovement.usage_id.in_(voided),
+                    StockMovement.kind == MovementKind.CONSUME.value,
+                )
+                .distinct()
+            )
+            pairs.update((part_id, store_id) for part_id, store_id in rows)
+        if not pairs:
+            return
+        ordered = sorted(pairs)
+        dialect = (await self.session.connection()).dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        await self.session.execute(
+            insert(StockBalance)
+            .values(
+                [
+                    {"id": uuid7(), "store_id": store, "part_id": part, "quantity": 0, "updated_at": self.now}
+                    for part, store in ordered
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["store_id", "part_id"])
+        )
+        await self.session.execute(
+            select(StockBalance.id)
+            .where(
+                StockBalance.part_id.in_({part for part, _ in ordered}),
+                StockBalance.store_id.in_({store for _, store in ordered}),
+            )
+            .order_by(StockBalance.part_id, StockBalance.store_id)
+            .with_for_update()
+        )
 
     async def _apply_one(self, mutation: Mutation, device_time: datetime, *, careful: bool) -> MutationResult:
         if _has_nul(mutation.args):
@@ -257,6 +335,8 @@ class PushService:
                 with self.session.no_autoflush:
                     applied = await self._dispatch(mutation, args, device_time)
         except (Rejected, IntegrityError) as exc:
+            if isinstance(exc, IntegrityError) and not careful:
+                raise  # a flush on the fast path (parts) failed: the whole batch runs again, carefully
             if not careful:  # nothing was flushed: take back the conflict records it added
                 for conflict in self.new_conflicts[conflicts_before:]:
                     self.session.expunge(conflict)
@@ -481,6 +561,7 @@ class PushService:
         versions = job.field_versions or {}
         changed: list[str] = []
         owned: list[str] = []
+        kept: list[str] = []  # the office decided these (billing override): its value stands
         for name, value in sent.items():
             if name in SERVER_OWNED_JOB_FIELDS:
                 owned.append(name)
@@ -499,6 +580,22 @@ class PushService:
                 continue
             assert name in LWW_JOB_FIELDS
             current = getattr(job, name)
+            if office_decided(name, job):
+                if value != _plain(current):
+                    kept.append(name)
+                    applied.conflicts.append(
+                        self._conflict(
+                            mutation,
+                            job,
+                            name,
+                            value,
+                            _plain(current),
+                            resolution="office_kept",
+                            reason="office_override",
+                            base_version=args.base_version,
+                        )
+                    )
+                continue
             last = versions.get(name) or {"v": 0, "by": ""}
             decision = decide_lww(
                 value, current, int(last["v"]), args.base_version, same_writer=last["by"] == self.writer
@@ -525,6 +622,12 @@ class PushService:
             applied.outcome = Outcome.REJECTED
             applied.reason = "server_owned"
             applied.message = "these fields are set by the office: " + ", ".join(owned)
+        elif kept and len(kept) == len(applied.conflicts) and applied.outcome is Outcome.APPLIED:
+            applied.outcome = Outcome.MERGED
+            applied.reason = "office_override"
+            applied.message = "the office decided billing on this job; its decision was kept: " + ", ".join(
+                kept
+            )
         elif applied.conflicts and applied.outcome is Outcome.APPLIED:
             applied.outcome = Outcome.CONFLICT
             applied.reason = "server_owned" if owned else "both_changed"
@@ -640,7 +743,46 @@ class PushService:
         self.session.add(usage)
         self.batch.usages[usage.id] = usage
         self._touch(job, ["parts"])
+        if self.ledger is not None and self.van is not None:
+            await self._consume(mutation, args, job, applied)
         return applied
+
+    async def _consume(self, mutation: Mutation, args: PartUseArgs, job: Job, applied: Applied) -> None:
+        """Take the used units out of the engineer's van; a use beyond the books is kept and reported.
+
+        Nothing can refuse the mutation after this point, so the fast path's promise (a rejected
+        mutation leaves nothing behind) holds. The flush first lets the ledger read what earlier
+        mutations of the batch did to the same lots and usages.
+        """
+        assert self.ledger is not None and self.van is not None
+        await self.session.flush()
+        used = await self.ledger.consume(
+            self.van, args.part_id, args.quantity, job_id=job.id, usage_id=args.usage_id, at=args.used_at
+        )
+        if not used.shortfall:
+            return
+        device_value: dict[str, Any] = {"part_id": str(args.part_id), "used": args.quantity}
+        if args.believed_on_hand is not None:
+            device_value["believed"] = args.believed_on_hand
+        applied.conflicts.append(
+            self._conflict(
+                mutation,
+                job,
+                "quantity",
+                device_value,
+                {"on_hand": used.balance_before},
+                resolution="recorded_short",
+                reason="insufficient_stock",
+                entity="van_stock",
+                entity_id=used.balance_id,
+            )
+        )
+        if not applied.reason:
+            applied.reason = "insufficient_stock"
+            applied.message = (
+                f"the van held {max(used.balance_before, 0)} of this part by the books, not {args.quantity}: "
+                "the use was recorded and the warehouse was told"
+            )
 
     async def _part_void(self, mutation: Mutation, args: PartVoidArgs) -> Applied:
         job, applied = await self._job_for(mutation, args.job_id)
@@ -650,6 +792,9 @@ class PushService:
         if usage.voided_at is None:
             usage.voided_at = args.at
             self._touch(job, ["parts"])
+            if self.ledger is not None:  # what the use took goes back to its store
+                await self.session.flush()
+                await self.ledger.unconsume(usage, args.at)
         return applied
 
     async def _photo_add(self, mutation: Mutation, args: PhotoAddArgs) -> Applied:
@@ -715,6 +860,13 @@ class PushService:
             mutation, job, applied, args.event_id, JobEventType.SIGNED_OFF, args.signed_at, device_time
         )
         return applied
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def _has_nul(value: Any) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -228,6 +229,18 @@ class Stack:
         self.app.stop()
         self.server.stop(hard=True)
 
+    def use_part_while_server_down(self, d: Driver, job_number: str, code: str, quantity: int = 1) -> str:
+        """Take the server down, record a part use in the field app, and see the tablet say offline.
+
+        The server stays down; ``start_server()`` and "sync now" bring the use to it. Returns the
+        shortage warning shown before saving ('' when none).
+        """
+        self.server.stop(hard=True)
+        warning = d.record_part_use(job_number, code, quantity)
+        d.wait_text("sync-state", zh("app.sync.offline"))
+        d.wait_text("sync-pending", "待同步")
+        return warning
+
 
 @contextlib.contextmanager
 def chromium_page(width: int = 1280, height: int = 1400) -> Iterator[Any]:
@@ -307,6 +320,62 @@ class Driver:
         for x, y in points[1:]:
             mouse.move(x0 + x, y0 + y, steps=3)
         mouse.up()
+
+    # --- van stock (issue 6) ---------------------------------------------------------------------
+
+    def number_in(self, identifier: str) -> int:
+        """The first whole number (maybe negative) an element shows, e.g. ``车上 3 套`` -> 3."""
+        text = self.text_of(identifier)
+        found = re.search(r"-?\d+", text)
+        assert found is not None, f"{identifier!r} shows no number: {text!r}"
+        return int(found.group())
+
+    def open_van(self) -> None:
+        """Open "my van" from the job list or the sync screen."""
+        self.tap("van-open")
+        self.by_id("van-list").wait_for()
+
+    def van_quantity(self, code: str, expected: int | None = None, timeout: float = 30.0) -> int:
+        """On "my van": the quantity this tablet believes of part ``code``; waits for ``expected``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(Exception):
+                value = self.number_in(f"van-qty-{code}")
+                if expected is None or value == expected:
+                    return value
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"van quantity of {code} never became {expected}; shown: {self.text_of('van-list')!r}"
+                )
+            time.sleep(0.25)
+
+    def in_van(self, code: str) -> int:
+        """On a job's parts section: how many of ``code`` the van holds, as the part's row says."""
+        return self.number_in(f"part-invan-{code}")
+
+    def record_part_use(self, job_number: str, code: str, quantity: int = 1) -> str:
+        """From the job list: open the job, pick ``quantity`` of part ``code`` and add it; back to the list.
+
+        Returns the shortage warning the row showed before saving ('' when the van held enough).
+        """
+        self.tap(f"job-{job_number}")
+        self.tap("section-parts")
+        self.by_id(f"part-add-{code}").wait_for()
+        for _ in range(quantity - 1):
+            self.tap(f"part-more-{code}")
+        self.wait_text(f"part-qty-{code}", str(quantity))
+        warning = ""
+        if self.page.locator(f'[flt-semantics-identifier="part-warn-{code}"]').count():
+            warning = self.text_of(f"part-warn-{code}")
+        used_before = self.text_of("parts-used")
+        self.tap(f"part-add-{code}")
+        deadline = time.monotonic() + 30
+        while self.text_of("parts-used") == used_before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert self.text_of("parts-used") != used_before, "the part use did not show on the job"
+        self.button(zh("app.common.back")).click()
+        self.by_id("van-open").wait_for()
+        return warning
 
     def shot(self, name: str) -> None:
         if self.shots is None:

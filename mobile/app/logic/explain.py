@@ -22,6 +22,10 @@ def _value(lang: str, field: str, value: Any) -> str:
     return text
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
+
+
 def field_label(lang: str, field: str, item_labels: dict[str, str] | None = None) -> str:
     """``symptom`` -> 故障现象; ``checklist:seal`` -> 检查项「机械密封」."""
     if field.startswith("checklist:"):
@@ -32,17 +36,39 @@ def field_label(lang: str, field: str, item_labels: dict[str, str] | None = None
 
 
 def explain_conflict(
-    lang: str, conflict: dict[str, Any], job_number: str, item_labels: dict[str, str] | None = None
+    lang: str,
+    conflict: dict[str, Any],
+    job_number: str,
+    item_labels: dict[str, str] | None = None,
+    part_names: dict[str, str] | None = None,
 ) -> str:
-    """One paragraph: what the engineer set, what the office had, what was kept and why."""
+    """One paragraph: what the engineer set, what the office had, what was kept and why.
+
+    A van-stock shortfall reads differently: what was used, what the van held by the books, and
+    that the warehouse was told (``part_names`` gives the part's name by id).
+    """
     field = str(conflict.get("field") or "")
     resolution = str(conflict.get("resolution") or "")
     reason = str(conflict.get("reason") or "")
     status = str(conflict.get("status") or "open")
+    number = job_number or translate(lang, "app.conflict.unknown_job")
+    if reason == "insufficient_stock":
+        used: dict[str, Any] = _mapping(conflict.get("device_value"))
+        held: dict[str, Any] = _mapping(conflict.get("server_value"))
+        part_id = str(used.get("part_id") or "")
+        return translate(
+            lang,
+            "app.conflict.van_short",
+            number=number,
+            used=used.get("used", "?"),
+            part=(part_names or {}).get(part_id) or part_id[:8] or "?",
+            on_hand=max(int(held.get("on_hand") or 0), 0),
+            status=translate(lang, f"enum.conflict_status.{status}"),
+        )
     return translate(
         lang,
         "app.conflict.sentence",
-        number=job_number or translate(lang, "app.conflict.unknown_job"),
+        number=number,
         field=field_label(lang, field, item_labels),
         device=_value(lang, field, conflict.get("device_value")),
         server=_value(lang, field, conflict.get("server_value")),

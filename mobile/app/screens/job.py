@@ -69,7 +69,13 @@ def JobScreen(state: AppState, job_id: str) -> ft.Control:
                 border_radius=8,
                 padding=10,
                 content=ft.Text(
-                    explain_conflict(state.lang, conflict_line, job["number"], view.item_labels(state.lang)),
+                    explain_conflict(
+                        state.lang,
+                        conflict_line,
+                        job["number"],
+                        view.item_labels(state.lang),
+                        {pid: str(p.get("name", "")) for pid, p in view.part_names.items()},
+                    ),
                     size=16,
                     color=RED,
                 ),

@@ -185,10 +185,34 @@ def OverviewSection(state: AppState, view: JobView) -> ft.Control:
             section(t("app.job.timeline"), [ft.Row(steps, wrap=True, spacing=8, run_spacing=8)]),
             section(t("app.job.contact"), contact),
             section(t("app.job.equipment_title"), equipment_lines),
+            *([TrainingDetails(state, view)] if job.get("kind") == JobKind.TRAINING.value else []),
             FaultForm(state, view),
             BillingForm(state, view, today),
         ],
         spacing=14,
+    )
+
+
+@ft.component
+def TrainingDetails(state: AppState, view: JobView) -> ft.Control:
+    """A training session as the office planned it (read-only: the office edits it)."""
+    device = use_device()
+    t, job = state.t, view.job
+    at = parse_time(job.get("scheduled_at"))
+    attendees = [str(a) for a in job.get("training_attendees") or []]
+    return tagged(
+        "training-details",
+        section(
+            t("app.training.title"),
+            [
+                label_value(
+                    t("app.training.when"), when(state.lang, at, state.now, device.app.tz) if at else "—"
+                ),
+                label_value(t("app.training.place"), job.get("training_place") or "—"),
+                label_value(t("app.training.content"), job.get("training_content") or "—"),
+                label_value(t("app.training.attendees", n=len(attendees)), "、".join(attendees) or "—"),
+            ],
+        ),
     )
 
 
@@ -259,6 +283,26 @@ def BillingForm(state: AppState, view: JobView, today: date) -> ft.Control:
             done="app.billing.confirmed",
         )
 
+    if job.get("billing_override_at"):
+        # the office decided: its decision stands and the device's edits of billing no longer land
+        what = t("app.billing.billable" if job.get("billable") else "app.billing.free")
+        decided = t(
+            "app.billing.office_decided",
+            what=what,
+            reason=t(f"enum.billable_reason.{job.get('billable_reason') or 'none'}"),
+        )
+        return section(
+            t("app.billing.title"),
+            [
+                tagged("billing-office", badge(decided, bg="#ffe8cc")),
+                ft.Text(
+                    t("app.billing.office_note", note=job.get("billing_override_note", "")),
+                    size=17,
+                    color=INK,
+                ),
+                ft.Text(t("app.billing.office_final"), size=15, color=MUTED),
+            ],
+        )
     recorded = job.get("billable")
     if recorded is None:
         recorded_text = t("app.billing.not_decided")

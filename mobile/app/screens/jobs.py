@@ -57,7 +57,21 @@ def JobsScreen(state: AppState) -> ft.Control:
         run_spacing=8,
     )
     body: list[ft.Control] = [
-        ft.Text(t("app.jobs.title"), size=26, weight=ft.FontWeight.BOLD, color=INK),
+        ft.Row(
+            [
+                ft.Text(t("app.jobs.title"), size=26, weight=ft.FontWeight.BOLD, color=INK, expand=True),
+                tagged(
+                    "van-open",
+                    big_button(
+                        t("app.van.open"),
+                        lambda _: device.go("/van"),
+                        kind="quiet",
+                        icon=ft.Icons.INVENTORY_2,
+                    ),
+                ),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
         text_field(
             t("app.jobs.search"),
             search,

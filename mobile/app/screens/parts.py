@@ -1,6 +1,8 @@
-"""Parts used on the job, picked from the parts catalogue filtered by the equipment's category.
+"""Parts used on the job, picked from the engineer's van first, then from the rest of the catalogue.
 
-Van stock does not exist yet, so the list is the whole catalogue for this kind of equipment; the UI says so.
+The van's quantities are as this tablet believes them (the synced figure less uses not yet sent). Using
+more than that is allowed (the part was used on site): the row warns before saving, and the server
+records the shortfall for the warehouse.
 """
 
 from __future__ import annotations
@@ -11,11 +13,15 @@ from typing import Any
 import flet as ft
 
 from mobile.app.components.common import (
+    AMBER_BG,
     FONT,
+    GREEN,
     INK,
     LINE,
     MUTED,
+    RED,
     SURFACE,
+    badge,
     big_button,
     bind,
     keyed,
@@ -30,22 +36,58 @@ from mobile.app.text import when
 
 
 @ft.component
-def CatalogueRow(state: AppState, view: JobView, part: dict[str, Any]) -> ft.Control:
+def PartRow(state: AppState, view: JobView, part: dict[str, Any], in_van: int) -> ft.Control:
+    """One part to pick: how many the van holds, a quantity, and a warning when that is more."""
     device = use_device()
     t = state.t
     qty, set_qty = ft.use_state(1)
     returned, set_returned = ft.use_state(False)
     code = part.get("code", "")
+    unit = part.get("unit", "")
+    short = qty > max(in_van, 0)
 
     def add(_e: object) -> None:
         ok = device.act(
             lambda: device.app.actions.use_part(view.id, uuid.UUID(part["id"]), qty, returned),
-            done="app.parts.added",
+            done="app.parts.added_short" if short else "app.parts.added",
         )
         if ok:
             set_qty(1)
             set_returned(False)
 
+    stock = tagged(
+        f"part-invan-{code}",
+        badge(
+            t("app.parts.in_van", n=in_van, unit=unit),
+            bg="#dff3e4" if in_van > 0 else AMBER_BG,
+            fg=GREEN if in_van > 0 else INK,
+        ),
+    )
+    lines: list[ft.Control] = [
+        ft.Row(
+            [ft.Text(part.get("name", ""), size=18, weight=ft.FontWeight.W_600, color=INK), stock],
+            wrap=True,
+            spacing=10,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
+        ft.Text(
+            t("app.parts.line", code=code, price=f"{part.get('unit_price', 0):.2f}", unit=unit),
+            size=15,
+            color=MUTED,
+        ),
+    ]
+    if short:
+        lines.append(
+            tagged(
+                f"part-warn-{code}",
+                ft.Text(
+                    t("app.parts.short_warning", n=max(in_van, 0), qty=qty, unit=unit),
+                    size=16,
+                    color=RED,
+                    weight=ft.FontWeight.W_600,
+                ),
+            )
+        )
     return ft.Container(
         bgcolor=SURFACE,
         border=ft.Border.all(1, LINE),
@@ -54,24 +96,15 @@ def CatalogueRow(state: AppState, view: JobView, part: dict[str, Any]) -> ft.Con
         content=ft.Row(
             [
                 ft.Column(
-                    [
-                        ft.Text(part.get("name", ""), size=18, weight=ft.FontWeight.W_600, color=INK),
-                        ft.Text(
-                            t(
-                                "app.parts.line",
-                                code=code,
-                                price=f"{part.get('unit_price', 0):.2f}",
-                                unit=part.get("unit", ""),
-                            ),
-                            size=15,
-                            color=MUTED,
-                        ),
-                    ],
+                    lines,
                     spacing=2,
                     expand=True,
                     tight=True,
                 ),
-                big_button("−", lambda _: set_qty(max(1, qty - 1)), kind="quiet", width=64),
+                tagged(
+                    f"part-less-{code}",
+                    big_button("−", lambda _: set_qty(max(1, qty - 1)), kind="quiet", width=64),
+                ),
                 tagged(
                     f"part-qty-{code}",
                     ft.Text(
@@ -83,7 +116,10 @@ def CatalogueRow(state: AppState, view: JobView, part: dict[str, Any]) -> ft.Con
                         text_align=ft.TextAlign.CENTER,
                     ),
                 ),
-                big_button("+", lambda _: set_qty(min(999, qty + 1)), kind="quiet", width=64),
+                tagged(
+                    f"part-more-{code}",
+                    big_button("+", lambda _: set_qty(min(999, qty + 1)), kind="quiet", width=64),
+                ),
                 ft.Checkbox(
                     label=t("app.parts.old_returned"),
                     value=returned,
@@ -144,24 +180,43 @@ def PartsSection(state: AppState, view: JobView) -> ft.Control:
     if not used_rows:
         used_rows.append(ft.Text(t("app.parts.none_used"), size=17, color=MUTED))
     category = (view.equipment or {}).get("category", "")
-    catalogue = [keyed(CatalogueRow)(state, view, p, key=p["id"]) for p in view.parts_catalogue]
-    if not catalogue:
-        catalogue.append(ft.Text(t("app.parts.catalogue_empty"), size=17, color=MUTED))
+    held = {part_id: line.believed for part_id, line in view.van.items() if line.believed or line.synced}
+    van_parts = sorted(
+        (view.part_names.get(pid) or {"id": pid, "code": pid[:8], "name": pid[:8]} for pid in held),
+        key=lambda p: str(p.get("code", "")),
+    )
+    van_rows: list[ft.Control] = [
+        keyed(PartRow)(state, view, p, held[p["id"]], key=p["id"]) for p in van_parts
+    ]
+    if not van_rows:
+        van_rows.append(ft.Text(t("app.parts.van_empty"), size=17, color=MUTED))
+    others: list[ft.Control] = [
+        keyed(PartRow)(state, view, p, 0, key=p["id"]) for p in view.parts_catalogue if p["id"] not in held
+    ]
+    if not others:
+        others.append(ft.Text(t("app.parts.catalogue_empty"), size=17, color=MUTED))
     return ft.Column(
         [
             section(t("app.parts.used"), [tagged("parts-used", ft.Column(used_rows, spacing=8))]),
             section(
-                t("app.parts.catalogue"),
+                t("app.parts.van"),
+                [
+                    ft.Text(t("app.parts.van_note"), size=16, color=MUTED),
+                    tagged("parts-van", ft.Column(van_rows, spacing=8)),
+                ],
+            ),
+            section(
+                t("app.parts.others"),
                 [
                     ft.Text(
                         t(
-                            "app.parts.catalogue_note",
+                            "app.parts.others_note",
                             category=t(f"enum.category.{category}") if category else "—",
                         ),
                         size=16,
                         color=MUTED,
                     ),
-                    *catalogue,
+                    *others,
                 ],
             ),
         ],

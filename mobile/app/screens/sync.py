@@ -32,6 +32,9 @@ def SyncScreen(state: AppState) -> ft.Control:
     queries = device.app.queries
     numbers = queries.job_numbers() if state.signed_in else {}
     labels = queries.item_labels(lang)
+    part_names = (
+        {pid: str(p.get("name", "")) for pid, p in queries.part_names().items()} if state.signed_in else {}
+    )
     status = [
         label_value(
             t("app.sync.connection"),
@@ -61,7 +64,9 @@ def SyncScreen(state: AppState) -> ft.Control:
                     border=ft.Border.all(1, LINE),
                     border_radius=10,
                     padding=12,
-                    content=ft.Text(explain_conflict(lang, conflict, number, labels), size=17, color=INK),
+                    content=ft.Text(
+                        explain_conflict(lang, conflict, number, labels, part_names), size=17, color=INK
+                    ),
                 ),
             )
         )
@@ -105,6 +110,12 @@ def SyncScreen(state: AppState) -> ft.Control:
                 t("app.common.back"), lambda _: device.go("/"), kind="quiet", icon=ft.Icons.ARROW_BACK
             ),
             section(t("app.sync.title"), status),
+            tagged(
+                "van-open",
+                big_button(
+                    t("app.van.open"), lambda _: device.go("/van"), kind="quiet", icon=ft.Icons.INVENTORY_2
+                ),
+            ),
             section(
                 t("app.sync.conflicts_title"), [tagged("conflict-list", ft.Column(conflict_rows, spacing=8))]
             ),

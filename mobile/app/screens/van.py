@@ -1,0 +1,91 @@
+"""My van: the parts the van holds, as synced and as this tablet believes after its unsent uses."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from mobile.app.components.common import (
+    INK,
+    LINE,
+    MUTED,
+    RED,
+    RED_BG,
+    SURFACE,
+    badge,
+    big_button,
+    section,
+    tagged,
+)
+from mobile.app.context import use_device
+from mobile.app.state import AppState
+
+
+@ft.component
+def VanScreen(state: AppState) -> ft.Control:
+    device = use_device()
+    t = state.t
+    rows = ft.use_memo(
+        lambda: device.app.queries.van_rows() if state.signed_in else [],
+        [state.revision, state.signed_in],
+    )
+    lines: list[ft.Control] = []
+    for row in rows:
+        details: list[ft.Control] = [
+            ft.Text(t("app.van.line", code=row.code, synced=row.synced, unit=row.unit), size=15, color=MUTED)
+        ]
+        if row.unsent:
+            details.append(ft.Text(t("app.van.unsent", n=row.unsent, unit=row.unit), size=15, color=MUTED))
+        head: list[ft.Control] = [
+            ft.Text(row.name, size=19, weight=ft.FontWeight.W_600, color=INK, expand=True),
+            ft.Text(t("app.van.believed_label"), size=15, color=MUTED),
+            tagged(
+                f"van-qty-{row.code}",
+                ft.Text(
+                    str(row.believed),
+                    size=26,
+                    weight=ft.FontWeight.BOLD,
+                    color=RED if row.believed < 0 else INK,
+                ),
+            ),
+            ft.Text(row.unit, size=17, color=INK),
+        ]
+        if row.believed < 0:
+            head.append(badge(t("app.van.short"), bg=RED_BG, fg=RED, border=RED))
+        lines.append(
+            tagged(
+                f"van-part-{row.code}",
+                ft.Container(
+                    bgcolor=SURFACE,
+                    border=ft.Border.all(1, LINE),
+                    border_radius=10,
+                    padding=12,
+                    content=ft.Column(
+                        [
+                            ft.Row(head, spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER),
+                            *details,
+                        ],
+                        spacing=4,
+                        tight=True,
+                    ),
+                ),
+            )
+        )
+    if not lines:
+        lines.append(ft.Text(t("app.van.empty"), size=17, color=MUTED))
+    return ft.ListView(
+        [
+            big_button(
+                t("app.common.back"), lambda _: device.go("/"), kind="quiet", icon=ft.Icons.ARROW_BACK
+            ),
+            section(
+                t("app.van.title"),
+                [
+                    ft.Text(t("app.van.note"), size=16, color=MUTED),
+                    tagged("van-list", ft.Column(lines, spacing=8)),
+                ],
+            ),
+        ],
+        spacing=14,
+        padding=16,
+        expand=True,
+    )
