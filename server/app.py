@@ -20,6 +20,7 @@ from server.auth.middleware import TokenAuthMiddleware
 from server.catalog.controller import ChecklistTemplateController, PartController, SlaPolicyController
 from server.changes import current_seq
 from server.console.routes import console_routes
+from server.customers.controller import customer_routes
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.meta import ensure_server_meta
 from server.db.migrate import upgrade
@@ -30,11 +31,14 @@ from server.directory.controller import (
     SiteController,
     UserController,
 )
+from server.inspections.controller import InspectionController, InspectionReportController
+from server.inspections.generator import ScheduleRunner
 from server.jobs.controller import JobController, PhotoController
 from server.notify import ChangeNotifier, PgListener, install_after_commit_hook
 from server.openapi import LeveeOpenAPIConfig
 from server.reports.controller import ReportController
 from server.settings import Settings
+from server.stock.controller import PartsReportController, StockController
 
 log = logging.getLogger("levee.server")
 
@@ -131,8 +135,14 @@ def create_app(
             listener = PgListener(settings.resolved_database_url, notifier)
             listener.start()
             app.state.listener = listener
+        runner = ScheduleRunner(sessionmaker, settings.timezone, settings.schedule_interval_s)
+        runner.start()
+        app.state.schedule_runner = runner
 
     async def on_shutdown(app: Litestar) -> None:
+        runner = getattr(app.state, "schedule_runner", None)
+        if runner is not None:
+            await runner.stop()
         listener = getattr(app.state, "listener", None)
         if listener is not None:
             await listener.stop()
@@ -155,9 +165,14 @@ def create_app(
             JobController,
             PhotoController,
             ReportController,
+            InspectionController,
+            InspectionReportController,
             SyncController,
             ConflictController,
+            StockController,
+            PartsReportController,
             console_routes,
+            customer_routes,
         ],
         dependencies={
             "db_session": Provide(provide_db_session),

@@ -401,6 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--port", type=int, help=f"port (default {CONSOLE_PORT})")
     console.add_argument("--tz", help="the office's time zone (default Asia/Shanghai)")
     console.set_defaults(func=cmd_console)
+    from server.inspections.cli import add_commands as add_inspection_commands
+
+    add_inspection_commands(sub, common, _settings)
     return parser
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.changes import LOG_COUNTER, Change, log_changes
+from server.customers.seed import seed_customers
 from server.db.models import (
     ChecklistTemplate,
     Counter,
@@ -37,7 +38,9 @@ from server.db.models import (
     SlaPolicy,
     User,
 )
+from server.inspections.seed import seed_inspections
 from server.security import hash_password
+from server.stock.seed import seed_stock
 from shared.enums import (
     BillableReason,
     ChecklistItemKind,
@@ -1521,6 +1524,11 @@ async def seed_demo(
     counts = {table: len(rows) for table, rows in groups.items()}
     counts["change_log"] = len(changes)
     counts["counters"] = len({JOB_NUMBER_COUNTER, LOG_COUNTER} - existing_counters)
+    counts.update(await seed_stock(session, now=now, rng_seed=rng_seed))  # stores, lots, vans stocked
+    counts.update(await seed_inspections(session, now=now, rng_seed=rng_seed, counts=counts))
+    counts.update(
+        await seed_customers(session, now=now, rng_seed=rng_seed, counts=counts)
+    )  # visits, training
     logins = [DemoLogin(u.username, password, u.role, u.display_name) for u in b.users]
     return SeedResult(logins=logins, counts=counts)
 

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     log_retention_days: int = 90
     sql_echo: bool = False
     timezone: str = "Asia/Shanghai"
+    schedule_interval_s: int = Field(
+        default=3600, ge=0, description="seconds between inspection runs (first at start-up); 0 = off"
+    )
+    return_visit_days: int = Field(
+        default=3, ge=0, le=365, description="days after a job is closed that its return visit falls due"
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -158,6 +158,9 @@ class EquipmentCreate(Model):
     model: Name
     serial_no: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     delivered_on: date | None = None
+    #: free-warranty years of this item's contract; left out, the customer's contract years apply
+    warranty_years: Annotated[int, Field(ge=0, le=30)] | None = None
+    #: set only to overrule the computed end (delivered_on + warranty years)
     warranty_end: date | None = None
 
     @model_validator(mode="after")
@@ -167,6 +170,15 @@ class EquipmentCreate(Model):
         return self
 
 
+class EquipmentUpdate(Model):
+    """What the office may correct on a piece of equipment; the warranty end follows unless it is set."""
+
+    model: Name | None = None
+    delivered_on: date | None = None
+    warranty_years: Annotated[int, Field(ge=0, le=30)] | None = None
+    warranty_end: date | None = None
+
+
 class EquipmentOut(OutModel):
     id: uuid.UUID
     site_id: uuid.UUID
@@ -174,6 +186,7 @@ class EquipmentOut(OutModel):
     model: str
     serial_no: str
     delivered_on: date | None
+    warranty_years: int | None = None
     warranty_end: date | None
 
 
@@ -380,6 +393,15 @@ class JobOut(OutModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    #: an appointment (a training session); for training, what is taught, where, and who attended
+    scheduled_at: datetime | None = None
+    training_content: str = ""
+    training_place: str = ""
+    training_attendees: list[str] = []
+    #: the office's billing decision when it overruled the field's proposal (see docs/merge-rules.md)
+    billing_override_by: uuid.UUID | None = None
+    billing_override_at: datetime | None = None
+    billing_override_note: str = ""
 
 
 class JobDetail(JobOut):

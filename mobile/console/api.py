@@ -31,12 +31,14 @@ STATUS_CODES = {
 class ApiError(Exception):
     """A call that did not go through; ``code`` keys ``error.console.*`` in the catalogues."""
 
-    def __init__(self, code: str, message: str, status: int = 0) -> None:
+    def __init__(self, code: str, message: str, status: int = 0, body: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code, self.message, self.status = code, message, status
+        self.body: dict[str, Any] = body or {}  # the problem details (e.g. ``held`` of a refused transfer)
 
 
 def _error(response: httpx.Response) -> ApiError:
+    body: Any = None
     try:
         body = response.json()
         detail = str(body.get("detail") or body.get("title") or "")
@@ -46,7 +48,9 @@ def _error(response: httpx.Response) -> ApiError:
     except ValueError:
         detail = response.text[:200]
     code = STATUS_CODES.get(response.status_code, "server_error")
-    return ApiError(code, detail or response.reason_phrase, response.status_code)
+    return ApiError(
+        code, detail or response.reason_phrase, response.status_code, body if isinstance(body, dict) else None
+    )
 
 
 class ConsoleApi:

@@ -31,10 +31,13 @@ from mobile.console.roles import screen_of, screens_for
 from mobile.console.screens.board import BoardScreen
 from mobile.console.screens.call import CallScreen
 from mobile.console.screens.conflicts import ConflictsScreen
+from mobile.console.screens.customers import CustomerFileScreen, CustomersScreen
+from mobile.console.screens.inspections import InspectionsScreen
 from mobile.console.screens.job import JobScreen
 from mobile.console.screens.qa import QaFormScreen, QaListScreen
 from mobile.console.screens.reports import ReportsScreen
 from mobile.console.screens.signin import SignInScreen
+from mobile.console.screens.stock import StockScreen
 from mobile.console.state import ConsoleState, Office
 from shared.i18n import LANGS
 
@@ -82,6 +85,28 @@ def QaFormRoute() -> ft.Control:
 @ft.component
 def ReportsRoute() -> ft.Control:
     return ReportsScreen(ft.use_context(STATE))
+
+
+@ft.component
+def InspectionsRoute() -> ft.Control:
+    return InspectionsScreen(ft.use_context(STATE))
+
+
+@ft.component
+def CustomersRoute() -> ft.Control:
+    return CustomersScreen(ft.use_context(STATE))
+
+
+@ft.component
+def CustomerFileRoute() -> ft.Control:
+    customer_id = ft.use_route_params().get("customer_id", "")
+    screen: ft.Control = keyed(CustomerFileScreen)(ft.use_context(STATE), customer_id, key=customer_id)
+    return screen
+
+
+@ft.component
+def StockRoute() -> ft.Control:
+    return StockScreen(ft.use_context(STATE))
 
 
 @ft.component
@@ -140,6 +165,10 @@ ROUTES = [
             ft.Route(path="qa", component=QaListRoute),
             ft.Route(path="qa/:job_id", component=QaFormRoute),
             ft.Route(path="reports", component=ReportsRoute),
+            ft.Route(path="stock", component=StockRoute),
+            ft.Route(path="inspections", component=InspectionsRoute),
+            ft.Route(path="customers", component=CustomersRoute),
+            ft.Route(path="customers/:customer_id", component=CustomerFileRoute),
         ],
     )
 ]

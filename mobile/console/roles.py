@@ -14,6 +14,9 @@ class Screen(StrEnum):
     CONFLICTS = "conflicts"
     QA = "qa"
     REPORTS = "reports"
+    INSPECTIONS = "inspections"
+    CUSTOMERS = "customers"
+    STOCK = "stock"
 
 
 ROUTES: dict[Screen, str] = {
@@ -22,13 +25,32 @@ ROUTES: dict[Screen, str] = {
     Screen.CONFLICTS: "/conflicts",
     Screen.QA: "/qa",
     Screen.REPORTS: "/reports",
+    Screen.INSPECTIONS: "/inspections",
+    Screen.CUSTOMERS: "/customers",
+    Screen.STOCK: "/stock",
 }
 
 _SCREENS: dict[Role, tuple[Screen, ...]] = {
-    Role.DISPATCHER: (Screen.BOARD, Screen.CALL, Screen.CONFLICTS, Screen.REPORTS),
-    Role.MANAGER: (Screen.BOARD, Screen.CALL, Screen.CONFLICTS, Screen.QA, Screen.REPORTS),
-    Role.QA: (Screen.BOARD, Screen.CONFLICTS, Screen.QA, Screen.REPORTS),
-    Role.WAREHOUSE: (Screen.BOARD,),
+    Role.DISPATCHER: (
+        Screen.BOARD,
+        Screen.CALL,
+        Screen.CONFLICTS,
+        Screen.REPORTS,
+        Screen.INSPECTIONS,
+        Screen.CUSTOMERS,
+    ),
+    Role.MANAGER: (
+        Screen.BOARD,
+        Screen.CALL,
+        Screen.CONFLICTS,
+        Screen.QA,
+        Screen.REPORTS,
+        Screen.INSPECTIONS,
+        Screen.CUSTOMERS,
+        Screen.STOCK,
+    ),
+    Role.QA: (Screen.BOARD, Screen.CONFLICTS, Screen.QA, Screen.REPORTS, Screen.CUSTOMERS),
+    Role.WAREHOUSE: (Screen.BOARD, Screen.STOCK),
     Role.ADMIN: tuple(Screen),
     Role.ENGINEER: (),
 }
@@ -36,6 +58,8 @@ _SCREENS: dict[Role, tuple[Screen, ...]] = {
 DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.MANAGER, Role.ADMIN})
 #: who may approve or return a service form (the server's requires_qa)
 QA_ROLES = frozenset({Role.QA, Role.MANAGER, Role.ADMIN})
+#: who may move and count stock (the server's stock write roles)
+STOCK_ROLES = frozenset({Role.WAREHOUSE, Role.MANAGER, Role.ADMIN})
 
 
 def _role(role: Role | str) -> Role | None:

@@ -213,9 +213,22 @@ def to_csv(table: Table) -> bytes:
 
 def to_xlsx(table: Table, filters: list[tuple[str, str]]) -> bytes:
     """One sheet: title, the filters it was made with, then the table with a frozen header row."""
+    return to_xlsx_book([table], filters)
+
+
+def to_xlsx_book(tables: list[Table], filters: list[tuple[str, str]]) -> bytes:
+    """A sheet per table, each laid out as :func:`to_xlsx` lays out its one."""
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
+    first = book.active
+    assert first is not None
+    for i, table in enumerate(tables):
+        _sheet(first if i == 0 else book.create_sheet(), table, filters)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _sheet(sheet: Any, table: Table, filters: list[tuple[str, str]]) -> None:
     sheet.title = table.title[:31]
     sheet.append([table.title])
     sheet["A1"].font = Font(size=14, bold=True)
@@ -237,6 +250,3 @@ def to_xlsx(table: Table, filters: list[tuple[str, str]]) -> bytes:
     for i, header in enumerate(table.headers, start=1):
         longest = max([len(str(header))] + [len(str(r[i - 1] or "")) for r in table.rows[:200]])
         sheet.column_dimensions[get_column_letter(i)].width = min(max(10, longest * 1.6), 48)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

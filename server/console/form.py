@@ -48,7 +48,9 @@ async def job_detail(session: AsyncSession, job: Job) -> JobDetail:
 async def _checklist(session: AsyncSession, job: Job, category: str | None) -> tuple[str, list[FormAnswer]]:
     """The template's items in order with their answers; answers to items no longer on it come last."""
     template = None
-    if category is not None:
+    if job.checklist_template_id is not None:  # a scheduled inspection's own checklist
+        template = await session.get(ChecklistTemplate, job.checklist_template_id)
+    if template is None and category is not None:
         template = await session.scalar(
             select(ChecklistTemplate).where(
                 ChecklistTemplate.category == category, ChecklistTemplate.job_kind == job.kind

@@ -187,13 +187,13 @@ class Job(IdMixin, TimestampMixin, Base):
     #: an appointment (a training session, a planned inspection visit)
     scheduled_at: Mapped[datetime | None] = mapped_column(default=None)
     #: training sessions: what is taught, where, and who attended (names)
-    training_content: Mapped[str] = mapped_column(Text, default="")
-    training_place: Mapped[str] = mapped_column(String(200), default="")
-    training_attendees: Mapped[list[Any]] = mapped_column(default=list)
+    training_content: Mapped[str] = mapped_column(Text, default="", server_default="")
+    training_place: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    training_attendees: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     #: the office's decision on billing when it overrides the field's proposal, with its reason
     billing_override_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
     billing_override_at: Mapped[datetime | None] = mapped_column(default=None)
-    billing_override_note: Mapped[str] = mapped_column(Text, default="")
+    billing_override_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class JobAssignment(IdMixin, Base):

@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.customers import equipment as equipment_warranty
 from server.db.models import Customer, Equipment, Job, Site, User
 from server.deps import (
     CurrentUser,
@@ -23,15 +24,17 @@ from server.deps import (
     requires_any_user,
     requires_office,
 )
-from server.errors import Conflict, NotFound
+from server.errors import Conflict, DomainError, NotFound
 from server.paging import MAX_LIMIT, fetch_page
 from server.security import hash_password
+from server.stock.service import ensure_van
 from shared.enums import EquipmentCategory, Role
 from shared.models import (
     CustomerCreate,
     CustomerOut,
     EquipmentCreate,
     EquipmentOut,
+    EquipmentUpdate,
     Page,
     SiteCreate,
     SiteOut,
@@ -87,6 +90,9 @@ class UserController(Controller):
             password_hash=hash_password(data.password),
         )
         db_session.add(user)
+        if user.role == Role.ENGINEER.value:
+            await db_session.flush()
+            await ensure_van(db_session, user)  # every engineer has a van store from the start
         await db_session.commit()
         return UserOut.model_validate(user)
 
@@ -106,7 +112,13 @@ class UserController(Controller):
         user = await db_session.get(User, user_id)
         if user is None:
             raise NotFound(f"no user with id {user_id}")
-        for key, value in data.model_dump(exclude_unset=True).items():
+        changes = data.model_dump(exclude_unset=True)
+        cleared = sorted(key for key, value in changes.items() if value is None)
+        if cleared:  # null is "leave it", not "erase it": these fields always have a value
+            raise DomainError(
+                f"{', '.join(cleared)} cannot be null; leave a field out to keep it", field=cleared[0]
+            )
+        for key, value in changes.items():
             setattr(user, key, value)
         await db_session.commit()
         return UserOut.model_validate(user)
@@ -213,7 +225,11 @@ class EquipmentController(Controller):
         )
 
     @post("/", guards=[requires_directory_admin])
-    async def create_equipment(self, data: JSONBody[EquipmentCreate], db_session: DbSession) -> EquipmentOut:
+    async def create_equipment(
+        self, data: JSONBody[EquipmentCreate], db_session: DbSession, principal: CurrentUser
+    ) -> EquipmentOut:
+        """Register equipment; its warranty end is delivered_on + warranty years (the item's, else the
+        customer's contract) unless warranty_end is given."""
         if await db_session.get(Site, data.site_id) is None:
             raise NotFound(f"no site with id {data.site_id}", field="site_id")
         duplicate = await db_session.scalar(
@@ -224,7 +240,25 @@ class EquipmentController(Controller):
         if duplicate:
             raise Conflict(f"serial number '{data.serial_no}' is already registered", field="serial_no")
         item = Equipment(**data.model_dump())
+        await equipment_warranty.on_create(db_session, item, principal)
         db_session.add(item)
+        await db_session.commit()
+        return EquipmentOut.model_validate(item)
+
+    @patch("/{equipment_id:uuid}", guards=[requires_directory_admin])
+    async def update_equipment(
+        self,
+        equipment_id: FromPath[uuid.UUID],
+        data: JSONBody[EquipmentUpdate],
+        db_session: DbSession,
+        principal: CurrentUser,
+    ) -> EquipmentOut:
+        """Correct model, delivery date or warranty years; the warranty end follows the rules unless the
+        office set it (here or before) to something else. Devices holding this equipment get the change."""
+        item = await db_session.get(Equipment, equipment_id)
+        if item is None:
+            raise NotFound(f"no equipment with id {equipment_id}")
+        await equipment_warranty.on_update(db_session, item, data, principal)
         await db_session.commit()
         return EquipmentOut.model_validate(item)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Response, get, patch, post
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import or_, select
 from sqlalchemy.orm import undefer
@@ -168,9 +170,20 @@ class JobController(Controller):
         data: JSONBody[QaDecision],
         db_session: DbSession,
         principal: CurrentUser,
+        state: State,
     ) -> JobOut:
-        """QA approves a resolved job's service form; only approved jobs count as closed."""
-        return JobOut.model_validate(await JobService(db_session).approve(job_id, principal, data.note))
+        """QA approves a resolved job's service form; only approved jobs count as closed. Repairs,
+        installations and training sessions get their return visit planned (``LEVEE_RETURN_VISIT_DAYS``
+        after the sign-off)."""
+        settings = state.settings
+        job = await JobService(db_session).approve(
+            job_id,
+            principal,
+            data.note,
+            return_visit_days=settings.return_visit_days,
+            tz=ZoneInfo(settings.timezone),
+        )
+        return JobOut.model_validate(job)
 
     @post("/{job_id:uuid}/return", guards=[requires_qa], status_code=200)
     async def return_job(

@@ -7,7 +7,8 @@ merge needs it) and writes the change log in the same transaction.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -15,10 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.changes import Change, log_changes, take_numbers
+from server.customers.visits import schedule_after_close
 from server.db.base import utcnow
 from server.db.models import Customer, Equipment, Job, JobAssignment, Site, SlaPolicy, User
 from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
+from shared.customers import DEFAULT_RETURN_VISIT_DAYS
 from shared.enums import JobStatus, Role
 from shared.models import JobCreate, JobOfficeUpdate
 from shared.sla import SlaLimits, deadlines
@@ -115,6 +118,23 @@ class JobService:
         return user
 
     async def create(self, data: JobCreate, by: Principal, now: datetime | None = None) -> Job:
+        job = await self.open(data, by, now)
+        await self.session.commit()
+        return job
+
+    async def open(
+        self,
+        data: JobCreate,
+        by: Principal | None,
+        now: datetime | None = None,
+        *,
+        planned: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Create a job in the caller's transaction (no commit); ``by`` None is the server itself.
+
+        ``planned`` sets columns before the job is first written (an inspection schedule's id and due
+        date, its checklist, deadlines that follow the due date), so a duplicate fails at that flush.
+        """
         now = now or utcnow()
         customer = await self.session.get(Customer, data.customer_id)
         if customer is None:
@@ -148,15 +168,17 @@ class JobService:
             updated_at=now,
         )
         apply_deadlines(job, await applicable_policy(self.session, customer.id, job.severity))
+        for column, value in (planned or {}).items():
+            setattr(job, column, value)
         self.session.add(job)
         await self.session.flush()
         if data.assigned_engineer_id is not None:
             await self._assign(job, data.assigned_engineer_id, by)
-        await self._audit(job, "job.create", by, data=data.model_dump(mode="json"))
-        await self.session.commit()
+        extra = {"planned": dict(planned)} if planned else {}
+        await self._audit(job, "job.create", by, data=data.model_dump(mode="json"), **extra)
         return job
 
-    async def _assign(self, job: Job, engineer_id: uuid.UUID, by: Principal) -> None:
+    async def _assign(self, job: Job, engineer_id: uuid.UUID, by: Principal | None) -> None:
         engineer = await self._engineer(engineer_id)
         previous = job.assigned_engineer_id
         if previous == engineer.id:
@@ -170,7 +192,8 @@ class JobService:
             )
             for row in open_rows:
                 row.unassigned_at = now
-        self.session.add(JobAssignment(job_id=job.id, engineer_id=engineer.id, assigned_by=by.user_id))
+        assigned_by = by.user_id if by else None
+        self.session.add(JobAssignment(job_id=job.id, engineer_id=engineer.id, assigned_by=assigned_by))
         job.assigned_engineer_id = engineer.id
         changed = ["assigned_engineer_id"]
         if job.status == JobStatus.NEW.value:
@@ -205,8 +228,19 @@ class JobService:
         await self.session.commit()
         return job
 
-    async def approve(self, job_id: uuid.UUID, by: Principal, note: str) -> Job:
-        """QA approves the service form: only now does the job count as closed."""
+    async def approve(
+        self,
+        job_id: uuid.UUID,
+        by: Principal,
+        note: str,
+        *,
+        return_visit_days: int = DEFAULT_RETURN_VISIT_DAYS,
+        tz: tzinfo = UTC,
+    ) -> Job:
+        """QA approves the service form: only now does the job count as closed.
+
+        Its return visit is planned in the same transaction, ``return_visit_days`` after the sign-off
+        (local dates in ``tz``)."""
         job = await self.get(job_id)
         if job.status not in REVIEWABLE:
             raise Conflict(
@@ -220,6 +254,7 @@ class JobService:
         bump(job, ["status", "closed_at", "qa_note"])
         await log_changes(self.session, job_changes(job))
         await self._audit(job, "job.approve", by, note=note)
+        await schedule_after_close(self.session, job, by, days=return_visit_days, tz=tz)
         await self.session.commit()
         return job
 

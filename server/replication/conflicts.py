@@ -15,10 +15,12 @@ from server.db.base import utcnow
 from server.db.models import ChecklistResult, Conflict, Job
 from server.deps import Principal
 from server.errors import Conflict as ConflictError
-from server.errors import Invalid, NotFound
+from server.errors import Forbidden, Invalid, NotFound
 from server.jobs.service import bump, job_changes
 from server.paging import fetch_page
-from sync.merge import LWW_JOB_FIELDS
+from server.stock.ledger import VAN_STOCK
+from shared.enums import Role
+from sync.merge import LWW_JOB_FIELDS, OFFICE_DECIDED
 from sync.protocol import JobEditFields
 
 OPEN = "open"
@@ -35,6 +37,12 @@ class ConflictService:
         if conflict.status != OPEN:
             raise ConflictError(f"this conflict was already {conflict.status}")
         return conflict
+
+    @staticmethod
+    def _check_reviewer(conflict: Conflict, by: Principal) -> None:
+        """The warehouse reviews van stock conflicts only; the rest are the office's."""
+        if by.role is Role.WAREHOUSE and conflict.entity != VAN_STOCK:
+            raise Forbidden("the warehouse reviews van stock conflicts only")
 
     async def _close(
         self, conflict: Conflict, status: str, by: Principal, note: str, value: Any = None
@@ -56,6 +64,7 @@ class ConflictService:
 
     async def accept(self, conflict_id: uuid.UUID, by: Principal, note: str) -> Conflict:
         conflict = await self._open(conflict_id)
+        self._check_reviewer(conflict, by)
         await log_changes(self.session, await self._close(conflict, "accepted", by, note))
         await self.session.commit()
         return conflict
@@ -63,11 +72,17 @@ class ConflictService:
     async def override(self, conflict_id: uuid.UUID, value: Any, by: Principal, note: str) -> Conflict:
         """Set the contested field to ``value`` as an office change; the device gets it at its next pull."""
         conflict = await self._open(conflict_id)
+        self._check_reviewer(conflict, by)
         if conflict.job_id is None:
             raise ConflictError("only conflicts on a job can be overridden")
         job = await self.session.get(Job, conflict.job_id, with_for_update=True)
         if job is None:  # pragma: no cover - foreign key
             raise NotFound("the job of this conflict is gone")
+        if conflict.entity == "job" and conflict.field in OFFICE_DECIDED:
+            raise ConflictError(
+                "billing is decided with the billing decision of the job (POST /api/jobs/{id}/billing), "
+                "which needs a manager, QA or administrator and a reason; accept this conflict here"
+            )
         if conflict.entity == "job" and conflict.field in LWW_JOB_FIELDS:
             try:
                 checked = JobEditFields.model_validate({conflict.field: value})
@@ -104,8 +119,11 @@ class ConflictService:
         engineer_id: uuid.UUID | None,
         limit: int,
         offset: int,
+        entity: str | None = None,
     ) -> tuple[list[Conflict], int]:
         query = select(Conflict).order_by(Conflict.created_at.desc(), Conflict.id)
+        if entity:
+            query = query.where(Conflict.entity == entity)
         if status:
             query = query.where(Conflict.status == status)
         if job_id:

@@ -23,11 +23,14 @@ from server.paging import MAX_LIMIT, fetch_page
 from server.replication.conflicts import ConflictService
 from server.replication.pull import PullService
 from server.replication.push import PushService
+from server.stock.ledger import VAN_STOCK
 from shared.enums import Role
 from shared.models import ConflictOut, ConflictOverride, ConflictReview, Page, RejectedMutationOut
 from sync.protocol import PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse, WaitResponse
 
 requires_reviewer = requires(Role.MANAGER, Role.QA, Role.DISPATCHER, Role.ADMIN)
+#: the warehouse reviews van stock conflicts only (parts used beyond the van's books)
+requires_conflict_reader = requires(Role.MANAGER, Role.QA, Role.DISPATCHER, Role.ADMIN, Role.WAREHOUSE)
 
 
 def _check_protocol(version: int) -> None:
@@ -141,21 +144,31 @@ class SyncController(Controller):
 class ConflictController(Controller):
     path = "/api/conflicts"
     tags = ["sync"]  # noqa: RUF012
-    guards = [requires_reviewer]  # noqa: RUF012
+    guards = [requires_conflict_reader]  # noqa: RUF012
 
     @get("/")
     async def list_conflicts(
         self,
         db_session: DbSession,
+        principal: CurrentUser,
         status: FromQuery[str | None] = "open",
         job_id: FromQuery[uuid.UUID | None] = None,
         engineer_id: FromQuery[uuid.UUID | None] = None,
+        entity: Annotated[str | None, QueryParameter(description="e.g. van_stock", max_length=30)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 50,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> Page[ConflictOut]:
-        """The review queue, newest first; ``status=`` (empty) lists every status."""
+        """The review queue, newest first; ``status=`` (empty) lists every status. The warehouse sees
+        van stock conflicts only."""
+        if principal.role is Role.WAREHOUSE:
+            entity = VAN_STOCK
         rows, total = await ConflictService(db_session).list_conflicts(
-            status=status or None, job_id=job_id, engineer_id=engineer_id, limit=limit, offset=offset
+            status=status or None,
+            job_id=job_id,
+            engineer_id=engineer_id,
+            entity=entity or None,
+            limit=limit,
+            offset=offset,
         )
         return Page[ConflictOut](
             items=[ConflictOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset

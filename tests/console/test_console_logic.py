@@ -60,9 +60,17 @@ def job(number: str, **fields: Any) -> dict[str, Any]:
 
 
 def test_each_role_sees_only_its_screens() -> None:
-    assert screens_for(Role.DISPATCHER) == (Screen.BOARD, Screen.CALL, Screen.CONFLICTS, Screen.REPORTS)
+    assert screens_for(Role.DISPATCHER) == (
+        Screen.BOARD,
+        Screen.CALL,
+        Screen.CONFLICTS,
+        Screen.REPORTS,
+        Screen.INSPECTIONS,
+        Screen.CUSTOMERS,
+    )
     assert Screen.QA in screens_for(Role.QA) and Screen.CALL not in screens_for(Role.QA)
-    assert screens_for(Role.WAREHOUSE) == (Screen.BOARD,)
+    assert screens_for(Role.WAREHOUSE) == (Screen.BOARD, Screen.STOCK)
+    assert Screen.STOCK in screens_for(Role.MANAGER) and Screen.STOCK not in screens_for(Role.DISPATCHER)
     assert screens_for(Role.ADMIN) == tuple(Screen) and screens_for(Role.ENGINEER) == ()
     # signed out (no role) or an unknown role: nothing, never an error (screens re-render while signing out)
     assert screens_for("") == () and not can_dispatch("") and not can_review("auditor")

@@ -212,7 +212,9 @@ async def test_fuzzed_requests_get_documented_answers_and_never_a_5xx(world: Wor
         for strategy, examples in _strategies(operation, known, allowed):
             await asyncio.to_thread(fuzzer.run, strategy, examples)
         operations += 1
-    assert operations > 40 and fuzzer.sent > 5 * operations
+    # Every operation was really exercised: several requests each (a role refused most routes, like an
+    # engineer, gets the few FORBIDDEN_EXAMPLES on those, so the average is lower than MAX_EXAMPLES).
+    assert operations > 40 and fuzzer.sent > 3 * operations
     assert not fuzzer.failures, "\n".join(fuzzer.failures.values())
     # The fuzzing user is still signed in: nothing it sent revoked its own token.
     assert (await world.client.get("/api/auth/me", headers=headers)).status_code == 200
@@ -259,6 +261,21 @@ async def test_an_offset_past_64_bits_is_an_empty_page_not_a_500(world: World, p
     r = await world.client.get(path, params={"offset": 2**70}, headers=await world.login("admin"))
     assert r.status_code == 200, r.text
     assert r.json()["items"] == []
+
+
+@pytest.mark.parametrize("field", ["display_name", "phone", "active"])
+async def test_null_for_a_user_field_is_a_readable_400_and_changes_nothing(world: World, field: str) -> None:
+    # Found by fuzzing: null reached the NOT NULL column and came back as a misleading 409.
+    admin = await world.login("admin")
+    before = (await world.client.get(f"/api/users/{world.users['eng2']}", headers=admin)).json()
+    r = await world.client.patch(
+        f"/api/users/{world.users['eng2']}",
+        json={field: None, **({"active": False} if field != "active" else {"phone": "13800000000"})},
+        headers=admin,
+    )
+    assert r.status_code == 400, r.text
+    assert field in r.json()["detail"] and "null" in r.json()["detail"]
+    assert (await world.client.get(f"/api/users/{world.users['eng2']}", headers=admin)).json() == before
 
 
 @pytest.mark.parametrize(

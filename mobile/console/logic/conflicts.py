@@ -25,6 +25,8 @@ def can_override(conflict: dict[str, Any]) -> bool:
 
 
 def field_label(lang: str, conflict: dict[str, Any]) -> str:
+    if conflict.get("entity") == "van_stock":
+        return translate(lang, "console.conflicts.van_stock")
     field = str(conflict.get("field", ""))
     if field.startswith("checklist:"):
         return translate(lang, "console.conflicts.checklist_item", code=field.split(":", 1)[1])
@@ -40,6 +42,10 @@ def value_text(lang: str, value: Any) -> str:
         return translate(lang, "app.common.yes" if value else "app.common.no")
     if isinstance(value, dict):
         parts = []
+        if "used" in value:  # a van stock conflict: what the tablet used, what the books held
+            parts.append(translate(lang, "console.conflicts.used", n=value["used"]))
+        if "on_hand" in value:
+            parts.append(translate(lang, "console.conflicts.on_hand", n=value["on_hand"]))
         if value.get("result"):
             parts.append(translate(lang, f"enum.check_result.{value['result']}"))
         if value.get("value") is not None:

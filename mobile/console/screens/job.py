@@ -17,6 +17,7 @@ from mobile.console.context import use_office
 from mobile.console.logic.board import past_backup_limit
 from mobile.console.logic.times import full
 from mobile.console.roles import can_dispatch, can_review
+from mobile.console.screens.customers import BillingPanel, TrainingPanel
 from mobile.console.state import ConsoleState, use_remote
 from shared.enums import Severity
 
@@ -246,6 +247,9 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
             )
         )
 
+    if job["kind"] == "training":
+        body.append(TrainingPanel(state, job))
+    body.append(BillingPanel(state, job))
     if can_review(state.role) or dispatch:
         extra: list[ft.Control] = []
         if can_review(state.role) and job["status"] in ("resolved", "signed_off"):
