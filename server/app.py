@@ -113,40 +113,72 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     )
 
 
+def _state(settings: Settings, engine: AsyncEngine, migrate: bool) -> dict[str, Any]:
+    """What a running app works on: its settings, database, sessions and change notifier."""
+    sessionmaker = make_sessionmaker(engine)
+    notifier = ChangeNotifier()
+    install_after_commit_hook(notifier, sessionmaker.kw.setdefault("info", {}))
+    return {
+        "settings": settings,
+        "sessionmaker": sessionmaker,
+        "engine": engine,
+        "notifier": notifier,
+        "migrate": migrate,
+    }
+
+
+async def _on_startup(app: Litestar) -> None:
+    state = app.state
+    settings: Settings = state.settings
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if state.migrate:
+        await upgrade(state.engine)
+    async with state.sessionmaker() as session:
+        state.epoch = await ensure_server_meta(session)
+        state.notifier.publish(await current_seq(session), {None})
+    if not settings.is_sqlite:
+        listener = PgListener(settings.resolved_database_url, state.notifier)
+        listener.start()
+        state.listener = listener
+    runner = ScheduleRunner(state.sessionmaker, settings.timezone, settings.schedule_interval_s)
+    runner.start()
+    state.schedule_runner = runner
+
+
+async def _on_shutdown(app: Litestar) -> None:
+    runner = getattr(app.state, "schedule_runner", None)
+    if runner is not None:
+        await runner.stop()
+    listener = getattr(app.state, "listener", None)
+    if listener is not None:
+        await listener.stop()
+    await app.state.engine.dispose()
+
+
+def rebind(app: Litestar, settings: Settings, *, engine: AsyncEngine, migrate: bool = True) -> Litestar:
+    """Point an app made by :func:`create_app` (and shut down) at other settings and another database.
+
+    For the test suite: registering some two hundred routes costs Litestar a third of a second, and
+    hundreds of tests each want a fresh app over a fresh database. Settings fixed when the app was
+    built (the body-size limit) must match.
+    """
+    if settings.max_body_bytes != app.request_max_body_size:
+        raise ValueError("max_body_bytes differs from the built app's: build a new app with create_app")
+    for key in ("epoch", "listener", "schedule_runner"):
+        if key in app.state:
+            del app.state[key]
+    for key, value in _state(settings, engine, migrate).items():
+        app.state[key] = value
+    return app
+
+
 def create_app(
     settings: Settings | None = None, *, engine: AsyncEngine | None = None, migrate: bool = True
 ) -> Litestar:
     """Build the app; on start-up it migrates the database (unless told not to) and records its epoch."""
     settings = settings or Settings()
     engine = engine or make_engine(settings.resolved_database_url, echo=settings.sql_echo)
-    sessionmaker = make_sessionmaker(engine)
-    notifier = ChangeNotifier()
-    install_after_commit_hook(notifier, sessionmaker.kw.setdefault("info", {}))
-
-    async def on_startup(app: Litestar) -> None:
-        if settings.is_sqlite:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-        if migrate:
-            await upgrade(engine)
-        async with sessionmaker() as session:
-            app.state.epoch = await ensure_server_meta(session)
-            notifier.publish(await current_seq(session), {None})
-        if not settings.is_sqlite:
-            listener = PgListener(settings.resolved_database_url, notifier)
-            listener.start()
-            app.state.listener = listener
-        runner = ScheduleRunner(sessionmaker, settings.timezone, settings.schedule_interval_s)
-        runner.start()
-        app.state.schedule_runner = runner
-
-    async def on_shutdown(app: Litestar) -> None:
-        runner = getattr(app.state, "schedule_runner", None)
-        if runner is not None:
-            await runner.stop()
-        listener = getattr(app.state, "listener", None)
-        if listener is not None:
-            await listener.stop()
-        await engine.dispose()
 
     from server.replication.controller import ConflictController, SyncController
 
@@ -190,11 +222,9 @@ def create_app(
             title="Levee API", version="0.1.0", path="/schema", public_paths=PUBLIC_PATHS
         ),
         request_max_body_size=settings.max_body_bytes,
-        on_startup=[on_startup],
-        on_shutdown=[on_shutdown],
-        state=State(
-            {"settings": settings, "sessionmaker": sessionmaker, "engine": engine, "notifier": notifier}
-        ),
+        on_startup=[_on_startup],
+        on_shutdown=[_on_shutdown],
+        state=State(_state(settings, engine, migrate)),
         logging_config=LoggingConfig(
             log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422}
         ),

@@ -14,7 +14,7 @@ import httpx
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.app import create_app
+from server.app import create_app, rebind
 from server.db.engine import make_sessionmaker
 from server.db.models import ChecklistTemplate, Customer, Equipment, Part, Site, SlaPolicy, User
 from server.security import hash_password
@@ -160,8 +160,19 @@ async def populate(engine: AsyncEngine, world: World) -> None:
 
 @contextlib.asynccontextmanager
 async def make_world(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[World]:
-    settings = Settings(data_dir=tmp_path, database_url=str(engine.url.render_as_string(hide_password=False)))
-    app = create_app(settings, engine=engine)
+    # The hourly inspection generator stays off in-process: a test that wants it runs it (or turns it on).
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=str(engine.url.render_as_string(hide_password=False)),
+        schedule_interval_s=0,
+    )
+    # Building the app (registering every route) costs a third of a second: apps are reused, rebound to
+    # each test's database; one shut down cleanly goes back to the pool.
+    app = (
+        rebind(_FREE_APPS.pop(), settings, engine=engine)
+        if _FREE_APPS
+        else create_app(settings, engine=engine)
+    )
     for hook in app.on_startup:  # app.lifespan() would span two tasks under pytest-asyncio
         await hook(app)
     async with httpx.AsyncClient(
@@ -174,6 +185,10 @@ async def make_world(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[World
         finally:
             for hook in app.on_shutdown:
                 await hook(app)
+            _FREE_APPS.append(app)
+
+
+_FREE_APPS: list[Litestar] = []
 
 
 class Switch(httpx.AsyncBaseTransport):

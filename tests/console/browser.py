@@ -9,8 +9,11 @@ server process over HTTP.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,12 +35,72 @@ def in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 class ConsoleDriver(Driver):
     """The field app's driver, typing with a check: Flutter's web text input can drop a keystroke
-    when typed into at full speed, so the focused input's value is read back and typed again if short."""
+    when typed into at full speed, so the focused input's value is read back and typed again if short.
 
-    def type_into(self, label: str, text: str) -> None:
+    The console's screens are long lists: Flutter builds and exposes only what is near the viewport,
+    and a click lands where the element is drawn, so :meth:`reveal` scrolls the screen (mouse wheel)
+    until an element is on screen; :meth:`press` and :meth:`type_into` do that first.
+    """
+
+    TOP = 130  # the title bar and the tabs cover the top of the page
+
+    def reveal(self, target: str | Any, timeout: float = 30.0) -> Any:
+        """Scroll until ``target`` (an identifier or a locator) is on screen; returns its locator."""
+        loc = self.by_id(target) if isinstance(target, str) else target
+        view = self.page.viewport_size
+        deadline, misses = time.monotonic() + timeout, 0
+        while time.monotonic() < deadline:
+            box = None
+            if loc.count():
+                with contextlib.suppress(Exception):
+                    box = loc.bounding_box(timeout=1000)
+            if box and box["height"] > 0:
+                if box["y"] >= self.TOP and box["y"] + min(box["height"], 60) <= view["height"]:
+                    return loc
+                delta = box["y"] - view["height"] / 2
+            else:  # not built yet: further down, or (after a while) back from the top
+                misses += 1
+                delta = -100_000 if misses % 20 == 0 else 700
+            self.page.mouse.move(view["width"] / 2, view["height"] * 0.6)
+            self.page.mouse.wheel(0, delta)
+            time.sleep(0.35)
+        self.shot(f"failed-reveal-{target if isinstance(target, str) else 'locator'}")
+        raise AssertionError(f"{target!r} never came on screen")
+
+    def press(self, identifier: str) -> None:
+        self.reveal(identifier).click()
+
+    def to_top(self) -> None:
+        view = self.page.viewport_size
+        self.page.mouse.move(view["width"] / 2, view["height"] * 0.6)
+        self.page.mouse.wheel(0, -100_000)
+        time.sleep(0.4)
+
+    def wait_gone(self, identifier: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.page.locator(f'[flt-semantics-identifier="{identifier}"]').count():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{identifier!r} is still shown: {self.text_of(identifier)!r}")
+            time.sleep(0.25)
+
+    def wait_match(self, identifier: str, pattern: str, timeout: float = 30.0) -> re.Match[str]:
+        """Wait until the element's text matches ``pattern``; returns the match."""
+        deadline, seen = time.monotonic() + timeout, ""
+        while time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                seen = self.text_of(identifier)
+                found = re.search(pattern, seen)
+                if found:
+                    return found
+            time.sleep(0.25)
+        raise AssertionError(f"{identifier!r} never matched {pattern!r}; last seen {seen!r}")
+
+    def type_into(self, label: str, text: str, *, within: str | None = None) -> None:
+        """Type into the text field labelled ``label`` (the first one, or the one inside ``within``)."""
         page = self.page
+        scope = self.by_id(within) if within else page
         for _ in range(3):
-            box = page.get_by_role("textbox", name=label).first
+            box = self.reveal(scope.get_by_role("textbox", name=label).first)
             box.click()
             page.wait_for_function(
                 "document.activeElement && ['INPUT','TEXTAREA'].includes(document.activeElement.tagName)"

@@ -1,14 +1,18 @@
 """Van stock end to end in real browsers: a warehouse clerk transfers parts to a van in the console, the
 engineer sees them in the field app, uses one while the server is down, and after sync the clerk sees
-the van's new balance. Server, console and field app are separate processes on demo data.
+the van's new balance. Server, console and field app are separate processes on demo data. Set
+``LEVEE_SCREENSHOTS=docs/screenshots`` to keep the pictures (van.png, console-stock-van.png).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import shutil
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +23,8 @@ from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 ENGINEER = "eng01"
+#: shots kept when LEVEE_SCREENSHOTS is set: the field app's van after the transfer, the console after sync
+SHOTS = {"van-after-transfer.png": "van.png", "console-van-after-sync.png": "console-stock-van.png"}
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +37,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleStack]:
         yield s
     finally:
         s.stop()
+        keep = os.environ.get("LEVEE_SCREENSHOTS")
+        if keep:  # the pictures the docs show, under their names there
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            for shot, name in SHOTS.items():
+                if (s.tmp / "shots" / shot).exists():
+                    shutil.copy(s.tmp / "shots" / shot, Path(keep) / name)
 
 
 @pytest.fixture(scope="module")
@@ -188,5 +200,9 @@ def test_a_clerk_transfers_to_a_van_the_engineer_uses_one_offline_and_the_clerk_
         console.tap("stock-tab-transfer")  # the balances are read again when their tab opens
         console.tap("stock-tab-balances")
         _console_row(console, code, part["part_name"], part["unit"], before + 1)
+        box = console.by_id(f"store-{ENGINEER}").bounding_box()
+        if box:  # the van's panel near the top of the picture
+            console.page.mouse.move(680, 900)
+            console.page.mouse.wheel(0, box["y"] - 160)
         console.shot("console-van-after-sync")
         tablet.van_quantity(code, before + 1)

@@ -127,7 +127,9 @@ class SyncMachine(RuleBasedStateMachine):
         return make_engine(self.url)
 
     async def _start_app(self) -> Any:
-        app = create_app(Settings(data_dir=self.tmp, database_url=self.url), engine=self.engine)
+        app = create_app(
+            Settings(data_dir=self.tmp, database_url=self.url, schedule_interval_s=0), engine=self.engine
+        )
         for hook in app.on_startup:
             await hook(app)
         return app

@@ -65,11 +65,15 @@ def CustomersScreen(state: ConsoleState) -> ft.Control:
         ),
         chips(
             [
-                button(
-                    c["name"],
-                    on(office.go, f"/customers/{c['id']}"),
-                    kind="quiet",
-                    ident=f"customer-{c['id']}",
+                # keyed: as the search narrows, each hit keeps its own control (and its identifier)
+                ft.Container(
+                    button(
+                        c["name"],
+                        on(office.go, f"/customers/{c['id']}"),
+                        kind="quiet",
+                        ident=f"customer-{c['id']}",
+                    ),
+                    key=c["id"],
                 )
                 for c in hits
             ]
@@ -115,19 +119,22 @@ def CustomersScreen(state: ConsoleState) -> ft.Control:
 def ComplaintItem(state: ConsoleState, complaint: dict[str, Any]) -> ft.Control:
     office = use_office()
     t = state.t
-    text, set_text = ft.use_state("")
+    text, set_text = ft.use_state("")  # the handling note
+    cause, set_cause = ft.use_state("")  # the root cause, written when closing
     actions = complaint_actions(complaint["status"], state.role)
+    number = complaint["number"]
 
     async def act(action: str) -> None:
-        if not text.strip():
+        value = (text if action == "handle" else cause).strip()
+        if not value:
             state.tell(t("console.customers.need_text"), error=True)
             return
-        body = {"handling": text.strip()} if action == "handle" else {"root_cause": text.strip()}
-        done = t(f"console.complaint.done.{action}", number=complaint["number"])
+        body = {"handling": value} if action == "handle" else {"root_cause": value}
+        done = t(f"console.complaint.done.{action}", number=number)
         if await office.act(
             lambda api: api.post(f"/api/complaints/{complaint['id']}/{action}", body), done=done
         ):
-            set_text("")
+            (set_text if action == "handle" else set_cause)("")
 
     lines: list[ft.Control] = [
         ft.Row(
@@ -148,24 +155,33 @@ def ComplaintItem(state: ConsoleState, complaint: dict[str, Any]) -> ft.Control:
             ]
         ),
     ]
-    if actions:
-        hint = "console.complaint.root_cause" if actions == ["close"] else "console.complaint.handling"
+
+    def typed_into(put: Any) -> Any:
+        return lambda e: put(e.control.value)
+
+    # each step has its own field: a handling note is not a root cause (closing asks for the cause)
+    fields = {
+        "handle": ("console.complaint.handling", text, set_text),
+        "close": ("console.complaint.root_cause", cause, set_cause),
+    }
+    for a in actions:
+        label, value, set_value = fields[a]
         lines.append(
             ft.Row(
                 [
-                    ft.Container(text_field(t(hint), text, lambda e: set_text(e.control.value)), width=420),
-                    *[
-                        button(
-                            t(f"console.complaint.{a}"), on(act, a), kind="ok" if a == "close" else "primary"
-                        )
-                        for a in actions
-                    ],
+                    ft.Container(text_field(t(label), value, typed_into(set_value)), width=420),
+                    button(
+                        t(f"console.complaint.{a}"),
+                        on(act, a),
+                        kind="ok" if a == "close" else "primary",
+                        ident=f"complaint-{a}-{number}",
+                    ),
                 ],
                 wrap=True,
                 vertical_alignment=ft.CrossAxisAlignment.CENTER,
             )
         )
-    return tagged(f"complaint-{complaint['number']}", ft.Column(lines, spacing=6))
+    return tagged(f"complaint-{number}", ft.Column(lines, spacing=6))
 
 
 @ft.component

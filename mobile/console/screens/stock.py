@@ -383,7 +383,7 @@ def CountLineRow(state: ConsoleState, line: PreviewLine, typed: tuple[str, str],
                     text_field(
                         t("console.stock.counted_of", code=line.part_code),
                         typed[0],
-                        lambda e: change(line.part_id, e.control.value, typed[1]),
+                        lambda e: change(line.part_id, counted=e.control.value),
                         number=True,
                         error=t("console.stock.bad_quantity") if line.bad_number else None,
                     ),
@@ -399,7 +399,7 @@ def CountLineRow(state: ConsoleState, line: PreviewLine, typed: tuple[str, str],
                     text_field(
                         t("console.stock.reason_of", code=line.part_code),
                         typed[1],
-                        lambda e: change(line.part_id, typed[0], e.control.value),
+                        lambda e: change(line.part_id, reason=e.control.value),
                         error=t("console.stock.reason_needed") if line.needs_reason else None,
                     ),
                     width=320,
@@ -433,8 +433,17 @@ def CountSection(state: ConsoleState, books: Json) -> ft.Control:
         set_typed({})
         set_posted(None)
 
-    def change(part_id: str, counted: str, reason: str) -> None:
-        set_typed({**typed, part_id: (counted, reason)})
+    def change(part_id: str, *, counted: str | None = None, reason: str | None = None) -> None:
+        """One field of one line, applied to the newest typed values (not those of the render that made
+        the field: a line scrolled away and back, or a second keystroke before the re-render, would
+        otherwise put back an old value of the other field)."""
+
+        def update(current: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+            old = current.get(part_id, ("", ""))
+            new = (old[0] if counted is None else counted, old[1] if reason is None else reason)
+            return {**current, part_id: new}
+
+        set_typed(update)
 
     def add_part() -> None:
         match = next(
@@ -448,7 +457,8 @@ def CountSection(state: ConsoleState, books: Json) -> ft.Control:
         if match is None:
             state.tell(t("console.stock.no_such_part"), error=True)
             return
-        set_typed({**typed, match["id"]: (typed.get(match["id"], ("0", ""))[0] or "0", "")})
+        part_id = str(match["id"])
+        set_typed(lambda current: {**current, part_id: (current.get(part_id, ("0", ""))[0] or "0", "")})
         set_adding("")
 
     async def post() -> None:

@@ -1,0 +1,308 @@
+"""The office screens of issue 6 in a real browser, against a real server on demo data.
+
+A dispatcher opens the inspection schedules, adds a monthly one through the form, generates the jobs
+that fall due and reads the month's compliance; opens a customer's file, records a complaint and starts
+handling it; a manager closes it (refused on screen without a root cause); a warehouse clerk reads the
+new-parts store and posts a stock count (refused on screen while a difference has no reason). What the
+screens show is checked against the API. Set ``LEVEE_SCREENSHOTS=docs/screenshots`` to keep the
+pictures (console-inspections.png, console-customer.png, console-stock.png).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.console.browser import ConsoleDriver, ConsoleStack
+from tests.mobile.browser import chromium_page, require_browser, zh
+from tests.support import PASSWORD
+
+pytestmark = pytest.mark.browser
+CST = ZoneInfo("Asia/Shanghai")
+ENGINEER = "eng03"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleStack]:
+    require_browser()
+    s = ConsoleStack(tmp_path_factory.mktemp("office"))
+    s.prepare()
+    s.start()
+    try:
+        yield s
+    finally:
+        s.stop()
+        keep = os.environ.get("LEVEE_SCREENSHOTS")
+        shots = s.tmp / "shots"
+        if keep and shots.exists():
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            for png in shots.glob("console-*.png"):
+                shutil.copy(png, Path(keep) / png.name)
+
+
+@pytest.fixture(scope="module")
+def driver(stack: ConsoleStack) -> Iterator[ConsoleDriver]:
+    with chromium_page(width=1360, height=1500) as page:
+        d = ConsoleDriver(page, stack.tmp / "shots")
+        d.open(stack.console_url)
+        yield d
+
+
+def sign_in(d: ConsoleDriver, username: str) -> None:
+    """Sign out whoever is signed in, then sign in as ``username`` (lands on the board)."""
+    if d.page.locator('[flt-semantics-identifier="sign-out"]').count():
+        d.tap("sign-out")
+    try:
+        d.button(zh("app.signin.submit")).wait_for()
+        d.type_into(zh("app.signin.username"), username)
+        d.type_into(zh("app.signin.password"), PASSWORD)
+        d.button(zh("app.signin.submit")).click()
+        d.by_id("nav-board").wait_for(timeout=30_000)
+    except Exception:
+        d.shot(f"failed-sign-in-{username}")
+        raise
+
+
+def items(body: Any) -> list[dict[str, Any]]:
+    return list(body["items"] if isinstance(body, dict) else body)
+
+
+def row_pattern(*cells: object) -> str:
+    """A table row's cells in order, whatever the spacing between them."""
+    return r"\s*".join(re.escape(str(c)) for c in cells)
+
+
+def today() -> str:
+    return datetime.now(CST).date().isoformat()
+
+
+# --- 1. inspections -------------------------------------------------------------------------------
+
+
+def _unscheduled_equipment(stack: ConsoleStack) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(customer, site, equipment): a piece with an inspection checklist and no active monthly schedule."""
+    categories = {
+        t["category"] for t in items(stack.get("/api/checklist-templates")) if t["job_kind"] == "inspection"
+    }
+    taken = {
+        s["equipment_id"]
+        for s in items(stack.get("/api/inspections/schedules", limit=500, active="true"))
+        if s["frequency"] == "monthly"
+    }
+    sites = {s["id"]: s for s in items(stack.get("/api/sites", limit=500))}
+    customers = {c["id"]: c for c in items(stack.get("/api/customers", limit=500))}
+    for eq in sorted(items(stack.get("/api/equipment", limit=500)), key=lambda e: e["serial_no"]):
+        if eq["category"] in categories and eq["id"] not in taken:
+            site = sites[eq["site_id"]]
+            return customers[site["customer_id"]], site, eq
+    raise AssertionError("every piece of demo equipment already has a monthly inspection")
+
+
+def test_a_dispatcher_plans_an_inspection_generates_the_jobs_and_reads_the_compliance(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
+    d = driver
+    sign_in(d, "dispatcher")
+    listed = items(stack.get("/api/inspections/schedules", active="true", limit=500))
+    assert listed, "the demo has no inspection schedules"
+    d.tap("nav-inspections")
+    d.wait_text("inspections-table", listed[0]["site_name"])
+
+    customer, site, eq = _unscheduled_equipment(stack)
+    engineer = next(e for e in items(stack.get("/api/users", role="engineer")) if e["username"] == ENGINEER)
+    d.press(f"schedule-customer-{customer['name']}")
+    d.press(f"schedule-site-{site['name']}")
+    d.press(f"schedule-equipment-{eq['serial_no']}")
+    d.press("frequency-monthly")
+    d.type_into(zh("console.inspections.start"), today())
+    d.press(f"pick-{ENGINEER}")
+    d.wait_text(f"pick-{ENGINEER}", zh("console.engineers.chosen"))
+    d.press("schedule-create")
+    d.wait_text("notice", zh("console.inspections.created", site=site["name"]))
+    made = [s for s in items(stack.get("/api/inspections/schedules", site_id=site["id"])) if s["active"]]
+    mine = [s for s in made if s["equipment_id"] == eq["id"] and s["frequency"] == "monthly"]
+    assert len(mine) == 1, made
+    schedule = mine[0]
+    assert (schedule["engineer_id"], schedule["start_on"], schedule["jobs"]) == (engineer["id"], today(), 0)
+
+    # "generate now": the new schedule's first visit (today) is made, and the words say how many
+    before = sum(s["jobs"] for s in items(stack.get("/api/inspections/schedules", limit=500)))
+    d.to_top()
+    d.press("inspections-generate")
+    said = d.wait_match("notice", r"已生成 (\d+) 张巡检工单（已存在 (\d+) 张）")
+    after = items(stack.get("/api/inspections/schedules", limit=500))
+    assert int(said.group(1)) == sum(s["jobs"] for s in after) - before >= 1
+    assert next(s for s in after if s["id"] == schedule["id"])["jobs"] == 1
+    d.wait_match("inspections-table", row_pattern(site["name"], schedule["equipment_label"]))
+    d.shot("console-inspections")
+
+    # the month's compliance for that customer, as the API counts it
+    month = datetime.now(CST).strftime("%Y-%m")
+    report = stack.get("/api/reports/inspections", month=month)
+    row = next(r for r in report["rows"] if r["customer_id"] == customer["id"])
+    assert row["planned"] >= 1 and row["pending"] >= 1
+    d.reveal("compliance-table")
+    d.wait_text("compliance-month", month)
+    d.wait_match(
+        "compliance-table",
+        row_pattern(customer["name"], *(row[k] for k in ("planned", "on_time", "late", "missed", "pending"))),
+    )
+
+
+# --- 2. a customer's file and a complaint ---------------------------------------------------------
+
+
+def _customer_with_complaints(stack: ConsoleStack) -> dict[str, Any]:
+    """The file of the demo customer with complaints and equipment and the fewest jobs."""
+    files = []
+    for c in items(stack.get("/api/customers", limit=500)):
+        f = stack.get(f"/api/customers/{c['id']}/file", username="dispatcher")
+        if f["complaints"] and f["equipment"]:
+            files.append(f)
+    assert files, "no demo customer has a complaint"
+    return dict(min(files, key=lambda f: (len(f["jobs"]), f["customer"]["name"])))
+
+
+def open_file(d: ConsoleDriver, stack: ConsoleStack, customer: dict[str, Any]) -> None:
+    """Customers tab, search by name, open the file: the hits are filtered before the click lands."""
+    d.tap("nav-customers")
+    d.type_into(zh("console.call.find_customer"), customer["name"])
+    try:
+        for other in items(stack.get("/api/customers", limit=500)):
+            if other["id"] != customer["id"] and customer["name"] not in other["name"]:
+                d.wait_gone(f"customer-{other['id']}")
+    except AssertionError:
+        d.shot("failed-customer-search")
+        raise
+    d.press(f"customer-{customer['id']}")
+    d.by_id("customer-summary").wait_for()
+
+
+def _complaint(stack: ConsoleStack, customer_id: str, number: str) -> dict[str, Any]:
+    f = stack.get(f"/api/customers/{customer_id}/file", username="dispatcher")
+    return dict(next(c for c in f["complaints"] if c["number"] == number))
+
+
+def test_a_complaint_is_recorded_handled_and_closed_with_its_root_cause(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
+    d = driver
+    sign_in(d, "dispatcher")
+    f = _customer_with_complaints(stack)
+    customer = f["customer"]
+    open_file(d, stack, customer)
+    for eq in f["equipment"][:3]:  # the first rows of the table, on screen
+        d.wait_text("customer-equipment", f"{eq['model']} {eq['serial_no']}")
+    d.to_top()
+    d.shot("console-customer")
+    old = f["complaints"][0]["number"]
+    d.reveal(f"complaint-{old}")
+    d.wait_text(f"complaint-{old}", f["complaints"][0]["content"])
+
+    # the dispatcher records a complaint; the API has it, received
+    content = "巡检后泵房地面有油污未清理"
+    d.type_into(zh("console.complaint.content"), content)
+    d.type_into(zh("console.complaint.complainant"), "刘科长")
+    d.type_into(zh("console.complaint.phone"), "0794-8225678")
+    d.press("complaint-record")
+    number = d.wait_match("notice", r"投诉 (TS-\d{4}-\d{4}) 已登记").group(1)
+    made = _complaint(stack, customer["id"], number)
+    assert (made["status"], made["content"], made["complainant"]) == ("received", content, "刘科长")
+
+    # ... and starts handling it; a dispatcher may not close it
+    d.reveal(f"complaint-{number}")
+    d.type_into(
+        zh("console.complaint.handling"), "已联系站长，安排工程师回访清理", within=f"complaint-{number}"
+    )
+    d.press(f"complaint-handle-{number}")
+    d.wait_text("notice", zh("console.complaint.done.handle", number=number))
+    handled = _complaint(stack, customer["id"], number)
+    assert (handled["status"], handled["handling"]) == ("handling", "已联系站长，安排工程师回访清理")
+    assert handled["handler_name"] == "周敏"
+    d.wait_text(f"complaint-{number}", zh("console.complaint.status.handling"))
+    assert d.page.locator(f'[flt-semantics-identifier="complaint-close-{number}"]').count() == 0
+
+    # a manager closes it: not without a root cause (refused in words, nothing sent), then with one
+    sign_in(d, "manager")
+    open_file(d, stack, customer)
+    d.press(f"complaint-close-{number}")
+    d.wait_text("notice", zh("console.customers.need_text"))
+    assert _complaint(stack, customer["id"], number)["status"] == "handling"
+    cause = "交接清单未列现场清洁，已补入巡检检查表"
+    d.type_into(zh("console.complaint.root_cause"), cause, within=f"complaint-{number}")
+    d.press(f"complaint-close-{number}")
+    d.wait_text("notice", zh("console.complaint.done.close", number=number))
+    closed = _complaint(stack, customer["id"], number)
+    assert (closed["status"], closed["root_cause"]) == ("closed", cause)
+    assert closed["closed_at"]
+    d.wait_text(f"complaint-{number}", cause)
+    d.wait_gone(f"complaint-close-{number}")
+
+
+# --- 3. stock -------------------------------------------------------------------------------------
+
+
+def _new_store(stack: ConsoleStack) -> dict[str, Any]:
+    new = [s for s in items(stack.get("/api/stock/stores", username="warehouse")) if s["kind"] == "new"]
+    assert len(new) == 1, new
+    return dict(new[0])
+
+
+def _balances(stack: ConsoleStack, store_id: str) -> dict[str, dict[str, Any]]:
+    return {
+        b["part_code"]: b
+        for b in items(stack.get("/api/stock/balances", username="warehouse"))
+        if b["store_id"] == store_id and b["quantity"]
+    }
+
+
+def test_a_clerk_reads_the_new_parts_store_and_posts_a_count_with_a_reason(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
+    d = driver
+    sign_in(d, "warehouse")
+    store = _new_store(stack)
+    held = _balances(stack, store["id"])
+    first = held[min(held)]  # the top row of the store's table
+    d.tap("nav-stock")
+    d.wait_match(
+        "store-new", row_pattern(*(first[k] for k in ("part_code", "part_name", "unit", "quantity")))
+    )
+
+    # the last line of the count sits just above its problem and the post button: the clerk sees the
+    # refusal without scrolling the line away (a focused field scrolled off and back loses its text)
+    code = max(c for c, b in held.items() if b["quantity"] >= 2)
+    part = held[code]
+
+    d.press("stock-tab-count")
+    d.press("count-store-new")
+    counted = part["quantity"] - 1
+    d.type_into(zh("console.stock.counted_of", code=code), str(counted))
+    d.wait_text(f"count-line-{code}", zh("console.stock.difference", d="-1"))
+    d.wait_text(f"count-line-{code}", zh("console.stock.reason_needed"))
+    d.reveal("count-problem")
+    d.wait_text("count-problem", zh("console.stock.count_needs_reason"))
+    submit = d.by_id("count-submit")
+    assert submit.get_attribute("aria-disabled") == "true" or submit.locator("[aria-disabled=true]").count()
+    assert _balances(stack, store["id"])[code]["quantity"] == part["quantity"]  # nothing was posted
+
+    d.type_into(zh("console.stock.reason_of", code=code), "盘点发现包装破损一件，报废")
+    d.reveal("count-submit")
+    d.wait_gone("count-problem")
+    d.press("count-submit")
+    d.wait_text("notice", zh("console.stock.count_posted"))
+    d.reveal("count-result")
+    d.wait_match(
+        "count-result", row_pattern(code, part["quantity"], counted, -1, "盘点发现包装破损一件，报废")
+    )
+    assert _balances(stack, store["id"])[code]["quantity"] == counted
+    d.page.mouse.wheel(0, 2000)  # the result at the foot of the screen, whole, for the picture
+    d.shot("console-stock")
