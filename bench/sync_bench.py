@@ -797,11 +797,24 @@ def _sqlite_value(value: Any) -> Any:
 def _full_rows(model: Any, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     """Rows with every column of ``model``; a column the dataset leaves out gets its scalar default."""
     columns = list(model.__table__.columns)
-    defaults = {
-        c.name: (c.default.arg if c.default is not None and c.default.is_scalar else None) for c in columns
-    }
+    defaults = {c.name: _column_default(c) for c in columns}
     names = [c.name for c in columns]
     return names, [[r[n] if n in r else defaults[n] for n in names] for r in rows]
+
+
+def _column_default(column: Any) -> Any:
+    """What the ORM would write for a column the dataset leaves out (a value, or a list/dict factory)."""
+    default = column.default
+    if default is None:
+        return None
+    if default.is_scalar:
+        return default.arg
+    if default.is_callable:
+        try:
+            return default.arg(None)  # SQLAlchemy wraps a no-argument factory to take the context
+        except TypeError:
+            return None
+    return None
 
 
 def baseline_sqlite(data: Dataset, directory: Path) -> dict[str, Any]:
