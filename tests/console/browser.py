@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
+import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -234,3 +236,29 @@ class RealDevice:
 
     def close(self) -> None:
         self.replica.close()
+
+
+@contextlib.contextmanager
+def running_stack(tmp: Path, keep: Mapping[str, str] | None = None) -> Iterator[ConsoleStack]:
+    """A seeded server and the console, started for a test module and stopped after it.
+
+    When ``LEVEE_SCREENSHOTS`` names a folder, the module's pictures are copied there at the end:
+    ``keep`` maps a shot's file name to the name the docs use; without it every ``console-*.png`` is kept.
+    """
+    from tests.mobile.browser import require_browser
+
+    require_browser()
+    stack = ConsoleStack(tmp)
+    stack.prepare()
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        folder, shots = os.environ.get("LEVEE_SCREENSHOTS"), tmp / "shots"
+        if folder and shots.exists():
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            names = keep or {png.name: png.name for png in shots.glob("console-*.png")}
+            for shot, name in names.items():
+                if (shots / shot).exists():
+                    shutil.copy(shots / shot, Path(folder) / name)

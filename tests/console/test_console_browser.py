@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -22,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.console.browser import ConsoleDriver, ConsoleStack, RealDevice
-from tests.mobile.browser import Driver, chromium_page, require_browser, zh
+from tests.console.browser import ConsoleDriver, ConsoleStack, RealDevice, running_stack
+from tests.mobile.browser import Driver, chromium_page, zh
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -33,20 +31,8 @@ CUSTOMER, SITE = "临川区水利局", "城东排涝泵站"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleStack]:
-    require_browser()
-    s = ConsoleStack(tmp_path_factory.mktemp("console"))
-    s.prepare()
-    s.start()
-    try:
+    with running_stack(tmp_path_factory.mktemp("console")) as s:
         yield s
-    finally:
-        s.stop()
-        keep = os.environ.get("LEVEE_SCREENSHOTS")
-        shots = s.tmp / "shots"
-        if keep and shots.exists():
-            Path(keep).mkdir(parents=True, exist_ok=True)
-            for png in shots.glob("console-*.png"):
-                shutil.copy(png, Path(keep) / png.name)
 
 
 def sign_in(d: Driver, username: str) -> None:

@@ -10,19 +10,16 @@ pictures (console-inspections.png, console-customer.png, console-stock.png).
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.console.browser import ConsoleDriver, ConsoleStack
-from tests.mobile.browser import chromium_page, require_browser, zh
+from tests.console.browser import ConsoleDriver, ConsoleStack, running_stack
+from tests.mobile.browser import chromium_page, zh
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -32,20 +29,8 @@ ENGINEER = "eng03"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleStack]:
-    require_browser()
-    s = ConsoleStack(tmp_path_factory.mktemp("office"))
-    s.prepare()
-    s.start()
-    try:
+    with running_stack(tmp_path_factory.mktemp("office")) as s:
         yield s
-    finally:
-        s.stop()
-        keep = os.environ.get("LEVEE_SCREENSHOTS")
-        shots = s.tmp / "shots"
-        if keep and shots.exists():
-            Path(keep).mkdir(parents=True, exist_ok=True)
-            for png in shots.glob("console-*.png"):
-                shutil.copy(png, Path(keep) / png.name)
 
 
 @pytest.fixture(scope="module")

@@ -7,18 +7,15 @@ the van's new balance. Server, console and field app are separate processes on d
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import shutil
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.console.browser import ConsoleDriver, ConsoleStack
-from tests.mobile.browser import Driver, Proc, chromium_page, free_port, require_browser, wait_http, zh
+from tests.console.browser import ConsoleDriver, ConsoleStack, running_stack
+from tests.mobile.browser import Driver, Proc, chromium_page, free_port, wait_http, zh
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -29,20 +26,8 @@ SHOTS = {"van-after-transfer.png": "van.png", "console-van-after-sync.png": "con
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleStack]:
-    require_browser()
-    s = ConsoleStack(tmp_path_factory.mktemp("van-transfer"))
-    s.prepare()
-    s.start()
-    try:
+    with running_stack(tmp_path_factory.mktemp("van-transfer"), keep=SHOTS) as s:
         yield s
-    finally:
-        s.stop()
-        keep = os.environ.get("LEVEE_SCREENSHOTS")
-        if keep:  # the pictures the docs show, under their names there
-            Path(keep).mkdir(parents=True, exist_ok=True)
-            for shot, name in SHOTS.items():
-                if (s.tmp / "shots" / shot).exists():
-                    shutil.copy(s.tmp / "shots" / shot, Path(keep) / name)
 
 
 @pytest.fixture(scope="module")
