@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import re
 import shutil
@@ -40,6 +41,21 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+# A release build of Flutter draws a control whose build or layout threw as a flat rectangle of this
+# grey, with no message. No colour of Levee's own is this grey; a 70 x 70 patch of it is a broken screen.
+ERROR_BOX_GREY = (196, 196, 196)
+ERROR_BOX_LIMIT = 5000
+
+
+def error_box_pixels(png: bytes) -> int:
+    """How many pixels of a screenshot are Flutter's error-box grey."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 24) or []
+    return next((n for n, colour in colours if colour == ERROR_BOX_GREY), 0)
 
 
 def zh(key: str, **params: Any) -> str:
@@ -373,13 +389,21 @@ class Driver:
         while self.text_of("parts-used") == used_before and time.monotonic() < deadline:
             time.sleep(0.2)
         assert self.text_of("parts-used") != used_before, "the part use did not show on the job"
+        self.shot("part-used")
         self.button(zh("app.common.back")).click()
         self.by_id("van-open").wait_for()
         return warning
 
     def shot(self, name: str) -> None:
-        if self.shots is None:
-            return
+        """Keep a screenshot (when there is a folder for them) and fail if Flutter drew an error box."""
         time.sleep(0.6)  # the canvas repaints after the DOM
-        self.shots.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(self.shots / f"{name}.png"))
+        png = self.page.screenshot()
+        if self.shots is not None:
+            self.shots.mkdir(parents=True, exist_ok=True)
+            (self.shots / f"{name}.png").write_bytes(png)
+        grey = error_box_pixels(png)
+        assert grey < ERROR_BOX_LIMIT, (
+            f"screenshot {name!r}: Flutter drew its error box ({grey} px of flat grey), so a control's "
+            "layout failed (an expanding child in a wrapping row, say); the semantics tree still answers, "
+            "but the engineer sees a grey rectangle and taps near it miss"
+        )

@@ -110,6 +110,7 @@ def _work_job(
     d.tap("section-parts")
     d.tap("part-add-P-DP-001")
     d.wait_text("parts-used", "机械密封")
+    d.shot("parts" if shots else "parts-offline")  # the row is drawn, not Flutter's grey error box
     d.tap("section-overview")
     times["resolved"] = _timed(lambda: (d.tap("tap-resolved"), d.wait_text("tap-resolved", "✓ ")))
     d.tap("section-acceptance")
