@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.console.browser import ConsoleDriver, ConsoleStack, RealDevice, running_stack
-from tests.mobile.browser import Driver, chromium_page, zh
+from tests.mobile.browser import chromium_page, zh
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -35,7 +35,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleStack]:
         yield s
 
 
-def sign_in(d: Driver, username: str) -> None:
+def sign_in(d: ConsoleDriver, username: str) -> None:
     try:
         d.button(zh("app.signin.submit")).wait_for()
     except Exception:
@@ -52,7 +52,7 @@ def sign_in(d: Driver, username: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def driver(stack: ConsoleStack) -> Iterator[Driver]:
+def driver(stack: ConsoleStack) -> Iterator[ConsoleDriver]:
     with chromium_page(width=1360, height=1500) as page:
         d = ConsoleDriver(page, stack.tmp / "shots")
         d.open(stack.console_url)
@@ -65,7 +65,7 @@ def local(value: str) -> str:
 
 
 def test_dispatcher_records_a_call_assigns_it_and_the_job_reaches_the_tablet(
-    stack: ConsoleStack, driver: Driver, tmp_path: Path
+    stack: ConsoleStack, driver: ConsoleDriver, tmp_path: Path
 ) -> None:
     d = driver
     d.wait_text("board-summary", "未完成")
@@ -75,8 +75,8 @@ def test_dispatcher_records_a_call_assigns_it_and_the_job_reaches_the_tablet(
     site = next(s for s in stack.get("/api/sites", limit=500)["items"] if s["name"] == SITE)
     pump = stack.get("/api/equipment", site_id=site["id"])["items"][0]
     d.tap("nav-call")
-    d.tap(f"customer-{CUSTOMER}")
-    d.tap(f"site-{SITE}")
+    d.press_until(f"customer-{CUSTOMER}", f"site-{SITE}")
+    d.press_until(f"site-{SITE}", f"equipment-{pump['serial_no']}")
     d.tap(f"equipment-{pump['serial_no']}")
     d.tap("severity-major")
     d.type_into(zh("app.field.symptom"), "排涝泵出水量不足，电机过热")
@@ -108,7 +108,7 @@ def test_dispatcher_records_a_call_assigns_it_and_the_job_reaches_the_tablet(
 
 
 def test_a_conflict_from_an_offline_tablet_is_overridden_and_the_override_reaches_it(
-    stack: ConsoleStack, driver: Driver, tmp_path: Path
+    stack: ConsoleStack, driver: ConsoleDriver, tmp_path: Path
 ) -> None:
     d = driver
     eng02 = next(e for e in stack.get("/api/users", role="engineer")["items"] if e["username"] == "eng02")
@@ -152,7 +152,9 @@ def test_a_conflict_from_an_offline_tablet_is_overridden_and_the_override_reache
         tablet.close()
 
 
-def test_a_manager_opens_the_response_time_report_and_exports_it(stack: ConsoleStack, driver: Driver) -> None:
+def test_a_manager_opens_the_response_time_report_and_exports_it(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
     d = driver
     d.tap("sign-out")
     sign_in(d, "manager")

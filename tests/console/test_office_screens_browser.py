@@ -103,8 +103,8 @@ def test_a_dispatcher_plans_an_inspection_generates_the_jobs_and_reads_the_compl
 
     customer, site, eq = _unscheduled_equipment(stack)
     engineer = next(e for e in items(stack.get("/api/users", role="engineer")) if e["username"] == ENGINEER)
-    d.press(f"schedule-customer-{customer['name']}")
-    d.press(f"schedule-site-{site['name']}")
+    d.press_until(f"schedule-customer-{customer['name']}", f"schedule-site-{site['name']}")
+    d.press_until(f"schedule-site-{site['name']}", f"schedule-equipment-{eq['serial_no']}")
     d.press(f"schedule-equipment-{eq['serial_no']}")
     d.press("frequency-monthly")
     d.type_into(zh("console.inspections.start"), today())
