@@ -82,6 +82,7 @@ def test_dispatcher_records_a_call_assigns_it_and_the_job_reaches_the_tablet(
     d.type_into(zh("app.field.symptom"), "排涝泵出水量不足，电机过热")
     d.type_into(zh("console.call.caller"), "王主任")
     d.type_into(zh("console.call.phone"), "0794-8221234")
+    d.shot("console-call")  # every shot also fails on Flutter's grey error box
     d.tap("call-submit")
     notice = d.wait_text("notice", "已登记")
     number = re.search(r"WO-\d{6}-\d{5}", notice)
@@ -95,6 +96,7 @@ def test_dispatcher_records_a_call_assigns_it_and_the_job_reaches_the_tablet(
     d.tap("pick-eng01")
     d.wait_text("notice", zh("console.job.assigned", name="张伟"))
     d.wait_text("job-status", zh("enum.status.assigned"))
+    d.shot("console-job")
     assert stack.get(f"/api/jobs/{job['id']}")["engineer"]["username"] == "eng01"
 
     tablet = RealDevice(stack, "eng01", tmp_path / "eng01.db")

@@ -111,6 +111,9 @@ def _work_job(
     d.tap("part-add-P-DP-001")
     d.wait_text("parts-used", "机械密封")
     d.shot("parts" if shots else "parts-offline")  # the row is drawn, not Flutter's grey error box
+    if shots:
+        d.tap("section-photos")
+        d.shot("photos")
     d.tap("section-overview")
     times["resolved"] = _timed(lambda: (d.tap("tap-resolved"), d.wait_text("tap-resolved", "✓ ")))
     d.tap("section-acceptance")
