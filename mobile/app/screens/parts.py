@@ -187,14 +187,12 @@ def PartsSection(state: AppState, view: JobView) -> ft.Control:
         key=lambda p: str(p.get("code", "")),
     )
     van_rows: list[ft.Control] = [
-        keyed(PartRow)(state, view, p, held[p["id"]], key=f"van-{p['id']}") for p in van_parts
+        keyed(PartRow)(state, view, p, held[p["id"]], key=p["id"]) for p in van_parts
     ]
     if not van_rows:
         van_rows.append(ft.Text(t("app.parts.van_empty"), size=17, color=MUTED))
     others: list[ft.Control] = [
-        keyed(PartRow)(state, view, p, 0, key=f"catalogue-{p['id']}")
-        for p in view.parts_catalogue
-        if p["id"] not in held
+        keyed(PartRow)(state, view, p, 0, key=p["id"]) for p in view.parts_catalogue if p["id"] not in held
     ]
     if not others:
         others.append(ft.Text(t("app.parts.catalogue_empty"), size=17, color=MUTED))
