@@ -36,8 +36,7 @@ def in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 
 class ConsoleDriver(Driver):
-    """The field app's driver, typing with a check: Flutter's web text input can drop a keystroke
-    when typed into at full speed, so the focused input's value is read back and typed again if short.
+    """The field app's driver (typing with a check included), for the office's console.
 
     The console's screens are long lists: Flutter builds and exposes only what is near the viewport,
     and a click lands where the element is drawn, so :meth:`reveal` scrolls the screen (mouse wheel)
@@ -114,24 +113,12 @@ class ConsoleDriver(Driver):
             time.sleep(0.25)
         raise AssertionError(f"{identifier!r} never matched {pattern!r}; last seen {seen!r}")
 
-    def type_into(self, label: str, text: str, *, within: str | None = None) -> None:
-        """Type into the text field labelled ``label`` (the first one, or the one inside ``within``)."""
-        page = self.page
-        scope = self.by_id(within) if within else page
-        for _ in range(3):
-            box = self.reveal(scope.get_by_role("textbox", name=label).first)
-            box.click()
-            page.wait_for_function(
-                "document.activeElement && ['INPUT','TEXTAREA'].includes(document.activeElement.tagName)"
-            )
-            page.keyboard.press("Control+A")
-            page.keyboard.type(text, delay=15)
-            if page.evaluate("document.activeElement && document.activeElement.value") == text:
-                # the last keys' changes reach the app after the browser shows them; a press at once
-                # can run the button's handler with the text short of its last characters (seen in CI)
-                time.sleep(0.6)
-                return
-        raise AssertionError(f"could not type {text!r} into {label!r}")
+    # The last keys' changes reach the app after the browser shows them; a press at once can run the
+    # button's handler with the text short of its last characters (seen in CI).
+    SETTLE = 0.6
+
+    def field(self, label: str, within: str | None = None) -> Any:
+        return self.reveal(super().field(label, within))
 
 
 class ConsoleStack:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.console.browser import ConsoleDriver, ConsoleStack, running_stack
-from tests.mobile.browser import Driver, Proc, chromium_page, free_port, wait_http, zh
+from tests.mobile.browser import Driver, Proc, chromium_pages, free_port, wait_http, zh
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -127,12 +127,9 @@ def test_a_clerk_transfers_to_a_van_the_engineer_uses_one_offline_and_the_clerk_
     assert jobs, f"{ENGINEER} has no open job in the demo data"
     number = jobs[0]["number"]
 
-    with chromium_page(width=1360, height=1500) as page:
-        console = ConsoleDriver(page, stack.tmp / "shots")
-        tablet = Driver(
-            page.context.browser.new_page(viewport={"width": 1280, "height": 1400}), stack.tmp / "shots"
-        )
-        tablet.page.set_default_timeout(30_000)
+    with chromium_pages((1360, 1500), (1280, 1400)) as (office_page, tablet_page):
+        console = ConsoleDriver(office_page, stack.tmp / "shots")
+        tablet = Driver(tablet_page, stack.tmp / "shots")
 
         # The engineer signs in on the tablet; the van shows what it held.
         tablet.open(field_app)

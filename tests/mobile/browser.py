@@ -260,17 +260,30 @@ class Stack:
 
 
 @contextlib.contextmanager
-def chromium_page(width: int = 1280, height: int = 1400) -> Iterator[Any]:
+def chromium_pages(*viewports: tuple[int, int]) -> Iterator[list[Any]]:
+    """One page per viewport, each in its own Chromium process.
+
+    Two Flutter apps (the tablet and the console) each get a browser of their own, as they would on two
+    machines: in one browser they share a GPU process and a renderer budget, and on a loaded 2-core CI
+    machine a key sent to one page once waited for minutes behind the other.
+    """
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        try:
+    with sync_playwright() as p, contextlib.ExitStack() as browsers:
+        pages = []
+        for width, height in viewports:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+            browsers.callback(browser.close)
             page = browser.new_page(viewport={"width": width, "height": height})
             page.set_default_timeout(30_000)
-            yield page
-        finally:
-            browser.close()
+            pages.append(page)
+        yield pages
+
+
+@contextlib.contextmanager
+def chromium_page(width: int = 1280, height: int = 1400) -> Iterator[Any]:
+    with chromium_pages((width, height)) as pages:
+        yield pages[0]
 
 
 class Driver:
@@ -294,19 +307,39 @@ class Driver:
     def button(self, name: str) -> Any:
         return self.page.get_by_role("button", name=name, exact=True).first
 
-    def type_into(self, label: str, text: str) -> None:
-        """Type into a Flutter text field and check it took every key (a loaded machine drops some)."""
+    #: seconds to wait after typing, before the next press (see ConsoleDriver)
+    SETTLE = 0.0
+
+    def field(self, label: str, within: str | None = None) -> Any:
+        """The text field labelled ``label`` (the first one, or the one inside element ``within``)."""
+        scope = self.by_id(within) if within else self.page
+        return scope.get_by_role("textbox", name=label).first
+
+    def type_into(self, label: str, text: str, *, within: str | None = None) -> None:
+        """Type into a Flutter text field and check it took every key (a loaded machine drops some).
+
+        Flutter edits text in a hidden ``<input>`` it focuses when the field is clicked; the keys go to
+        that element with a time limit (Playwright's bare ``keyboard.type`` has none, and once waited
+        out the whole test on a stalled renderer), and the value is read back and typed again if short.
+        """
+        from playwright.sync_api import Error as PlaywrightError
+
+        seen: object = None
         for _ in range(3):
-            box = self.page.get_by_role("textbox", name=label).first
-            box.click()
-            self.page.wait_for_function(
-                "document.activeElement && ['INPUT','TEXTAREA'].includes(document.activeElement.tagName)"
-            )
-            self.page.keyboard.press("Control+A")
-            self.page.keyboard.type(text, delay=15)
-            if self.page.evaluate("document.activeElement && document.activeElement.value") == text:
-                return
-        raise AssertionError(f"could not type {text!r} into {label!r}")
+            with contextlib.suppress(PlaywrightError):
+                self.field(label, within).click()
+                self.page.wait_for_function(
+                    "document.activeElement && ['INPUT','TEXTAREA'].includes(document.activeElement.tagName)"
+                )
+                focused = self.page.locator("input:focus, textarea:focus").first
+                focused.press("Control+A", timeout=15_000)
+                focused.press_sequentially(text, delay=15, timeout=30_000)
+                seen = self.page.evaluate("document.activeElement && document.activeElement.value")
+                if seen == text:
+                    time.sleep(self.SETTLE)
+                    return
+        self.shot(f"failed-typing-{re.sub(r'[^0-9A-Za-z]+', '-', text)[:20]}")
+        raise AssertionError(f"could not type {text!r} into {label!r}; the field holds {seen!r}")
 
     def text_of(self, identifier: str) -> str:
         return str(
