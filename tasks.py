@@ -57,7 +57,9 @@ def ensure_chromium() -> None:
 
 
 def test(args: list[str]) -> int:
-    """Lint, type-check, then the whole pytest suite (CI=true makes the PostgreSQL tests mandatory)."""
+    """Lint, type-check, then the whole pytest suite (CI=true makes the PostgreSQL tests mandatory).
+
+    With ``args``, pytest runs once with them (e.g. ``-m 'not browser'`` or one file)."""
     ensure_chromium()
     env = dict(os.environ)
     if env.get("CI", "").lower() in {"1", "true", "yes"}:
@@ -75,7 +77,14 @@ def test(args: list[str]) -> int:
         print("$", " ".join(str(s.name if isinstance(s, Path) else s) for s in step), flush=True)
         if _run(*step, env=env) != 0:
             return 1
-    return _run(PY, "-m", "pytest", *args, env=env)
+    if args:  # a chosen part of the suite, as asked
+        return _run(PY, "-m", "pytest", *args, env=env)
+    # The whole suite in two runs. Tests that own their databases run on every core (pytest-xdist);
+    # the browser tests (three servers and Chromium each, timing-sensitive on a loaded machine) and
+    # the ones that restart PostgreSQL run afterwards, one at a time. Both runs always happen.
+    parallel = _run(PY, "-m", "pytest", "-m", "not browser and not disruptive", "-n", "auto", env=env)
+    serial = _run(PY, "-m", "pytest", "-m", "browser or disruptive", env=env)
+    return parallel or serial
 
 
 def main() -> int:

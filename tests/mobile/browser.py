@@ -292,6 +292,15 @@ class Driver:
     def __init__(self, page: Any, shots: Path | None) -> None:
         self.page = page
         self.shots = shots
+        # what the page itself complained of (Flutter's engine, a lost connection): shown with a failure
+        self.complaints: list[str] = []
+        page.on("pageerror", lambda exc: self.complaints.append(f"page error: {exc}"))
+        page.on(
+            "console",
+            lambda msg: self.complaints.append(f"console {msg.type}: {msg.text}")
+            if msg.type in ("error", "warning")
+            else None,
+        )
 
     def open(self, url: str) -> None:
         self.page.goto(url)
@@ -435,6 +444,8 @@ class Driver:
         if self.shots is not None:
             self.shots.mkdir(parents=True, exist_ok=True)
             (self.shots / f"{name}.png").write_bytes(png)
+        if name.startswith("failed") and self.complaints:
+            print(f"the page's console before {name!r}:", *self.complaints[-20:], sep="\n  ")
         grey = error_box_pixels(png)
         assert grey < ERROR_BOX_LIMIT, (
             f"screenshot {name!r}: Flutter drew its error box ({grey} px of flat grey), so a control's "
