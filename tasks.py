@@ -82,8 +82,9 @@ def test(args: list[str]) -> int:
     # The whole suite in two runs. Tests that own their databases run on every core (pytest-xdist);
     # the browser tests (three servers and Chromium each, timing-sensitive on a loaded machine) and
     # the ones that restart PostgreSQL run afterwards, one at a time. Both runs always happen.
-    parallel = _run(PY, "-m", "pytest", "-m", "not browser and not disruptive", "-n", "auto", env=env)
-    serial = _run(PY, "-m", "pytest", "-m", "browser or disruptive", env=env)
+    pytest = [PY, "-m", "pytest", "-m"]
+    parallel = _run(*pytest, "not browser and not disruptive", "-n", "auto", "--dist", "worksteal", env=env)
+    serial = _run(*pytest, "browser or disruptive", env=env)
     return parallel or serial
 
 

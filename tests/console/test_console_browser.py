@@ -22,7 +22,6 @@ import pytest
 
 from tests.console.browser import ConsoleDriver, ConsoleStack, RealDevice, running_stack
 from tests.mobile.browser import chromium_page, zh
-from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 CST = ZoneInfo("Asia/Shanghai")
@@ -36,19 +35,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleStack]:
 
 
 def sign_in(d: ConsoleDriver, username: str) -> None:
-    try:
-        d.button(zh("app.signin.submit")).wait_for()
-    except Exception:
-        d.shot("failed-sign-in-form")
-        raise
-    d.type_into(zh("app.signin.username"), username)
-    d.type_into(zh("app.signin.password"), PASSWORD)
-    d.button(zh("app.signin.submit")).click()
-    try:
-        d.by_id("nav-board").wait_for(timeout=30_000)
-    except Exception:
-        d.shot("failed-sign-in")
-        raise
+    d.sign_in(username, "nav-board")
 
 
 @pytest.fixture(scope="module")

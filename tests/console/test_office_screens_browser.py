@@ -20,7 +20,6 @@ import pytest
 
 from tests.console.browser import ConsoleDriver, ConsoleStack, running_stack
 from tests.mobile.browser import chromium_page, zh
-from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 CST = ZoneInfo("Asia/Shanghai")
@@ -45,15 +44,7 @@ def sign_in(d: ConsoleDriver, username: str) -> None:
     """Sign out whoever is signed in, then sign in as ``username`` (lands on the board)."""
     if d.page.locator('[flt-semantics-identifier="sign-out"]').count():
         d.tap("sign-out")
-    try:
-        d.button(zh("app.signin.submit")).wait_for()
-        d.type_into(zh("app.signin.username"), username)
-        d.type_into(zh("app.signin.password"), PASSWORD)
-        d.button(zh("app.signin.submit")).click()
-        d.by_id("nav-board").wait_for(timeout=30_000)
-    except Exception:
-        d.shot(f"failed-sign-in-{username}")
-        raise
+    d.sign_in(username, "nav-board")
 
 
 def items(body: Any) -> list[dict[str, Any]]:

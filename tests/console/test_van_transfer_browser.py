@@ -16,7 +16,6 @@ import pytest
 
 from tests.console.browser import ConsoleDriver, ConsoleStack, running_stack
 from tests.mobile.browser import Driver, Proc, chromium_pages, free_port, wait_http, zh
-from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 ENGINEER = "eng01"
@@ -133,21 +132,14 @@ def test_a_clerk_transfers_to_a_van_the_engineer_uses_one_offline_and_the_clerk_
 
         # The engineer signs in on the tablet; the van shows what it held.
         tablet.open(field_app)
-        tablet.button(zh("app.signin.submit")).wait_for()
-        tablet.type_into(zh("app.signin.username"), ENGINEER)
-        tablet.type_into(zh("app.signin.password"), PASSWORD)
-        tablet.button(zh("app.signin.submit")).click()
-        tablet.by_id("van-open").wait_for(timeout=60_000)
+        tablet.sign_in(ENGINEER, "van-open")
         tablet.open_van()
         if before:
             tablet.van_quantity(code, before)
 
         # The clerk transfers two units from the new-parts store to the engineer's van.
         console.open(stack.console_url)
-        console.button(zh("app.signin.submit")).wait_for()
-        console.type_into(zh("app.signin.username"), "warehouse")
-        console.type_into(zh("app.signin.password"), PASSWORD)
-        console.button(zh("app.signin.submit")).click()
+        console.sign_in("warehouse", "nav-stock")
         console.tap("nav-stock")
         console.tap("stock-tab-transfer")
         console.tap("xfer-from-new")

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from tests.mobile.browser import Driver, Stack, chromium_page, now, require_browser, zh
-from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
 SIGNATURE = [(40, 150), (80, 60), (120, 150), (160, 70), (200, 140), (260, 90), (320, 130), (400, 80)]
@@ -55,15 +54,7 @@ def driver(stack: Stack, jobs: dict[str, dict[str, Any]]) -> Iterator[Driver]:
     with chromium_page() as page:
         d = Driver(page, stack.tmp / "shots")
         d.open(stack.app_url)
-        d.button(zh("app.signin.submit")).wait_for()
-        d.type_into(zh("app.signin.username"), "eng1")
-        d.type_into(zh("app.signin.password"), PASSWORD)
-        d.button(zh("app.signin.submit")).click()
-        try:
-            d.by_id(f"job-{jobs['online']['number']}").wait_for()
-        except Exception:
-            d.shot("failed-sign-in")
-            raise
+        d.sign_in("eng1", f"job-{jobs['online']['number']}")
         yield d
 
 
