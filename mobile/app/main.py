@@ -17,6 +17,7 @@ import shared
 from mobile.app.components.common import (
     BLUE,
     PAGE_BG,
+    WEB_RENDERER,
     big_button,
     keyed,
     notice_banner,
@@ -169,4 +170,5 @@ def run(*, server: str, port: int, host: str, data_dir: str) -> None:
         view=ft.AppView.WEB_BROWSER,
         assets_dir=str(ASSETS_DIR),
         no_cdn=True,
+        web_renderer=WEB_RENDERER,
     )

@@ -18,6 +18,7 @@ from mobile.app.components.common import (
     BLUE,
     PAGE_BG,
     RED,
+    WEB_RENDERER,
     keyed,
     notice_banner,
     tagged,
@@ -255,4 +256,12 @@ def run(*, server: str, port: int, host: str, tz: str) -> None:
     """Serve the console to browsers (no CDN: the page needs only this process and the API server)."""
     CONFIG.update(server=server, tz=tz)
     print(f"Levee console: http://{host}:{port}/  (server {server})", flush=True)
-    ft.run(main, host=host, port=port, view=ft.AppView.WEB_BROWSER, assets_dir=str(ASSETS_DIR), no_cdn=True)
+    ft.run(
+        main,
+        host=host,
+        port=port,
+        view=ft.AppView.WEB_BROWSER,
+        assets_dir=str(ASSETS_DIR),
+        no_cdn=True,
+        web_renderer=WEB_RENDERER,
+    )
