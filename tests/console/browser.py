@@ -74,10 +74,11 @@ class ConsoleDriver(Driver):
     def press_until(self, identifier: str, shows: str, *, tries: int = 3) -> None:
         """Press a choice (a customer, a site) until the choices it opens (``shows``) are on screen.
 
-        Now and then a click on a console chip does not reach the app: no handler runs, the chip stays
-        unselected (seen in about one run in five of the office tests on a loaded 2-core machine, never
-        on the first try twice). An engineer taps again; so does this, and says so in the output. Only
-        for choices, where pressing twice is the same as pressing once.
+        Now and then a click on a console chip did not reach the app (about one office run in five on a
+        loaded 2-core machine). The page's console showed why once: the skwasm renderer had trapped
+        ("null function") and left that panel unpainted. The apps now use CanvasKit; the retry stays,
+        prints every time it is needed, and is used only for choices, where pressing twice is the same
+        as pressing once.
         """
         for attempt in range(1, tries + 1):
             self.press(identifier)

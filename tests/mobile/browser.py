@@ -314,9 +314,9 @@ class Driver:
 
         If it has not shown within ``timeout``, a screenshot is kept, the page's console complaints are
         printed to the run's output, and the page is loaded once more (signing in again if it asks):
-        once in about thirty runs on a loaded 2-core machine the tablet's page stayed blank after a
-        successful sign-in (the server had synced the device, the app logged no error) and a reload
-        showed the job list. A second failure fails the test.
+        once in about thirty runs on a loaded 2-core machine, with the skwasm renderer the apps used
+        then, the tablet's page stayed blank after a successful sign-in (the server had synced the
+        device, the app logged no error). A second failure fails the test.
         """
         from playwright.sync_api import Error as PlaywrightError
 
