@@ -77,6 +77,17 @@ def test_job_list_groups_overdue_today_upcoming_and_done() -> None:
     assert next(r for r in rows if r.id == "today").pending == 2
 
 
+def test_late_in_the_evening_a_promise_due_after_midnight_is_still_today() -> None:
+    evening = datetime(2026, 11, 27, 23, 55, tzinfo=UTC)
+    summaries = [
+        job("respond", respond_due_at=evening + timedelta(minutes=30)),  # 00:25 tomorrow
+        job("tomorrow_noon", respond_due_at=evening + timedelta(hours=12, minutes=5)),
+    ]
+    groups = group_rows(build_rows(summaries, NAMES, {}, evening, UTC))
+    assert [r.id for r in groups[Group.TODAY]] == ["respond"]
+    assert [r.id for r in groups[Group.UPCOMING]] == ["tomorrow_noon"]
+
+
 def test_search_and_filters_narrow_the_list() -> None:
     rows = build_rows(
         [job("a"), job("b") | {"symptom": "机械密封漏水", "severity": "major"}], NAMES, {"a": 1}, NOW

@@ -64,6 +64,11 @@ def end_of_today(now: datetime, tz: tzinfo | None) -> datetime:
     return datetime.combine(local.date() + timedelta(days=1), time.min, tzinfo=local.tzinfo)
 
 
+#: A promise due within this long is today's work even when it falls after midnight: at 23:30 a job to
+#: answer by 00:15 belongs at the top of the list, not under "upcoming".
+TODAY_HORIZON = timedelta(hours=12)
+
+
 def group_of(status: str, clk: SlaClock | None, now: datetime, today_ends: datetime) -> Group:
     if status in DONE_STATUSES:
         return Group.DONE
@@ -71,7 +76,7 @@ def group_of(status: str, clk: SlaClock | None, now: datetime, today_ends: datet
         return Group.TODAY
     if clk.breached:
         return Group.OVERDUE
-    if status in UNDER_WAY or clk.due_at is None or clk.due_at < today_ends:
+    if status in UNDER_WAY or clk.due_at is None or clk.due_at < max(today_ends, now + TODAY_HORIZON):
         return Group.TODAY
     return Group.UPCOMING
 
