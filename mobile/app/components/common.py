@@ -9,9 +9,9 @@ import flet as ft
 
 FONT = "NotoSansSC"  # the bundled CJK face, registered in main.py
 #: CanvasKit, not the skwasm renderer Flet picks on Chromium by default: under load skwasm stopped with a
-#: WebAssembly "null function" trap, leaving part of a screen unpainted and deaf to taps (a blank page
-#: after sign-in, a customer list that ignored clicks), and CanvasKit exchanges the byte buffers of
-#: every Flet update faster.
+#: WebAssembly "null function" trap, leaving part of a screen unpainted and deaf to taps (a customer
+#: list that ignored clicks; most likely also a blank page after sign-in), and CanvasKit exchanges the
+#: byte buffers of every Flet update faster.
 WEB_RENDERER = ft.WebRenderer.CANVAS_KIT
 TOUCH = 56  # minimum height of anything tapped, in logical pixels
 INK = "#111111"  # body text
