@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,13 +78,14 @@ async def _scenario(url_a: str, url_b: str, password: str, tmp_path: Path) -> No
                 )
             )
             await asyncio.sleep(0.3)
-            started = time.monotonic()
+            assert not waiting.done()
             r = await http.post(
                 f"{url_b}/api/jobs/{open_job['id']}/hold", json={"reason": "等待备件"}, headers=office
             )
             assert r.status_code == 200, r.text
+            # the wait only ends on a notice or after its 10 s, so an answer within 5 s is the notice
+            # crossing processes; how fast is measured by bench/sync_bench.py, not asserted here
             woke = await asyncio.wait_for(waiting, 5)
-            assert time.monotonic() - started < 1.0
             assert woke.json()["seq"] > after
             assert await via_a.sync_once()
             assert tablet.job(uuid.UUID(open_job["id"]))["status"] == "on_hold"
