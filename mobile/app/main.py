@@ -13,14 +13,13 @@ from typing import Any
 
 import flet as ft
 
-import shared
 from mobile.app.components.common import (
     BLUE,
     PAGE_BG,
-    WEB_RENDERER,
     big_button,
     keyed,
     notice_banner,
+    serve_in_browser,
     tagged,
     title_bar,
 )
@@ -35,7 +34,6 @@ from mobile.app.screens.van import VanScreen
 from mobile.app.state import AppState, FieldApp, PageBinding
 from shared.i18n import LANGS
 
-ASSETS_DIR = Path(shared.__file__).resolve().parent / "assets"
 _APP: dict[str, FieldApp] = {}
 CONFIG: dict[str, Any] = {
     "data_dir": os.environ.get("LEVEE_APP_DATA_DIR")
@@ -163,12 +161,4 @@ def run(*, server: str, port: int, host: str, data_dir: str) -> None:
     """Serve the field app to a browser on this machine (no CDN: it works with no network at all)."""
     CONFIG.update(server=server, data_dir=data_dir)
     print(f"Levee field app: http://{host}:{port}/  (data in {Path(data_dir).resolve()})", flush=True)
-    ft.run(
-        main,
-        host=host,
-        port=port,
-        view=ft.AppView.WEB_BROWSER,
-        assets_dir=str(ASSETS_DIR),
-        no_cdn=True,
-        web_renderer=WEB_RENDERER,
-    )
+    serve_in_browser(main, host=host, port=port)

@@ -7,20 +7,18 @@ directory) and observable :class:`~mobile.console.state.ConsoleState`. Tabs foll
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import flet as ft
 
-import shared
 from mobile.app.components.common import (
     BLUE,
     PAGE_BG,
     RED,
-    WEB_RENDERER,
     keyed,
     notice_banner,
+    serve_in_browser,
     tagged,
     title_bar,
 )
@@ -42,7 +40,6 @@ from mobile.console.screens.stock import StockScreen
 from mobile.console.state import ConsoleState, Office
 from shared.i18n import LANGS
 
-ASSETS_DIR = Path(shared.__file__).resolve().parent / "assets"
 CONFIG: dict[str, Any] = {
     "server": os.environ.get("LEVEE_CONSOLE_SERVER", "http://127.0.0.1:8000"),
     "tz": os.environ.get("LEVEE_CONSOLE_TZ", "Asia/Shanghai"),
@@ -256,12 +253,4 @@ def run(*, server: str, port: int, host: str, tz: str) -> None:
     """Serve the console to browsers (no CDN: the page needs only this process and the API server)."""
     CONFIG.update(server=server, tz=tz)
     print(f"Levee console: http://{host}:{port}/  (server {server})", flush=True)
-    ft.run(
-        main,
-        host=host,
-        port=port,
-        view=ft.AppView.WEB_BROWSER,
-        assets_dir=str(ASSETS_DIR),
-        no_cdn=True,
-        web_renderer=WEB_RENDERER,
-    )
+    serve_in_browser(main, host=host, port=port)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import flet as ft
+
+import shared
 
 FONT = "NotoSansSC"  # the bundled CJK face, registered in main.py
 #: CanvasKit, not the skwasm renderer Flet picks on Chromium by default: under load skwasm stopped with a
@@ -13,6 +16,23 @@ FONT = "NotoSansSC"  # the bundled CJK face, registered in main.py
 #: list that ignored clicks; most likely also a blank page after sign-in), and CanvasKit exchanges the
 #: byte buffers of every Flet update faster.
 WEB_RENDERER = ft.WebRenderer.CANVAS_KIT
+ASSETS_DIR = Path(shared.__file__).resolve().parent / "assets"  # the font, icons and web manifest
+
+
+def serve_in_browser(main: Callable[[ft.Page], Any], *, host: str, port: int) -> None:
+    """Serve a Flet app (the field app or the console) to browsers: the bundled assets, no CDN (it
+    works with no network at all) and the :data:`WEB_RENDERER`."""
+    ft.run(
+        main,
+        host=host,
+        port=port,
+        view=ft.AppView.WEB_BROWSER,
+        assets_dir=str(ASSETS_DIR),
+        no_cdn=True,
+        web_renderer=WEB_RENDERER,
+    )
+
+
 TOUCH = 56  # minimum height of anything tapped, in logical pixels
 INK = "#111111"  # body text
 MUTED = "#3d3d3d"  # secondary text, still high contrast on white
