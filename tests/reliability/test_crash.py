@@ -13,8 +13,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.processes import ENV, ROOT, Server, assert_audit_intact, seed_demo
+
+pytestmark = pytest.mark.serial  # kills and restarts real processes: tasks.py runs it alone
 
 
 def _device(

@@ -33,11 +33,11 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from tests.conftest import PG_ADMIN_URL, _pg_admin, _pg_url
+from tests.conftest import PG_ADMIN_URL, REQUIRE_PG, _pg_admin, _pg_url
 from tests.processes import ENV, ROOT, Server, assert_audit_intact, seed_demo
 from tests.reliability.test_crash import _replica_jobs, _state
 
-pytestmark = [pytest.mark.postgres, pytest.mark.disruptive]
+pytestmark = [pytest.mark.postgres, pytest.mark.disruptive, pytest.mark.serial]
 
 ROUNDS = 40
 INTERVAL = 0.25  # seconds between the device's rounds: ~10 s of syncing in all
@@ -88,7 +88,7 @@ def _wait_until_up(deadline_s: float = 90) -> None:
 def restartable() -> Iterator[tuple[str, str]]:
     cluster = _cluster()
     if isinstance(cluster, str):
-        if os.environ.get("LEVEE_REQUIRE_POSTGRES") == "1":
+        if REQUIRE_PG:
             pytest.fail(f"CI must restart PostgreSQL for this test but cannot: {cluster}")
         pytest.skip(f"cannot restart PostgreSQL here: {cluster}")
     yield cluster
