@@ -96,20 +96,22 @@ def test(args: list[str]) -> int:
     return parallel or serial
 
 
-#: The property-based tests the soak runs, one pytest run (and seed) each per round; tests marked
-#: ``property`` (tests/conftest.py marks every Hypothesis test) in other files run in the last group.
+#: The property-based tests the soak runs, one pytest run (and seed) each per round, the sync state
+#: machine first; tests marked ``property`` (tests/conftest.py marks every Hypothesis test) in other
+#: files run in the last group.
 SOAK_GROUPS = (
-    ["tests/test_schedules.py", "tests/sync/test_merge_rules.py"],
-    ["tests/server/test_ledger.py"],
     ["tests/sync/test_sync_properties.py"],
+    ["tests/server/test_ledger.py"],
+    ["tests/test_schedules.py", "tests/sync/test_merge_rules.py"],
 )
 
 
 def soak(args: list[str]) -> int:
     """Run the property tests with new random seeds and the ``soak`` budgets until the time is up.
 
-    Each pytest run prints its seed first; a failure prints the command that replays it and ends the
-    soak. The run in progress when the time is up is interrupted (that is no finding).
+    ``args``: ``--minutes N`` (30), test files to soak only those, other pytest options. Each pytest run
+    prints its seed first; a failure prints the command that replays it and ends the soak. The run in
+    progress when the time is up is interrupted (that is no finding).
     """
     minutes, rest = 30.0, list(args)
     if "--minutes" in rest:
@@ -117,8 +119,13 @@ def soak(args: list[str]) -> int:
         minutes = float(rest[at + 1])
         del rest[at : at + 2]
     env = {**os.environ, "LEVEE_HYPOTHESIS_PROFILE": "soak"}
-    others = ["tests", *(f"--deselect={f}" for group in SOAK_GROUPS for f in group)]
-    groups = [*SOAK_GROUPS, others]
+    paths = [a for a in rest if not a.startswith("-")]
+    if paths:  # soak only these files (one group), e.g. tests/sync/test_sync_properties.py
+        groups = [paths]
+        rest = [a for a in rest if a.startswith("-")]
+    else:
+        others = ["tests", *(f"--deselect={f}" for group in SOAK_GROUPS for f in group)]
+        groups = [*SOAK_GROUPS, others]
     base = [PY, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-m", "property", "-o", "timeout=0"]
     ends = time.monotonic() + minutes * 60
     runs, rounds = 0, 0
@@ -133,6 +140,7 @@ def soak(args: list[str]) -> int:
             command = [*base, f"--hypothesis-seed={seed}", *group, *rest]
             shown = " ".join(str(c) for c in command[1:])
             print(f"\nsoak round {rounds}, seed {seed}: {' '.join(group)}", flush=True)
+            began = time.monotonic()
             proc = subprocess.Popen([str(c) for c in command], cwd=ROOT, env=env)
             try:
                 code = proc.wait(timeout=left)
@@ -142,6 +150,7 @@ def soak(args: list[str]) -> int:
                 print(f"soak: time is up during seed {seed} (interrupted, not a finding)", flush=True)
                 break
             runs += 1
+            print(f"soak: seed {seed} done in {time.monotonic() - began:.0f} s, exit code {code}", flush=True)
             if code not in (0, 5):  # 5: nothing collected in that group
                 print(
                     f"\nsoak FOUND a failure with seed {seed}; replay it with:\n"
