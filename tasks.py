@@ -13,7 +13,6 @@ import hashlib
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -110,8 +109,9 @@ def soak(args: list[str]) -> int:
     """Run the property tests with new random seeds and the ``soak`` budgets until the time is up.
 
     ``args``: ``--minutes N`` (30), test files to soak only those, other pytest options. Each pytest run
-    prints its seed first; a failure prints the command that replays it and ends the soak. The run in
-    progress when the time is up is interrupted (that is no finding).
+    prints its seed first; a failure prints the command that replays it and ends the soak. No run starts
+    after the time is up; the one in progress then finishes (a few minutes at most: the soak budgets are
+    sized so), because an interrupted state machine cannot clean up after itself.
     """
     minutes, rest = 30.0, list(args)
     if "--minutes" in rest:
@@ -141,14 +141,7 @@ def soak(args: list[str]) -> int:
             shown = " ".join(str(c) for c in command[1:])
             print(f"\nsoak round {rounds}, seed {seed}: {' '.join(group)}", flush=True)
             began = time.monotonic()
-            proc = subprocess.Popen([str(c) for c in command], cwd=ROOT, env=env)
-            try:
-                code = proc.wait(timeout=left)
-            except subprocess.TimeoutExpired:
-                proc.send_signal(signal.SIGINT)  # pytest stops and reports; an unfinished run finds nothing
-                proc.wait()
-                print(f"soak: time is up during seed {seed} (interrupted, not a finding)", flush=True)
-                break
+            code = subprocess.call([str(c) for c in command], cwd=ROOT, env=env)
             runs += 1
             print(f"soak: seed {seed} done in {time.monotonic() - began:.0f} s, exit code {code}", flush=True)
             if code not in (0, 5):  # 5: nothing collected in that group

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -206,6 +207,7 @@ class SyncMachine(RuleBasedStateMachine):
 
         self.run(close())
         self.loop.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)  # the devices' replicas of this example
 
     # --- set-up ----------------------------------------------------------------------------------
 
