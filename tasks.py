@@ -3,15 +3,19 @@
 
 Needs only Python 3.11+. Creates ``.venv`` on first use, installs the locked dependencies
 (``requirements.lock``, hash-checked) and Levee itself, and reinstalls when the lock changes.
+``python3 tasks.py soak [--minutes N]`` runs the property-based tests with random seeds and large
+budgets for N minutes (30 by default), printing each seed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import random
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -80,18 +84,84 @@ def test(args: list[str]) -> int:
     if args:  # a chosen part of the suite, as asked
         return _run(PY, "-m", "pytest", *args, env=env)
     # The whole suite in two runs. Tests that own their databases run on every core (pytest-xdist);
-    # the browser tests (three servers and Chromium each, timing-sensitive on a loaded machine) and
-    # the ones that restart PostgreSQL run afterwards, one at a time. Both runs always happen.
+    # the browser tests (three servers and Chromium each, timing-sensitive on a loaded machine), the
+    # crash tests (real processes killed at chosen moments) and the ones that restart PostgreSQL run
+    # afterwards, one at a time. Both runs always happen.
     pytest = [PY, "-m", "pytest", "-m"]
-    parallel = _run(*pytest, "not browser and not disruptive", "-n", "auto", "--dist", "worksteal", env=env)
-    serial = _run(*pytest, "browser or disruptive", env=env)
+    parallel = _run(
+        *pytest, "not (browser or serial or disruptive)", "-n", "auto", "--dist", "worksteal", env=env
+    )
+    serial = _run(*pytest, "browser or serial or disruptive", env=env)
     return parallel or serial
 
 
+#: The property-based tests the soak runs, one pytest run (and seed) each per round, the sync state
+#: machine first; tests marked ``property`` (tests/conftest.py marks every Hypothesis test) in other
+#: files run in the last group.
+SOAK_GROUPS = (
+    ["tests/sync/test_sync_properties.py"],
+    ["tests/server/test_ledger.py"],
+    ["tests/test_schedules.py", "tests/sync/test_merge_rules.py"],
+)
+
+
+def soak(args: list[str]) -> int:
+    """Run the property tests with new random seeds and the ``soak`` budgets until the time is up.
+
+    ``args``: ``--minutes N`` (30), test files to soak only those, other pytest options. Each pytest run
+    prints its seed first; a failure prints the command that replays it and ends the soak. No run starts
+    after the time is up; the one in progress then finishes (a few minutes at most: the soak budgets are
+    sized so), because an interrupted state machine cannot clean up after itself.
+    """
+    minutes, rest = 30.0, list(args)
+    if "--minutes" in rest:
+        at = rest.index("--minutes")
+        minutes = float(rest[at + 1])
+        del rest[at : at + 2]
+    env = {**os.environ, "LEVEE_HYPOTHESIS_PROFILE": "soak"}
+    paths = [a for a in rest if not a.startswith("-")]
+    if paths:  # soak only these files (one group), e.g. tests/sync/test_sync_properties.py
+        groups = [paths]
+        rest = [a for a in rest if a.startswith("-")]
+    else:
+        others = ["tests", *(f"--deselect={f}" for group in SOAK_GROUPS for f in group)]
+        groups = [*SOAK_GROUPS, others]
+    base = [PY, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-m", "property", "-o", "timeout=0"]
+    ends = time.monotonic() + minutes * 60
+    runs, rounds = 0, 0
+    print(f"soak: property tests with random seeds for {minutes:g} min", flush=True)
+    while time.monotonic() < ends:
+        rounds += 1
+        for group in groups:
+            left = ends - time.monotonic()
+            if left <= 0:
+                break
+            seed = random.SystemRandom().randrange(2**32)
+            command = [*base, f"--hypothesis-seed={seed}", *group, *rest]
+            shown = " ".join(str(c) for c in command[1:])
+            print(f"\nsoak round {rounds}, seed {seed}: {' '.join(group)}", flush=True)
+            began = time.monotonic()
+            code = subprocess.call([str(c) for c in command], cwd=ROOT, env=env)
+            runs += 1
+            print(f"soak: seed {seed} done in {time.monotonic() - began:.0f} s, exit code {code}", flush=True)
+            if code not in (0, 5):  # 5: nothing collected in that group
+                print(
+                    f"\nsoak FOUND a failure with seed {seed}; replay it with:\n"
+                    f"  LEVEE_HYPOTHESIS_PROFILE=soak .venv/bin/python {shown}",
+                    flush=True,
+                )
+                return 1
+    print(f"\nsoak: {runs} runs in {rounds} rounds, no failure", flush=True)
+    return 0
+
+
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "levee", "setup"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "soak", "levee", "setup"}:
         print(__doc__)
-        print("usage: python3 tasks.py demo | test [pytest args] | levee <command> | setup")
+        print(
+            "usage: python3 tasks.py demo | test [pytest args] | soak [--minutes N] [pytest args]"
+            " | levee <command> | setup"
+        )
         return 2
     command, rest = sys.argv[1], sys.argv[2:]
     ensure_env()
@@ -99,6 +169,8 @@ def main() -> int:
         return 0
     if command == "test":
         return test(rest)
+    if command == "soak":
+        return soak(rest)
     if command == "demo":
         return _run(BIN / "levee", "demo", *rest)
     return _run(BIN / "levee", *rest)

@@ -1,8 +1,12 @@
 """Shared fixtures: a migrated database on SQLite and on PostgreSQL, and an app on top of it.
 
 PostgreSQL tests run when a server answers at ``LEVEE_TEST_PG`` (default
-``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``). With ``LEVEE_REQUIRE_POSTGRES=1`` (set by CI)
-an unreachable server fails the run instead of skipping.
+``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``). Under ``CI`` (``CI=true``, however pytest
+was started) or with ``LEVEE_REQUIRE_POSTGRES=1`` an unreachable server fails the run instead of
+skipping, and under ``CI`` any skipped test fails: a missing tool is never a pass there.
+
+Hypothesis runs the fixed-seed ``gate`` profile unless ``LEVEE_HYPOTHESIS_PROFILE=soak`` (see
+tests/properties.py).
 """
 
 from __future__ import annotations
@@ -19,11 +23,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db.engine import make_engine
 from server.db.migrate import upgrade
+from tests import properties, retries
 from tests.support import Device, World, make_world
 
 PG_ADMIN_URL = os.environ.get("LEVEE_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-REQUIRE_PG = os.environ.get("LEVEE_REQUIRE_POSTGRES") == "1"
+#: CI as CI services set it; pytest started directly by a CI job honours it as tasks.py does.
+CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+REQUIRE_PG = CI or os.environ.get("LEVEE_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgres"]
+
+properties.load()
 
 
 async def _pg_admin(sql: list[str]) -> None:
@@ -47,8 +56,65 @@ def _pg_available() -> str | None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run tests that restart a shared service last, so no other test meets it coming back up."""
+    """Run tests that restart a shared service last, so no other test meets it coming back up.
+
+    Every test Hypothesis drives by decoration is marked ``property`` here (the soak runs them); tests
+    that build their Hypothesis run inside the test body carry the mark themselves.
+    """
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.property)
     items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    retries.start_test()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """Under CI a skipped test is a failure: whatever it needed, CI must provide.
+
+    A browser test's driver retries (tests/retries.py) go on its report; past its allowance
+    (``@pytest.mark.retries(n)``) a passing test fails.
+    """
+    report: pytest.TestReport = yield
+    if CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI={os.environ.get('CI')}, which must run every test: {reason}"
+    if call.when == "call" and (retries.noted or item.get_closest_marker("browser")):
+        report.user_properties.append(("driver_retries", list(retries.noted)))
+        marker = item.get_closest_marker("retries")
+        allowed = int(marker.args[0]) if marker else retries.ALLOWED
+        if report.passed and len(retries.noted) > allowed:
+            report.outcome = "failed"
+            report.longrepr = (
+                f"the browser driver needed {len(retries.noted)} retries, more than the {allowed} "
+            )
+            report.longrepr += "this test allows:\n  " + "\n  ".join(f"{k}: {d}" for k, d in retries.noted)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line for the run's browser driver retries (and which tests needed them)."""
+    counted: dict[str, list[tuple[str, str]]] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "driver_retries":
+                    counted[report.nodeid] = [tuple(v) for v in value]
+    if not counted:
+        return
+    total = sum(len(v) for v in counted.values())
+    kinds = ", ".join(
+        f"{k} {sum(1 for v in counted.values() for x in v if x[0] == k)}" for k in retries.KINDS
+    )
+    terminalreporter.write_sep("-", f"browser driver retries: {total} ({kinds}) in {len(counted)} tests")
+    for nodeid, noted in counted.items():
+        for kind, detail in noted:
+            terminalreporter.write_line(f"{nodeid}: {kind}: {detail}")
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +123,7 @@ def pg_template() -> Iterator[str]:
     problem = _pg_available()
     if problem:
         if REQUIRE_PG:
-            pytest.fail(f"PostgreSQL is required (LEVEE_REQUIRE_POSTGRES=1) but unreachable: {problem}")
+            pytest.fail(f"PostgreSQL is required (CI or LEVEE_REQUIRE_POSTGRES=1) but unreachable: {problem}")
         pytest.skip(f"PostgreSQL not reachable: {problem}")
     name = f"levee_tpl_{uuid.uuid4().hex[:10]}"
     asyncio.run(_pg_admin([f'CREATE DATABASE "{name}"']))

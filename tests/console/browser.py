@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from tests import retries
 from tests.mobile.browser import ROOT, Driver, Proc, free_port, wait_http
 from tests.support import PASSWORD
 
@@ -78,9 +79,11 @@ class ConsoleDriver(Driver):
         loaded 2-core machine). The page's console showed why once: the skwasm renderer had trapped
         ("null function") and left that panel unpainted. The apps now use CanvasKit; the retry stays,
         prints every time it is needed, and is used only for choices, where pressing twice is the same
-        as pressing once.
+        as pressing once. Each press after the first is counted (tests/retries.py).
         """
         for attempt in range(1, tries + 1):
+            if attempt > 1:
+                retries.note("re-press", f"pressed {identifier!r} but {shows!r} did not appear")
             self.press(identifier)
             try:
                 self.reveal(shows, timeout=10.0)

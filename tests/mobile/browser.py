@@ -27,6 +27,7 @@ import httpx
 import pytest
 
 from shared.i18n import translate
+from tests import retries
 from tests.support import PASSWORD, World, populate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -316,7 +317,8 @@ class Driver:
         printed to the run's output, and the page is loaded once more (signing in again if it asks):
         once in about thirty runs on a loaded 2-core machine, with the skwasm renderer the apps used
         then, the tablet's page stayed blank after a successful sign-in (the server had synced the
-        device, the app logged no error). A second failure fails the test.
+        device, the app logged no error). A second failure fails the test. The reload is counted
+        (tests/retries.py).
         """
         from playwright.sync_api import Error as PlaywrightError
 
@@ -338,8 +340,11 @@ class Driver:
                 self.shot(f"failed-sign-in-{username}-{attempt}")
                 if attempt == 2:
                     raise
+                retries.note(
+                    "reload", f"{lands_on!r} did not show {timeout:.0f} s after {username} signed in"
+                )
                 print(
-                    f"{lands_on!r} did not show {timeout:.0f} s after {username} signed in; reloading once.",
+                    "the page's console before the reload:",
                     *self.complaints[-20:],
                     sep="\n  ",
                     file=sys.__stderr__,  # in the run's output even when the reload mends it
@@ -367,12 +372,15 @@ class Driver:
 
         Flutter edits text in a hidden ``<input>`` it focuses when the field is clicked; the keys go to
         that element with a time limit (Playwright's bare ``keyboard.type`` has none, and once waited
-        out the whole test on a stalled renderer), and the value is read back and typed again if short.
+        out the whole test on a stalled renderer), and the value is read back and typed again if short
+        (each time counted, tests/retries.py).
         """
         from playwright.sync_api import Error as PlaywrightError
 
         seen: object = None
-        for _ in range(3):
+        for attempt in range(3):
+            if attempt:
+                retries.note("re-type", f"{label!r} held {seen!r}, not {text!r}")
             with contextlib.suppress(PlaywrightError):
                 self.field(label, within).click()
                 self.page.wait_for_function(

@@ -6,19 +6,25 @@ server holds, and every tap must be on the server exactly once.
 
 from __future__ import annotations
 
+import asyncio
+import re
 import signal
 import subprocess
 import sys
-import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
+from sync.protocol import parse_cursor
 from tests.processes import ENV, ROOT, Server, assert_audit_intact, seed_demo
+
+pytestmark = pytest.mark.serial  # kills and restarts real processes: tasks.py runs it alone
 
 
 def _device(
-    data_dir: Path, server: Server, password: str, edits: int = 0, rounds: int = 1
+    data_dir: Path, server: Server, password: str, edits: int = 0, rounds: int = 1, *options: str
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
@@ -37,6 +43,7 @@ def _device(
             str(edits),
             "--rounds",
             str(rounds),
+            *options,
         ],
         cwd=ROOT,
         env=ENV,
@@ -44,6 +51,29 @@ def _device(
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def _read_until(device: subprocess.Popen[str], prefix: str, count: int = 1) -> list[str]:
+    """The device's lines up to and including the ``count``-th that starts with ``prefix``."""
+    assert device.stdout is not None
+    lines: list[str] = []
+    seen = 0
+    while seen < count:
+        line = device.stdout.readline()
+        if not line:
+            rest = device.communicate(timeout=60)[0]
+            raise AssertionError(
+                f"the device ended before its {count} x {prefix!r} line:\n" + "".join(lines) + rest
+            )
+        lines.append(line)
+        seen += line.startswith(prefix)
+    return lines
+
+
+def _number(line: str, name: str) -> int:
+    found = re.search(rf"\b{name}=(\d+)", line)
+    assert found, (name, line)
+    return int(found.group(1))
 
 
 def _state(server: Server, password: str) -> tuple[dict[str, dict], int]:
@@ -58,6 +88,33 @@ def _state(server: Server, password: str) -> tuple[dict[str, dict], int]:
         f"{server.url}/api/jobs", params={"engineer_id": eng01, "limit": 500}, headers=headers
     ).json()
     return {j["id"]: j for j in jobs["items"]}, jobs["total"]
+
+
+def _count_mutations(db_url: str) -> int:
+    """Mutations the server stored (each device mutation once, whatever was resent)."""
+    from sqlalchemy import text
+
+    from server.db.engine import make_engine
+
+    async def count() -> int:
+        engine = make_engine(db_url, pool=False)
+        try:
+            async with engine.connect() as conn:
+                return int((await conn.execute(text("SELECT count(*) FROM mutations"))).scalar_one())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(count())
+
+
+def _replica_meta(data_dir: Path, key: str) -> str | None:
+    from mobile.replica.store import Replica
+
+    replica = Replica(data_dir / "replica.db")
+    try:
+        return replica.get_meta(key)
+    finally:
+        replica.close()
 
 
 def _replica_jobs(data_dir: Path) -> dict[str, dict]:
@@ -77,26 +134,36 @@ def test_kill_9_of_server_and_device_mid_sync_loses_nothing(db_url: str, tmp_pat
     device_dir = tmp_path / "device"
     server.start()
     try:
-        # 1. The device dies while applying its first download (small pages, many of them).
-        first = _device(device_dir, server, password)
-        time.sleep(1.5)
+        # 1. The device dies while applying its first download (pages of 10), after its second page.
+        first = _device(device_dir, server, password, 0, 1, "--pull-limit", "10")
+        _read_until(first, "page applied", 2)
         first.send_signal(signal.SIGKILL)
-        first.communicate(timeout=10)
-        # 2. With 600 edits queued, the server dies in the middle of the push, then of the pull.
-        interrupted = 0
-        for delay in (0.2, 0.6):
-            device = _device(device_dir, server, password, edits=600, rounds=1)
-            assert device.stdout is not None
-            device.stdout.readline()  # recorded
-            time.sleep(delay)
-            server.kill9()
-            crashed_round = device.communicate(timeout=60)[0]
-            interrupted += "ok=False" in crashed_round
-            server.start()
-        assert interrupted, "the kills should land while the device is syncing"
-        # 3. Everything comes back: the device finishes syncing with the restarted server.
-        final = _device(device_dir, server, password, rounds=2)
-        output, _ = final.communicate(timeout=120)
+        first.communicate(timeout=60)
+        cursor = _replica_meta(device_dir, "cursor")
+        assert cursor is not None and parse_cursor(cursor)[2] is not None, (
+            f"the kill should land mid-download (a download cursor), not at {cursor!r}"
+        )
+        # 2. With 600 edits queued (pushed 50 at a time), the server dies after the second batch.
+        device = _device(device_dir, server, password, 600, 1)
+        recorded = _number(_read_until(device, "recorded")[-1], "pending")
+        assert recorded >= 600, f"the device recorded {recorded} mutations, not the 600 edits"
+        _read_until(device, "batch acked", 2)
+        server.kill9()
+        rounds = [x for x in device.communicate(timeout=120)[0].splitlines() if x.startswith("round")]
+        assert rounds and "ok=False" in rounds[-1], rounds
+        left = _number(rounds[-1], "pending")
+        assert 0 < left < recorded, f"the kill should land mid-push: {left} of {recorded} left to send"
+        server.start()
+        # 3. Then it dies in the middle of a pull (pages of 5), after the device applied one page.
+        device = _device(device_dir, server, password, 0, 1, "--pull-limit", "5")
+        _read_until(device, "page applied", 1)
+        server.kill9()
+        output = device.communicate(timeout=120)[0]
+        assert "round ok=False" in output, f"the kill should land mid-pull:\n{output}"
+        server.start()
+        # 4. Everything comes back: the device finishes syncing with the restarted server.
+        final = _device(device_dir, server, password, 0, 2)
+        output, _ = final.communicate(timeout=300)
         assert final.returncode == 0, output
         assert "pending=0" in output.splitlines()[-1], output
         server_jobs, total = _state(server, password)
@@ -107,13 +174,13 @@ def test_kill_9_of_server_and_device_mid_sync_loses_nothing(db_url: str, tmp_pat
                 mine = local[job_id][key]
                 theirs = job[key]
                 if key == "acknowledged_at" and mine and theirs:
-                    from datetime import datetime
-
                     assert datetime.fromisoformat(mine) == datetime.fromisoformat(theirs)
                 else:
                     assert mine == theirs, (job_id, key, mine, theirs)
-        notes = sorted(j["notes"] for j in server_jobs.values() if j["notes"].startswith("crash-test note"))
-        assert notes, "the edits reached the server"
+        # every edit is on the server once: the last one made stands on its job
+        notes = {j["notes"] for j in server_jobs.values()}
+        assert "crash-test note 599" in notes, sorted(notes)[:5]
+        assert _count_mutations(db_url) == recorded
     finally:
         server.stop()
     assert_audit_intact(db_url, tmp_path)

@@ -33,11 +33,11 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from tests.conftest import PG_ADMIN_URL, _pg_admin, _pg_url
+from tests.conftest import PG_ADMIN_URL, REQUIRE_PG, _pg_admin, _pg_url
 from tests.processes import ENV, ROOT, Server, assert_audit_intact, seed_demo
 from tests.reliability.test_crash import _replica_jobs, _state
 
-pytestmark = [pytest.mark.postgres, pytest.mark.disruptive]
+pytestmark = [pytest.mark.postgres, pytest.mark.disruptive, pytest.mark.serial]
 
 ROUNDS = 40
 INTERVAL = 0.25  # seconds between the device's rounds: ~10 s of syncing in all
@@ -88,7 +88,7 @@ def _wait_until_up(deadline_s: float = 90) -> None:
 def restartable() -> Iterator[tuple[str, str]]:
     cluster = _cluster()
     if isinstance(cluster, str):
-        if os.environ.get("LEVEE_REQUIRE_POSTGRES") == "1":
+        if REQUIRE_PG:
             pytest.fail(f"CI must restart PostgreSQL for this test but cannot: {cluster}")
         pytest.skip(f"cannot restart PostgreSQL here: {cluster}")
     yield cluster
@@ -142,22 +142,25 @@ async def _count(db_url: str, sql: str) -> int:
 
 
 def _wakes_across_processes(listening: Server, changing: Server, password: str, job_id: str) -> bool:
-    """A long-poll on ``listening`` returns within 2 s of an office change committed via ``changing``."""
+    """A long-poll on ``listening`` learns of an office change committed via ``changing``.
+
+    ``listening`` answers a wait from what its own notifier heard, so a position newer than the one
+    before the change can only have come from the other process's notice (LISTEN/NOTIFY); without it
+    the wait runs out its 10 s and answers the old position. No wall-clock bound beyond the wait's own.
+    """
 
     async def attempt(client: httpx.AsyncClient, eng: dict[str, str], office: dict[str, str]) -> bool:
         seq = (await client.get(f"{listening.url}/api/sync/wait", params={"timeout": 0}, headers=eng)).json()
         waiting = asyncio.create_task(
             client.get(
-                f"{listening.url}/api/sync/wait", params={"after": seq["seq"], "timeout": 5}, headers=eng
+                f"{listening.url}/api/sync/wait", params={"after": seq["seq"], "timeout": 10}, headers=eng
             )
         )
-        await asyncio.sleep(0.3)
         note = {"symptom": f"重启后 {uuid.uuid4().hex[:6]}"}
         r = await client.patch(f"{changing.url}/api/jobs/{job_id}", json=note, headers=office)
         assert r.status_code == 200, r.text
-        started = time.monotonic()
         woke = await waiting
-        return woke.json()["seq"] > seq["seq"] and time.monotonic() - started < 2.0
+        return bool(woke.json()["seq"] > seq["seq"])
 
     async def main() -> bool:
         async with httpx.AsyncClient(timeout=30) as client:
@@ -169,7 +172,7 @@ def _wakes_across_processes(listening: Server, changing: Server, password: str, 
                 return {"Authorization": f"Bearer {r.json()['token']}"}
 
             eng, office = await login(listening, "eng01"), await login(changing, "dispatcher")
-            deadline = time.monotonic() + 45  # the listener reconnects with a backoff of at most 30 s
+            deadline = time.monotonic() + 120  # the listener reconnects with a backoff of at most 30 s
             while time.monotonic() < deadline:
                 if await attempt(client, eng, office):
                     return True

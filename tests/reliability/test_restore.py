@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from mobile.replica.store import Replica
 from mobile.services.jobs import JobActions
@@ -20,6 +21,8 @@ from mobile.services.sync import SyncRunner
 from shared.enums import JobEventType
 from tests.conftest import _pg_admin
 from tests.processes import Server, assert_audit_intact, levee, seed_demo
+
+pytestmark = pytest.mark.serial  # kills and restarts real processes: tasks.py runs it alone
 
 
 def _backup(db_url: str, tmp: Path) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.changes import Change, current_seq, log_changes
@@ -13,11 +13,32 @@ from server.db.engine import make_sessionmaker
 from server.db.models import ChangeLog
 
 
+async def _blocked(engine: AsyncEngine) -> None:
+    """Until a session of the test's database waits on a lock (PostgreSQL says so in pg_stat_activity).
+
+    SQLite cannot show a writer waiting for its lock; there the writer that started is given a moment
+    to finish, which it must not, while the first writer holds the lock.
+    """
+    if engine.dialect.name != "postgresql":
+        await asyncio.sleep(0.3)
+        return
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    async with engine.connect() as conn:
+        while True:  # pytest-timeout bounds this wait, which only ends when B waits on A's lock
+            if (await conn.execute(waiting)).scalar_one():
+                return
+            await asyncio.sleep(0.02)
+
+
 async def test_a_writer_that_commits_late_cannot_be_skipped_by_a_reader(engine: AsyncEngine) -> None:
     sessions = make_sessionmaker(engine)
     audience = uuid.uuid4()
     a_has_number = asyncio.Event()
     a_may_commit = asyncio.Event()
+    b_writes = asyncio.Event()
 
     async def slow_writer() -> int:
         async with sessions() as s:
@@ -30,6 +51,7 @@ async def test_a_writer_that_commits_late_cannot_be_skipped_by_a_reader(engine: 
     async def fast_writer() -> int:
         await a_has_number.wait()
         async with sessions() as s:
+            b_writes.set()
             seq = await log_changes(s, [Change("job", uuid.uuid4(), "put", audience)])
             await s.commit()
             return int(seq or 0)
@@ -57,7 +79,8 @@ async def test_a_writer_that_commits_late_cannot_be_skipped_by_a_reader(engine: 
     a = asyncio.create_task(slow_writer())
     b = asyncio.create_task(fast_writer())
     r = asyncio.create_task(reader())
-    await asyncio.sleep(0.3)  # B is blocked behind A's number (or, on SQLite, behind its write lock)
+    await b_writes.wait()  # B has started to write...
+    await _blocked(engine)  # ...and waits behind A's number (or, on SQLite, behind its write lock)
     assert not b.done()
     a_may_commit.set()
     seq_a, seq_b = await a, await b

@@ -1,4 +1,9 @@
-"""The device's sync runner left running on its own, as the app runs it."""
+"""The device's sync runner left running on its own, as the app runs it.
+
+No wall-clock assertions: a test waits for the condition it is about, and a bound on that wait comes
+from the protocol's own timers (the long poll, the idle interval) where it proves something, or is
+generous where it only stops a hung test.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +22,14 @@ from tests.conftest import DeviceFactory
 from tests.support import World
 
 
-async def _until(check: Callable[[], bool], seconds: float) -> float:
+async def _until(check: Callable[[], bool], seconds: float = 120) -> None:
+    """Wait until ``check()`` holds; fail after ``seconds`` (a generous bound unless told otherwise)."""
     loop = asyncio.get_running_loop()
     start = loop.time()
     while not check():
         if loop.time() - start > seconds:
-            raise AssertionError("condition not met in time")
+            raise AssertionError(f"condition not met within {seconds} s")
         await asyncio.sleep(0.02)
-    return loop.time() - start
 
 
 async def test_runner_retries_with_backoff_and_delivers_when_the_network_returns(
@@ -39,33 +44,36 @@ async def test_runner_retries_with_backoff_and_delivers_when_the_network_returns
     stop = asyncio.Event()
     task = asyncio.create_task(device.runner.run(stop))
     try:
-        await _until(lambda: device.runner.status.last_error_code == "offline", 2)
+        await _until(lambda: device.runner.status.last_error_code == "offline")
         assert device.runner.status.online is False and device.runner.status.pending == 1
         device.online()  # no new write and no kick: the timer alone must bring it through
-        await _until(lambda: device.runner.status.pending == 0, 3)
+        # well before the 60 s idle interval: the backoff (at most 0.2 s) brought it through
+        await _until(lambda: device.runner.status.pending == 0, 50)
         assert device.runner.status.online is True and device.runner.status.last_success_at is not None
     finally:
         stop.set()
-        await asyncio.wait_for(task, 5)
+        await asyncio.wait_for(task, 60)
     server = await world.client.get(f"/api/jobs/{job['id']}", headers=await world.login("dispatcher"))
     assert server.json()["status"] == "acknowledged"
 
 
-async def test_a_running_device_receives_an_office_change_within_a_second(
+async def test_a_running_device_is_woken_by_an_office_change_not_by_its_timers(
     world: World, new_device: DeviceFactory
 ) -> None:
+    """The job arrives before the device's long poll (25 s) or idle interval (600 s) would have
+    ended: the server's notice woke it. How fast is bench/sync_bench.py's business."""
     device = await new_device("eng1")
+    device.runner.long_poll, device.runner.idle_interval = 25, 600
     await device.sync()
     stop = asyncio.Event()
     task = asyncio.create_task(device.runner.run(stop))
     try:
-        await asyncio.sleep(0.2)  # let it settle into its long poll
+        await _until(lambda: world.app.state.notifier.waiting() == 1)  # it settled into its long poll
         job = await world.create_job(engineer="eng1")
-        took = await _until(lambda: uuid.UUID(job["id"]) in device.replica.job_ids(), 2)
-        assert took < 1.0
+        await _until(lambda: uuid.UUID(job["id"]) in device.replica.job_ids(), 20)
     finally:
         stop.set()
-        await asyncio.wait_for(task, 5)
+        await asyncio.wait_for(task, 60)
 
 
 async def test_a_revoked_device_stops_and_says_so(world: World, new_device: DeviceFactory) -> None:
@@ -76,7 +84,7 @@ async def test_a_revoked_device_stops_and_says_so(world: World, new_device: Devi
     await world.client.post(f"/api/devices/{devices.json()[0]['id']}/revoke", headers=admin)
     assert await device.runner.sync_once() is False
     assert device.runner.status.signed_out and device.runner.status.last_error_code == "signed_out"
-    await asyncio.wait_for(device.runner.run(), 2)  # returns at once instead of retrying forever
+    await asyncio.wait_for(device.runner.run(), 60)  # returns instead of retrying forever
 
 
 def test_local_schema_migration_keeps_the_outbox(tmp_path: Path) -> None:
@@ -132,12 +140,12 @@ async def test_an_idle_device_notices_the_network_is_gone_without_a_new_tap(
     stop = asyncio.Event()
     task = asyncio.create_task(device.runner.run(stop))
     try:
-        await _until(lambda: device.runner.status.online, 2)
+        await _until(lambda: device.runner.status.online)
         device.offline()
-        await _until(lambda: not device.runner.status.online, 3)
+        await _until(lambda: not device.runner.status.online)
         assert device.runner.status.last_error_code == "offline"
         device.online()
-        await _until(lambda: device.runner.status.online, 3)
+        await _until(lambda: device.runner.status.online)
     finally:
         stop.set()
-        await asyncio.wait_for(task, 5)
+        await asyncio.wait_for(task, 60)
