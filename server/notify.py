@@ -34,6 +34,10 @@ class ChangeNotifier:
             if self.newest_for(user_id) > after:
                 ready.set()
 
+    def waiting(self) -> int:
+        """How many long-polls are waiting now (each holds a connection, none a database session)."""
+        return len(self._waiters)
+
     def newest_for(self, user_id: uuid.UUID) -> int:
         return max(self._last_for.get(user_id, 0), self._last_for.get(None, 0))
 
