@@ -17,6 +17,12 @@ Data: ``levee seed --demo`` (customers, sites, equipment, checklist templates, p
 the devices' engineers, their signed-in devices (tokens made here, so no sign-in is timed) and their jobs
 by Core inserts, with change-log rows as the server would write them.
 
+The flood profile (``--flood``): 1,500 then 3,000 devices arriving within 10 s, two rounds each. The
+server turns away what it cannot take at once (503 with ``Retry-After``); the bench's devices wait as
+told, with the tablet's jitter, and send again, as the field app does. It reports per target the devices
+that finished, the time until every device had synced, the 503s, any other 5xx (must be 0), and p50/p99 of
+the requests that were served.
+
 Everything sent goes to 127.0.0.1 only; the run is bounded by ``--deadline`` seconds per target. The
 table goes to stdout with the last line one JSON object; progress to stderr. Any error (an HTTP status
 other than 200, a rejected mutation, a timeout) is counted and printed with its status and body. The
@@ -299,6 +305,9 @@ class Stats:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     mutations: int = 0
     errors: list[str] = field(default_factory=list)
+    busy: int = 0  # 503 answers (the server turning a request away with Retry-After): not errors
+    server_errors: int = 0  # 5xx answers other than 503
+    synced: list[float] = field(default_factory=list)  # seconds from the start until each device finished
 
     def note(self, kind: str, seconds: float) -> None:
         self.latencies.setdefault(kind, []).append(seconds)
@@ -320,14 +329,23 @@ class DeviceState:
 async def request(
     client: httpx.AsyncClient, stats: Stats, kind: str, url: str, body: dict[str, Any], token: str
 ) -> dict[str, Any] | None:
-    started = time.perf_counter()
-    try:
-        r = await client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
-    except httpx.HTTPError as exc:
-        stats.error(f"{kind} {url}: {type(exc).__name__} {exc}")
-        return None
+    """POST as a tablet does: a 503 is waited out as its Retry-After says (with the device's jitter)
+    and sent again; latency is recorded for the answers that were served."""
+    while True:
+        started = time.perf_counter()
+        try:
+            r = await client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
+        except httpx.HTTPError as exc:
+            stats.error(f"{kind} {url}: {type(exc).__name__} {exc}")
+            return None
+        if r.status_code != 503:
+            break
+        stats.busy += 1
+        await asyncio.sleep(float(r.headers.get("retry-after", "1")) * random.uniform(1.0, 1.5))
     stats.note(kind, time.perf_counter() - started)
     if r.status_code != 200:
+        if r.status_code >= 500:
+            stats.server_errors += 1
         stats.error(f"{kind} {url}: HTTP {r.status_code} {r.text}")
         return None
     return dict(r.json())
@@ -377,7 +395,8 @@ def _mutations(device: DeviceState, round_no: int, per_round: int) -> list[dict[
 
 async def run_device(
     client: httpx.AsyncClient, base: str, device: DeviceState, stats: Stats, rounds: int, per_round: int
-) -> None:
+) -> bool:
+    """One tablet's rounds; True when every request went through."""
     for round_no in range(rounds):
         while True:  # pull to the end of the log
             kind = (
@@ -392,10 +411,10 @@ async def run_device(
                 device.token,
             )
             if page is None:
-                return
+                return False
             if page["resync_required"]:
                 stats.error(f"unexpected resync: {page['reason']}")
-                return
+                return False
             for change in page["changes"]:
                 data = change["data"]
                 if change["entity"] == "job" and data is not None:
@@ -411,24 +430,25 @@ async def run_device(
                 break
         if not device.jobs:
             stats.error("a device pulled no jobs")
-            return
+            return False
         body = {
             "device_time": datetime.now(UTC).isoformat(),
             "mutations": _mutations(device, round_no, per_round),
         }
         pushed = await request(client, stats, "push", f"{base}/api/sync/push", body, device.token)
         if pushed is None:
-            return
+            return False
         for result in pushed["results"]:
             if result["outcome"] == "rejected":
                 stats.error(f"rejected mutation: {result['reason']} {result['message']}")
             else:
                 stats.mutations += 1
+    return True
 
 
 async def run_echo_device(
     client: httpx.AsyncClient, base: str, device: DeviceState, stats: Stats, rounds: int, per_round: int
-) -> None:
+) -> bool:
     """The same requests in number and kind, to an endpoint that does nothing but echo."""
     for round_no in range(rounds):
         pages = 2 if round_no == 0 else 1  # a first download is a page of jobs and the catch-up page
@@ -438,15 +458,16 @@ async def run_echo_device(
                 await request(client, stats, kind, f"{base}/echo", {"cursor": device.cursor}, device.token)
                 is None
             ):
-                return
+                return False
         device.jobs = {"j": {"id": str(uuid.uuid4()), "version": 1, "kind": "repair"}}
         body = {
             "device_time": datetime.now(UTC).isoformat(),
             "mutations": _mutations(device, round_no, per_round),
         }
         if await request(client, stats, "push", f"{base}/echo", body, device.token) is None:
-            return
+            return False
         stats.mutations += per_round
+    return True
 
 
 # --- one target ------------------------------------------------------------------------------------------
@@ -482,12 +503,16 @@ async def drive(
         cpu_before = {p.popen.pid: cpu_seconds(p.popen.pid) for p in servers}
         own_before = time.process_time()
         started = time.perf_counter()
-        tasks = [
-            asyncio.create_task(
-                runner(clients[i], servers[i % len(servers)].url, d, stats, args.rounds, args.mutations)
-            )
-            for i, d in enumerate(devices)
-        ]
+        arrivals = random.Random(5)
+
+        async def device_task(i: int, device: DeviceState) -> None:
+            # Flood: the devices arrive spread over ``--arrival`` seconds (0: all at once).
+            await asyncio.sleep(arrivals.uniform(0, args.arrival))
+            url = servers[i % len(servers)].url
+            if await runner(clients[i], url, device, stats, args.rounds, args.mutations):
+                stats.synced.append(time.perf_counter() - started)
+
+        tasks = [asyncio.create_task(device_task(i, d)) for i, d in enumerate(devices)]
         done, pending = await asyncio.wait(tasks, timeout=args.deadline)
         for task in pending:
             task.cancel()
@@ -501,6 +526,7 @@ async def drive(
         own_cpu = time.process_time() - own_before
         server_cpu = {p.popen.pid: cpu_seconds(p.popen.pid) - cpu_before[p.popen.pid] for p in servers}
     requests = sum(len(v) for v in stats.latencies.values())
+    served = [x for samples in stats.latencies.values() for x in samples]
     by_kind = {
         kind: {
             "n": len(samples),
@@ -522,6 +548,12 @@ async def drive(
         "by_kind": by_kind,
         "errors": len(stats.errors),
         "error_samples": stats.errors[:20],
+        "synced_devices": len(stats.synced),
+        "all_synced_s": round(max(stats.synced), 1) if len(stats.synced) == len(devices) else None,
+        "busy_503": stats.busy,
+        "server_errors_5xx": stats.server_errors,
+        "served_p50_ms": round(percentile(served, 0.5) * 1000, 1) if served else None,
+        "served_p99_ms": round(percentile(served, 0.99) * 1000, 1) if served else None,
         "cpu_s": {"servers": [round(v, 1) for v in server_cpu.values()], "load_generator": round(own_cpu, 1)},
     }
 
@@ -548,6 +580,20 @@ def print_report(out: dict[str, Any]) -> None:
         print(
             f"{r['target']:<34}{r['requests_per_s']:>8,.0f}{r['mutations_per_s']:>8,.0f}{r['requests']:>10,}"
             f"{r['errors']:>8}{r['wall_s']:>8.1f}   {servers} / {cpu['load_generator']:.1f}"
+        )
+    print()
+    header = (
+        f"{'overload':<34}{'synced':>12}{'all synced s':>14}{'503s':>8}{'other 5xx':>10}"
+        f"{'served p50 ms':>15}{'p99 ms':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in out["targets"]:
+        done = r["all_synced_s"]
+        print(
+            f"{r['target']:<34}{r['synced_devices']:>6,} / {r['devices']:<5,}"
+            f"{(f'{done:.1f}' if done is not None else 'not all'):>14}{r['busy_503']:>8,}"
+            f"{r['server_errors_5xx']:>10,}{r['served_p50_ms'] or 0:>15,.1f}{r['served_p99_ms'] or 0:>9,.1f}"
         )
     print()
     header = f"{'latency (ms)':<34}{'request':<24}{'n':>7}{'p50':>9}{'p99':>9}{'max':>9}"
@@ -648,6 +694,16 @@ def main(argv: list[str] | None = None) -> int:
         "--targets", default="postgres,sqlite,echo", help="comma-separated: postgres, sqlite, echo"
     )
     parser.add_argument("--quick", action="store_true", help="100 devices, 2 rounds")
+    parser.add_argument(
+        "--arrival", type=float, default=0.0, help="devices arrive spread over this many seconds (0: at once)"
+    )
+    parser.add_argument(
+        "--flood",
+        action="store_true",
+        help="the flood profile: 1,500 then 3,000 devices (--flood-sizes) arriving within 10 s, 2 rounds, "
+        "a 15-minute deadline; answers 503 are waited out as Retry-After says and counted apart",
+    )
+    parser.add_argument("--flood-sizes", default="1500,3000")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (server logs)")
     parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
     args = parser.parse_args(argv)
@@ -664,17 +720,26 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             if args.loop == "uvloop":
                 raise
-    with asyncio.Runner(loop_factory=loop_factory) as runner:
-        out = runner.run(main_async(args))
-    print_report(out)
-    print()
-    machine = out["machine"]
-    print(
-        f"run took {out['wall_s']} s on {machine['cpus']} CPUs ({out['loop']} load generator); load average "
-        f"{machine['loadavg_at_start'][0]} at start, {machine['loadavg_at_end'][0]} at end"
-    )
-    print(json.dumps(out, ensure_ascii=False, separators=(",", ":")))
-    return 1 if out["errors"] else 0
+    if args.flood:
+        args.rounds, args.arrival, args.deadline = 2, 10.0, max(args.deadline, 900.0)
+    sizes = [int(n) for n in args.flood_sizes.split(",")] if args.flood else [args.devices]
+    runs = []
+    for size in sizes:
+        args.devices = size
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            out = runner.run(main_async(args))
+        out["arrival_s"] = args.arrival
+        print_report(out)
+        print()
+        machine = out["machine"]
+        print(
+            f"run took {out['wall_s']} s on {machine['cpus']} CPUs ({out['loop']} load generator); load "
+            f"average {machine['loadavg_at_start'][0]} at start, {machine['loadavg_at_end'][0]} at end"
+        )
+        runs.append(out)
+    final = runs[0] if len(runs) == 1 else {"bench": "load-flood", "runs": runs}
+    print(json.dumps(final, ensure_ascii=False, separators=(",", ":")))
+    return 1 if any(r["errors"] for r in runs) else 0
 
 
 if __name__ == "__main__":

@@ -13,8 +13,10 @@ from litestar.exceptions import HTTPException
 from litestar.logging.config import LoggingConfig
 from litestar.middleware.base import DefineMiddleware
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.admission import Admission, Lane, admission_middleware, busy_problem
 from server.auth.controller import AuthController, DeviceController
 from server.auth.middleware import TokenAuthMiddleware
 from server.catalog.controller import ChecklistTemplateController, PartController, SlaPolicyController
@@ -81,10 +83,33 @@ def _server_error() -> Response[dict[str, Any]]:
     return Response({"status_code": 500, "detail": "Internal Server Error"}, status_code=500)
 
 
+#: PostgreSQL's answers when it is out of room for now (too many connections, out of memory or locks).
+_BUSY_SQLSTATES = frozenset({"53000", "53100", "53200", "53300", "53400", "55P03", "57P03"})
+
+
+def _busy(request: Request[Any, Any, Any], why: str) -> Response[dict[str, Any]]:
+    """The database is overloaded, not broken: nothing was changed, so the client may simply retry."""
+    log.warning("busy on %s %s: %s", request.method, request.url.path, why)
+    lane = request.app.state.admission.lane_for(request.url.path)
+    body, headers = busy_problem(lane.retry_after() if lane is not None else 1)
+    return Response(body, status_code=503, media_type="application/problem+json", headers=headers)
+
+
 def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
-    """A value the database cannot take is the client's 400; anything else stays a 500."""
-    detail = _CLIENT_VALUE_ERRORS.get(getattr(exc.orig, "sqlstate", None) or "")
-    return _bad_request(request, detail) if detail else _server_error()
+    """A value the database cannot take is the client's 400; a database out of room for now is a 503
+    (SQLite still locked after its busy timeout, PostgreSQL out of connections); anything else a 500."""
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    detail = _CLIENT_VALUE_ERRORS.get(sqlstate)
+    if detail:
+        return _bad_request(request, detail)
+    if sqlstate in _BUSY_SQLSTATES or "database is locked" in str(exc.orig):
+        return _busy(request, f"{type(exc.orig).__name__}: {exc.orig}")
+    return _server_error()
+
+
+def _pool_timeout(request: Request[Any, Any, Any], exc: PoolTimeout) -> Response[dict[str, Any]]:
+    """No database connection came free in time: overload, answered like a full lane."""
+    return _busy(request, str(exc).split("(", 1)[0])
 
 
 def _out_of_range(
@@ -113,8 +138,18 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     )
 
 
+def _admission(settings: Settings) -> Admission:
+    sync, office = settings.admission_limits()
+    wait = settings.admission_wait_ms / 1000
+
+    def lane(name: str, limit: int) -> Lane:
+        return Lane(name, limit, queue=settings.admission_queue or 4 * limit, max_wait=wait)
+
+    return Admission(sync=lane("sync", sync), office=lane("office", office))
+
+
 def _state(settings: Settings, engine: AsyncEngine, migrate: bool) -> dict[str, Any]:
-    """What a running app works on: its settings, database, sessions and change notifier."""
+    """What a running app works on: its settings, database, sessions, change notifier and admission."""
     sessionmaker = make_sessionmaker(engine)
     notifier = ChangeNotifier()
     install_after_commit_hook(notifier, sessionmaker.kw.setdefault("info", {}))
@@ -124,6 +159,7 @@ def _state(settings: Settings, engine: AsyncEngine, migrate: bool) -> dict[str, 
         "engine": engine,
         "notifier": notifier,
         "migrate": migrate,
+        "admission": _admission(settings),
     }
 
 
@@ -210,10 +246,11 @@ def create_app(
             "db_session": Provide(provide_db_session),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
+        middleware=[admission_middleware, DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers={
             IntegrityError: _integrity_error,
             DBAPIError: _database_error,
+            PoolTimeout: _pool_timeout,
             StatementError: _out_of_range,
             OverflowError: _out_of_range,
             HTTPException: _http_error,

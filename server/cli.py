@@ -71,7 +71,15 @@ def _serve(settings: Settings) -> None:
 
     from server.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    # Keep-alive well above the device's Retry-After: a refused device comes back on the same
+    # connection, and one the server closes just as it is reused fails as a lost connection.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        timeout_keep_alive=settings.keep_alive_s,
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

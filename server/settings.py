@@ -33,6 +33,24 @@ class Settings(BaseSettings):
     return_visit_days: int = Field(
         default=3, ge=0, le=365, description="days after a job is closed that its return visit falls due"
     )
+    sync_concurrency: int = Field(
+        default=0,
+        ge=0,
+        description="device pushes and pulls served at once; more wait briefly or get 503 + Retry-After "
+        "(0: 4 on SQLite, which has one writer; 16 on PostgreSQL)",
+    )
+    office_concurrency: int = Field(
+        default=0, ge=0, description="office requests served at once, apart from devices (0: 4 / 8)"
+    )
+    admission_wait_ms: int = Field(
+        default=1000, ge=0, le=30_000, description="how long a request may wait for a place before 503"
+    )
+    keep_alive_s: int = Field(
+        default=65, ge=1, le=3600, description="seconds an idle HTTP connection is kept open"
+    )
+    admission_queue: int = Field(
+        default=0, ge=0, description="requests that may wait for a place per lane (0: 4 x its limit)"
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -45,6 +63,12 @@ class Settings(BaseSettings):
             return url
         path = (self.data_dir / "levee.db").resolve()
         return f"sqlite+aiosqlite:///{path}"
+
+    def admission_limits(self) -> tuple[int, int]:
+        """Places for device sync and for the office (see ``server/admission.py``)."""
+        sync = self.sync_concurrency or (4 if self.is_sqlite else 16)
+        office = self.office_concurrency or (4 if self.is_sqlite else 8)
+        return sync, office
 
     @property
     def is_sqlite(self) -> bool:

@@ -165,6 +165,9 @@ async def make_world(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[World
         data_dir=tmp_path,
         database_url=str(engine.url.render_as_string(hide_password=False)),
         schedule_interval_s=0,
+        # Functional tests wait for a place rather than being turned away on a loaded machine;
+        # tests/server/test_admission.py squeezes the lanes on purpose.
+        admission_wait_ms=30_000,
     )
     app = reuse_app(settings, engine)
     for hook in app.on_startup:  # app.lifespan() would span two tasks under pytest-asyncio

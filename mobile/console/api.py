@@ -25,6 +25,7 @@ STATUS_CODES = {
     413: "too_big",
     422: "invalid",
     429: "throttled",
+    503: "busy",
 }
 
 

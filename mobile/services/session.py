@@ -84,6 +84,9 @@ class DeviceSession:
                 ) from exc
         if response.status_code == 401:
             raise ActionError("wrong_password", "wrong username or password")
+        if response.status_code == 503:
+            seconds = response.headers.get("retry-after", "5")
+            raise ActionError("server_busy", f"the server is busy: try again in {seconds} s", seconds=seconds)
         if response.status_code != 200:
             raise ActionError("sign_in_failed", f"the server refused: {response.text[:200]}")
         body = response.json()

@@ -31,11 +31,12 @@ def utcnow() -> datetime:
 class SyncError(Exception):
     """A sync attempt failed; ``code`` is stable (for the UI's catalogue), ``message`` is in words."""
 
-    def __init__(self, code: str, message: str, status: int = 0) -> None:
+    def __init__(self, code: str, message: str, status: int = 0, retry_after: float = 0.0) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.retry_after = retry_after  # seconds the server asked us to wait (503 busy)
 
 
 @dataclass
@@ -94,6 +95,7 @@ class SyncRunner:
         self._kick = asyncio.Event()
         self._lock = asyncio.Lock()
         self._failures = 0
+        self._not_before = 0.0  # loop time before which the server asked not to be called (Retry-After)
         self.listeners: list[Callable[[SyncStatus], None]] = []
         self.refresh_status()
 
@@ -130,6 +132,14 @@ class SyncRunner:
         if response.status_code == 401:
             self.status.signed_out = True
             raise SyncError("signed_out", "this device was signed out or revoked: sign in again")
+        if response.status_code == 503:
+            # Turned away before anything was applied: the outbox stays as it is; come back later.
+            raise SyncError(
+                "busy",
+                "the server is busy; retrying later",
+                503,
+                retry_after=_retry_after(response.headers.get("retry-after")),
+            )
         if response.status_code >= 400:
             try:
                 detail = response.json().get("detail", "")
@@ -223,6 +233,12 @@ class SyncRunner:
                 self.status.online = exc.code not in {"offline", "timeout"}
                 self.status.last_error_code, self.status.last_error = exc.code, exc.message
                 self._failures += 1
+                if (
+                    exc.retry_after
+                ):  # not before the server's time, spread so refused devices do not return in step
+                    self._not_before = asyncio.get_running_loop().time() + exc.retry_after * random.uniform(
+                        1.0, 1.5
+                    )
                 return False
             finally:
                 self.status.syncing = False
@@ -237,9 +253,13 @@ class SyncRunner:
     # --- forever ---------------------------------------------------------------------------------
 
     def next_delay(self) -> float:
-        """Seconds to wait before the next try: exponential backoff with jitter after failures."""
+        """Seconds to wait before the next try: exponential backoff with jitter after failures, and
+        never sooner than a busy server asked."""
         if self._failures == 0:
             return self.idle_interval
+        asked = self._not_before - asyncio.get_running_loop().time()
+        if asked > 0:
+            return asked
         delay = min(self.backoff_max, self.backoff_base * 2 ** (self._failures - 1))
         return float(delay * random.uniform(0.8, 1.2))
 
@@ -270,6 +290,11 @@ class SyncRunner:
         stop = stop or asyncio.Event()
         while not stop.is_set() and not self.status.signed_out:
             self._kick.clear()
+            asked = self._not_before - asyncio.get_running_loop().time()
+            if asked > 0:  # a busy server's Retry-After holds even against a new tap's kick
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), asked)
+                continue
             ok = await self.sync_once()
             if self.status.signed_out:
                 return
@@ -286,3 +311,11 @@ class SyncRunner:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await task
+
+
+def _retry_after(value: str | None) -> float:
+    """Seconds from a ``Retry-After`` header (delta-seconds; an HTTP date or garbage counts as 5 s)."""
+    try:
+        return min(max(float(value or ""), 1.0), 300.0)
+    except ValueError:
+        return 5.0

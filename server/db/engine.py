@@ -9,15 +9,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 
-def make_engine(url: str, *, echo: bool = False, pool: bool = True) -> AsyncEngine:
-    """Create an engine; on SQLite switch on WAL, foreign keys and a busy timeout for every connection."""
+def make_engine(
+    url: str, *, echo: bool = False, pool: bool = True, pool_options: dict[str, Any] | None = None
+) -> AsyncEngine:
+    """Create an engine; on SQLite switch on WAL, foreign keys and a busy timeout for every connection.
+
+    On PostgreSQL a process keeps up to 30 connections; admission control (``server/admission.py``)
+    keeps the requests served at once below that, and a request that still finds none free within
+    ``pool_timeout`` is answered 503 (overload), not left to queue for half a minute.
+    """
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
     elif pool:
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=10)
     if not pool:
         kwargs["poolclass"] = NullPool
+    kwargs.update(pool_options or {})
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
 
