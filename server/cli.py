@@ -269,9 +269,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 APP_PORT = 8550
 
 
-def _app_command(server: str, port: int, host: str, data_dir: str) -> list[str]:
+def _app_command(server: str, port: int, host: str, data_dir: str, tz: str | None = None) -> list[str]:
     """The field app runs as its own program (``python -m mobile.app``): server/ never imports mobile/."""
-    return [
+    command = [
         sys.executable,
         "-m",
         "mobile.app",
@@ -284,6 +284,7 @@ def _app_command(server: str, port: int, host: str, data_dir: str) -> list[str]:
         "--data-dir",
         data_dir,
     ]
+    return command + (["--tz", tz] if tz else [])
 
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -293,6 +294,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         args.port or APP_PORT,
         args.host or "127.0.0.1",
         args.data_dir or os.environ.get("LEVEE_APP_DATA_DIR", "levee-data/app"),
+        args.tz,
     )
     sys.stdout.flush()
     if os.name == "posix":
@@ -331,6 +333,17 @@ def cmd_console(args: argparse.Namespace) -> int:
     if os.name == "posix":
         os.execv(sys.executable, command)  # same process id: stopping `levee console` stops the console
     return subprocess.call(command)  # pragma: no cover - Windows
+
+
+def _zone_name(name: str) -> str:
+    """An IANA time zone name, checked when the command is read (not when the first page opens)."""
+    from shared.local_time import zone
+
+    try:
+        zone(name)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return name
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -401,13 +414,18 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--host", help="address to serve on (default 127.0.0.1)")
     app.add_argument("--port", type=int, help=f"port (default {APP_PORT})")
     app.add_argument("--data-dir", help="the app's own data (default ./levee-data/app)")
+    app.add_argument(
+        "--tz", type=_zone_name, help="show times in this zone instead of the server's LEVEE_TIMEZONE"
+    )
     app.set_defaults(func=cmd_app)
 
     console = sub.add_parser("console", help="the back-office console in the browser (dispatch, QA, reports)")
     console.add_argument("--server", help="API server address (default http://127.0.0.1:8000)")
     console.add_argument("--host", help="address to serve on (default 127.0.0.1)")
     console.add_argument("--port", type=int, help=f"port (default {CONSOLE_PORT})")
-    console.add_argument("--tz", help="the office's time zone (default Asia/Shanghai)")
+    console.add_argument(
+        "--tz", type=_zone_name, help="show times in this zone instead of the server's LEVEE_TIMEZONE"
+    )
     console.set_defaults(func=cmd_console)
     from server.inspections.cli import add_commands as add_inspection_commands
 

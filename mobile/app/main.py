@@ -33,6 +33,7 @@ from mobile.app.screens.sync import SyncScreen
 from mobile.app.screens.van import VanScreen
 from mobile.app.state import AppState, FieldApp, PageBinding
 from shared.i18n import LANGS
+from shared.local_time import zone
 
 _APP: dict[str, FieldApp] = {}
 CONFIG: dict[str, Any] = {
@@ -40,6 +41,7 @@ CONFIG: dict[str, Any] = {
     or os.environ.get("FLET_APP_STORAGE_DATA")
     or "levee-data/app",
     "server": os.environ.get("LEVEE_APP_SERVER", "http://127.0.0.1:8000"),
+    "tz": os.environ.get("LEVEE_APP_TZ") or None,  # None: the zone the server tells at sign-in
 }
 
 
@@ -48,7 +50,10 @@ def field_app() -> FieldApp:
     if "app" not in _APP:
         options = json.loads(os.environ.get("LEVEE_APP_RUNNER") or "{}")  # e.g. tests slow the retries
         _APP["app"] = FieldApp(
-            Path(CONFIG["data_dir"]), default_server=CONFIG["server"], runner_options=options
+            Path(CONFIG["data_dir"]),
+            default_server=CONFIG["server"],
+            runner_options=options,
+            tz=zone(CONFIG["tz"]) if CONFIG["tz"] else None,
         )
     return _APP["app"]
 
@@ -157,8 +162,8 @@ async def main(page: ft.Page) -> None:
     page.render(App, state, Device(app, binding))
 
 
-def run(*, server: str, port: int, host: str, data_dir: str) -> None:
+def run(*, server: str, port: int, host: str, data_dir: str, tz: str | None = None) -> None:
     """Serve the field app to a browser on this machine (no CDN: it works with no network at all)."""
-    CONFIG.update(server=server, data_dir=data_dir)
+    CONFIG.update(server=server, data_dir=data_dir, tz=tz)
     print(f"Levee field app: http://{host}:{port}/  (data in {Path(data_dir).resolve()})", flush=True)
     serve_in_browser(main, host=host, port=port)

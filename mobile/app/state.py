@@ -79,7 +79,7 @@ class FieldApp:
         self.session = session or DeviceSession(data_dir, clock=clock, runner_options=runner_options)
         self.default_server = default_server
         self.clock = clock
-        self.tz = tz
+        self.tz_override = tz
         self.queries = JobQueries(self.session.replica)
         self.revoked_export: Path | None = None
         self.revoked = False
@@ -87,6 +87,12 @@ class FieldApp:
         self._stop: asyncio.Event | None = None
         self._watchers: set[Callable[[], None]] = set()
         self.session.restore()
+
+    @property
+    def tz(self) -> tzinfo:
+        """The installation's time zone: ``levee app --tz`` if given, else what the server said at
+        sign-in (``LEVEE_TIMEZONE``), else Asia/Shanghai; never the host's own zone."""
+        return self.tz_override or self.session.timezone
 
     # --- who is signed in -------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import httpx
 from mobile.replica.store import Replica
 from mobile.services.jobs import ActionError, JobActions
 from mobile.services.sync import SyncRunner
+from shared.local_time import DEFAULT_TIMEZONE, zone
 
 
 def utcnow() -> datetime:
@@ -54,6 +55,14 @@ class DeviceSession:
         self.runner_options = runner_options or {}
         self.replica = Replica(self.data_dir / "replica.db", clock=clock)
         self.current: SignedIn | None = None
+        self.timezone: tzinfo = self._stored_timezone()
+
+    def _stored_timezone(self) -> tzinfo:
+        """The installation's time zone as the server told it at sign-in (the default before that)."""
+        try:
+            return zone(self.replica.get_meta("timezone") or DEFAULT_TIMEZONE)
+        except ValueError:
+            return zone(DEFAULT_TIMEZONE)
 
     def _open(self, server_url: str, token: str, user: dict[str, Any], device_id: str) -> SignedIn:
         runner = SyncRunner(
@@ -101,6 +110,13 @@ class DeviceSession:
                     "this tablet holds unsent work of another engineer: they must sync it first",
                 )
             self.replica.wipe()
+        told = body.get("timezone")  # a server before this answer said nothing: keep what we had
+        if isinstance(told, str) and told:
+            try:
+                self.timezone = zone(told)
+                self.replica.set_meta("timezone", told)
+            except ValueError:
+                pass  # a zone this device's tz database lacks: keep the one it had
         for key, value in (
             ("server_url", server_url),
             ("token", body["token"]),
