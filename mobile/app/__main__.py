@@ -31,11 +31,24 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("LEVEE_APP_TZ") or None,
         help="time zone to show times in (default: the server's LEVEE_TIMEZONE, told at sign-in)",
     )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[o.strip() for o in os.environ.get("LEVEE_APP_ORIGINS", "").split(",") if o.strip()],
+        help="another origin whose pages may open the app (the app's own always may)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")  # never try to open a desktop window
     from mobile.app.main import run
 
-    run(server=args.server, port=args.port, host=args.host, data_dir=args.data_dir, tz=args.tz)
+    run(
+        server=args.server,
+        port=args.port,
+        host=args.host,
+        data_dir=args.data_dir,
+        tz=args.tz,
+        allowed_origins=args.allow_origin,
+    )
     return 0
 
 

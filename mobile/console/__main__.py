@@ -28,11 +28,17 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("LEVEE_CONSOLE_TZ") or None,
         help="time zone to show times in (default: the server's LEVEE_TIMEZONE, told at sign-in)",
     )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[o.strip() for o in os.environ.get("LEVEE_CONSOLE_ORIGINS", "").split(",") if o.strip()],
+        help="another origin whose pages may open the console (its own always may)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")  # never try to open a desktop window
     from mobile.console.main import run
 
-    run(server=args.server, port=args.port, host=args.host, tz=args.tz)
+    run(server=args.server, port=args.port, host=args.host, tz=args.tz, allowed_origins=args.allow_origin)
     return 0
 
 

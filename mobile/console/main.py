@@ -7,6 +7,7 @@ directory) and observable :class:`~mobile.console.state.ConsoleState`. Tabs foll
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 import flet as ft
@@ -17,7 +18,6 @@ from mobile.app.components.common import (
     RED,
     keyed,
     notice_banner,
-    serve_in_browser,
     tagged,
     title_bar,
 )
@@ -249,8 +249,11 @@ async def main(page: ft.Page) -> None:
     page.render(App, state, office)
 
 
-def run(*, server: str, port: int, host: str, tz: str | None) -> None:
-    """Serve the console to browsers (no CDN: the page needs only this process and the API server)."""
+def run(*, server: str, port: int, host: str, tz: str | None, allowed_origins: Iterable[str] = ()) -> None:
+    """Serve the console to browsers (no CDN: the page needs only this process and the API server);
+    only pages from its own address (or ``allowed_origins``) may drive it (:mod:`mobile.web.guard`)."""
+    from mobile.web.serving import serve
+
     CONFIG.update(server=server, tz=tz)
     print(f"Levee console: http://{host}:{port}/  (server {server})", flush=True)
-    serve_in_browser(main, host=host, port=port)
+    serve(main, name="console", host=host, port=port, allowed_origins=allowed_origins)
