@@ -145,10 +145,20 @@ class Demo:
         self.signalled = signum  # the loop below notices within a tenth of a second
 
     def _read_commands(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            for line in sys.stdin:
-                self.lines.put(line.strip().lower())
-        # end of input (none, or closed): the demo runs on until a signal or `quit`
+        """Typed lines to the main loop. At the end of input (none, or closed) the demo runs on until a
+        signal or `quit`; while it runs in the background of a terminal (`levee demo &`) reading fails
+        (SIGTTIN is ignored, see :meth:`run`) and is tried again, so `fg` gives the commands back."""
+        while sys.stdin is not None:
+            try:
+                line = sys.stdin.readline()
+            except OSError:  # EIO: in the background of its terminal
+                time.sleep(0.5)
+                continue
+            except ValueError:  # stdin closed
+                return
+            if not line:
+                return
+            self.lines.put(line.strip().lower())
 
     def _watch(self) -> None:
         for name, child in self.children.items():
@@ -181,6 +191,8 @@ class Demo:
         """Start the programs, obey typed commands, and stop everything on quit, SIGTERM or Ctrl+C."""
         signal.signal(signal.SIGTERM, self._signal)
         signal.signal(signal.SIGINT, self._signal)
+        if hasattr(signal, "SIGTTIN"):  # reading the terminal from the background must not stop the demo
+            signal.signal(signal.SIGTTIN, signal.SIG_IGN)
         try:
             for name in self.commands:
                 if name != "server" or with_server:
