@@ -323,9 +323,8 @@ class Driver:
         from playwright.sync_api import Error as PlaywrightError
 
         submit = self.button(zh("app.signin.submit"))
-        unlock = self.by_id(
-            "unlock-submit"
-        )  # a browser that did not sign the device in asks for the password
+        # a browser that did not sign the device in asks for the engineer's password instead
+        unlock = self.by_id("unlock-submit")
         landed = self.by_id(lands_on)
         for attempt in (1, 2):
             if attempt == 2:
