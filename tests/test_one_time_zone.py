@@ -27,6 +27,7 @@ from server.console.exports import TableMaker
 from server.console.form_pdf import FormRenderer
 from server.settings import Settings
 from shared.local_time import DEFAULT_TIMEZONE, zone
+from tests.pdf import pdf_text, squeezed
 from tests.support import PASSWORD, World
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,6 +106,7 @@ async def test_the_server_tells_both_apps_its_zone_and_a_deadline_reads_alike_ev
     pdf = await world.client.get(f"/api/jobs/{job['id']}/form.pdf", headers=await world.login("manager"))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     paper = written[deadline]
+    assert squeezed(paper) in squeezed(pdf_text(pdf.content))  # and it is on the page as printed
 
     expected = deadline.astimezone(ZoneInfo(ODD_ZONE)).strftime("%Y-%m-%d %H:%M")
     far_day = deadline + timedelta(days=400)  # so the tablet writes the date in full too
