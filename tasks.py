@@ -171,9 +171,11 @@ def main() -> int:
         return test(rest)
     if command == "soak":
         return soak(rest)
-    if command == "demo":
-        return _run(BIN / "levee", "demo", *rest)
-    return _run(BIN / "levee", *rest)
+    args = ["demo", *rest] if command == "demo" else rest
+    if os.name == "posix":  # become `levee`: a SIGTERM to this process then stops it (and its children)
+        sys.stdout.flush()
+        os.execv(BIN / "levee", [str(BIN / "levee"), *args])
+    return _run(BIN / "levee", *args)
 
 
 if __name__ == "__main__":

@@ -177,7 +177,12 @@ async def _on_startup(app: Litestar) -> None:
         listener = PgListener(settings.resolved_database_url, state.notifier)
         listener.start()
         state.listener = listener
-    runner = ScheduleRunner(state.sessionmaker, settings.timezone, settings.schedule_interval_s)
+    runner = ScheduleRunner(
+        state.sessionmaker,
+        settings.timezone,
+        settings.schedule_interval_s,
+        grace_s=state.get("schedule_grace_s", 30),  # `levee serve` stops within 2 s (server/serving.py)
+    )
     runner.start()
     state.schedule_runner = runner
 

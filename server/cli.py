@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -66,26 +64,13 @@ async def _seed(settings: Settings, *, if_empty: bool) -> str | None:
     return text
 
 
-def _serve(settings: Settings) -> None:
-    import uvicorn
-
-    from server.app import create_app
-
-    # Keep-alive well above the device's Retry-After: a refused device comes back on the same
-    # connection, and one the server closes just as it is reused fails as a lost connection.
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        timeout_keep_alive=settings.keep_alive_s,
-    )
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the API until SIGTERM or Ctrl+C, then stop within 2 s (server/serving.py)."""
+    from server.serving import serve
+
     settings = _settings(args)
     settings.host, settings.port = args.host or settings.host, args.port or settings.port
-    _serve(settings)
+    serve(settings)
     return 0
 
 
@@ -222,115 +207,28 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
-def _exit_on_signal(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Seed the demo data if the database is empty, then run the server and both apps (server/webapps.py)."""
+    from server.webapps import cmd_demo as run_demo
+
     settings = _settings(args)
     settings.host, settings.port = args.host or settings.host, args.port or settings.port
     text = asyncio.run(_seed(settings, if_empty=True))
     if text is None:
         saved = settings.data_dir / DEMO_LOGINS_FILE
         text = saved.read_text(encoding="utf-8") if saved.exists() else "(logins as printed at first seed)"
-    base = f"http://{settings.host}:{settings.port}"
-    print(
-        "\nLevee demo\n"
-        f"  data:        {settings.data_dir.resolve() if settings.is_sqlite else settings.database_url}\n"
-        f"  API:         {base}/api\n"
-        f"  API docs:    {base}/schema/swagger\n"
-        f"  field app:   http://127.0.0.1:{args.app_port or APP_PORT}/  (sign in as an engineer)\n"
-        f"  console:     http://127.0.0.1:{args.console_port or CONSOLE_PORT}/  (office staff: dispatcher, manager, qa, ...)\n"
-        "  demo logins:\n" + text + "\n",
-        flush=True,
-    )
-    app_dir = str((settings.data_dir if settings.is_sqlite else Path("levee-data")) / "app")
-    server = base.replace("0.0.0.0", "127.0.0.1")
-    # uvicorn re-raises the SIGTERM it handled once it has shut down; as SystemExit it lets the
-    # `finally` below stop the field app and the console instead of leaving them running
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-    children = [
-        subprocess.Popen(_app_command(server, args.app_port or APP_PORT, "127.0.0.1", app_dir)),
-        subprocess.Popen(_console_command(server, args.console_port or CONSOLE_PORT, "127.0.0.1", None)),
-    ]
+    return run_demo(args, settings, text)
+
+
+def _zone_name(name: str) -> str:
+    """An IANA time zone name, checked when the command is read (not when the first page opens)."""
+    from shared.local_time import zone
+
     try:
-        _serve(settings)
-    finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                child.kill()
-    return 0
-
-
-APP_PORT = 8550
-
-
-def _app_command(server: str, port: int, host: str, data_dir: str) -> list[str]:
-    """The field app runs as its own program (``python -m mobile.app``): server/ never imports mobile/."""
-    return [
-        sys.executable,
-        "-m",
-        "mobile.app",
-        "--server",
-        server,
-        "--port",
-        str(port),
-        "--host",
-        host,
-        "--data-dir",
-        data_dir,
-    ]
-
-
-def cmd_app(args: argparse.Namespace) -> int:
-    """Serve the engineer's field app to a browser on this machine; its data lives in its own replica."""
-    command = _app_command(
-        args.server or os.environ.get("LEVEE_APP_SERVER", "http://127.0.0.1:8000"),
-        args.port or APP_PORT,
-        args.host or "127.0.0.1",
-        args.data_dir or os.environ.get("LEVEE_APP_DATA_DIR", "levee-data/app"),
-    )
-    sys.stdout.flush()
-    if os.name == "posix":
-        os.execv(sys.executable, command)  # same process id: stopping `levee app` stops the app
-    return subprocess.call(command)  # pragma: no cover - Windows
-
-
-CONSOLE_PORT = 8560
-
-
-def _console_command(server: str, port: int, host: str, tz: str | None) -> list[str]:
-    """The back-office console is its own program too (``python -m mobile.console``)."""
-    command = [
-        sys.executable,
-        "-m",
-        "mobile.console",
-        "--server",
-        server,
-        "--port",
-        str(port),
-        "--host",
-        host,
-    ]
-    return command + (["--tz", tz] if tz else [])
-
-
-def cmd_console(args: argparse.Namespace) -> int:
-    """Serve the back-office console to browsers; it talks to the server's API with each user's token."""
-    command = _console_command(
-        args.server or os.environ.get("LEVEE_CONSOLE_SERVER", "http://127.0.0.1:8000"),
-        args.port or CONSOLE_PORT,
-        args.host or "127.0.0.1",
-        args.tz,
-    )
-    sys.stdout.flush()
-    if os.name == "posix":
-        os.execv(sys.executable, command)  # same process id: stopping `levee console` stops the console
-    return subprocess.call(command)  # pragma: no cover - Windows
+        zone(name)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return name
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -385,33 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--demo", action="store_true", help="realistic demo data")
     seed.set_defaults(func=cmd_seed)
 
-    demo = sub.add_parser("demo", help="seed demo data if needed, then serve everything")
-    common(demo)
-    demo.add_argument("--host")
-    demo.add_argument("--port", type=int)
-    demo.set_defaults(func=cmd_demo)
-
-    demo.add_argument("--app-port", type=int, help=f"port of the field app (default {APP_PORT})")
-    demo.add_argument(
-        "--console-port", type=int, help=f"port of the back-office console (default {CONSOLE_PORT})"
-    )
-
-    app = sub.add_parser("app", help="the engineer's field app in the browser (works offline after sign-in)")
-    app.add_argument("--server", help="sync server address shown at sign-in (default http://127.0.0.1:8000)")
-    app.add_argument("--host", help="address to serve on (default 127.0.0.1)")
-    app.add_argument("--port", type=int, help=f"port (default {APP_PORT})")
-    app.add_argument("--data-dir", help="the app's own data (default ./levee-data/app)")
-    app.set_defaults(func=cmd_app)
-
-    console = sub.add_parser("console", help="the back-office console in the browser (dispatch, QA, reports)")
-    console.add_argument("--server", help="API server address (default http://127.0.0.1:8000)")
-    console.add_argument("--host", help="address to serve on (default 127.0.0.1)")
-    console.add_argument("--port", type=int, help=f"port (default {CONSOLE_PORT})")
-    console.add_argument("--tz", help="the office's time zone (default Asia/Shanghai)")
-    console.set_defaults(func=cmd_console)
     from server.inspections.cli import add_commands as add_inspection_commands
+    from server.webapps import add_commands as add_webapp_commands
 
     add_inspection_commands(sub, common, _settings)
+    add_webapp_commands(sub, common, _zone_name, cmd_demo)
     return parser
 
 

@@ -26,6 +26,13 @@ class ChangeNotifier:
     def __init__(self) -> None:
         self._last_for: dict[uuid.UUID | None, int] = {}
         self._waiters: set[tuple[uuid.UUID, int, asyncio.Event]] = set()
+        self._released = False
+
+    def release_all(self) -> None:
+        """The server is stopping: answer every long poll now, and every later one at once."""
+        self._released = True
+        for _user_id, _after, ready in list(self._waiters):
+            ready.set()
 
     def publish(self, seq: int, audiences: set[uuid.UUID | None]) -> None:
         for audience in audiences:
@@ -43,7 +50,7 @@ class ChangeNotifier:
 
     async def wait(self, user_id: uuid.UUID, after: int, wait_seconds: float) -> int:
         """Return once a change for ``user_id`` newer than ``after`` is published, or after the wait."""
-        if self.newest_for(user_id) <= after:
+        if self.newest_for(user_id) <= after and not self._released:
             entry = (user_id, after, asyncio.Event())
             self._waiters.add(entry)
             try:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.local_time import DEFAULT_TIMEZONE, zone
 
 
 class Settings(BaseSettings):
@@ -26,7 +28,11 @@ class Settings(BaseSettings):
     token_ttl_days: int = 180
     log_retention_days: int = 90
     sql_echo: bool = False
-    timezone: str = "Asia/Shanghai"
+    timezone: str = Field(
+        default=DEFAULT_TIMEZONE,
+        description="the installation's one time zone (IANA name): the server tells both apps at sign-in, "
+        "and the printed forms, exports and local days of reports use it",
+    )
     schedule_interval_s: int = Field(
         default=3600, ge=0, description="seconds between inspection runs (first at start-up); 0 = off"
     )
@@ -51,6 +57,12 @@ class Settings(BaseSettings):
     admission_queue: int = Field(
         default=0, ge=0, description="requests that may wait for a place per lane (0: 4 x its limit)"
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)  # a typo in LEVEE_TIMEZONE stops the start with a readable message
+        return value.strip()
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -29,6 +29,7 @@ from shared.enums import (
     Role,
     Severity,
 )
+from shared.local_time import DEFAULT_TIMEZONE
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -69,6 +70,10 @@ class LoginResponse(OutModel):
     token_type: str = "bearer"
     device_id: uuid.UUID
     user: UserOut
+    timezone: str = Field(
+        default=DEFAULT_TIMEZONE,
+        description="the installation's time zone (LEVEE_TIMEZONE): both apps show every time in it",
+    )
 
 
 class UserCreate(Model):

@@ -60,7 +60,14 @@ def _module_imports(path: Path) -> set[str]:
 
 # The back-office console lives in mobile/console to share the field app's components, logic and texts,
 # but it is an office client of the REST API: no replica, no outbox, no sync runner, no device state.
-CONSOLE_MAY_USE = ("mobile.console", "mobile.app.components", "mobile.app.logic", "mobile.app.text")
+# mobile.web is how both web apps are served and guarded.
+CONSOLE_MAY_USE = (
+    "mobile.console",
+    "mobile.app.components",
+    "mobile.app.logic",
+    "mobile.app.text",
+    "mobile.web",
+)
 
 
 def test_the_console_uses_only_the_field_apps_components_never_its_replica_or_sync() -> None:

@@ -7,6 +7,16 @@ import os
 import sys
 
 
+def _zone_name(name: str) -> str:
+    from shared.local_time import zone
+
+    try:
+        zone(name)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return name
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="levee app", description="Levee field app (web mode, offline first)"
@@ -15,11 +25,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8550)
     parser.add_argument("--data-dir", default=os.environ.get("LEVEE_APP_DATA_DIR", "levee-data/app"))
+    parser.add_argument(
+        "--tz",
+        type=_zone_name,
+        default=os.environ.get("LEVEE_APP_TZ") or None,
+        help="time zone to show times in (default: the server's LEVEE_TIMEZONE, told at sign-in)",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[o.strip() for o in os.environ.get("LEVEE_APP_ORIGINS", "").split(",") if o.strip()],
+        help="another origin whose pages may open the app (the app's own always may)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")  # never try to open a desktop window
     from mobile.app.main import run
 
-    run(server=args.server, port=args.port, host=args.host, data_dir=args.data_dir)
+    run(
+        server=args.server,
+        port=args.port,
+        host=args.host,
+        data_dir=args.data_dir,
+        tz=args.tz,
+        allowed_origins=args.allow_origin,
+    )
     return 0
 
 

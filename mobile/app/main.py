@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,6 @@ from mobile.app.components.common import (
     big_button,
     keyed,
     notice_banner,
-    serve_in_browser,
     tagged,
     title_bar,
 )
@@ -30,9 +30,12 @@ from mobile.app.screens.job import JobScreen
 from mobile.app.screens.jobs import JobsScreen
 from mobile.app.screens.signin import SignInScreen
 from mobile.app.screens.sync import SyncScreen
+from mobile.app.screens.unlock import UnlockScreen
 from mobile.app.screens.van import VanScreen
 from mobile.app.state import AppState, FieldApp, PageBinding
+from mobile.web.guard import current_browser
 from shared.i18n import LANGS
+from shared.local_time import zone
 
 _APP: dict[str, FieldApp] = {}
 CONFIG: dict[str, Any] = {
@@ -40,6 +43,7 @@ CONFIG: dict[str, Any] = {
     or os.environ.get("FLET_APP_STORAGE_DATA")
     or "levee-data/app",
     "server": os.environ.get("LEVEE_APP_SERVER", "http://127.0.0.1:8000"),
+    "tz": os.environ.get("LEVEE_APP_TZ") or None,  # None: the zone the server tells at sign-in
 }
 
 
@@ -48,7 +52,10 @@ def field_app() -> FieldApp:
     if "app" not in _APP:
         options = json.loads(os.environ.get("LEVEE_APP_RUNNER") or "{}")  # e.g. tests slow the retries
         _APP["app"] = FieldApp(
-            Path(CONFIG["data_dir"]), default_server=CONFIG["server"], runner_options=options
+            Path(CONFIG["data_dir"]),
+            default_server=CONFIG["server"],
+            runner_options=options,
+            tz=zone(CONFIG["tz"]) if CONFIG["tz"] else None,
         )
     return _APP["app"]
 
@@ -128,6 +135,8 @@ def Notice(state: AppState) -> ft.Control:
 @ft.component
 def App(state: AppState, device: Device) -> ft.Control:
     def content() -> ft.Control:
+        if state.locked:
+            return UnlockScreen(state)
         if not state.signed_in:
             return SignInScreen(state)
         return ft.Router(ROUTES)
@@ -144,7 +153,7 @@ async def main(page: ft.Page) -> None:
     """One page (a browser tab, or the tablet app's window)."""
     app = field_app()
     state = AppState()
-    binding = PageBinding(app, state)
+    binding = PageBinding(app, state, current_browser())  # whose browser: see mobile/web/guard.py
     page.title = state.t("app.title")
     page.fonts = {FONT_FAMILY: "fonts/NotoSansSC-Levee.otf"}
     page.theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=BLUE)
@@ -157,8 +166,32 @@ async def main(page: ft.Page) -> None:
     page.render(App, state, Device(app, binding))
 
 
-def run(*, server: str, port: int, host: str, data_dir: str) -> None:
-    """Serve the field app to a browser on this machine (no CDN: it works with no network at all)."""
-    CONFIG.update(server=server, data_dir=data_dir)
+async def _stop_the_device() -> None:
+    """On the way out: stop the background sync (an answer in flight is taken back at the next start)."""
+    if "app" in _APP:
+        await _APP["app"].stop()
+
+
+def run(
+    *,
+    server: str,
+    port: int,
+    host: str,
+    data_dir: str,
+    tz: str | None = None,
+    allowed_origins: Iterable[str] = (),
+) -> None:
+    """Serve the field app to a browser on this machine (no CDN: it works with no network at all);
+    only pages from its own address (or ``allowed_origins``) may drive it (:mod:`mobile.web.guard`)."""
+    from mobile.web.serving import serve
+
+    CONFIG.update(server=server, data_dir=data_dir, tz=tz)
     print(f"Levee field app: http://{host}:{port}/  (data in {Path(data_dir).resolve()})", flush=True)
-    serve_in_browser(main, host=host, port=port)
+    serve(
+        main,
+        name="app",
+        host=host,
+        port=port,
+        allowed_origins=allowed_origins,
+        on_shutdown=_stop_the_device,
+    )

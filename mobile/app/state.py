@@ -79,14 +79,21 @@ class FieldApp:
         self.session = session or DeviceSession(data_dir, clock=clock, runner_options=runner_options)
         self.default_server = default_server
         self.clock = clock
-        self.tz = tz
+        self.tz_override = tz
         self.queries = JobQueries(self.session.replica)
         self.revoked_export: Path | None = None
         self.revoked = False
         self._task: asyncio.Task[None] | None = None
         self._stop: asyncio.Event | None = None
         self._watchers: set[Callable[[], None]] = set()
+        self._unlock_failures = 0
         self.session.restore()
+
+    @property
+    def tz(self) -> tzinfo:
+        """The installation's time zone: ``levee app --tz`` if given, else what the server said at
+        sign-in (``LEVEE_TIMEZONE``), else Asia/Shanghai; never the host's own zone."""
+        return self.tz_override or self.session.timezone
 
     # --- who is signed in -------------------------------------------------------------------------
 
@@ -151,13 +158,35 @@ class FieldApp:
 
     # --- signing in and out -------------------------------------------------------------------------
 
-    async def sign_in(self, server_url: str, username: str, password: str, device_name: str) -> SignedIn:
-        signed = await self.session.sign_in(server_url, username, password, device_name)
+    async def sign_in(
+        self, server_url: str, username: str, password: str, device_name: str, *, browser: str | None = None
+    ) -> SignedIn:
+        signed = await self.session.sign_in(server_url, username, password, device_name, browser=browser)
         self.revoked, self.revoked_export = False, None
         await signed.runner.sync_once()  # the first download, so the list is not empty
         self.ensure_running()
         self._changed()
         return signed
+
+    async def unlock(self, password: str, browser: str | None) -> bool:
+        """Let a browser (or, without a key, one page) that did not sign in use the signed-in device,
+        given the engineer's password: checked offline against the digest kept at sign-in, or with the
+        server for a replica signed in before digests were kept. Wrong passwords slow down."""
+        if self.current is None:
+            raise ActionError("signed_out", "sign in first")
+        if self.session.can_check_password():
+            ok = await asyncio.to_thread(self.session.check_password, password)
+        else:
+            ok = await self.session.check_password_with_server(password)
+        if not ok:
+            self._unlock_failures += 1
+            await asyncio.sleep(min(2 ** (self._unlock_failures - 1), 30))
+            return False
+        self._unlock_failures = 0
+        if browser:
+            self.session.bind_browser(browser)
+        self._changed()
+        return True
 
     async def sign_out(self) -> None:
         current = self.session.current
@@ -179,6 +208,7 @@ class AppState:
 
     lang: str = DEFAULT_LANG
     signed_in: bool = False
+    locked: bool = False  # the device is signed in, but this page's browser has not shown it may use it
     user_name: str = ""
     sync: SyncView = field(default_factory=SyncView)
     now: datetime = field(default_factory=utcnow)
@@ -200,13 +230,21 @@ class AppState:
 
 
 class PageBinding:
-    """Keeps one page's :class:`AppState` in step with the device (sync status, clock, sign-in)."""
+    """Keeps one page's :class:`AppState` in step with the device (sync status, clock, sign-in).
+
+    ``browser`` is whose browser the page is served to (:data:`mobile.web.guard.BROWSER`): None for the
+    packaged app's own window, which is the device; in web mode the page shows the signed-in device
+    only in a browser bound at sign-in or unlocked with the password, and otherwise asks for it
+    (issue 13: a page from elsewhere, or a second browser, is not silently the engineer).
+    """
 
     TICK_SECONDS = 15.0
 
-    def __init__(self, app: FieldApp, state: AppState) -> None:
+    def __init__(self, app: FieldApp, state: AppState, browser: str | None = None) -> None:
         self.app = app
         self.state = state
+        self.browser = browser
+        self._unlocked_for: str | None = None  # this page alone, for a browser without a key
         self._wake = asyncio.Event()
         self._unwatch = app.watch(self._wake.set)
         self._last_success: datetime | None = None
@@ -216,8 +254,10 @@ class PageBinding:
         """Copy the device's state into the page state (only changed values notify)."""
         app, state = self.app, self.state
         current = app.current
-        state.signed_in = current is not None
-        state.user_name = current.user.get("display_name", "") if current else ""
+        trusted = self.trusted()
+        state.signed_in = trusted
+        state.locked = current is not None and not trusted
+        state.user_name = current.user.get("display_name", "") if current and trusted else ""
         view = app.status()
         if view.last_success_at != self._last_success or view.pending < self._last_pending:
             state.revision += 1  # a pull or an acknowledged push may have changed what screens show
@@ -232,6 +272,34 @@ class PageBinding:
                 state.t("app.signin.revoked", path=where or state.t("app.signin.nothing_unsent")), error=True
             )
             app.revoked = False
+
+    def trusted(self) -> bool:
+        """Whether this page may show and work the signed-in device."""
+        current = self.app.current
+        if current is None:
+            return False
+        if self.browser is None:
+            return True
+        if self._unlocked_for is not None and self._unlocked_for == current.user.get("id"):
+            return True
+        return self.app.session.browser_bound(self.browser)
+
+    async def sign_in(self, server_url: str, username: str, password: str, device_name: str) -> None:
+        """Sign the device in from this page; this page's browser may then open it."""
+        signed = await self.app.sign_in(
+            server_url, username, password, device_name, browser=self.browser or None
+        )
+        self._unlocked_for = signed.user.get("id")
+        self.refresh()
+
+    async def unlock(self, password: str) -> bool:
+        """Open the signed-in device in this page (and, with a key, its browser) with the password."""
+        current = self.app.current
+        ok = await self.app.unlock(password, self.browser or None)
+        if ok and current is not None:
+            self._unlocked_for = current.user.get("id")
+        self.refresh()
+        return ok
 
     def changed_locally(self) -> None:
         """After the engineer did something: re-read, and show the new pending count at once."""

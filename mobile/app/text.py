@@ -6,6 +6,7 @@ from datetime import datetime, tzinfo
 
 from mobile.app.logic.clocks import SlaClock, split_duration
 from shared.i18n import translate
+from shared.local_time import short
 
 
 def duration(lang: str, seconds: float) -> str:
@@ -17,16 +18,12 @@ def duration(lang: str, seconds: float) -> str:
     return translate(lang, "app.time.minutes", m=minutes)
 
 
-def when(lang: str, moment: datetime | None, now: datetime, tz: tzinfo | None) -> str:
-    """``14:05`` today, ``11-27 14:05`` another day this year, full date otherwise."""
+def when(lang: str, moment: datetime | None, now: datetime, tz: tzinfo) -> str:
+    """``14:05`` today, ``11-27 14:05`` another day this year, full date otherwise: the console's and
+    the printed form's text for the same moment, less what today's date says (:mod:`shared.local_time`)."""
     if moment is None:
         return translate(lang, "app.time.never")
-    local, today = moment.astimezone(tz), now.astimezone(tz)
-    if local.date() == today.date():
-        return local.strftime("%H:%M")
-    if local.year == today.year:
-        return local.strftime("%m-%d %H:%M")
-    return local.strftime("%Y-%m-%d %H:%M")
+    return short(moment, now, tz)
 
 
 def ago(lang: str, moment: datetime | None, now: datetime) -> str:

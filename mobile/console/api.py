@@ -10,9 +10,12 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
+from datetime import tzinfo
 from typing import Any
 
 import httpx
+
+from shared.local_time import DEFAULT_TIMEZONE, zone
 
 Json = Any
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
@@ -66,6 +69,8 @@ class ConsoleApi:
         timeout: float = 30.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        #: the installation's time zone, as the server said at sign-in
+        self.timezone: tzinfo = zone(DEFAULT_TIMEZONE)
         self.client = httpx.AsyncClient(
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {token}"},
@@ -99,6 +104,8 @@ class ConsoleApi:
             raise _error(r)
         body = r.json()
         api = cls(base_url, body["token"], transport=transport)
+        with contextlib.suppress(ValueError, TypeError):  # an older server does not say: the default
+            api.timezone = zone(body.get("timezone") or DEFAULT_TIMEZONE)
         if body["user"]["role"] == "engineer":
             await api.sign_out()
             raise ApiError("engineer", "the console is for office staff; engineers use the field app")

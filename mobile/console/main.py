@@ -7,8 +7,8 @@ directory) and observable :class:`~mobile.console.state.ConsoleState`. Tabs foll
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import flet as ft
 
@@ -18,7 +18,6 @@ from mobile.app.components.common import (
     RED,
     keyed,
     notice_banner,
-    serve_in_browser,
     tagged,
     title_bar,
 )
@@ -39,10 +38,11 @@ from mobile.console.screens.signin import SignInScreen
 from mobile.console.screens.stock import StockScreen
 from mobile.console.state import ConsoleState, Office
 from shared.i18n import LANGS
+from shared.local_time import zone
 
 CONFIG: dict[str, Any] = {
     "server": os.environ.get("LEVEE_CONSOLE_SERVER", "http://127.0.0.1:8000"),
-    "tz": os.environ.get("LEVEE_CONSOLE_TZ", "Asia/Shanghai"),
+    "tz": os.environ.get("LEVEE_CONSOLE_TZ") or None,  # None: the zone the server tells at sign-in
 }
 
 
@@ -232,7 +232,7 @@ def App(state: ConsoleState, office: Office) -> ft.Control:
 async def main(page: ft.Page) -> None:
     """One open page: one office user's session."""
     state = ConsoleState()
-    office = Office(state, CONFIG["server"], ZoneInfo(CONFIG["tz"]))
+    office = Office(state, CONFIG["server"], zone(CONFIG["tz"]) if CONFIG["tz"] else None)
     office.page = page
     page.title = state.t("console.title")
     page.fonts = {FONT_FAMILY: "fonts/NotoSansSC-Levee.otf"}
@@ -249,8 +249,11 @@ async def main(page: ft.Page) -> None:
     page.render(App, state, office)
 
 
-def run(*, server: str, port: int, host: str, tz: str) -> None:
-    """Serve the console to browsers (no CDN: the page needs only this process and the API server)."""
+def run(*, server: str, port: int, host: str, tz: str | None, allowed_origins: Iterable[str] = ()) -> None:
+    """Serve the console to browsers (no CDN: the page needs only this process and the API server);
+    only pages from its own address (or ``allowed_origins``) may drive it (:mod:`mobile.web.guard`)."""
+    from mobile.web.serving import serve
+
     CONFIG.update(server=server, tz=tz)
     print(f"Levee console: http://{host}:{port}/  (server {server})", flush=True)
-    serve_in_browser(main, host=host, port=port)
+    serve(main, name="console", host=host, port=port, allowed_origins=allowed_origins)

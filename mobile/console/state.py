@@ -18,6 +18,7 @@ import flet as ft
 
 from mobile.console.api import ApiError, ConsoleApi
 from shared.i18n import DEFAULT_LANG, translate
+from shared.local_time import DEFAULT_TIMEZONE, zone
 
 T = TypeVar("T")
 
@@ -94,14 +95,16 @@ class Office:
         self,
         state: ConsoleState,
         default_server: str,
-        tz: tzinfo,
+        tz: tzinfo | None = None,
         *,
         transport: Any = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.state = state
         self.default_server = default_server
-        self.tz = tz
+        self.tz_override = tz
+        #: the installation's zone: ``--tz`` if given, else the server's (told at sign-in)
+        self.tz: tzinfo = tz or zone(DEFAULT_TIMEZONE)
         self.transport = transport
         self.clock = clock
         self.api: ConsoleApi | None = None
@@ -128,6 +131,8 @@ class Office:
             await api.sign_out()
             raise
         self.api, self.user = api, user
+        if self.tz_override is None:
+            self.tz = api.timezone
         state = self.state
         state.signed_in, state.user_name, state.role = True, user["display_name"], user["role"]
         state.changed()

@@ -7,12 +7,16 @@ it first, and a revoked device, which can no longer push, exports it to a file b
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,7 @@ import httpx
 from mobile.replica.store import Replica
 from mobile.services.jobs import ActionError, JobActions
 from mobile.services.sync import SyncRunner
+from shared.local_time import DEFAULT_TIMEZONE, zone
 
 
 def utcnow() -> datetime:
@@ -54,6 +59,15 @@ class DeviceSession:
         self.runner_options = runner_options or {}
         self.replica = Replica(self.data_dir / "replica.db", clock=clock)
         self.current: SignedIn | None = None
+        self.timezone: tzinfo = self._stored_timezone()
+        self._browsers: list[str] = json.loads(self.replica.get_meta("browsers") or "[]")
+
+    def _stored_timezone(self) -> tzinfo:
+        """The installation's time zone as the server told it at sign-in (the default before that)."""
+        try:
+            return zone(self.replica.get_meta("timezone") or DEFAULT_TIMEZONE)
+        except ValueError:
+            return zone(DEFAULT_TIMEZONE)
 
     def _open(self, server_url: str, token: str, user: dict[str, Any], device_id: str) -> SignedIn:
         runner = SyncRunner(
@@ -70,7 +84,11 @@ class DeviceSession:
             return None
         return self._open(server, token, json.loads(user), self.replica.get_meta("device_id") or "")
 
-    async def sign_in(self, server_url: str, username: str, password: str, device_name: str) -> SignedIn:
+    async def sign_in(
+        self, server_url: str, username: str, password: str, device_name: str, *, browser: str | None = None
+    ) -> SignedIn:
+        """Sign in with the server; in web mode ``browser`` (the signing-in browser's key digest) is the
+        first browser that may open the signed-in device without the password."""
         server_url = server_url.rstrip("/")
         async with httpx.AsyncClient(base_url=server_url, transport=self.transport, timeout=20) as client:
             try:
@@ -101,6 +119,13 @@ class DeviceSession:
                     "this tablet holds unsent work of another engineer: they must sync it first",
                 )
             self.replica.wipe()
+        told = body.get("timezone")  # a server before this answer said nothing: keep what we had
+        if isinstance(told, str) and told:
+            try:
+                self.timezone = zone(told)
+                self.replica.set_meta("timezone", told)
+            except ValueError:
+                pass  # a zone this device's tz database lacks: keep the one it had
         for key, value in (
             ("server_url", server_url),
             ("token", body["token"]),
@@ -109,6 +134,10 @@ class DeviceSession:
             ("user_id", user["id"]),
         ):
             self.replica.set_meta(key, value)
+        self.forget_browsers()
+        await asyncio.to_thread(self.remember_password, password)
+        if browser:
+            self.bind_browser(browser)
         return self._open(server_url, body["token"], user, body["device_id"])
 
     def export_unsent(self) -> Path | None:
@@ -138,7 +167,75 @@ class DeviceSession:
         self.replica.wipe()
         self.replica.clear_outbox()
         self.replica.set_meta("user_id", None)
+        self.forget_browsers()
         self.current = None
+
+    # --- which browsers may use the signed-in device (web mode, see mobile/web/guard.py) ----------
+
+    MAX_BROWSERS = 8  # the most recently bound ones are kept
+
+    def remember_password(self, password: str) -> None:
+        """Keep a salted scrypt digest of the password that signed in, so that a new browser can be
+        unlocked with it offline (the token beside it in the replica is worth more than the digest)."""
+        salt = secrets.token_bytes(16)
+        digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+        self.replica.set_meta("unlock", f"scrypt$16384$8$1${salt.hex()}${digest.hex()}")
+
+    def can_check_password(self) -> bool:
+        return bool(self.replica.get_meta("unlock"))
+
+    def check_password(self, password: str) -> bool:
+        stored = self.replica.get_meta("unlock") or ""
+        try:
+            _, n, r, p, salt, digest = stored.split("$")
+            again = hashlib.scrypt(
+                password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
+            )
+        except ValueError:
+            return False
+        return hmac.compare_digest(again.hex(), digest)
+
+    async def check_password_with_server(self, password: str) -> bool:
+        """For a replica signed in before digests were kept: ask the server (a sign-in that is signed
+        out again at once), then keep the digest. ActionError ``offline`` without a connection."""
+        user = json.loads(self.replica.get_meta("user") or "{}")
+        server_url = self.replica.get_meta("server_url") or ""
+        async with httpx.AsyncClient(base_url=server_url, transport=self.transport, timeout=20) as client:
+            try:
+                r = await client.post(
+                    "/api/auth/login",
+                    json={
+                        "username": user.get("username", ""),
+                        "password": password,
+                        "device_name": "unlock",
+                    },
+                )
+                if r.status_code == 200:
+                    token = r.json()["token"]
+                    with contextlib.suppress(httpx.HTTPError):
+                        await client.post("/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
+            except httpx.TransportError as exc:
+                raise ActionError(
+                    "unlock_needs_network", "connect to the server to check the password"
+                ) from exc
+        if r.status_code != 200:
+            return False
+        self.remember_password(password)
+        return True
+
+    def bind_browser(self, browser: str) -> None:
+        """Let the browser with this key digest open the signed-in device without the password."""
+        others = [b for b in self._browsers if b != browser]
+        self._browsers = [*others[max(len(others) - self.MAX_BROWSERS + 1, 0) :], browser]
+        self.replica.set_meta("browsers", json.dumps(self._browsers))
+
+    def browser_bound(self, browser: str) -> bool:
+        return bool(browser) and browser in self._browsers
+
+    def forget_browsers(self) -> None:
+        self._browsers = []
+        self.replica.set_meta("browsers", None)
+        self.replica.set_meta("unlock", None)
 
     async def sign_out(self) -> None:
         """Push what is unsent, then sign out on the server and wipe the device."""

@@ -43,7 +43,12 @@ class AuthController(Controller):
             ) from None
         except LoginFailed:
             raise NotAuthorizedException("wrong username or password") from None
-        return LoginResponse(token=token, device_id=device.id, user=UserOut.model_validate(user))
+        return LoginResponse(
+            token=token,
+            device_id=device.id,
+            user=UserOut.model_validate(user),
+            timezone=state.settings.timezone,
+        )
 
     @post("/logout", guards=[requires_any_user], status_code=200)
     async def logout(self, db_session: DbSession, principal: CurrentUser) -> dict[str, str]:

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from shared.i18n import translate
+from shared.local_time import full
 from shared.reports import BreachRow, QualityReport, ReportGroup, ResponseTimeReport, SlaReport, TimeStats
 
 Cell = str | int | float | None
@@ -42,7 +43,7 @@ class TableMaker:
         return translate(self.lang, key, **params)
 
     def when(self, moment: datetime | None) -> str:
-        return "" if moment is None else moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        return "" if moment is None else full(moment, self.tz)
 
     def yes_no(self, value: bool) -> str:
         return self.t("app.common.yes" if value else "app.common.no")

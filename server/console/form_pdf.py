@@ -22,6 +22,7 @@ import shared
 from shared.console import FormAnswer, ServiceForm, flag_reason_text, timeline
 from shared.enums import ChecklistItemKind
 from shared.i18n import translate
+from shared.local_time import full
 
 FONT_FILE = Path(shared.__file__).resolve().parent / "assets" / "fonts" / "NotoSansSC-Levee.otf"
 FONT = "NotoSansSC"
@@ -99,7 +100,7 @@ class FormRenderer:
         return translate(self.lang, key, **params)
 
     def when(self, moment: datetime | None) -> str:
-        return "—" if moment is None else moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        return "—" if moment is None else full(moment, self.tz)
 
     def duration(self, seconds: float) -> str:
         total = int(abs(seconds) // 60)

@@ -26,6 +26,7 @@ from server.console.exports import Table
 from server.db.models import Job, Part, StockMovement, Store, User
 from server.errors import DomainError
 from shared.i18n import translate
+from shared.local_time import full
 from shared.stock import MovementKind, StoreKind
 
 Period = Literal["day", "month"]
@@ -367,6 +368,6 @@ def report_tables(
     lines = [
         (t("parts_report.filter.period"), t(f"parts_report.period.{report.period}", label=report.label)),
         (t("parts_report.filter.timezone"), report.timezone),
-        (t("report.filter.made_at"), made_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
+        (t("report.filter.made_at"), full(made_at, tz)),
     ]
     return [stores, engineers, jobs], lines

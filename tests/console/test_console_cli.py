@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.cli import CONSOLE_PORT, _console_command, build_parser, cmd_console
+from server.cli import build_parser
+from server.webapps import CONSOLE_PORT, cmd_console, console_command
 from tests.mobile.browser import free_port as _free_port
 from tests.mobile.browser import wait_http
 
@@ -23,7 +24,7 @@ def test_levee_console_runs_python_m_mobile_console_with_its_options() -> None:
         ["console", "--server", "http://10.0.0.5:8000", "--port", "9001", "--tz", "UTC"]
     )
     assert args.func is cmd_console
-    assert _console_command(args.server, args.port, "127.0.0.1", args.tz) == [
+    assert console_command(args.server, args.port, "127.0.0.1", args.tz) == [
         sys.executable, "-m", "mobile.console", "--server", "http://10.0.0.5:8000",
         "--port", "9001", "--host", "127.0.0.1", "--tz", "UTC",
     ]  # fmt: skip

@@ -323,16 +323,22 @@ class Driver:
         from playwright.sync_api import Error as PlaywrightError
 
         submit = self.button(zh("app.signin.submit"))
+        # a browser that did not sign the device in asks for the engineer's password instead
+        unlock = self.by_id("unlock-submit")
         landed = self.by_id(lands_on)
         for attempt in (1, 2):
             if attempt == 2:
                 self.open(self.page.url)
-                landed.or_(submit).wait_for(timeout=timeout * 1000)
+                landed.or_(submit).or_(unlock).wait_for(timeout=timeout * 1000)
             if attempt == 1 or not landed.is_visible():
-                submit.wait_for(timeout=timeout * 1000)
-                self.type_into(zh("app.signin.username"), username)
-                self.type_into(zh("app.signin.password"), PASSWORD)
-                submit.click()
+                submit.or_(unlock).wait_for(timeout=timeout * 1000)
+                if unlock.is_visible():
+                    self.type_into(zh("app.signin.password"), PASSWORD, within="unlock-password")
+                    unlock.click()
+                else:
+                    self.type_into(zh("app.signin.username"), username)
+                    self.type_into(zh("app.signin.password"), PASSWORD)
+                    submit.click()
             try:
                 landed.wait_for(timeout=timeout * 1000)
                 return

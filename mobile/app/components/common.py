@@ -19,20 +19,6 @@ WEB_RENDERER = ft.WebRenderer.CANVAS_KIT
 ASSETS_DIR = Path(shared.__file__).resolve().parent / "assets"  # the font, icons and web manifest
 
 
-def serve_in_browser(main: Callable[[ft.Page], Any], *, host: str, port: int) -> None:
-    """Serve a Flet app (the field app or the console) to browsers: the bundled assets, no CDN (it
-    works with no network at all) and the :data:`WEB_RENDERER`."""
-    ft.run(
-        main,
-        host=host,
-        port=port,
-        view=ft.AppView.WEB_BROWSER,
-        assets_dir=str(ASSETS_DIR),
-        no_cdn=True,
-        web_renderer=WEB_RENDERER,
-    )
-
-
 TOUCH = 56  # minimum height of anything tapped, in logical pixels
 INK = "#111111"  # body text
 MUTED = "#3d3d3d"  # secondary text, still high contrast on white

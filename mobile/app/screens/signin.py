@@ -28,7 +28,7 @@ def SignInScreen(state: AppState) -> ft.Control:
         set_busy(True)
         set_error("")
         try:
-            await device.app.sign_in(
+            await device.binding.sign_in(
                 server.strip(), username.strip(), password, device_name.strip() or "tablet"
             )
         except ActionError as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
 
+from shared.local_time import full as local_full
+
 FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%m-%d %H:%M", "%H:%M")
 
 
@@ -55,4 +57,5 @@ def month_start(moment: datetime, tz: tzinfo, back: int = 0) -> datetime:
 
 
 def full(moment: datetime | None, tz: tzinfo) -> str:
-    return "—" if moment is None else moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    """The moment as every screen and paper of the installation writes it (:mod:`shared.local_time`)."""
+    return "—" if moment is None else local_full(moment, tz)

@@ -1,0 +1,136 @@
+"""Serving a Flet app (the field app or the console) to browsers, behind the guard, and stopping it
+within the project's 2 s on SIGTERM as on Ctrl+C (issue 11, item 13).
+
+Flet's own ``ft.run`` serves with uvicorn but waits without limit for open connections when told to
+stop: a ``levee app`` with a browser attached outlived its parent's SIGTERM by 20 minutes. Here the
+app runs as an ASGI program (``ft.run(..., export_asgi_app=True)``) wrapped by
+:class:`~mobile.web.guard.WebGuard`, under a uvicorn server that gives connections
+:data:`GRACE_S` to finish, runs the app's own shutdown (the field app stops its sync runner), and is
+stopped hard after :data:`HARD_STOP_S` should anything still hang (every write of the replica is a
+transaction, so a hard stop loses nothing that was saved).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from types import FrameType
+from typing import Any
+
+import flet as ft
+import uvicorn
+
+from mobile.app.components.common import ASSETS_DIR, WEB_RENDERER
+from mobile.web.guard import ASGIApp, Receive, Scope, Send, WebGuard
+
+GRACE_S = 0.5  # for open requests and WebSockets to finish once told to stop
+SHUTDOWN_HOOK_S = 0.6  # for the app's own shutdown (the field app's sync runner)
+HARD_STOP_S = 1.6  # from the signal to a hard stop, inside the brief's 2 s
+PARENT_ENV = "LEVEE_PARENT_PID"  # set by `levee demo` for its children
+
+
+def die_with_parent() -> None:
+    """When started by ``levee demo`` (:data:`PARENT_ENV`), end with it even if it is killed outright
+    (Linux: ``PR_SET_PDEATHSIG``), so no app outlives the demo that started it."""
+    parent = os.environ.get(PARENT_ENV)
+    if not parent or not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if str(os.getppid()) != parent:  # the parent died before the line above
+        os._exit(0)
+
+
+class _ShutdownHook:
+    """Runs ``hook`` when the server shuts the app down (before Flet's own shutdown), bounded in time."""
+
+    def __init__(self, app: ASGIApp, hook: Callable[[], Awaitable[None]] | None) -> None:
+        self.app, self.hook = app, hook
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan" or self.hook is None:
+            await self.app(scope, receive, send)
+            return
+        hook = self.hook
+
+        async def receiving() -> Any:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(hook(), SHUTDOWN_HOOK_S)
+            return message
+
+        await self.app(scope, receiving, send)
+
+
+class BoundedServer(uvicorn.Server):
+    """A uvicorn server whose stop is bounded: after the first SIGTERM or SIGINT it has
+    :data:`HARD_STOP_S` to finish before the process ends regardless."""
+
+    _timer: threading.Timer | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self._timer is None:
+            self._timer = threading.Timer(HARD_STOP_S, _hard_stop, args=(sig,))
+            self._timer.daemon = True
+            self._timer.start()
+        super().handle_exit(sig, frame)
+
+
+def _hard_stop(sig: int) -> None:
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"levee: shutdown took longer than {HARD_STOP_S} s; stopping now\n")
+        sys.stderr.flush()
+    os._exit(128 + sig)
+
+
+def serve(
+    main: Callable[[ft.Page], Any],
+    *,
+    name: str,
+    host: str,
+    port: int,
+    allowed_origins: Iterable[str] = (),
+    on_shutdown: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Serve a Flet app to browsers: the bundled assets (no CDN: it works with no network at all), the
+    :data:`~mobile.app.components.common.WEB_RENDERER`, the guard, and a bounded stop."""
+    die_with_parent()
+    flet_app = ft.run(
+        main,
+        assets_dir=str(ASSETS_DIR),
+        no_cdn=True,
+        web_renderer=WEB_RENDERER,
+        export_asgi_app=True,
+    )
+    guarded = WebGuard(
+        flet_app, cookie_name=f"levee_{name}_{port}", allowed_origins=allowed_origins, served_host=host
+    )
+    config = uvicorn.Config(
+        _ShutdownHook(guarded, on_shutdown),
+        host=host,
+        port=port,
+        ws="websockets-sansio",  # as Flet serves itself
+        timeout_graceful_shutdown=GRACE_S,  # type: ignore[arg-type]  # annotated int; any number works
+        log_level="info",
+    )
+    try:
+        BoundedServer(config).run()  # a SIGTERM it handled is raised again once it has stopped: we end
+    except KeyboardInterrupt:  # Ctrl+C, raised again the same way
+        end_now(130)
+
+
+def end_now(code: int) -> None:
+    """End the process once everything is stopped, without the interpreter's teardown (collecting a
+    large heap took seconds on a loaded machine, which is all of the 2 s)."""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)

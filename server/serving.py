@@ -1,0 +1,110 @@
+"""Running the API server until told to stop, and stopping within the project's 2 s on SIGTERM as on
+Ctrl+C (issue 11, item 13).
+
+uvicorn on its own waits for every open request before it stops, and a tablet's long poll
+(``/api/sync/wait``) stays open up to 25 s: a server in ``levee demo`` outlived its SIGTERM that long.
+Here the first SIGTERM or SIGINT answers every long poll at once (the device hears "nothing new" and
+finds the server gone at its next call), open requests get :data:`GRACE_S`, the app's own shutdown runs
+(the inspection generator gets :data:`SCHEDULE_GRACE_S`), and after :data:`HARD_STOP_S` the process ends
+regardless: every write is a database transaction, so a hard stop loses nothing that was committed.
+
+(``mobile/web/serving.py`` does the same for the two web apps; server/ and mobile/ share no code.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+import uvicorn
+from litestar import Litestar
+
+from server.settings import Settings
+
+GRACE_S = 0.5  # for open requests to finish once told to stop
+SCHEDULE_GRACE_S = 0.3  # for an inspection pass in progress (its transaction is rolled back otherwise)
+HARD_STOP_S = 1.6  # from the signal to a hard stop, inside the brief's 2 s
+PARENT_ENV = "LEVEE_PARENT_PID"  # set by `levee demo` for its children
+
+
+def die_with_parent() -> None:
+    """When started by ``levee demo`` (:data:`PARENT_ENV`), end with it even if it is killed outright
+    (Linux: ``PR_SET_PDEATHSIG``), so no server outlives the demo that started it."""
+    parent = os.environ.get(PARENT_ENV)
+    if not parent or not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if str(os.getppid()) != parent:  # the parent died before the line above
+        os._exit(0)
+
+
+class BoundedServer(uvicorn.Server):
+    """A uvicorn server that releases the app's long polls at the first stop signal and ends the
+    process :data:`HARD_STOP_S` after it whatever still runs."""
+
+    def __init__(self, config: uvicorn.Config, app: Litestar) -> None:
+        super().__init__(config)
+        self.app = app
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timer: threading.Timer | None = None
+
+    async def serve(self, sockets: list[object] | None = None) -> None:  # type: ignore[override]
+        self._loop = asyncio.get_running_loop()
+        await super().serve(sockets)  # type: ignore[arg-type]
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self._timer is None:
+            self._timer = threading.Timer(HARD_STOP_S, _hard_stop, args=(sig,))
+            self._timer.daemon = True
+            self._timer.start()
+            notifier = getattr(self.app.state, "notifier", None)
+            if notifier is not None and self._loop is not None:
+                self._loop.call_soon_threadsafe(notifier.release_all)
+        super().handle_exit(sig, frame)
+
+
+def _hard_stop(sig: int) -> None:
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"levee: shutdown took longer than {HARD_STOP_S} s; stopping now\n")
+        sys.stderr.flush()
+    os._exit(128 + sig)
+
+
+def serve(settings: Settings) -> None:
+    """Migrate, then serve the API on ``settings.host:port`` until SIGTERM or Ctrl+C."""
+    from server.app import create_app
+
+    die_with_parent()
+    app = create_app(settings)
+    app.state.schedule_grace_s = SCHEDULE_GRACE_S
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        # Keep-alive well above the device's Retry-After: a refused device comes back on the same
+        # connection, and one the server closes just as it is reused fails as a lost connection.
+        timeout_keep_alive=settings.keep_alive_s,
+        timeout_graceful_shutdown=GRACE_S,  # type: ignore[arg-type]  # annotated int; any number works
+    )
+    try:
+        BoundedServer(config, app).run()  # a SIGTERM it handled is raised again once it has stopped
+    except KeyboardInterrupt:  # Ctrl+C, raised again the same way
+        end_now(130)
+
+
+def end_now(code: int) -> None:
+    """End the process once everything is stopped, without the interpreter's teardown (collecting a
+    large heap took seconds on a loaded machine, which is all of the 2 s)."""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
