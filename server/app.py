@@ -276,7 +276,8 @@ def create_app(
         on_shutdown=[_on_shutdown],
         state=State(_state(settings, engine, migrate)),
         logging_config=LoggingConfig(
-            log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422}
+            log_exceptions="always",
+            disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422, ProtocolMismatch},
         ),
         debug=False,
     )
