@@ -9,16 +9,21 @@ access), and limits that used to fail on PostgreSQL hold.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
-from server.db.models import Conflict
+from server.db.models import Conflict, Job
 from server.db.models import Mutation as MutationRow
+from shared.enums import JobEventType
 from shared.ids import uuid7
+from sync.protocol import wire_time
 from tests.server.test_fuzz_sync import Sync, _now, edit, event, mutation
 from tests.support import PASSWORD, World
+from tests.sync.test_van_stock import _to_van
 
 
 async def _stored_mutations(world: World) -> int:
@@ -138,3 +143,208 @@ async def test_a_conflict_on_a_forty_character_item_code_and_a_long_hlc_are_stor
         assert conflict is not None and conflict.field == f"checklist:{code}"
         stored = await s.get(MutationRow, uuid.UUID(second["id"]))
         assert stored is not None and stored.hlc == "0" * 50
+
+
+async def test_which_checklist_applies_is_the_same_on_server_and_tablet(
+    world: World, new_device: Any
+) -> None:
+    """The worked example of docs/sync-protocol.md "Which checklist applies" (issue 12 item 5)."""
+    manager = await world.login("manager")
+    own = await world.client.post(
+        "/api/checklist-templates",
+        json={
+            "category": "generator_set",
+            "job_kind": "inspection",
+            "name": "泵站巡检",
+            "items": [
+                {"code": "gate", "label_zh": "闸门启闭", "label_en": "Gate", "kind": "check"},
+                {
+                    "code": "level",
+                    "label_zh": "前池水位",
+                    "label_en": "Level",
+                    "kind": "measure",
+                    "unit": "m",
+                },
+            ],
+        },
+        headers=manager,
+    )
+    assert own.status_code == 201, own.text
+    jobs = {
+        "A": await world.create_job(engineer="eng1", kind="repair"),
+        "B": await world.create_job(engineer="eng1", kind="installation"),
+        "C": await world.create_job(engineer="eng1", kind="repair", equipment_id=None),
+        "D": await world.create_job(engineer="eng1", kind="inspection", equipment_id=None),
+        "E": await world.create_job(engineer="eng1", kind="inspection"),
+    }
+    async with world.app.state.sessionmaker() as s:  # as the inspection generator sets it from a schedule
+        await s.execute(
+            update(Job)
+            .where(Job.id.in_([uuid.UUID(jobs[k]["id"]) for k in "DE"]))
+            .values(checklist_template_id=uuid.UUID(own.json()["id"]))
+        )
+        await s.commit()
+    eng = await Sync.sign_in(world)
+
+    async def reasons(job: dict[str, Any], *answers: dict[str, Any]) -> list[str]:
+        out = []
+        for a in answers:
+            args = {"job_id": job["id"], "result_id": str(uuid7()), "answered_at": _now()} | a
+            result = await eng.push_one(mutation("checklist.answer", args))
+            out.append(result["reason"] or result["outcome"])
+        return out
+
+    pump_answers = (
+        {"item_code": "insulation", "value": 0.2},
+        {"item_code": "voltage"},
+        {"item_code": "seal", "value": 1.0},
+    )
+    assert await reasons(jobs["A"], *pump_answers) == ["applied", "unknown_item", "invalid_answer"]
+    assert await reasons(jobs["B"], *pump_answers) == ["applied"] * 3
+    assert await reasons(jobs["C"], *pump_answers) == ["applied"] * 3
+    station_answers = ({"item_code": "gate", "result": "ok"}, {"item_code": "insulation", "value": 0.2})
+    assert await reasons(jobs["D"], *station_answers) == ["applied", "unknown_item"]
+    assert await reasons(jobs["E"], *station_answers) == ["applied", "unknown_item"]
+
+    device = await new_device("eng1")
+    await device.sync()
+    chosen = {}
+    for key, job in jobs.items():
+        pulled = device.replica.job(uuid.UUID(job["id"]))
+        assert pulled is not None
+        template = device.actions.template_for(pulled)
+        chosen[key] = template["name"] if template else None
+    assert chosen == {"A": "排涝泵检查", "B": None, "C": None, "D": "泵站巡检", "E": "泵站巡检"}
+
+
+async def test_the_vans_believed_figure_follows_the_documented_worked_example(
+    world: World, new_device: Any
+) -> None:
+    """docs/sync-protocol.md "Van stock", step by step on a real tablet and server (issue 12 item 6)."""
+    await _to_van(world, "eng1", 3)
+    j = uuid.UUID((await world.create_job(engineer="eng1"))["id"])
+    k = uuid.UUID((await world.create_job(engineer="eng1"))["id"])
+    device = await new_device("eng1")
+    await device.sync()
+
+    def seen() -> tuple[int, int]:
+        line = device.replica.van_stock()[str(world.part_id)]
+        return line.synced, line.believed
+
+    assert seen() == (3, 3)
+    device.offline()
+    u1 = uuid.UUID(device.actions.use_part(j, world.part_id, 1).args["usage_id"])
+    assert seen() == (3, 2)  # step 1
+    device.online()
+    assert await device.runner.push() == 1
+    assert seen() == (3, 2)  # step 2: acknowledged, J not pulled again
+    await device.runner.pull()
+    assert seen() == (2, 2)  # step 3
+    device.offline()
+    device.actions.void_part(j, u1)
+    assert seen() == (2, 3)  # step 4
+    use = device.actions.use_part(k, world.part_id, 4)
+    assert use.args["believed_on_hand"] == 3 and seen() == (2, -1)  # step 5
+    device.online()
+    await device.sync()
+    assert seen() == (-1, -1)  # step 6
+    conflicts = [c for c in device.replica.conflicts() if c["reason"] == "insufficient_stock"]
+    assert [(c["device_value"], c["server_value"]) for c in conflicts] == [
+        ({"part_id": str(world.part_id), "used": 4, "believed": 3}, {"on_hand": 3})
+    ]
+
+
+async def test_pending_work_rebased_on_a_pulled_job_follows_the_documented_worked_example(
+    world: World, new_device: Any
+) -> None:
+    """docs/merge-rules.md "The device's view": a real tablet pulls office changes over its pending work."""
+    await _to_van(world, "eng1", 3)
+    job_id = uuid.UUID((await world.create_job(engineer="eng1"))["id"])
+    device = await new_device("eng1")
+    await device.sync()
+    for tap in (JobEventType.ACKNOWLEDGED, JobEventType.ARRIVED):
+        device.actions.tap(job_id, tap)
+    device.actions.answer(job_id, "insulation", value=0.2)
+    u1 = device.actions.use_part(job_id, world.part_id, 1).args["usage_id"]
+    await device.sync()
+    pulled = device.replica.server_job(job_id)
+    assert pulled is not None and pulled["status"] == "arrived" and pulled["checklist"][0]["out_of_range"]
+
+    device.offline()
+    device.actions.tap(job_id, JobEventType.STARTED)
+    device.actions.edit(job_id, symptom="出水量不足，电机过热", severity="major")
+    device.actions.answer(job_id, "insulation", value=0.8)
+    void = device.actions.void_part(job_id, uuid.UUID(u1))
+    office = await world.login("dispatcher")
+    held = await world.client.post(f"/api/jobs/{job_id}/hold", json={"reason": "等待备件"}, headers=office)
+    assert held.status_code == 200, held.text
+    fixed = await world.client.patch(f"/api/jobs/{job_id}", json={"symptom": "出水量不足"}, headers=office)
+    assert fixed.status_code == 200, fixed.text
+    device.online()
+    await device.runner.pull()  # before the push gets through
+
+    copy, view = device.replica.server_job(job_id), device.replica.job(job_id)
+    assert copy is not None and view is not None
+    assert (copy["status"], view["status"]) == ("on_hold", "on_hold")
+    assert copy["started_at"] is None and view["started_at"] is not None
+    started = [e for e in view["events"] if e["type"] == "started"]
+    assert len(started) == 1 and started[0]["flagged"] is False and "received_at" not in started[0]
+    assert (copy["symptom"], view["symptom"]) == ("出水量不足", "出水量不足，电机过热")
+    assert copy["severity"] == view["severity"] == "general"
+    [copy_answer], [view_answer] = copy["checklist"], view["checklist"]
+    assert (copy_answer["value"], view_answer["value"]) == (0.2, 0.8)
+    assert view_answer["id"] == copy_answer["id"] and view_answer["version"] == copy_answer["version"]
+    assert view_answer["out_of_range"] is True
+    assert copy["parts"][0]["voided_at"] is None and view["parts"][0]["voided_at"] == wire_time(
+        datetime.fromisoformat(void.args["at"])
+    )
+    assert view["version"] == copy["version"] > pulled["version"]
+
+    pending = device.replica.pending()
+    await device.sync()
+    async with world.app.state.sessionmaker() as s:
+        rows = {r.id: r for r in (await s.scalars(select(MutationRow))).all()}
+        answers = [(rows[m.id].outcome, rows[m.id].detail["reason"]) for m in pending]
+        reasons = sorted(c.reason for c in (await s.scalars(select(Conflict))).all())
+    assert answers == [
+        ("merged", "office_on_hold"),
+        ("conflict", "server_owned"),  # both_changed for symptom too: the last rule to fire names it
+        ("applied", ""),
+        ("applied", ""),
+    ], answers
+    assert reasons == ["both_changed", "office_on_hold", "server_owned"]
+    assert device.replica.pending_count() == 0
+    assert device.replica.job(job_id) == device.replica.server_job(job_id)
+
+
+async def test_job_sign_before_resolved_is_refused_by_the_app_but_applied_by_the_server(
+    world: World, new_device: Any
+) -> None:
+    """docs/sync-protocol.md "Does job.sign need resolved first?" (issue 12 item 9)."""
+    from mobile.services.jobs import ActionError
+
+    job = await world.create_job(engineer="eng1", equipment_id=None)
+    device = await new_device("eng1")
+    await device.sync()
+    job_id = uuid.UUID(job["id"])
+    device.actions.tap(job_id, JobEventType.ARRIVED)
+    with pytest.raises(ActionError) as refused:
+        device.actions.sign(job_id, satisfaction=5, signature="M0 0 L10 10")
+    assert refused.value.code == "not_resolved"
+
+    eng = await Sync.sign_in(world)
+    sign = mutation(
+        "job.sign",
+        {"job_id": job["id"], "event_id": str(uuid7()), "satisfaction": 4, "signature": "M0 0 L5 5"}
+        | {"signed_at": _now()},
+    )
+    assert (await eng.push_one(sign))["outcome"] == "applied"
+    await device.sync()
+    signed = device.replica.server_job(job_id)
+    assert signed is not None
+    assert (signed["status"], signed["resolved_at"], signed["signature"]) == ("signed_off", None, "M0 0 L5 5")
+    assert signed["signed_off_at"] is not None
+    assert (await eng.push_one(event(job["id"], "resolved")))["outcome"] == "applied"
+    await device.sync()
+    later = device.replica.server_job(job_id)
+    assert later is not None and later["status"] == "signed_off" and later["resolved_at"] is not None
