@@ -33,6 +33,7 @@ from server.directory.controller import (
     SiteController,
     UserController,
 )
+from server.errors import Invalid
 from server.inspections.controller import InspectionController, InspectionReportController
 from server.inspections.generator import ScheduleRunner
 from server.jobs.controller import JobController, PhotoController
@@ -41,6 +42,7 @@ from server.openapi import LeveeOpenAPIConfig
 from server.reports.controller import ReportController
 from server.settings import Settings
 from server.stock.controller import PartsReportController, StockController
+from sync.protocol import ProtocolMismatch
 
 log = logging.getLogger("levee.server")
 
@@ -136,6 +138,11 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return Response(
         body, status_code=exc.status_code, media_type="application/problem+json", headers=exc.headers
     )
+
+
+def _protocol_mismatch(request: Request[Any, Any, Any], exc: ProtocolMismatch) -> Response[dict[str, Any]]:
+    """A push or pull naming another sync protocol version: 422, before the rest of the body is judged."""
+    return _http_error(request, Invalid(str(exc), field="protocol"))
 
 
 def _admission(settings: Settings) -> Admission:
@@ -259,6 +266,7 @@ def create_app(
             StatementError: _out_of_range,
             OverflowError: _out_of_range,
             HTTPException: _http_error,
+            ProtocolMismatch: _protocol_mismatch,
         },
         openapi_config=LeveeOpenAPIConfig(
             title="Levee API", version="0.1.0", path="/schema", public_paths=PUBLIC_PATHS
@@ -268,7 +276,8 @@ def create_app(
         on_shutdown=[_on_shutdown],
         state=State(_state(settings, engine, migrate)),
         logging_config=LoggingConfig(
-            log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422}
+            log_exceptions="always",
+            disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422, ProtocolMismatch},
         ),
         debug=False,
     )

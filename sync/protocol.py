@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    model_validator,
 )
 
 from shared.enums import BillableReason, CheckResult, JobEventType
@@ -208,10 +209,38 @@ def describe_validation_error(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-class Envelope(BaseModel):
-    """Request envelopes ignore unknown fields, so a newer app gets the readable protocol error."""
+class ProtocolMismatch(Exception):
+    """A request that names a sync protocol version this code does not speak.
 
-    model_config = ConfigDict(extra="ignore")
+    Not a ``ValueError``: pydantic lets it through instead of folding it into a validation error, so
+    the server answers the readable 422 "update the app" before judging the rest of the body.
+    """
+
+    def __init__(self, sent: int) -> None:
+        super().__init__(
+            f"this server speaks sync protocol {PROTOCOL_VERSION}, the app sent {sent}: update the app"
+        )
+        self.sent = sent
+
+
+class Envelope(BaseModel):
+    """A push or pull request: the version is compared first, then the body checked strictly.
+
+    A newer app's body may carry fields or shapes version 1 does not know; it gets the version's
+    answer (``ProtocolMismatch``, 422), not a list of validation errors. Within version 1 an unknown
+    field is refused like anywhere else in the protocol (400).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version_first(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            sent = data.get("protocol", PROTOCOL_VERSION)
+            if isinstance(sent, int) and not isinstance(sent, bool) and sent != PROTOCOL_VERSION:
+                raise ProtocolMismatch(sent)
+        return data
 
 
 class PushRequest(Envelope):

@@ -26,7 +26,15 @@ from server.replication.push import PushService
 from server.stock.ledger import VAN_STOCK
 from shared.enums import Role
 from shared.models import ConflictOut, ConflictOverride, ConflictReview, Page, RejectedMutationOut
-from sync.protocol import PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse, WaitResponse
+from sync.protocol import (
+    PROTOCOL_VERSION,
+    ProtocolMismatch,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    WaitResponse,
+)
 
 requires_reviewer = requires(Role.MANAGER, Role.QA, Role.DISPATCHER, Role.ADMIN)
 #: the warehouse reviews van stock conflicts only (parts used beyond the van's books)
@@ -34,11 +42,9 @@ requires_conflict_reader = requires(Role.MANAGER, Role.QA, Role.DISPATCHER, Role
 
 
 def _check_protocol(version: int) -> None:
+    """A version sent as text (``"2"``) passes the envelope's own check; it is refused here alike."""
     if version != PROTOCOL_VERSION:
-        raise Invalid(
-            f"this server speaks sync protocol {PROTOCOL_VERSION}, the app sent {version}: update the app",
-            field="protocol",
-        )
+        raise Invalid(str(ProtocolMismatch(version)), field="protocol")
 
 
 SYNC_STAMP_RESOLUTION = timedelta(seconds=30)
