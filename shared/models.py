@@ -419,6 +419,26 @@ class JobDetail(JobOut):
     engineer: UserOut | None
 
 
+class JobSignatureOut(OutModel):
+    """One customer signature a job received; every one is kept, the job's own fields hold the one that
+    stands (see docs/merge-rules.md, "Every signature is kept")."""
+
+    id: uuid.UUID
+    job_id: uuid.UUID
+    mutation_id: uuid.UUID | None
+    event_id: uuid.UUID | None
+    opinion: str
+    satisfaction: int | None
+    comment: str
+    signature: str
+    signed_at: datetime | None
+    received_at: datetime
+    user_id: uuid.UUID | None
+    device_id: uuid.UUID | None
+    #: whether the job's acceptance is this signature now
+    standing: bool = False
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int

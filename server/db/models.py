@@ -253,6 +253,28 @@ class JobPart(Base):
     voided_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class JobSignature(Base):
+    """Every customer signature a job ever received (evidence): append-only, one row per ``job.sign``.
+
+    The job's ``signature`` and acceptance columns hold the one that stands; a second signing makes a
+    ``signed_twice`` conflict naming both rows, and the office may choose the earlier one.
+    """
+
+    __tablename__ = "job_signatures"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    mutation_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    event_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    opinion: Mapped[str] = mapped_column(Text, default="")
+    satisfaction: Mapped[int | None] = mapped_column(Integer, default=None)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    signature: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[datetime | None] = mapped_column(default=None)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"), default=None)
+
+
 class Photo(Base):
     """A photo from the field, stored in the database so every server process and backup has it."""
 

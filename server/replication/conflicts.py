@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import audit
 from server.changes import Change, log_changes
 from server.db.base import utcnow
-from server.db.models import ChecklistResult, Conflict, Job
+from server.db.models import ChecklistResult, Conflict, Job, JobSignature
 from server.deps import Principal
 from server.errors import Conflict as ConflictError
 from server.errors import Forbidden, Invalid, NotFound
@@ -24,6 +24,8 @@ from sync.merge import LWW_JOB_FIELDS, OFFICE_DECIDED
 from sync.protocol import JobEditFields
 
 OPEN = "open"
+#: the customer's acceptance (opinion, satisfaction, comment, signature), written by ``job.sign``
+ACCEPTANCE = "acceptance"
 
 
 class ConflictService:
@@ -102,6 +104,11 @@ class ConflictService:
             row.version += 1
             row.written_by = "office"
             bump(job, ["checklist"])
+        elif conflict.entity == "job" and conflict.field == ACCEPTANCE:
+            chosen = await self._signature(job, value)
+            job.acceptance_opinion, job.satisfaction = chosen.opinion, chosen.satisfaction
+            job.acceptance_comment, job.signature = chosen.comment, chosen.signature
+            bump(job, [ACCEPTANCE])
         else:
             raise ConflictError(
                 f"a '{conflict.field}' conflict cannot be overridden here; accept it, or change the job itself"
@@ -110,6 +117,20 @@ class ConflictService:
         await log_changes(self.session, changes)
         await self.session.commit()
         return conflict
+
+    async def _signature(self, job: Job, value: Any) -> JobSignature:
+        """The signature the office chose for a ``signed_twice`` conflict: ``{"signature_id": ...}`` or the id."""
+        raw = value.get("signature_id") if isinstance(value, dict) else value
+        try:
+            signature_id = uuid.UUID(str(raw))
+        except ValueError:
+            raise Invalid(
+                "choose a signature: send the signature_id of one of the conflict's values", field="value"
+            ) from None
+        chosen = await self.session.get(JobSignature, signature_id)
+        if chosen is None or chosen.job_id != job.id:
+            raise Invalid(f"job {job.number} has no signature {signature_id}", field="value")
+        return chosen
 
     async def list_conflicts(
         self,
