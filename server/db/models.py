@@ -313,6 +313,21 @@ class ChangeLog(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class LogMark(Base):
+    """Who wrote each range of change-log numbers: a random mark per write, never reused.
+
+    A cursor carries the mark of the range its number falls in. A database restored from a backup
+    hands out the same numbers again with other marks, so a cursor from the lost history no longer
+    matches and the device is told to resync (and to send its recent work again).
+    """
+
+    __tablename__ = "change_log_marks"
+    last_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    mark: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Mutation(Base):
     """A device mutation received by push, with its stored outcome so a resend is a no-op."""
 
