@@ -333,12 +333,17 @@ class JobAssign(Model):
 
 
 class JobOfficeUpdate(Model):
-    """Fields the office may edit on a job directly."""
+    """Fields the office may edit on a job directly.
+
+    ``base_version`` is the job ``version`` the office saw: a field another writer (a device, or
+    someone else in the office) changed after it is not overwritten, the edit is refused with 409
+    and the current values (docs/merge-rules.md, "Office edits carry a base version")."""
 
     severity: Severity | None = None
     symptom: LongText | None = None
     caller_name: ShortText | None = None
     caller_phone: Phone | None = None
+    base_version: Annotated[int, Field(ge=0)] | None = None
 
 
 class JobHold(Model):

@@ -86,6 +86,7 @@ class ConflictService:
                 "which needs a manager, QA or administrator and a reason; accept this conflict here"
             )
         if conflict.entity == "job" and conflict.field in LWW_JOB_FIELDS:
+            self._still_standing(conflict, getattr(job, conflict.field))
             try:
                 checked = JobEditFields.model_validate({conflict.field: value})
             except ValidationError as exc:
@@ -99,12 +100,15 @@ class ConflictService:
             row = await self.session.get(ChecklistResult, conflict.entity_id)
             if row is None:  # pragma: no cover
                 raise NotFound("the checklist answer of this conflict is gone")
+            self._still_standing(conflict, {"result": row.result, "value": row.value, "note": row.note})
             answer = _answer(value)
             row.result, row.value, row.note = answer["result"], answer["value"], answer["note"]
             row.version += 1
             row.written_by = "office"
             bump(job, ["checklist"])
         elif conflict.entity == "job" and conflict.field == ACCEPTANCE:
+            standing = conflict.device_value if isinstance(conflict.device_value, dict) else {}
+            self._still_standing(conflict, job.signature, standing.get("signature"))
             chosen = await self._signature(job, value)
             job.acceptance_opinion, job.satisfaction = chosen.opinion, chosen.satisfaction
             job.acceptance_comment, job.signature = chosen.comment, chosen.signature
@@ -117,6 +121,21 @@ class ConflictService:
         await log_changes(self.session, changes)
         await self.session.commit()
         return conflict
+
+    @staticmethod
+    def _still_standing(conflict: Conflict, current: Any, won: Any = None) -> None:
+        """Refuse to override a conflict whose winning value was itself replaced since (409, with the
+        value that stands now): the override would silently undo that newer edit. Accept the old
+        conflict instead, and change the job itself if the newer value is wrong."""
+        if conflict.resolution != "device_wins":
+            return
+        won = conflict.device_value if won is None else won
+        if current != won:
+            raise ConflictError(
+                f"'{conflict.field}' was changed again after this conflict; overriding it would replace "
+                "that newer value: accept this conflict and review the job as it is now",
+                current=current,
+            )
 
     async def _signature(self, job: Job, value: Any) -> JobSignature:
         """The signature the office chose for a ``signed_twice`` conflict: ``{"signature_id": ...}`` or the id."""
