@@ -333,12 +333,17 @@ class JobAssign(Model):
 
 
 class JobOfficeUpdate(Model):
-    """Fields the office may edit on a job directly."""
+    """Fields the office may edit on a job directly.
+
+    ``base_version`` is the job ``version`` the office saw: a field another writer (a device, or
+    someone else in the office) changed after it is not overwritten, the edit is refused with 409
+    and the current values (docs/merge-rules.md, "Office edits carry a base version")."""
 
     severity: Severity | None = None
     symptom: LongText | None = None
     caller_name: ShortText | None = None
     caller_phone: Phone | None = None
+    base_version: Annotated[int, Field(ge=0)] | None = None
 
 
 class JobHold(Model):
@@ -417,6 +422,26 @@ class JobDetail(JobOut):
     site: SiteOut
     equipment: EquipmentOut | None
     engineer: UserOut | None
+
+
+class JobSignatureOut(OutModel):
+    """One customer signature a job received; every one is kept, the job's own fields hold the one that
+    stands (see docs/merge-rules.md, "Every signature is kept")."""
+
+    id: uuid.UUID
+    job_id: uuid.UUID
+    mutation_id: uuid.UUID | None
+    event_id: uuid.UUID | None
+    opinion: str
+    satisfaction: int | None
+    comment: str
+    signature: str
+    signed_at: datetime | None
+    received_at: datetime
+    user_id: uuid.UUID | None
+    device_id: uuid.UUID | None
+    #: whether the job's acceptance is this signature now
+    standing: bool = False
 
 
 class Page(BaseModel, Generic[T]):

@@ -48,6 +48,31 @@ def bump(job: Job, fields: list[str], by: str = OFFICE) -> None:
     job.updated_at = utcnow()
 
 
+def stale_edit(job: Job, fields: list[str], base_version: int) -> None:
+    """Refuse an office write of ``fields`` made on ``base_version`` when any of them changed since.
+
+    The 409 carries, per contested field, the value that stands and the version it was written at, so
+    the office can look again and send its edit on the current version: nothing is overwritten silently.
+    """
+    versions = job.field_versions or {}
+    newer = sorted(f for f in fields if int((versions.get(f) or {}).get("v", 0)) > base_version)
+    if newer:
+        raise Conflict(
+            f"job {job.number} changed since version {base_version}: {', '.join(newer)}; "
+            "look at the current value and edit again",
+            version=job.version,
+            current={f: _plain(getattr(job, f)) for f in newer},
+        )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
 def job_changes(job: Job, previous_engineer: uuid.UUID | None = None) -> list[Change]:
     """What the log needs after a job changed: a put for its engineer, a remove for one who lost it."""
     out: list[Change] = []
@@ -303,12 +328,14 @@ class JobService:
         job = await self.get(job_id)
         changes: dict[str, Any] = {
             k: (v.value if hasattr(v, "value") else v)
-            for k, v in data.model_dump(exclude_unset=True).items()
+            for k, v in data.model_dump(exclude_unset=True, exclude={"base_version"}).items()
             if v is not None
         }
         changed = [k for k, v in changes.items() if getattr(job, k) != v]
         if not changed:
             return job
+        if data.base_version is not None:
+            stale_edit(job, changed, data.base_version)
         before = {k: getattr(job, k) for k in changed}
         for key in changed:
             setattr(job, key, changes[key])

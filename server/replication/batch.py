@@ -23,6 +23,7 @@ from server.db.models import (
     JobAssignment,
     JobEvent,
     JobPart,
+    JobSignature,
     Part,
     Photo,
 )
@@ -52,6 +53,8 @@ class BatchContext:
     categories: dict[uuid.UUID, str] = field(default_factory=dict)
     templates: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     templates_by_id: dict[uuid.UUID, list[dict[str, Any]]] = field(default_factory=dict)
+    #: every signature already received for the jobs a ``job.sign`` of the batch concerns, oldest first
+    signatures: dict[uuid.UUID, list[JobSignature]] = field(default_factory=dict)
 
     @classmethod
     async def load(
@@ -89,6 +92,15 @@ class BatchContext:
                 select(Photo.id, Photo.job_id, Photo.sha256).where(Photo.id.in_(photo_ids))
             )
             ctx.photos = {pid: (job_id, sha) for pid, job_id, sha in rows}
+        signing = {j for m in mutations if m.name is MutationName.JOB_SIGN and (j := m.job_id()) in jobs}
+        if signing:
+            found_signatures = await session.scalars(
+                select(JobSignature)
+                .where(JobSignature.job_id.in_(signing))
+                .order_by(JobSignature.received_at, JobSignature.id)
+            )
+            for signature in found_signatures:
+                ctx.signatures.setdefault(signature.job_id, []).append(signature)
         answering = [m for m in mutations if m.name is MutationName.CHECKLIST_ANSWER]
         if answering:
             job_ids = {j for m in answering if (j := m.job_id()) in jobs}

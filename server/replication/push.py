@@ -32,6 +32,7 @@ from server.db.models import (
     Job,
     JobEvent,
     JobPart,
+    JobSignature,
     Photo,
     StockBalance,
     StockMovement,
@@ -834,14 +835,31 @@ class PushService:
     async def _job_sign(self, mutation: Mutation, args: JobSignArgs, device_time: datetime) -> Applied:
         job, applied = await self._job_for(mutation, args.job_id)
         self._event_seen(job, args.event_id)  # refuse a reused event id before changing anything
+        kept = self.batch.signatures.setdefault(job.id, [])
+        received = JobSignature(
+            id=uuid7(),
+            job_id=job.id,
+            mutation_id=mutation.id,
+            event_id=args.event_id,
+            opinion=args.opinion,
+            satisfaction=args.satisfaction,
+            comment=args.comment,
+            signature=args.signature,
+            signed_at=args.signed_at,
+            received_at=self.now,
+            user_id=self.principal.user_id,
+            device_id=self.principal.device_id,
+        )
         if job.signature and job.signature != args.signature:
+            # The one that stood is kept whole (a row, and in the conflict) so the office can choose it.
+            standing = next((s for s in reversed(kept) if s.signature == job.signature), None)
             applied.conflicts.append(
                 self._conflict(
                     mutation,
                     job,
                     "acceptance",
-                    {"satisfaction": args.satisfaction, "opinion": args.opinion},
-                    {"satisfaction": job.satisfaction, "opinion": job.acceptance_opinion},
+                    signature_value(received),
+                    signature_value(standing) if standing is not None else standing_value(job),
                     resolution="device_wins",
                     reason="signed_twice",
                 )
@@ -851,6 +869,8 @@ class PushService:
             applied.message = (
                 "the job was already signed; the new signature was kept and the old sent for review"
             )
+        self.session.add(received)
+        kept.append(received)
         job.acceptance_opinion = args.opinion
         job.satisfaction = args.satisfaction
         job.acceptance_comment = args.comment
@@ -860,6 +880,32 @@ class PushService:
             mutation, job, applied, args.event_id, JobEventType.SIGNED_OFF, args.signed_at, device_time
         )
         return applied
+
+
+def signature_value(row: JobSignature) -> dict[str, Any]:
+    """A received signature as a conflict holds it: which row, what the customer said, and the drawing."""
+    return {
+        "signature_id": str(row.id),
+        "opinion": row.opinion,
+        "satisfaction": row.satisfaction,
+        "comment": row.comment,
+        "signature": row.signature,
+        "signed_at": _plain(row.signed_at),
+        "device_id": _plain(row.device_id),
+    }
+
+
+def standing_value(job: Job) -> dict[str, Any]:
+    """The job's acceptance when no signature row matches it (signed before rows were kept)."""
+    return {
+        "signature_id": None,
+        "opinion": job.acceptance_opinion,
+        "satisfaction": job.satisfaction,
+        "comment": job.acceptance_comment,
+        "signature": job.signature,
+        "signed_at": _plain(job.signed_off_at),
+        "device_id": None,
+    }
 
 
 def _uuid(value: Any) -> uuid.UUID | None:

@@ -217,7 +217,10 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
 
         async def set_severity(severity: str) -> None:
             await office.act(
-                lambda api: api.patch(f"/api/jobs/{job['id']}", {"severity": severity}),
+                # the version on screen: a change made meanwhile is refused (409), not overwritten
+                lambda api: api.patch(
+                    f"/api/jobs/{job['id']}", {"severity": severity, "base_version": job["version"]}
+                ),
                 done=t("console.job.severity_changed"),
             )
 
