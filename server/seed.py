@@ -1441,10 +1441,12 @@ class _Builder:
                 job.signature = f"M 30 {rng.randint(20, 90)} L {points}"
             if job.status not in (JobStatus.RESOLVED.value, JobStatus.SIGNED_OFF.value):
                 continue
-            items = checklists.get((categories.get(job.equipment_id, ""), job.kind), [])
+            category = categories.get(job.equipment_id) if job.equipment_id else None
+            items = checklists.get((category or "", job.kind), [])
             at = job.resolved_at or job.updated_at
             for item in items:
-                value, result = None, CheckResult.OK.value
+                value: float | None = None
+                result: str | None = CheckResult.OK.value
                 if item.get("kind") == ChecklistItemKind.MEASURE.value:
                     low, high = item.get("min_value"), item.get("max_value")
                     low = low if low is not None else 0.0
