@@ -16,13 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.changes import Change, log_changes, take_numbers
+from server.console.form import checklist_items
 from server.customers.visits import schedule_after_close
 from server.db.base import utcnow
 from server.db.models import Customer, Equipment, Job, JobAssignment, Site, SlaPolicy, User
 from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
+from shared.acceptance import SATISFACTION, SIGNATURE, RequiredItem, missing_for_approval
 from shared.customers import DEFAULT_RETURN_VISIT_DAYS
-from shared.enums import JobStatus, Role
+from shared.enums import JobKind, JobStatus, Role
 from shared.models import JobCreate, JobOfficeUpdate
 from shared.sla import SlaLimits, deadlines
 
@@ -271,8 +273,7 @@ class JobService:
             raise Conflict(
                 f"job {job.number} is {job.status}; only resolved or signed-off jobs can be approved"
             )
-        if job.signed_off_at is None and job.kind == "repair":
-            raise Conflict(f"job {job.number} has no customer acceptance yet")
+        await self._check_complete(job)
         now = utcnow()
         job.status, job.closed_at = JobStatus.CLOSED.value, now
         job.qa_note, job.qa_by, job.qa_at = note, by.user_id, now
@@ -282,6 +283,29 @@ class JobService:
         await schedule_after_close(self.session, job, by, days=return_visit_days, tz=tz)
         await self.session.commit()
         return job
+
+    async def _check_complete(self, job: Job) -> None:
+        """Refuse (409, the missing items named) a form that lacks what approval needs."""
+        items = [
+            RequiredItem(a.item_code, a.label_zh, a.kind.value, a.required, a.result, a.value)
+            for a in await checklist_items(self.session, job)
+        ]
+        missing = missing_for_approval(
+            JobKind(job.kind), signature=job.signature, satisfaction=job.satisfaction, checklist=items
+        )
+        if not missing:
+            return
+        labels = {f"checklist:{i.code}": f"{i.label} ({i.code})" for i in items}
+        unanswered = [labels[m] for m in missing if m in labels]
+        lacking = []
+        if unanswered:
+            lacking.append("required checklist items unanswered: " + ", ".join(unanswered))
+        acceptance = [m for m in missing if m in (SIGNATURE, SATISFACTION)]
+        if acceptance:
+            lacking.append(
+                "no customer acceptance: " + " and ".join(f"the {m}" for m in acceptance) + " missing"
+            )
+        raise Conflict(f"job {job.number} cannot be approved; " + "; ".join(lacking), missing=missing)
 
     async def return_to_engineer(self, job_id: uuid.UUID, by: Principal, reason: str) -> Job:
         """QA sends the form back: the job reopens as started, keeping the times already recorded."""

@@ -11,7 +11,7 @@ import binascii
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -44,9 +44,10 @@ from server.jobs.service import bump, job_changes
 from server.replication.batch import BatchContext
 from server.stock.ledger import Ledger
 from server.stock.service import van_name
-from shared.enums import ChecklistItemKind, JobEventType, JobStatus
+from shared.enums import ChecklistItemKind, JobEventType, JobKind, JobStatus
 from shared.ids import uuid7
 from shared.stock import MovementKind
+from shared.warranty import contradiction
 from sync.merge import (
     EVENT_FIELD,
     LWW_JOB_FIELDS,
@@ -563,6 +564,7 @@ class PushService:
         changed: list[str] = []
         owned: list[str] = []
         kept: list[str] = []  # the office decided these (billing override): its value stands
+        judged = self._judge_billing(mutation, job, args, sent, applied)
         for name, value in sent.items():
             if name in SERVER_OWNED_JOB_FIELDS:
                 owned.append(name)
@@ -629,6 +631,13 @@ class PushService:
             applied.message = "the office decided billing on this job; its decision was kept: " + ", ".join(
                 kept
             )
+        elif judged and applied.outcome is Outcome.APPLIED:
+            applied.outcome = Outcome.CONFLICT
+            applied.reason = "warranty_rule"
+            applied.message = (
+                "the billing contradicts the three-guarantee rules and was not applied; it was sent to the "
+                "office for review"
+            )
         elif applied.conflicts and applied.outcome is Outcome.APPLIED:
             applied.outcome = Outcome.CONFLICT
             applied.reason = "server_owned" if owned else "both_changed"
@@ -639,6 +648,44 @@ class PushService:
                 else "some fields are set by the office and were not changed: " + ", ".join(owned)
             )
         return applied
+
+    def _judge_billing(
+        self, mutation: Mutation, job: Job, args: JobEditArgs, sent: dict[str, Any], applied: Applied
+    ) -> bool:
+        """The three-guarantee rule, as the field app applies it (shared/warranty.py), on a device's billing.
+
+        A billing that contradicts the rule (free with reason man-made, "in warranty" after the warranty
+        ended, ...) is taken out of the edit: the job keeps its billing, and a conflict (``warranty_rule``,
+        ``rejected``) holds what the device sent against what the rule proposes, for the office to review
+        (accept, or decide billing with ``POST /api/jobs/{id}/billing``). Once the office has decided
+        billing its decision stands anyway (``office_override``), so this judges nothing then.
+        """
+        if not ({"billable", "billable_reason"} & sent.keys()) or office_decided("billable", job):
+            return False
+        billable = sent.get("billable", job.billable)
+        reason = sent.get("billable_reason", job.billable_reason)
+        end = self.batch.warranty_ends.get(job.equipment_id) if job.equipment_id else None
+        proposal = contradiction(JobKind(job.kind), billable, reason, end, _utc(job.call_received_at).date())
+        if proposal is None:
+            return False
+        sent.pop("billable", None)
+        sent.pop("billable_reason", None)
+        applied.conflicts.append(
+            self._conflict(
+                mutation,
+                job,
+                "billable",
+                {"billable": billable, "billable_reason": reason},
+                {
+                    "billable": proposal.billable,
+                    "billable_reason": proposal.reason.value if proposal.reason else None,
+                },
+                resolution="rejected",
+                reason="warranty_rule",
+                base_version=args.base_version,
+            )
+        )
+        return True
 
     def _checklist_item(self, job: Job, code: str) -> dict[str, Any] | None:
         items = self.batch.template_items(job)
@@ -945,6 +992,11 @@ def _storable(args: dict[str, Any]) -> dict[str, Any]:
         return args
     data = str(args["data_b64"])
     return {**args, "data_b64": f"<{len(data)} base64 chars>"}
+
+
+def _utc(moment: datetime) -> datetime:
+    """``moment`` in UTC (SQLite hands back naive UTC times), as the device reads the wire time."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _plain(value: Any) -> Any:
