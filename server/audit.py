@@ -143,4 +143,7 @@ async def verify_chain(session: AsyncSession) -> ChainReport:
     issued = int(await session.scalar(select(Counter.value).where(Counter.name == AUDIT_COUNTER)) or 0)
     if issued > count:
         return ChainReport(count, count + 1, f"entries {count + 1} to {issued} were removed")
+    if issued < count:  # the next entry would take a number already written: the counter was lowered
+        beyond = f"entries {issued + 1} to {count} are beyond it"
+        return ChainReport(count, issued + 1, f"the audit counter was lowered to {issued}: {beyond}")
     return ChainReport(count, None, "")

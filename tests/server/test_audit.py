@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -12,6 +15,7 @@ from server.audit import verify_chain
 from server.db.models import AuditEntry
 from shared.enums import JobEventType
 from tests.conftest import DeviceFactory
+from tests.processes import levee
 from tests.support import PASSWORD, World
 
 
@@ -58,29 +62,66 @@ async def test_the_database_refuses_to_change_or_delete_an_audit_entry(world: Wo
             await s.rollback()
 
 
-async def test_a_rewritten_or_removed_entry_is_detected(world: World) -> None:
-    await world.create_job(engineer="eng1")
-    await world.create_job(engineer="eng2")
-    dialect = world.app.state.engine.dialect.name
-    drop = (
-        ["DROP TRIGGER audit_log_append_only ON audit_log"]
-        if dialect == "postgresql"
-        else ["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"]
-    )
+def _drop_triggers(dialect: str) -> list[str]:
+    """What someone with full database rights does first."""
+    if dialect == "postgresql":
+        return ["DROP TRIGGER audit_log_append_only ON audit_log"]
+    return ["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"]
+
+
+#: One way to tamper with a fresh four-entry chain, and the entry and words ``verify`` must report.
+TAMPERING = {
+    "last entry deleted": ("DELETE FROM audit_log WHERE seq = 4", 4, "entries 4 to 4 were removed"),
+    "middle entry deleted": ("DELETE FROM audit_log WHERE seq = 2", 2, "entry 2 is missing"),
+    "entry altered": (
+        "UPDATE audit_log SET detail = '{}' WHERE seq = 3",
+        3,
+        "entry 3 was changed after it was written",
+    ),
+    "counter lowered": ("UPDATE counters SET value = 2 WHERE name = 'audit'", 3, "counter was lowered"),
+}
+
+
+async def _four_entry_chain(world: World) -> None:
+    """auth.login of the dispatcher, then three job.create: entries 1 to 4."""
+    for engineer in ("eng1", "eng2", "eng1"):
+        await world.create_job(engineer=engineer)
+    assert [e.seq for e in await _entries(world)] == [1, 2, 3, 4]
+
+
+def _levee_audit_verify(world: World, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    url = world.app.state.engine.url.render_as_string(hide_password=False)
+    return levee("audit", "verify", db_url=url, data_dir=tmp_path, timeout=120)
+
+
+@pytest.mark.parametrize("case", list(TAMPERING))
+async def test_each_kind_of_tampering_is_reported_at_its_entry_and_the_command_exits_1(
+    world: World, tmp_path: Path, case: str
+) -> None:
+    await _four_entry_chain(world)
+    statement, bad_seq, words = TAMPERING[case]
     async with world.app.state.sessionmaker() as s:
-        for statement in drop:  # someone with full database rights
-            await s.execute(text(statement))
-        await s.execute(text("UPDATE audit_log SET detail = '{}' WHERE seq = 2"))
+        for drop in _drop_triggers(world.app.state.engine.dialect.name):
+            await s.execute(text(drop))
+        await s.execute(text(statement))
         await s.commit()
-        report = await verify_chain(s)
-    assert not report.ok and report.first_bad_seq == 2 and "changed" in report.problem
     async with world.app.state.sessionmaker() as s:
-        last = await s.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1))
-        await s.execute(text("UPDATE audit_log SET detail = :d WHERE seq = 2"), {"d": "{}"})
-        await s.execute(text(f"DELETE FROM audit_log WHERE seq >= 2 AND seq = {last}"))
-        await s.commit()
         report = await verify_chain(s)
-    assert not report.ok
+    assert (report.ok, report.first_bad_seq) == (False, bad_seq), report
+    assert words in report.problem
+    done = await asyncio.to_thread(_levee_audit_verify, world, tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"AUDIT TRAIL BROKEN at entry {bad_seq}" in done.stderr and words in done.stderr
+
+
+async def test_an_intact_chain_verifies_and_the_command_exits_0(world: World, tmp_path: Path) -> None:
+    await _four_entry_chain(world)
+    async with world.app.state.sessionmaker() as s:
+        report = await verify_chain(s)
+    assert report.ok and report.entries == 4
+    done = await asyncio.to_thread(_levee_audit_verify, world, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "audit trail intact: 4 entries" in done.stdout
 
 
 async def test_repeated_failed_sign_ins_are_throttled_and_audited(world: World) -> None:
