@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server import audit
 from server.admission import Admission, Lane, admission_middleware, busy_problem
 from server.auth.controller import AuthController, DeviceController
 from server.auth.middleware import TokenAuthMiddleware
@@ -177,7 +178,10 @@ async def _on_startup(app: Litestar) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     if state.migrate:
         await upgrade(state.engine)
+    key = audit.use_settings_key(state.engine, settings)  # the audit key, outside the database
     async with state.sessionmaker() as session:
+        where = "LEVEE_AUDIT_KEY" if settings.audit_key else str(audit.key_path(settings.data_dir))
+        await audit.check_key(session, key, where)
         state.epoch = await ensure_server_meta(session)
         state.notifier.publish(await current_seq(session), {None})
     if not settings.is_sqlite:

@@ -6,7 +6,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.local_time import DEFAULT_TIMEZONE, zone
@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     token_ttl_days: int = 180
     log_retention_days: int = 90
     sql_echo: bool = False
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="the key that seals the audit trail (32+ characters); unset: audit.key in data_dir, "
+        "made with mode 600 at first start. Keep it out of the database's backups and reach; every "
+        "server of one database needs the same key",
+    )
     timezone: str = Field(
         default=DEFAULT_TIMEZONE,
         description="the installation's one time zone (IANA name): the server tells both apps at sign-in, "
