@@ -46,10 +46,39 @@ T = TypeVar("T")
 Minutes = Annotated[int, Field(gt=0, le=60 * 24 * 60, description="a duration in minutes")]
 
 
+#: The calendar a date or time sent to Levee must fall in. Wider than any delivery, warranty or call the
+#: business has, and narrow enough that adding a warranty's 30 years or a month stays a valid date
+#: (9999-12-31 plus anything was a 500).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+
+
+def check_calendar(value: date, what: str) -> None:
+    """Refuse a date (or the day of a time) outside ``EARLIEST_DAY`` .. ``LATEST_DAY``."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"{what} must be between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}")
+
+
+def check_dates(model: BaseModel) -> None:
+    """:func:`check_calendar` on every date and time field of ``model`` (and in its lists)."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        for item in value if isinstance(value, list | tuple | set | frozenset) else (value,):
+            if isinstance(item, date):
+                check_calendar(item, name)
+
+
 class Model(BaseModel):
-    """Base for input models: unknown fields are an error, not silently dropped."""
+    """Base for input models: unknown fields are an error, not silently dropped; dates and times must
+    fall within the calendar Levee computes with (:data:`EARLIEST_DAY` .. :data:`LATEST_DAY`)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _dates_within_calendar(self) -> Self:
+        check_dates(self)
+        return self
 
 
 class OutModel(BaseModel):
@@ -294,7 +323,7 @@ class ChecklistResultOut(OutModel):
 class PartCreate(Model):
     code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     name: Name
-    unit: ShortText = "个"
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = "个"
     unit_price: Annotated[float, Field(ge=0)] = 0
     categories: list[EquipmentCategory] = []
 
