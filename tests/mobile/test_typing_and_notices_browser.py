@@ -1,4 +1,5 @@
-"""The field app in a real browser keeps what the engineer types (issue 11 item 1, issue 19 item 8).
+"""The field app in a real browser keeps what the engineer types (issue 11 item 1, issue 19 item 8) and
+tells of a new job until it is opened, while other messages pass (issue 11 item 10).
 
 A note typed into a checklist item and left for another tab, a reading typed and left, the fault's
 cause typed and left with the back button: each is on the tablet when the engineer comes back, says it
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from shared.i18n import translate
 from tests.mobile.browser import Driver, Stack, chromium_page, require_browser, zh
 
 pytestmark = pytest.mark.browser
@@ -110,3 +112,54 @@ def test_a_checklist_note_typed_and_left_for_another_tab_is_kept_and_reaches_the
     d.wait_text("fault-cause-state", zh("app.autosave.saved"))
     assert "叶轮缠绕水草" in _field_value(d, zh("app.field.cause"))
     d.shot("typed-text-kept")
+
+
+def _gone(d: Driver, identifier: str, timeout: float) -> None:
+    d.page.locator(f'[flt-semantics-identifier="{identifier}"]').first.wait_for(
+        state="detached", timeout=timeout * 1000
+    )
+
+
+def _shown(d: Driver, identifier: str) -> bool:
+    return bool(d.page.locator(f'[flt-semantics-identifier="{identifier}"]').count())
+
+
+def test_a_new_job_is_announced_until_opened_and_other_notices_go_by_themselves(
+    stack: Stack, job: dict[str, Any], driver: Driver
+) -> None:
+    d = driver
+    d.button(zh("app.common.back")).click()
+    d.by_id("van-open").wait_for()
+    arrived = stack.create_job(symptom="发电机组无法启动", severity="major")
+    number = arrived["number"]
+    # the tablet's long poll brings it: a notice and a badge, with no tap
+    d.wait_text("new-job-notice", number, timeout=90)
+    d.by_id(f"job-new-{number}").wait_for()
+    d.shot("new-job")
+
+    # a passing message: in the language shown, switched with it, gone by itself, never on the next screen
+    d.tap(f"job-{job['number']}")
+    d.tap("tap-acknowledged")
+    d.wait_text("notice", zh("app.job.tapped", what=zh("enum.event.acknowledged")))
+    d.tap("lang-switch")
+    en = translate("en", "app.job.tapped", what=translate("en", "enum.event.acknowledged"))
+    d.wait_text("notice", en)
+    d.tap("lang-switch")
+    d.wait_text("notice", zh("app.job.tapped", what=zh("enum.event.acknowledged")))
+    _gone(d, "notice", timeout=30)
+    assert number in d.text_of("new-job-notice")  # the new job's notice stays
+
+    d.tap("tap-departed")
+    d.wait_text("notice", zh("app.job.tapped", what=zh("enum.event.departed")))
+    d.button(zh("app.common.back")).click()
+    d.by_id("van-open").wait_for()
+    assert not _shown(d, "notice"), d.text_of("notice")
+    assert number in d.text_of("new-job-notice")
+
+    # opened from the notice: notice and badge go
+    d.tap("new-job-open")
+    d.by_id("tap-acknowledged").wait_for()
+    _gone(d, "new-job-notice", timeout=30)
+    d.button(zh("app.common.back")).click()
+    d.by_id(f"job-{number}").wait_for()
+    assert not _shown(d, f"job-new-{number}")

@@ -70,10 +70,10 @@ def AcceptanceSection(state: AppState, view: JobView) -> ft.Control:
 
     def submit(_e: object) -> None:
         if not satisfaction:
-            state.tell(t("error.satisfaction_needed"), error=True)
+            state.say("error.satisfaction_needed", error=True)
             return
         if not is_signed(strokes):
-            state.tell(t("error.no_signature"), error=True)
+            state.say("error.no_signature", error=True)
             return
         device.act(
             lambda: device.app.actions.sign(

@@ -84,7 +84,7 @@ def ChecklistItem(
                 view.id, code, result=result, value=value, note=typed["note"]
             )
             if flagged:
-                state.tell(t("app.checklist.flagged_now", item=label), error=True)
+                state.say("app.checklist.flagged_now", error=True, item=label)
 
         return device.act(run)
 

@@ -23,7 +23,7 @@ from mobile.app.components.common import (
 from mobile.app.context import use_device
 from mobile.app.logic.clocks import clocks, parse_time
 from mobile.app.queries import JobView
-from mobile.app.state import AppState
+from mobile.app.state import AppState, Key
 from mobile.app.text import clock_text, when
 from mobile.services.jobs import ActionError
 from shared.enums import JobEventType, JobKind
@@ -62,12 +62,12 @@ def OverviewSection(state: AppState, view: JobView) -> ft.Control:
             if exc.code == "checklist_incomplete":
                 labels = view.item_labels(lang)
                 items = "、".join(labels.get(c, c) for c in exc.params.get("items", []))
-                state.tell(t("error.checklist_incomplete", items=items), error=True)
+                state.say("error.checklist_incomplete", error=True, items=items)
             else:
-                state.tell(state.error_text(exc), error=True)
+                state.say_error(exc)
             return
         device.binding.changed_locally()
-        state.tell(t("app.job.tapped", what=t(f"enum.event.{event.value}")))
+        state.say("app.job.tapped", what=Key(f"enum.event.{event.value}"))
 
     # --- SLA clocks ---
     clock_rows: list[ft.Control] = []
@@ -246,7 +246,7 @@ def FaultForm(state: AppState, view: JobView) -> ft.Control:
     def save(_e: object) -> None:
         fields = {k: v for k, v in typed.items() if v != str(job.get(k) or "")}
         if not fields:
-            state.tell(t("app.job.nothing_changed"))
+            state.say("app.job.nothing_changed")
             return
         device.act(lambda: device.app.actions.edit(view.id, **fields), done="app.job.saved")
 
