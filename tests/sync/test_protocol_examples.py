@@ -43,7 +43,7 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 WIRE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 LOOKS_LIKE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
-CURSOR = re.compile(r"^([0-9a-f-]{36}):(\d+)(?::([0-9a-f-]{36}))?$")
+CURSOR = re.compile(r"^([0-9a-f-]{36}):(\d+)(?::([0-9a-f-]{36})?(?::([0-9a-f]{12}))?)?$")
 
 #: keys whose documented value must be the server's value, not just of the same type
 MEANINGFUL = {
@@ -142,7 +142,11 @@ class Match:
             self.same_id(doc, real, where)
         elif cursor:
             got = CURSOR.match(real) if isinstance(real, str) else None
-            if got is None or (got[3] is None) != (cursor[3] is None):
+            if (
+                got is None
+                or (got[3] is None) != (cursor[3] is None)
+                or (got[4] is None) != (cursor[4] is None)  # the restore mark (docs: cursor marks)
+            ):
                 self.problems.append(f"{where}: documented cursor {doc}, the server sent {real!r}")
             else:
                 self.same_id(cursor[1], got[1], f"{where} (epoch)")
@@ -319,7 +323,7 @@ async def test_a_documented_session_first_download_push_pull_remove_resync_wait(
     [conflict_id] = pushed["results"][1]["conflict_ids"]
 
     match = match_()
-    match.bind("01980d2c-84ff-720a-b37d-692d3b313e93:1187", cursor)
+    match.bind("01980d2c-84ff-720a-b37d-692d3b313e93:1187::3fa9c2e01b7d", cursor)
     after_push = await pull(match, "pull.next.request")
     match.check("pull.next.response", after_push)
     match.done()
@@ -338,13 +342,13 @@ async def test_a_documented_session_first_download_push_pull_remove_resync_wait(
     )
     _ok(moved)
     match = match_()
-    match.bind("01980d2c-84ff-720a-b37d-692d3b313e93:1187", after_push["cursor"])
+    match.bind("01980d2c-84ff-720a-b37d-692d3b313e93:1187::3fa9c2e01b7d", after_push["cursor"])
     match.check("pull.remove.response", await pull(match, "pull.next.request"))
     match.done()
 
     match = match_()
     elsewhere = f"{uuid.uuid4()}:{after_push['cursor'].split(':')[1]}"
-    match.bind("01980d2c-84ff-720a-b37d-692d3b313e93:1187", elsewhere)
+    match.bind("01980d2c-84ff-720a-b37d-692d3b313e93:1187::3fa9c2e01b7d", elsewhere)
     match.bind("01980e77-1c00-7000-8000-5a5a5a5a5a5a", world.app.state.epoch)
     match.check("pull.resync.response", await pull(match, "pull.next.request"))
     waited = await world.client.get("/api/sync/wait", params={"after": 0, "timeout": 0}, headers=headers)
