@@ -208,6 +208,9 @@ def test_every_example_on_the_page_is_run_here() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     unused = [name for name in EXAMPLES if f'"{name}"' not in source]
     assert len(EXAMPLES) >= 20 and not unused, unused
+    # ...and every JSON block on the page is an example (the push's HTTP headers alone are not).
+    unmarked = re.findall(r"^```json\n", DOC.read_text(encoding="utf-8"), re.M)
+    assert not unmarked, "mark each JSON block with example=<name> and run it here"
 
 
 def _ok(r: httpx.Response, status: int = 200) -> Any:
