@@ -19,6 +19,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import OpenAPI
 from pydantic import BaseModel
 
+from server.office_api import OFFICE_OPERATIONS
+
 PROBLEM = "ProblemDetails"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -135,12 +137,27 @@ def complete_schema(schema: dict[str, Any], public_paths: Iterable[str] = ()) ->
         for code in wanted:
             responses[code] = _problem(_ERRORS[code])
         op["responses"] = dict(sorted(responses.items()))  # 2xx, then 400, 401, ..., 4XX
+    _describe_office_operations(schema)
     strict = _strict_models()
     for name in _request_schemas(schema) & strict:
         target = components["schemas"][name]
         if target.get("type") == "object":
             target["additionalProperties"] = False
     return schema
+
+
+def _describe_office_operations(schema: dict[str, Any]) -> None:
+    """Summaries, descriptions and specific error answers of the office's actions (server/office_api.py)."""
+    for path, item in (schema.get("paths") or {}).items():
+        for method in _METHODS:
+            described = OFFICE_OPERATIONS.get((method, path))
+            op = item.get(method)
+            if described is None or not isinstance(op, dict):
+                continue
+            op["summary"], op["description"] = described.summary, described.description
+            responses = op.setdefault("responses", {})
+            responses.update({code: _problem(text) for code, text in described.errors.items()})
+            op["responses"] = dict(sorted(responses.items()))
 
 
 class _CompletedOpenAPI(OpenAPI):

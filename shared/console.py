@@ -55,6 +55,7 @@ class EngineerLoad(BaseModel):
 class FormEvent(BaseModel):
     """A tap on the timeline with the device's time and whether the server distrusts that time."""
 
+    id: uuid.UUID  # the event id the device made (as in the job document's events)
     type: JobEventType
     device_time: datetime
     received_at: datetime

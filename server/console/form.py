@@ -128,6 +128,7 @@ async def service_form(session: AsyncSession, job_id: uuid.UUID) -> ServiceForm:
         template_name=template_name,
         events=[
             FormEvent(
+                id=e.id,
                 type=e.type,
                 device_time=e.device_time,
                 received_at=e.received_at,
