@@ -18,9 +18,30 @@ def can_override(conflict: dict[str, Any]) -> bool:
         return False
     if conflict.get("entity") == "checklist_result":
         return True
+    if signed_twice(conflict):  # the office chooses the earlier signature (the conflict's server value)
+        return True
     field = str(conflict.get("field", ""))
     return (
         conflict.get("entity") == "job" and field in LWW_JOB_FIELDS and field not in _NOT_OVERRIDABLE_FIELDS
+    )
+
+
+def signed_twice(conflict: dict[str, Any]) -> bool:
+    """A job signed twice: both signatures are kept, and the office may keep the first one."""
+    value = conflict.get("server_value")
+    return (
+        conflict.get("reason") == "signed_twice"
+        and isinstance(value, dict)
+        and bool(value.get("signature_id"))
+    )
+
+
+def override_label(conflict: dict[str, Any]) -> str:
+    """The i18n key of the button that sets the conflict's earlier value again."""
+    return (
+        "console.conflicts.keep_first_signature"
+        if signed_twice(conflict)
+        else "console.conflicts.restore_office"
     )
 
 

@@ -16,6 +16,7 @@ from mobile.console.logic.conflicts import (
     can_override,
     field_label,
     override_default,
+    override_label,
     resolution_text,
     value_text,
 )
@@ -143,7 +144,7 @@ def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) 
             if default is not None:
                 actions.append(
                     button(
-                        t("console.conflicts.restore_office"),
+                        t(override_label(conflict)),
                         on(resolve, True, default),
                         ident=f"override-{number}",
                     )
