@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
@@ -55,6 +55,23 @@ class AuthService:
                 retry = int((recent[-1] + THROTTLE_WINDOW - now).total_seconds()) + 1
                 raise LoginThrottled(max(retry, 1))
 
+    async def _audit_lockout(self, username: str, user: User | None, ip: str, now: datetime) -> None:
+        """The failure that starts a lock-out is in the audit trail (once, not every refused try)."""
+        await self.session.flush()
+        recent = await self.session.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.username == username, LoginFailure.at >= now - THROTTLE_WINDOW)
+        )
+        if recent == MAX_FAILURES_PER_USER:
+            await audit.record(
+                self.session,
+                action="auth.lockout",
+                entity="user",
+                entity_id=user.id if user else username,
+                detail={"ip": ip, "failures": recent, "minutes": int(THROTTLE_WINDOW.total_seconds() // 60)},
+            )
+
     async def login(self, data: LoginRequest, ip: str = "") -> tuple[str, Device, User]:
         now = utcnow()
         await self._throttle(data.username, ip, now)
@@ -70,6 +87,7 @@ class AuthService:
                 entity_id=user.id if user else data.username,
                 detail={"ip": ip, "device_name": data.device_name},
             )
+            await self._audit_lockout(data.username, user, ip, now)
             await self.session.commit()
             raise LoginFailed
         token = new_token()
@@ -120,6 +138,15 @@ class AuthService:
         """Set a new password and sign out every other device of the user."""
         user = await self.session.get(User, user_id)
         if user is None or not verify_password(user.password_hash, old):
+            await audit.record(  # someone holding this token guessing the password is worth knowing
+                self.session,
+                action="auth.password_failed",
+                entity="user",
+                entity_id=user_id,
+                user_id=user_id,
+                device_id=keep_device,
+            )
+            await self.session.commit()
             return False
         user.password_hash = hash_password(new)
         await audit.record(
