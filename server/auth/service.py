@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.db.base import utcnow
-from server.db.models import Device, LoginFailure, User
+from server.db.models import AuditEntry, Device, LoginFailure, User
 from server.errors import NotFound
 from server.security import DUMMY_HASH, hash_password, new_token, token_hash, verify_password
 from shared.models import LoginRequest
@@ -29,6 +29,9 @@ class LoginThrottled(Exception):
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_IP = 30
+#: Wrong current passwords on /api/auth/password, per token (device) and per account, in THROTTLE_WINDOW.
+MAX_PASSWORD_FAILURES_PER_DEVICE = 5
+MAX_PASSWORD_FAILURES_PER_USER = 10
 
 
 class AuthService:
@@ -134,8 +137,31 @@ class AuthService:
             await self.session.commit()
         return device
 
+    async def _throttle_password(self, user_id: uuid.UUID, device_id: uuid.UUID, now: datetime) -> None:
+        """A stolen token must not allow unlimited guessing: wrong current passwords (in the audit trail)
+        are counted per token and per account, and past the limit the password is not even checked."""
+        since = now - THROTTLE_WINDOW
+        failed = (
+            select(AuditEntry.at)
+            .where(
+                AuditEntry.entity_id == str(user_id),
+                AuditEntry.action == "auth.password_failed",
+                AuditEntry.at >= since,
+            )
+            .order_by(AuditEntry.at.desc())
+        )
+        for query, limit in (
+            (failed.where(AuditEntry.device_id == device_id), MAX_PASSWORD_FAILURES_PER_DEVICE),
+            (failed, MAX_PASSWORD_FAILURES_PER_USER),
+        ):
+            recent = (await self.session.scalars(query.limit(limit))).all()
+            if len(recent) >= limit:
+                retry = int((recent[-1] + THROTTLE_WINDOW - now).total_seconds()) + 1
+                raise LoginThrottled(max(retry, 1))
+
     async def change_password(self, user_id: uuid.UUID, old: str, new: str, keep_device: uuid.UUID) -> bool:
         """Set a new password and sign out every other device of the user."""
+        await self._throttle_password(user_id, keep_device, utcnow())
         user = await self.session.get(User, user_id)
         if user is None or not verify_password(user.password_hash, old):
             await audit.record(  # someone holding this token guessing the password is worth knowing
