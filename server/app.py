@@ -38,13 +38,14 @@ from server.inspections.generator import ScheduleRunner
 from server.jobs.controller import JobController, PhotoController
 from server.notify import ChangeNotifier, PgListener, install_after_commit_hook
 from server.openapi import LeveeOpenAPIConfig
+from server.pwa import ROUTES as pwa_routes
 from server.reports.controller import ReportController
 from server.settings import Settings
 from server.stock.controller import PartsReportController, StockController
 
 log = logging.getLogger("levee.server")
 
-PUBLIC_PATHS = ["^/schema", "^/health$", "^/api/auth/login$"]
+PUBLIC_PATHS = ["^/schema", "^/health$", "^/api/auth/login$", "^/app(/|$)"]
 
 
 @get("/health", exclude_from_auth=True, tags=["ops"])
@@ -246,6 +247,7 @@ def create_app(
             PartsReportController,
             console_routes,
             customer_routes,
+            *pwa_routes,
         ],
         dependencies={
             "db_session": Provide(provide_db_session),

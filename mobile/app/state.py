@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -21,7 +21,7 @@ import flet as ft
 
 from mobile.app.queries import JobQueries
 from mobile.services.jobs import ActionError, JobActions
-from mobile.services.session import DeviceSession, SignedIn
+from mobile.services.session import DeviceSession, SignedIn, off_loop
 from mobile.services.sync import SyncStatus
 from shared.i18n import DEFAULT_LANG, translate
 
@@ -87,6 +87,10 @@ class FieldApp:
         self._stop: asyncio.Event | None = None
         self._watchers: set[Callable[[], None]] = set()
         self._unlock_failures = 0
+        #: Makes what the last action wrote durable and returns once it is; None where the replica
+        #: file itself is durable (``levee app``, the packaged app). The browser sets it: its files live
+        #: in memory until saved to IndexedDB (mobile/pwa/device.py).
+        self.keep: Callable[[], Awaitable[None]] | None = None
         self.session.restore()
 
     @property
@@ -175,7 +179,7 @@ class FieldApp:
         if self.current is None:
             raise ActionError("signed_out", "sign in first")
         if self.session.can_check_password():
-            ok = await asyncio.to_thread(self.session.check_password, password)
+            ok = await off_loop(self.session.check_password, password)
         else:
             ok = await self.session.check_password_with_server(password)
         if not ok:
