@@ -235,6 +235,8 @@ class SyncMachine(RuleBasedStateMachine):
                 self.jobs.append(job["id"])
                 for f in FIELDS:
                     self.server_values[(job["id"], f)] = job.get(f, "")
+                # the dispatcher who opened the call keeps it on screen as it was then
+                self.office_seen[job["id"]] = (job["version"], {f: job[f] for f in OFFICE_EDITS})
             for username, name in DEVICES:
                 r = await self.world.client.post(
                     "/api/auth/login", json={"username": username, "password": PASSWORD, "device_name": name}
