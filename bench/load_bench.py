@@ -138,7 +138,8 @@ def levee_server(db_url: str, data_dir: Path, log_file: Path) -> Proc:
 
 def echo_server(log_file: Path) -> Proc:
     args = ["-m", "uvicorn", "--factory", "bench.load_bench:echo_app", "--host", HOST, "--port", "{port}"]
-    return start("echo (uvicorn)", [*args, "--log-level", "info"], log_file)
+    # the same keep-alive as ``levee serve`` (LEVEE_KEEP_ALIVE_S), or idle connections race their close
+    return start("echo (uvicorn)", [*args, "--log-level", "info", "--timeout-keep-alive", "65"], log_file)
 
 
 def echo_app() -> Any:

@@ -16,9 +16,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server import audit
 from server.admission import Admission, Lane, admission_middleware, busy_problem
 from server.auth.controller import AuthController, DeviceController
 from server.auth.middleware import TokenAuthMiddleware
+from server.bodies import LeveeRequest
 from server.catalog.controller import ChecklistTemplateController, PartController, SlaPolicyController
 from server.changes import current_seq
 from server.console.routes import console_routes
@@ -63,10 +65,12 @@ def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Re
     )
 
 
-#: PostgreSQL errors caused by a value the client sent, as SQLSTATE -> what the 400 says. PostgreSQL
-#: refuses a NUL character in text (22021) and ``\u0000`` in JSON (22P05), which SQLite stores; a time
+#: PostgreSQL errors caused by a value the client sent, as SQLSTATE -> what the 400 says. Text too long
+#: for its column (22001) is caught before the flush (``server/db/limits.py``); this is the backstop for
+#: statements written without the ORM. PostgreSQL refuses a NUL character in text (22021) and ``\u0000`` in JSON (22P05), which SQLite stores; a time
 #: like 9999-12-31T23:59:59.999999Z reaches it as infinity, and arithmetic on it overflows (22008).
 _CLIENT_VALUE_ERRORS = {
+    "22001": "a text is longer than its field allows",
     "22021": "text may not contain NUL characters (\\u0000)",
     "22P05": "text may not contain NUL characters (\\u0000)",
     "22003": "a time or number is out of range",
@@ -177,7 +181,10 @@ async def _on_startup(app: Litestar) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     if state.migrate:
         await upgrade(state.engine)
+    key = audit.use_settings_key(state.engine, settings)  # the audit key, outside the database
     async with state.sessionmaker() as session:
+        where = "LEVEE_AUDIT_KEY" if settings.audit_key else str(audit.key_path(settings.data_dir))
+        await audit.check_key(session, key, where)
         state.epoch = await ensure_server_meta(session)
         state.notifier.publish(await current_seq(session), {None})
     if not settings.is_sqlite:
@@ -272,6 +279,7 @@ def create_app(
             title="Levee API", version="0.1.0", path="/schema", public_paths=PUBLIC_PATHS
         ),
         request_max_body_size=settings.max_body_bytes,
+        request_class=LeveeRequest,
         on_startup=[_on_startup],
         on_shutdown=[_on_shutdown],
         state=State(_state(settings, engine, migrate)),

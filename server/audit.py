@@ -2,27 +2,134 @@
 
 Entries take their number from a counter row inside the writing transaction, so the chain has no gaps
 and no forks: a rolled-back transaction gives its number back, a concurrent one waits for it.
+
+The chain is keyed: each entry's ``hash`` is an HMAC-SHA256 under the installation's audit key, which
+lives outside the database (``LEVEE_AUDIT_KEY``, else ``audit.key`` in the data directory, made with
+mode 600 at first start). Whoever holds only the database can drop the triggers and edit an entry, but
+cannot recompute the hashes. Removing the newest entries and lowering the counter leaves a shorter
+chain that still holds; checkpoints (``levee audit checkpoint``, kept and published outside the
+database) catch that: ``verify`` checks the chain still reaches every checkpoint with the same hash.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import hmac
 import json
+import os
+import secrets
 import uuid
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Engine, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from server.changes import take_numbers
 from server.db.base import utcnow
 from server.db.models import AuditEntry, Counter
+from server.settings import Settings
 
 AUDIT_COUNTER = "audit"
 GENESIS = "0" * 64
+KEY_FILE = "audit.key"
+CHECKPOINT_FILE = "audit-checkpoints.jsonl"
+
+
+class AuditKeyError(Exception):
+    """The audit key is missing, unreadable or does not match the trail in the database."""
+
+
+def key_path(data_dir: Path) -> Path:
+    return data_dir / KEY_FILE
+
+
+def _parse_key(text: str, where: str) -> bytes:
+    text = text.strip()
+    if len(text) < 32:
+        raise AuditKeyError(f"the audit key in {where} is too short: use at least 32 characters")
+    return text.encode()
+
+
+def read_key(env_key: str | None, data_dir: Path) -> bytes:
+    """The installation's audit key: ``LEVEE_AUDIT_KEY`` if set, else the key file; never created."""
+    if env_key:
+        return _parse_key(env_key, "LEVEE_AUDIT_KEY")
+    path = key_path(data_dir)
+    try:
+        return _parse_key(path.read_text(encoding="ascii"), str(path))
+    except FileNotFoundError:
+        raise AuditKeyError(
+            f"no audit key: {path} does not exist and LEVEE_AUDIT_KEY is not set "
+            "(the server makes the file at its first start; copy it from there)"
+        ) from None
+
+
+def load_key(env_key: str | None, data_dir: Path) -> bytes:
+    """As :func:`read_key`, making the key file (mode 600) when there is none yet.
+
+    Two servers starting at once on one data directory agree: the file appears whole or not at all
+    (written aside, then hard-linked into place), and the one that loses the race reads the winner's.
+    """
+    if env_key:
+        return read_key(env_key, data_dir)
+    path = key_path(data_dir)
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        aside = data_dir / f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(secrets.token_hex(32) + "\n")
+            with contextlib.suppress(FileExistsError):  # another server made it first: use theirs
+                os.link(aside, path)
+        finally:
+            aside.unlink(missing_ok=True)
+    return read_key(None, data_dir)
+
+
+_KEYS: weakref.WeakKeyDictionary[Engine, bytes] = weakref.WeakKeyDictionary()
+
+
+def bind_key(engine: AsyncEngine | Engine, key: bytes) -> None:
+    """Every session on ``engine`` writes and checks the chain with ``key``."""
+    _KEYS[engine.sync_engine if isinstance(engine, AsyncEngine) else engine] = key
+
+
+def key_of(session: AsyncSession) -> bytes | None:
+    bind = session.sync_session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return _KEYS.get(engine)
+
+
+def settings_key(settings: Settings, *, create: bool = True) -> bytes:
+    """The key for these settings (``LEVEE_AUDIT_KEY`` or the data directory's key file)."""
+    env_key = settings.audit_key.get_secret_value() if settings.audit_key else None
+    return (load_key if create else read_key)(env_key, settings.data_dir)
+
+
+def use_settings_key(engine: AsyncEngine, settings: Settings) -> bytes:
+    """Bind the installation's key to ``engine`` (made at first start): for the server and commands."""
+    key = settings_key(settings)
+    bind_key(engine, key)
+    return key
+
+
+async def check_key(session: AsyncSession, key: bytes, where: str) -> None:
+    """Refuse a key that does not seal the newest entry: another installation's key would fork the trail."""
+    newest = await session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+    if newest is None or entry_hash(newest.prev_hash, newest, key) == newest.hash:
+        return
+    raise AuditKeyError(
+        f"the newest audit entry ({newest.seq}) is not sealed with the audit key from {where}: give every "
+        "server of this database the same key (copy audit.key from the first one, or set LEVEE_AUDIT_KEY),"
+        " or, if the key is right, the entry was tampered with (run `levee audit verify`)"
+    )
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -39,8 +146,12 @@ def _canonical(entry: AuditEntry) -> bytes:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
-def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
-    return hashlib.sha256(prev_hash.encode() + _canonical(entry)).hexdigest()
+def entry_hash(prev_hash: str, entry: AuditEntry, key: bytes | None = None) -> str:
+    """The entry's link: HMAC-SHA256 under the audit key (plain SHA-256 only without a key)."""
+    message = prev_hash.encode() + _canonical(entry)
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +171,7 @@ async def record_many(session: AsyncSession, events: list[Event]) -> list[AuditE
     """Append entries in the caller's transaction: numbers taken at once, the chain built in memory."""
     if not events:
         return []
+    key = key_of(session)
     last = await take_numbers(session, AUDIT_COUNTER, len(events))
     first = last - len(events) + 1
     prev = GENESIS
@@ -78,7 +190,7 @@ async def record_many(session: AsyncSession, events: list[Event]) -> list[AuditE
             detail=json.loads(json.dumps(event.detail or {}, ensure_ascii=False, default=str)),
             prev_hash=prev,
         )
-        entry.hash = prev = entry_hash(prev, entry)
+        entry.hash = prev = entry_hash(prev, entry, key)
         entries.append(entry)
     session.add_all(entries)
     return entries
@@ -112,6 +224,71 @@ class ChainReport:
         return self.first_bad_seq is None
 
 
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The chain's head at one moment, sealed with the audit key, to be kept outside the database."""
+
+    seq: int
+    hash: str
+    at: str
+    mac: str
+
+    @staticmethod
+    def seal(key: bytes, seq: int, head: str, at: str) -> str:
+        message = f"levee-audit-checkpoint|{seq}|{head}|{at}".encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+    @classmethod
+    def make(cls, key: bytes, seq: int, head: str, at: datetime | None = None) -> Checkpoint:
+        stamp = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+        return cls(seq, head, stamp, cls.seal(key, seq, head, stamp))
+
+    def sealed_by(self, key: bytes) -> bool:
+        return hmac.compare_digest(self.mac, self.seal(key, self.seq, self.hash, self.at))
+
+    def line(self) -> str:
+        return json.dumps({"seq": self.seq, "hash": self.hash, "at": self.at, "mac": self.mac})
+
+    @classmethod
+    def parse(cls, line: str) -> Checkpoint:
+        data = json.loads(line)
+        if not isinstance(data, dict):
+            raise ValueError("not a checkpoint")
+        return cls(int(data["seq"]), str(data["hash"]), str(data["at"]), str(data["mac"]))
+
+
+class CheckpointFileError(Exception):
+    pass
+
+
+def read_checkpoints(path: Path) -> list[Checkpoint]:
+    """The checkpoints in a file, one JSON line each (as ``levee audit checkpoint`` writes and prints)."""
+    found = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                found.append(Checkpoint.parse(line))
+            except (ValueError, KeyError, TypeError):
+                raise CheckpointFileError(f"{path}, line {number}: not a checkpoint") from None
+    return found
+
+
+def append_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(checkpoint.line() + "\n")
+
+
+async def head(session: AsyncSession) -> tuple[int, str]:
+    """The newest entry's number and hash (0 and the genesis hash for an empty trail)."""
+    row = (
+        await session.execute(
+            select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+        )
+    ).first()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+
 async def _entries(session: AsyncSession, batch: int = 2000) -> AsyncIterator[AuditEntry]:
     after = 0
     while True:
@@ -128,8 +305,18 @@ async def _entries(session: AsyncSession, batch: int = 2000) -> AsyncIterator[Au
         session.expunge_all()
 
 
-async def verify_chain(session: AsyncSession) -> ChainReport:
-    """Walk the log in order; report the first entry whose number, link or hash does not hold."""
+async def verify_chain(
+    session: AsyncSession, key: bytes | None = None, checkpoints: Iterable[Checkpoint] = ()
+) -> ChainReport:
+    """Walk the log in order; report the first entry whose number, link or seal does not hold, or that
+    differs from (or no longer reaches) a checkpoint. ``key`` defaults to the one bound to the engine."""
+    key = key if key is not None else key_of(session)
+    marks: dict[int, Checkpoint] = {}
+    for checkpoint in sorted(checkpoints, key=lambda c: c.seq):
+        if key is None or not checkpoint.sealed_by(key):
+            why = "forged, or made with another installation's key"
+            return ChainReport(0, checkpoint.seq, f"the checkpoint of {checkpoint.at} is not sealed: {why}")
+        marks.setdefault(checkpoint.seq, checkpoint)
     expected_seq, prev, count = 1, GENESIS, 0
     async for entry in _entries(session):
         count += 1
@@ -137,10 +324,28 @@ async def verify_chain(session: AsyncSession) -> ChainReport:
             return ChainReport(count, expected_seq, f"entry {expected_seq} is missing")
         if entry.prev_hash != prev:
             return ChainReport(count, entry.seq, f"entry {entry.seq} does not link to entry {entry.seq - 1}")
-        if entry_hash(prev, entry) != entry.hash:
+        if entry_hash(prev, entry, key) != entry.hash:
+            if key is not None and entry_hash(prev, entry) == entry.hash:
+                why = "its hash was computed without the audit key (rewritten, or written before the key)"
+                return ChainReport(
+                    count, entry.seq, f"entry {entry.seq} is not sealed with the audit key: {why}"
+                )
             return ChainReport(count, entry.seq, f"entry {entry.seq} was changed after it was written")
+        mark = marks.get(entry.seq)
+        if mark is not None and mark.hash != entry.hash:
+            return ChainReport(
+                count, entry.seq, f"entry {entry.seq} differs from the checkpoint of {mark.at}"
+            )
         prev, expected_seq = entry.hash, expected_seq + 1
     issued = int(await session.scalar(select(Counter.value).where(Counter.name == AUDIT_COUNTER)) or 0)
     if issued > count:
         return ChainReport(count, count + 1, f"entries {count + 1} to {issued} were removed")
+    if issued < count:  # the next entry would take a number already written: the counter was lowered
+        beyond = f"entries {issued + 1} to {count} are beyond it"
+        return ChainReport(count, issued + 1, f"the audit counter was lowered to {issued}: {beyond}")
+    beyond_marks = [m for m in marks.values() if m.seq > count]
+    if beyond_marks:
+        mark = max(beyond_marks, key=lambda m: m.seq)
+        gone = f"entries {count + 1} to {mark.seq} were removed"
+        return ChainReport(count, count + 1, f"{gone} (the checkpoint of {mark.at} saw entry {mark.seq})")
     return ChainReport(count, None, "")

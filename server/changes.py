@@ -9,6 +9,7 @@ thing once, with its current state.
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import utcnow
-from server.db.models import ChangeLog, Counter
+from server.db.models import ChangeLog, Counter, LogMark
 
 LOG_COUNTER = "change_log"
 PG_CHANNEL = "levee_changes"
@@ -78,6 +79,10 @@ async def log_changes(session: AsyncSession, changes: Iterable[Change]) -> int |
         for offset, ch in enumerate(todo)
     ]
     await session.execute(insert(ChangeLog), rows)
+    # The range's mark: a restored database reuses these numbers, never this mark (see LogMark).
+    await session.execute(
+        insert(LogMark).values(last_seq=last, first_seq=first, mark=new_mark(), created_at=now)
+    )
     pending: dict[str, Any] = session.info.setdefault(NOTIFY_KEY, {"seq": 0, "audiences": set()})
     pending["seq"] = max(pending["seq"], last)
     audiences = {ch.audience for ch in todo}
@@ -106,3 +111,28 @@ def parse_notice(payload: str) -> tuple[int, set[uuid.UUID | None]]:
 async def current_seq(session: AsyncSession) -> int:
     value = await session.scalar(select(Counter.value).where(Counter.name == LOG_COUNTER))
     return int(value or 0)
+
+
+#: the mark of position 0, before anything was logged
+NO_MARK = "0"
+
+
+def new_mark() -> str:
+    return secrets.token_hex(6)
+
+
+async def mark_at(session: AsyncSession, seq: int) -> str | None:
+    """The mark of the log range holding ``seq`` (None when no range holds it: pruned, or never made)."""
+    if seq <= 0:
+        return NO_MARK
+    row = (
+        await session.execute(
+            select(LogMark.first_seq, LogMark.mark)
+            .where(LogMark.last_seq >= seq)
+            .order_by(LogMark.last_seq)
+            .limit(1)
+        )
+    ).first()
+    if row is None or row.first_seq > seq:
+        return None
+    return str(row.mark)

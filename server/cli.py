@@ -42,12 +42,14 @@ async def _seed(settings: Settings, *, if_empty: bool) -> str | None:
     """Seed demo data; returns the printable logins, or None when the database already had data."""
     from sqlalchemy import func, select
 
+    from server.audit import use_settings_key
     from server.db.engine import make_engine, make_sessionmaker
     from server.db.models import User
     from server.seed import format_logins, seed_demo
 
     await _upgrade(settings)
     engine = make_engine(settings.resolved_database_url)
+    use_settings_key(engine, settings)
     try:
         async with make_sessionmaker(engine)() as session:
             if if_empty and await session.scalar(select(func.count()).select_from(User)):
@@ -107,25 +109,71 @@ async def _new_epoch(settings: Settings) -> str:
         await engine.dispose()
 
 
-async def _verify_audit(settings: Settings) -> tuple[bool, str]:
-    from server.audit import verify_chain
+async def _verify_audit(settings: Settings, checkpoint_files: list[Path]) -> tuple[bool, str]:
+    from server.audit import AuditKeyError, CheckpointFileError, read_checkpoints, settings_key, verify_chain
     from server.db.engine import make_engine, make_sessionmaker
 
+    try:
+        key = settings_key(settings, create=False)
+        checkpoints = [c for path in checkpoint_files if path.exists() for c in read_checkpoints(path)]
+    except (AuditKeyError, CheckpointFileError, OSError) as exc:
+        return False, f"cannot verify the audit trail: {exc}"
     engine = make_engine(settings.resolved_database_url)
     try:
         async with make_sessionmaker(engine)() as session:
-            report = await verify_chain(session)
+            report = await verify_chain(session, key, checkpoints)
     finally:
         await engine.dispose()
     if report.ok:
-        return True, f"audit trail intact: {report.entries} entries"
+        return True, f"audit trail intact: {report.entries} entries, {len(checkpoints)} checkpoint(s) hold"
     return False, f"AUDIT TRAIL BROKEN at entry {report.first_bad_seq}: {report.problem}"
 
 
+def _checkpoint_files(args: argparse.Namespace, settings: Settings) -> list[Path]:
+    from server.audit import CHECKPOINT_FILE
+
+    return [Path(p) for p in args.checkpoints or []] or [settings.data_dir / CHECKPOINT_FILE]
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    ok, message = asyncio.run(_verify_audit(_settings(args)))
+    settings = _settings(args)
+    ok, message = asyncio.run(_verify_audit(settings, _checkpoint_files(args, settings)))
     print(message, file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
+
+
+async def _checkpoint(settings: Settings, out: Path, checkpoint_files: list[Path]) -> tuple[bool, str]:
+    from server.audit import Checkpoint, append_checkpoint, head, settings_key
+    from server.db.engine import make_engine, make_sessionmaker
+
+    ok, message = await _verify_audit(settings, checkpoint_files)
+    if not ok:
+        return False, f"no checkpoint made: {message}"
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            seq, newest = await head(session)
+    finally:
+        await engine.dispose()
+    checkpoint = Checkpoint.make(settings_key(settings, create=False), seq, newest)
+    append_checkpoint(out, checkpoint)
+    return True, checkpoint.line()
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    """Verify the trail, then seal its head: appended to the file and printed, to keep elsewhere too."""
+    settings = _settings(args)
+    files = _checkpoint_files(args, settings)
+    out = Path(args.file) if args.file else files[0]
+    ok, message = asyncio.run(_checkpoint(settings, out, [*files, out]))
+    if not ok:
+        print(message, file=sys.stderr)
+        return 1
+    print(message)
+    print(
+        f"(appended to {out}; keep a copy away from the server, e.g. mail it to the manager)", file=sys.stderr
+    )
+    return 0
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
@@ -264,7 +312,24 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="check the hash chain; exit 1 if an entry was changed or removed"
     )
     common(verify)
+    verify.add_argument(
+        "--checkpoints",
+        action="append",
+        metavar="FILE",
+        help="checkpoints to check against, one JSON line each (repeatable; default: "
+        "audit-checkpoints.jsonl in the data directory)",
+    )
     verify.set_defaults(func=cmd_audit_verify)
+    checkpoint = auditsub.add_parser(
+        "checkpoint",
+        help="verify, then seal the trail's head with the audit key: appended to a file and printed",
+    )
+    common(checkpoint)
+    checkpoint.add_argument(
+        "--file", help="where to append it (default: audit-checkpoints.jsonl in the data directory)"
+    )
+    checkpoint.add_argument("--checkpoints", action="append", metavar="FILE", help="as for verify")
+    checkpoint.set_defaults(func=cmd_audit_checkpoint)
 
     user = sub.add_parser("user", help="user accounts")
     usersub = user.add_subparsers(dest="user_command", required=True)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.changes import LOG_COUNTER, Change, log_changes
 from server.customers.seed import seed_customers
 from server.db.models import (
+    ChecklistResult,
     ChecklistTemplate,
     Counter,
     Customer,
@@ -44,6 +45,7 @@ from server.stock.seed import seed_stock
 from shared.enums import (
     BillableReason,
     ChecklistItemKind,
+    CheckResult,
     EquipmentCategory,
     JobEventType,
     JobKind,
@@ -1424,6 +1426,46 @@ class _Builder:
                 job.times_flagged = True
             self.events.append(event)
 
+    def build_answers(self) -> list[ChecklistResult]:
+        """The signature of every signed job, and the answered checklist of every form waiting for QA
+        (resolved or signed off), so each can be approved (approval refuses a form that lacks them).
+
+        Drawn from a generator of their own, so the rest of the demo data stays what it was."""
+        rng = random.Random(f"answers-{len(self.jobs)}-{self.now.isoformat()}")
+        categories = {e.row.id: e.row.category for e in self.equipment}
+        checklists = {(cat.value, kind.value): items for cat, kind, _, items in CHECKLISTS}
+        out: list[ChecklistResult] = []
+        for job in self.jobs:
+            if job.signed_off_at is not None:
+                points = " L ".join(f"{30 + 40 * i} {rng.randint(20, 90)}" for i in range(1, 6))
+                job.signature = f"M 30 {rng.randint(20, 90)} L {points}"
+            if job.status not in (JobStatus.RESOLVED.value, JobStatus.SIGNED_OFF.value):
+                continue
+            category = categories.get(job.equipment_id) if job.equipment_id else None
+            items = checklists.get((category or "", job.kind), [])
+            at = job.resolved_at or job.updated_at
+            for item in items:
+                value: float | None = None
+                result: str | None = CheckResult.OK.value
+                if item.get("kind") == ChecklistItemKind.MEASURE.value:
+                    low, high = item.get("min_value"), item.get("max_value")
+                    low = low if low is not None else 0.0
+                    high = high if high is not None else low * 4 + 10
+                    value, result = round(rng.uniform(low, high), 1), None
+                out.append(
+                    ChecklistResult(
+                        id=uuid7(_ms(at)),
+                        job_id=job.id,
+                        item_code=item["code"],
+                        result=result,
+                        value=value,
+                        answered_at=at,
+                        version=1,
+                        written_by="office",
+                    )
+                )
+        return out
+
     def number_jobs(self) -> None:
         self.jobs.sort(key=lambda j: j.call_received_at)
         for n, job in enumerate(self.jobs, start=1):
@@ -1482,6 +1524,7 @@ async def seed_demo(
     ]
     b.build_jobs()
     b.number_jobs()
+    answers = b.build_answers()
 
     groups: dict[str, Sequence[Any]] = {
         "users": b.users,
@@ -1494,6 +1537,7 @@ async def seed_demo(
         "jobs": b.jobs,
         "job_assignments": b.assignments,
         "job_events": b.events,
+        "checklist_results": answers,
     }
     existing_counters = set(await session.scalars(select(Counter.name)))
     counter = await session.get(Counter, JOB_NUMBER_COUNTER)

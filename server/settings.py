@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.local_time import DEFAULT_TIMEZONE, zone
@@ -28,6 +29,12 @@ class Settings(BaseSettings):
     token_ttl_days: int = 180
     log_retention_days: int = 90
     sql_echo: bool = False
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="the key that seals the audit trail (32+ characters); unset: audit.key in data_dir, "
+        "made with mode 600 at first start. Keep it out of the database's backups and reach; every "
+        "server of one database needs the same key",
+    )
     timezone: str = Field(
         default=DEFAULT_TIMEZONE,
         description="the installation's one time zone (IANA name): the server tells both apps at sign-in, "
@@ -43,10 +50,10 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         description="device pushes and pulls served at once; more wait briefly or get 503 + Retry-After "
-        "(0: 4 on SQLite, which has one writer; 16 on PostgreSQL)",
+        "(0: 4 on SQLite, which has one writer; on PostgreSQL 4 per CPU, at least 8)",
     )
     office_concurrency: int = Field(
-        default=0, ge=0, description="office requests served at once, apart from devices (0: 4 / 8)"
+        default=0, ge=0, description="office requests served at once, apart from devices (0: 4)"
     )
     admission_wait_ms: int = Field(
         default=1000, ge=0, le=30_000, description="how long a request may wait for a place before 503"
@@ -78,8 +85,12 @@ class Settings(BaseSettings):
 
     def admission_limits(self) -> tuple[int, int]:
         """Places for device sync and for the office (see ``server/admission.py``)."""
-        sync = self.sync_concurrency or (4 if self.is_sqlite else 16)
-        office = self.office_concurrency or (4 if self.is_sqlite else 8)
+        # A place is a request using a CPU and the database: more places than the machine can run at
+        # once only lengthen every admitted request (1,500 devices on 2 CPUs with 16 places per process
+        # on PostgreSQL: p99 of admitted requests 50 s; with 4 on SQLite, 5 s). A PostgreSQL request
+        # also waits on its backend, so a few places per CPU keep the CPUs busy (docs/performance.md).
+        sync = self.sync_concurrency or (4 if self.is_sqlite else max(8, 4 * (os.cpu_count() or 2)))
+        office = self.office_concurrency or 4
         return sync, office
 
     @property

@@ -16,7 +16,7 @@ from typing import Annotated, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.enums import BillableReason, JobKind, JobStatus
-from shared.models import CustomerOut, EquipmentOut, SiteOut
+from shared.models import CustomerOut, EquipmentOut, SiteOut, check_dates
 from shared.warranty import WarrantyState
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -34,7 +34,14 @@ MAX_ATTENDEES = 300
 
 
 class _In(BaseModel):
+    """Input: unknown fields refused, dates within Levee's calendar (as :class:`shared.models.Model`)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _dates_within_calendar(self) -> Self:
+        check_dates(self)
+        return self
 
 
 class _Out(BaseModel):

@@ -46,10 +46,39 @@ T = TypeVar("T")
 Minutes = Annotated[int, Field(gt=0, le=60 * 24 * 60, description="a duration in minutes")]
 
 
+#: The calendar a date or time sent to Levee must fall in. Wider than any delivery, warranty or call the
+#: business has, and narrow enough that adding a warranty's 30 years or a month stays a valid date
+#: (9999-12-31 plus anything was a 500).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+
+
+def check_calendar(value: date, what: str) -> None:
+    """Refuse a date (or the day of a time) outside ``EARLIEST_DAY`` .. ``LATEST_DAY``."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"{what} must be between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}")
+
+
+def check_dates(model: BaseModel) -> None:
+    """:func:`check_calendar` on every date and time field of ``model`` (and in its lists)."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        for item in value if isinstance(value, list | tuple | set | frozenset) else (value,):
+            if isinstance(item, date):
+                check_calendar(item, name)
+
+
 class Model(BaseModel):
-    """Base for input models: unknown fields are an error, not silently dropped."""
+    """Base for input models: unknown fields are an error, not silently dropped; dates and times must
+    fall within the calendar Levee computes with (:data:`EARLIEST_DAY` .. :data:`LATEST_DAY`)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _dates_within_calendar(self) -> Self:
+        check_dates(self)
+        return self
 
 
 class OutModel(BaseModel):
@@ -294,7 +323,7 @@ class ChecklistResultOut(OutModel):
 class PartCreate(Model):
     code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     name: Name
-    unit: ShortText = "个"
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = "个"
     unit_price: Annotated[float, Field(ge=0)] = 0
     categories: list[EquipmentCategory] = []
 
@@ -333,12 +362,17 @@ class JobAssign(Model):
 
 
 class JobOfficeUpdate(Model):
-    """Fields the office may edit on a job directly."""
+    """Fields the office may edit on a job directly.
+
+    ``base_version`` is the job ``version`` the office saw: a field another writer (a device, or
+    someone else in the office) changed after it is not overwritten, the edit is refused with 409
+    and the current values (docs/merge-rules.md, "Office edits carry a base version")."""
 
     severity: Severity | None = None
     symptom: LongText | None = None
     caller_name: ShortText | None = None
     caller_phone: Phone | None = None
+    base_version: Annotated[int, Field(ge=0)] | None = None
 
 
 class JobHold(Model):
@@ -417,6 +451,26 @@ class JobDetail(JobOut):
     site: SiteOut
     equipment: EquipmentOut | None
     engineer: UserOut | None
+
+
+class JobSignatureOut(OutModel):
+    """One customer signature a job received; every one is kept, the job's own fields hold the one that
+    stands (see docs/merge-rules.md, "Every signature is kept")."""
+
+    id: uuid.UUID
+    job_id: uuid.UUID
+    mutation_id: uuid.UUID | None
+    event_id: uuid.UUID | None
+    opinion: str
+    satisfaction: int | None
+    comment: str
+    signature: str
+    signed_at: datetime | None
+    received_at: datetime
+    user_id: uuid.UUID | None
+    device_id: uuid.UUID | None
+    #: whether the job's acceptance is this signature now
+    standing: bool = False
 
 
 class Page(BaseModel, Generic[T]):

@@ -27,6 +27,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from shared.models import EARLIEST_DAY, LATEST_DAY, Model
+
 #: how far ahead of its due date a visit may be planned (the job is made ``lead_days`` before it)
 MAX_LEAD_DAYS = 90
 #: occurrences that fell due while nobody generated (server down) are still made up to this many days
@@ -138,6 +140,8 @@ def month_bounds(month: str) -> tuple[date, date]:
     year, mon = int(month[:4]), int(month[5:])
     if not 1 <= mon <= 12 or year < 1:
         raise ValueError(f"'{month}' is not a month like 2026-03")
+    if not EARLIEST_DAY.year <= year <= LATEST_DAY.year:
+        raise ValueError(f"'{month}' is not between {EARLIEST_DAY:%Y-%m} and {LATEST_DAY:%Y-%m}")
     return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
 
 
@@ -147,7 +151,7 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 LeadDays = Annotated[int, Field(ge=0, le=MAX_LEAD_DAYS, description="days ahead of the due date")]
 
 
-class ScheduleCreate(BaseModel):
+class ScheduleCreate(Model):
     """A new inspection schedule for a site, or for one piece of equipment at it."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -172,7 +176,7 @@ class ScheduleCreate(BaseModel):
         return self
 
 
-class ScheduleUpdate(BaseModel):
+class ScheduleUpdate(Model):
     """What may change on a schedule; the place and the rhythm stay (make a new schedule instead)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

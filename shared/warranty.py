@@ -97,3 +97,45 @@ def cause_of(reason: BillableReason | str | None) -> CauseCategory:
         if reason == excluded.value:
             return cause
     return CauseCategory.NORMAL
+
+
+#: The billing a recorded reason implies when the rules cannot decide (no warranty date): the engineer
+#: chooses free (in warranty) or paid (out of warranty), and the reason must say which.
+_IMPLIED_BY_REASON: dict[str, bool] = {
+    BillableReason.IN_WARRANTY.value: False,
+    BillableReason.OUT_OF_WARRANTY.value: True,
+}
+
+
+def contradiction(
+    kind: JobKind,
+    billable: bool | None,
+    reason: BillableReason | str | None,
+    warranty_end: date | None,
+    fault_on: date,
+) -> BillingProposal | None:
+    """What the rules propose, when a recorded ``billable`` / ``reason`` contradicts them; else None.
+
+    The server runs this on every billing a device sends, the same rule the field app proposes with:
+    the reason names the cause (man-made, misuse, ...; otherwise the warranty decides), and the billing
+    must be what the rules make of that cause, the job's kind and the warranty on the day of the call.
+    Free with reason man-made, paid in warranty, "in warranty" on equipment whose warranty has ended,
+    "not a repair" on a repair: each contradicts. A field that is not set is not judged; when the rules
+    cannot decide (no warranty date) the engineer's choice stands if its reason says the same.
+    """
+    if billable is None and reason is None:
+        return None
+    reason_value = reason.value if isinstance(reason, BillableReason) else reason
+    proposal = propose_billing(kind, cause_of(reason_value), warranty_end, fault_on)
+    if proposal.billable is None:
+        if reason_value is None:
+            return None
+        implied = _IMPLIED_BY_REASON.get(reason_value)
+        if implied is not None and (billable is None or billable is implied):
+            return None
+        return proposal
+    if billable is not None and billable is not proposal.billable:
+        return proposal
+    if reason_value is not None and proposal.reason is not None and reason_value != proposal.reason.value:
+        return proposal
+    return None

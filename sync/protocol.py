@@ -335,12 +335,23 @@ def wire_time(moment: datetime) -> str:
 
 
 def parse_cursor(cursor: str) -> tuple[str, int, str | None]:
-    """Split ``epoch:seq`` (incremental) or ``epoch:seq:after_id`` (initial download) into parts."""
+    """Split ``epoch:seq`` (incremental) or ``epoch:seq:after_id`` (initial download) into parts.
+
+    A server may add a fourth part, the mark of the log at ``seq`` (``epoch:seq::mark`` or
+    ``epoch:seq:after_id:mark``, see :func:`cursor_mark`); an empty ``after_id`` means none."""
     parts = cursor.split(":")
-    if len(parts) not in (2, 3) or not parts[1].isdigit():
+    if len(parts) not in (2, 3, 4) or not parts[1].isdigit():
         raise ValueError(f"malformed cursor {cursor!r}")
-    return parts[0], int(parts[1]), parts[2] if len(parts) == 3 else None
+    return parts[0], int(parts[1]), (parts[2] or None) if len(parts) >= 3 else None
 
 
-def make_cursor(epoch: str, seq: int, after_id: str | None = None) -> str:
+def cursor_mark(cursor: str) -> str | None:
+    """The log mark a cursor carries (None for a cursor made before marks existed)."""
+    parts = cursor.split(":")
+    return parts[3] if len(parts) == 4 and parts[3] else None
+
+
+def make_cursor(epoch: str, seq: int, after_id: str | None = None, mark: str | None = None) -> str:
+    if mark is not None:
+        return f"{epoch}:{seq}:{after_id or ''}:{mark}"
     return f"{epoch}:{seq}" if after_id is None else f"{epoch}:{seq}:{after_id}"

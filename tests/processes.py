@@ -19,7 +19,14 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONUTF8": "1", "PYTHONUNBUFFERED": "1"}
+#: Servers and commands of one test may use different data directories over one database: they share
+#: one audit key, as the servers of an installation must (docs/deployment.md).
+ENV = {
+    **os.environ,
+    "PYTHONUTF8": "1",
+    "PYTHONUNBUFFERED": "1",
+    "LEVEE_AUDIT_KEY": "test-audit-key-" + "k" * 32,
+}
 
 #: Seconds a server may take to answer /health after it was started. On an idle machine it takes 2-3 s
 #: (imports, migrations check); on a loaded 2-core CI machine running the suite on every core it took

@@ -29,14 +29,16 @@ class Device:
         try:
             action()
         except ActionError as exc:
-            state.tell(state.error_text(exc), error=True)
+            state.say_error(exc)
             return False
         self.binding.changed_locally()
         if done:
-            state.tell(state.t(done))
+            state.say(done)
         return True
 
     def go(self, route: str) -> None:
+        """Another screen: a message about this one does not follow (a new job's notice does)."""
+        self.state.clear_notice()
         ft.context.page.navigate(route)
 
 

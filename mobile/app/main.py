@@ -6,6 +6,7 @@ observable :class:`~mobile.app.state.AppState`, kept in step by a :class:`~mobil
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Iterable
@@ -15,7 +16,9 @@ from typing import Any
 import flet as ft
 
 from mobile.app.components.common import (
+    AMBER_BG,
     BLUE,
+    INK,
     PAGE_BG,
     big_button,
     keyed,
@@ -103,11 +106,11 @@ def TopBar(state: AppState) -> ft.Control:
         try:
             await device.app.sign_out()
         except ActionError as exc:
-            state.tell(state.error_text(exc), error=True)
+            state.say_error(exc)
             return
         device.binding.refresh()
-        state.tell(t("app.signin.signed_out"))
         device.go("/")
+        state.say("app.signin.signed_out")
 
     other = next(code for code in LANGS if code != state.lang)
     actions: list[ft.Control] = [
@@ -124,12 +127,58 @@ def TopBar(state: AppState) -> ft.Control:
     return title_bar(t("app.title"), actions)
 
 
+#: seconds a message stays under the bar (a problem a little longer, so it can be read)
+NOTICE_SECONDS = 5.0
+ERROR_NOTICE_SECONDS = 12.0
+
+
 @ft.component
 def Notice(state: AppState) -> ft.Control:
+    serial = state.notice_serial
+
+    async def expire() -> None:
+        await asyncio.sleep(ERROR_NOTICE_SECONDS if state.notice_error else NOTICE_SECONDS)
+        if state.notice_serial == serial:  # not replaced meanwhile
+            state.clear_notice()
+
+    ft.use_effect(expire, [serial])
     if not state.notice:
         return ft.Container()
-    close = big_button(state.t("app.common.close"), lambda _: state.tell(""), kind="quiet")
+    close = big_button(state.t("app.common.close"), lambda _: state.clear_notice(), kind="quiet")
     return notice_banner(state.notice, error=state.notice_error, close=close)
+
+
+@ft.component
+def NewJobs(state: AppState, device: Device) -> ft.Control:
+    """Jobs that arrived on the tablet, until each is opened (issue 11: a new job came silently)."""
+    if not state.new_jobs:
+        return ft.Container()
+    job_id, number, customer = state.new_jobs[0]
+    text = state.t("app.jobs.arrived", number=number, customer=customer)
+    if len(state.new_jobs) > 1:
+        text += " " + state.t("app.jobs.arrived_more", n=len(state.new_jobs) - 1)
+    open_it = tagged(
+        "new-job-open",
+        big_button(
+            state.t("app.jobs.open_new"), lambda _: device.go(f"/job/{job_id}"), icon=ft.Icons.OPEN_IN_NEW
+        ),
+    )
+    return tagged(
+        "new-job-notice",
+        ft.Container(
+            bgcolor=AMBER_BG,
+            border=ft.Border.all(2, "#8a6d00"),
+            padding=ft.Padding.symmetric(horizontal=14, vertical=4),
+            content=ft.Row(
+                [
+                    ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE, color=INK),
+                    ft.Text(text, size=18, color=INK, weight=ft.FontWeight.W_600, expand=True),
+                    open_it,
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+        ),
+    )
 
 
 @ft.component
@@ -145,6 +194,7 @@ def App(state: AppState, device: Device) -> ft.Control:
     bars: list[ft.Control] = [DEVICE(device, lambda: TopBar(state))]
     if state.signed_in:
         bars.append(SyncBar(state, lambda: device.app.sync_now(), lambda: device.go("/sync")))
+        bars.append(NewJobs(state, device))
     bars.append(Notice(state))
     return ft.Column([*bars, ft.Container(content=body, expand=True)], spacing=0, expand=True)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -88,6 +90,8 @@ class FieldApp:
         self._watchers: set[Callable[[], None]] = set()
         self._unlock_failures = 0
         self.session.restore()
+        # the jobs the device has, to tell a job that just arrived (None while the first download runs)
+        self._known_jobs: set[str] | None = self._job_ids() if self.session.current else None
 
     @property
     def tz(self) -> tzinfo:
@@ -117,8 +121,52 @@ class FieldApp:
         return lambda: self._watchers.discard(callback)
 
     def _changed(self, _status: SyncStatus | None = None) -> None:
+        self._note_arrivals()
         for callback in list(self._watchers):
             callback()
+
+    # --- jobs that arrived ------------------------------------------------------------------------
+
+    def _job_ids(self) -> set[str]:
+        return {str(job_id) for job_id in self.session.replica.job_ids()}
+
+    def _note_arrivals(self) -> None:
+        """Jobs that came down in a pull since the last look are new until the engineer opens them
+        (kept in the replica, so a restart does not forget them); the first download is not news."""
+        if self.session.current is None or self._known_jobs is None:
+            return
+        ids = self._job_ids()
+        arrived = ids - self._known_jobs
+        self._known_jobs = ids
+        if arrived:
+            self._set_new_jobs([*self.new_jobs(), *sorted(arrived)])
+
+    def new_jobs(self) -> list[str]:
+        """Ids of jobs that arrived on this device and have not been opened yet, oldest first."""
+        if self.session.current is None:
+            return []
+        ids = self._job_ids()
+        return [j for j in json.loads(self.session.replica.get_meta("new_jobs") or "[]") if j in ids]
+
+    def _set_new_jobs(self, ids: list[str]) -> None:
+        self.session.replica.set_meta("new_jobs", json.dumps(list(dict.fromkeys(ids))))
+
+    def opened(self, job_id: str) -> None:
+        """The engineer opened this job: it is no longer new."""
+        new = self.new_jobs()
+        if job_id in new:
+            self._set_new_jobs([j for j in new if j != job_id])
+            for callback in list(self._watchers):
+                callback()
+
+    def new_job_rows(self) -> tuple[tuple[str, str, str], ...]:
+        """(id, number, customer) of each new job, for the notice and the badges."""
+        rows = []
+        for job_id in self.new_jobs():
+            job = self.session.replica.job(uuid.UUID(job_id)) or {}
+            customer = self.session.replica.reference("customer", job.get("customer_id")) or {}
+            rows.append((job_id, str(job.get("number", "")), str(customer.get("name", ""))))
+        return tuple(rows)
 
     # --- background sync --------------------------------------------------------------------------
 
@@ -161,9 +209,11 @@ class FieldApp:
     async def sign_in(
         self, server_url: str, username: str, password: str, device_name: str, *, browser: str | None = None
     ) -> SignedIn:
+        self._known_jobs = None
         signed = await self.session.sign_in(server_url, username, password, device_name, browser=browser)
         self.revoked, self.revoked_export = False, None
         await signed.runner.sync_once()  # the first download, so the list is not empty
+        self._known_jobs = self._job_ids()
         self.ensure_running()
         self._changed()
         return signed
@@ -201,6 +251,10 @@ class FieldApp:
         self._changed()
 
 
+class Key(str):
+    """A notice parameter that is itself a catalogue key (translated when shown, in the language then)."""
+
+
 @ft.observable
 @dataclass
 class AppState:
@@ -213,14 +267,42 @@ class AppState:
     sync: SyncView = field(default_factory=SyncView)
     now: datetime = field(default_factory=utcnow)
     revision: int = 0
-    notice: str = ""
+    #: the message under the bar, as a catalogue key and its parameters so it follows the language
+    #: switch; it goes by itself after a few seconds, and when the screen changes
+    notice_key: str = ""
+    notice_params: tuple[tuple[str, Any], ...] = ()
     notice_error: bool = False
+    notice_serial: int = 0  # moves with every new message (its timer knows whether it is still shown)
+    #: (id, number, customer) of jobs that arrived and are not opened yet: shown until opened
+    new_jobs: tuple[tuple[str, str, str], ...] = ()
 
     def t(self, key: str, **params: Any) -> str:
         return translate(self.lang, key, **params)
 
-    def tell(self, text: str, *, error: bool = False) -> None:
-        self.notice, self.notice_error = text, error
+    @property
+    def notice(self) -> str:
+        """The message in the page's language now ('' when none)."""
+        if not self.notice_key:
+            return ""
+        return self.t(
+            self.notice_key, **{k: self.t(v) if isinstance(v, Key) else v for k, v in self.notice_params}
+        )
+
+    def say(self, key: str, *, error: bool = False, **params: Any) -> None:
+        """Show the catalogue text ``key``; a parameter given as :class:`Key` is translated too."""
+        self.notice_key, self.notice_params, self.notice_error = key, tuple(params.items()), error
+        self.notice_serial += 1
+
+    def say_error(self, exc: ActionError) -> None:
+        params = {
+            k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v) for k, v in exc.params.items()
+        }
+        self.say(f"error.{exc.code}", error=True, **params)
+
+    def clear_notice(self) -> None:
+        if self.notice_key:
+            self.notice_key, self.notice_params, self.notice_error = "", (), False
+            self.notice_serial += 1
 
     def error_text(self, exc: ActionError) -> str:
         params = {
@@ -266,11 +348,12 @@ class PageBinding:
         now = app.clock()
         if (now - state.now).total_seconds() >= self.TICK_SECONDS:
             state.now = now
+        new_jobs = app.new_job_rows() if trusted else ()
+        if new_jobs != state.new_jobs:
+            state.new_jobs = new_jobs
         if app.revoked and not state.signed_in:
             where = str(app.revoked_export) if app.revoked_export else ""
-            state.tell(
-                state.t("app.signin.revoked", path=where or state.t("app.signin.nothing_unsent")), error=True
-            )
+            state.say("app.signin.revoked", error=True, path=where or Key("app.signin.nothing_unsent"))
             app.revoked = False
 
     def trusted(self) -> bool:

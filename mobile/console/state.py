@@ -111,6 +111,9 @@ class Office:
         self.user: dict[str, Any] = {}
         self.directory = Directory()
         self.page: ft.Page | None = None
+        #: what is typed into the page's forms, by form and field, so that another screen and back
+        #: (or a reload of the data beneath) does not lose it; forgotten once the form is sent
+        self.drafts: dict[str, Any] = {}
 
     @property
     def role(self) -> str:
@@ -137,7 +140,13 @@ class Office:
         state.signed_in, state.user_name, state.role = True, user["display_name"], user["role"]
         state.changed()
 
+    def forget(self, prefix: str) -> None:
+        """Drop the drafts of one form (keys starting ``prefix``) once it has been sent."""
+        for key in [k for k in self.drafts if k.startswith(prefix)]:
+            del self.drafts[key]
+
     async def sign_out(self) -> None:
+        self.drafts.clear()  # the next person at this desk does not inherit them
         api, self.api, self.user = self.api, None, {}
         if api is not None:
             await api.sign_out()
@@ -185,6 +194,21 @@ class Office:
             self.state.now = self.clock()
             if self.state.signed_in and ticks % self.RELOAD_TICKS == 0:
                 self.state.changed()
+
+
+def use_draft(office: Office, key: str, initial: T) -> tuple[T, Callable[[T | Callable[[T], T]], None]]:
+    """``ft.use_state`` for a form field whose value outlives the screen (issue 11: no field loses
+    typed text): kept in the page's :attr:`Office.drafts` under ``key`` until :meth:`Office.forget`.
+    Like ``use_state``'s setter, the returned one takes a value or a function of the newest value."""
+    value, set_value = ft.use_state(office.drafts.get(key, initial))
+
+    def keep(new: T | Callable[[T], T]) -> None:
+        if callable(new):
+            new = new(office.drafts.get(key, initial))
+        office.drafts[key] = new
+        set_value(new)
+
+    return value, keep
 
 
 @dataclass(frozen=True)

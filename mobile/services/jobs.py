@@ -122,8 +122,12 @@ class JobActions:
         result: CheckResult | None = None,
         value: float | None = None,
         note: str = "",
+        value_needed: bool = True,
     ) -> tuple[Mutation, bool]:
-        """Answer one checklist item; returns the mutation and whether a reading is out of range."""
+        """Answer one checklist item; returns the mutation and whether a reading is out of range.
+
+        ``value_needed=False`` lets a measured item be written without a reading (its note alone).
+        """
         job = self._job(job_id)
         template = self.template_for(job)
         item = None
@@ -133,10 +137,12 @@ class JobActions:
                 raise ActionError("unknown_item", "this item is not on the checklist")
         out_of_range = False
         if item is not None and item.get("kind") == ChecklistItemKind.MEASURE.value:
-            if value is None:
+            if value is None and value_needed:
                 raise ActionError("value_needed", "enter the measured value")
             low, high = item.get("min_value"), item.get("max_value")
-            out_of_range = (low is not None and value < low) or (high is not None and value > high)
+            out_of_range = value is not None and (
+                (low is not None and value < low) or (high is not None and value > high)
+            )
         server = self.replica.server_job(job_id) or job
         previous = next((a for a in server.get("checklist", []) if a["item_code"] == item_code), None)
         mutation = self._record(
@@ -153,6 +159,29 @@ class JobActions:
             },
         )
         return mutation, out_of_range
+
+    def note_item(self, job_id: uuid.UUID, item_code: str, note: str) -> Mutation:
+        """Write one checklist item's note, keeping its result and reading as this device holds them."""
+        job = self._job(job_id)
+        current = next((a for a in job.get("checklist", []) if a["item_code"] == item_code), None) or {}
+        mutation, _flagged = self.answer(
+            job_id,
+            item_code,
+            result=CheckResult(current["result"]) if current.get("result") else None,
+            value=current.get("value"),
+            note=note,
+            value_needed=False,
+        )
+        return mutation
+
+    def draft(self, job_id: uuid.UUID, name: str) -> str | None:
+        """Text typed on this device for a job but not yet part of it (the customer's acceptance
+        opinion before signing), kept so leaving the screen does not lose it."""
+        return self.replica.get_meta(f"draft:{job_id}:{name}")
+
+    def keep_draft(self, job_id: uuid.UUID, name: str, text: str | None) -> None:
+        """Keep (or with None forget) a draft of ``name`` for this job on the device."""
+        self.replica.set_meta(f"draft:{job_id}:{name}", text)
 
     def van_stock(self) -> dict[str, VanLine]:
         """The van's parts by part id, as this tablet believes them (see ``Replica.van_stock``)."""
@@ -238,6 +267,8 @@ class JobActions:
             raise ActionError("not_resolved", "resolve the job before the customer signs")
         if not signature:
             raise ActionError("no_signature", "the customer has not signed")
+        for name in ("opinion", "comment"):
+            self.keep_draft(job_id, name, None)
         return self._record(
             MutationName.JOB_SIGN,
             {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -22,6 +23,20 @@ from shared.local_time import full
 from shared.reports import BreachRow, QualityReport, ReportGroup, ResponseTimeReport, SlaReport, TimeStats
 
 Cell = str | int | float | None
+#: Characters no XLSX cell may hold (openpyxl refuses them, which was a 500 for every reader of the
+#: report): C0 controls other than tab, line feed and carriage return, and DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def cell_text(value: str) -> str:
+    """Text as it may leave Levee in a CSV or XLSX cell: the one home for what exports write."""
+    return _CONTROL.sub("", value)
+
+
+def _cells(row: list[Cell]) -> list[Cell]:
+    return [cell_text(v) if isinstance(v, str) else v for v in row]
+
+
 MEASURES = ("acknowledge", "arrive", "fix")
 
 
@@ -206,9 +221,9 @@ def to_csv(table: Table) -> bytes:
     """UTF-8 with a byte-order mark; the header row first, numbers as numbers, empty for none."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.headers)
+    writer.writerow(_cells(list(table.headers)))
     for row in table.rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else v for v in _cells(row)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -231,22 +246,22 @@ def to_xlsx_book(tables: list[Table], filters: list[tuple[str, str]]) -> bytes:
 
 def _sheet(sheet: Any, table: Table, filters: list[tuple[str, str]]) -> None:
     sheet.title = table.title[:31]
-    sheet.append([table.title])
+    sheet.append(_cells([table.title]))
     sheet["A1"].font = Font(size=14, bold=True)
     for label, value in filters:
-        sheet.append([label, value])
+        sheet.append(_cells([label, value]))
     if table.note:
-        sheet.append([table.note])
+        sheet.append(_cells([table.note]))
     sheet.append([])
     header_row = sheet.max_row + 1
-    sheet.append(table.headers)
+    sheet.append(_cells(list(table.headers)))
     fill = PatternFill("solid", fgColor="E6ECF3")
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in table.rows:
-        sheet.append(row)
+        sheet.append(_cells(row))
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
     for i, header in enumerate(table.headers, start=1):
         longest = max([len(str(header))] + [len(str(r[i - 1] or "")) for r in table.rows[:200]])

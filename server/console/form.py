@@ -98,6 +98,12 @@ async def _checklist(session: AsyncSession, job: Job, category: str | None) -> t
     return (template.name if template else ""), out
 
 
+async def checklist_items(session: AsyncSession, job: Job) -> list[FormAnswer]:
+    """The job's checklist as its form shows it (template items with their answers)."""
+    equipment = await session.get(Equipment, job.equipment_id) if job.equipment_id else None
+    return (await _checklist(session, job, equipment.category if equipment else None))[1]
+
+
 async def service_form(session: AsyncSession, job_id: uuid.UUID) -> ServiceForm:
     job = await session.get(Job, job_id)
     if job is None:

@@ -50,7 +50,7 @@ from shared.customers import (
     TrainingUpdate,
 )
 from shared.enums import Role
-from shared.models import JobOut, Page
+from shared.models import EARLIEST_DAY, LATEST_DAY, JobOut, Page
 
 #: who answers customers: reads the file, handles complaints, records return visits
 CUSTOMER_CARE = (Role.DISPATCHER, Role.MANAGER, Role.QA, Role.ADMIN)
@@ -266,8 +266,11 @@ class SatisfactionController(Controller):
     async def satisfaction(self, db_session: DbSession, state: State, month: Month) -> SatisfactionReport:
         """Per engineer for one month: return-visit satisfaction (and unreachable customers), and the
         satisfaction given at sign-off."""
-        if not MONTH.match(month):
-            raise Invalid("month must be YYYY-MM, e.g. 2026-05", field="month")
+        if not MONTH.match(month) or not EARLIEST_DAY.year <= int(month[:4]) <= LATEST_DAY.year:
+            raise Invalid(
+                f"month must be YYYY-MM between {EARLIEST_DAY:%Y-%m} and {LATEST_DAY:%Y-%m}, e.g. 2026-05",
+                field="month",
+            )
         return await satisfaction_report(db_session, month, _tz(state))
 
 

@@ -8,6 +8,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+import server.db.limits  # noqa: F401 - refuses text longer than its column before every flush
+
 
 def make_engine(
     url: str, *, echo: bool = False, pool: bool = True, pool_options: dict[str, Any] | None = None

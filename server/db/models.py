@@ -253,6 +253,28 @@ class JobPart(Base):
     voided_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class JobSignature(Base):
+    """Every customer signature a job ever received (evidence): append-only, one row per ``job.sign``.
+
+    The job's ``signature`` and acceptance columns hold the one that stands; a second signing makes a
+    ``signed_twice`` conflict naming both rows, and the office may choose the earlier one.
+    """
+
+    __tablename__ = "job_signatures"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    mutation_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    event_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    opinion: Mapped[str] = mapped_column(Text, default="")
+    satisfaction: Mapped[int | None] = mapped_column(Integer, default=None)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    signature: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[datetime | None] = mapped_column(default=None)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"), default=None)
+
+
 class Photo(Base):
     """A photo from the field, stored in the database so every server process and backup has it."""
 
@@ -289,6 +311,21 @@ class ChangeLog(Base):
     op: Mapped[str] = mapped_column(String(10))
     audience: Mapped[uuid.UUID | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LogMark(Base):
+    """Who wrote each range of change-log numbers: a random mark per write, never reused.
+
+    A cursor carries the mark of the range its number falls in. A database restored from a backup
+    hands out the same numbers again with other marks, so a cursor from the lost history no longer
+    matches and the device is told to resync (and to send its recent work again).
+    """
+
+    __tablename__ = "change_log_marks"
+    last_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    mark: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Mutation(Base):

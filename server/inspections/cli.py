@@ -13,10 +13,12 @@ from server.settings import Settings
 async def _generate(settings: Settings, today: date | None) -> str:
     from zoneinfo import ZoneInfo
 
+    from server.audit import use_settings_key
     from server.db.engine import make_engine, make_sessionmaker
     from server.inspections.generator import generate
 
     engine = make_engine(settings.resolved_database_url)
+    use_settings_key(engine, settings)  # the jobs it makes are audited
     try:
         async with make_sessionmaker(engine)() as session:
             result = await generate(session, tz=ZoneInfo(settings.timezone), today=today)

@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import or_, select
 from sqlalchemy.orm import undefer
 
-from server.db.models import Customer, Equipment, Job, Photo, Site, User
+from server.db.models import Customer, Equipment, Job, JobSignature, Photo, Site, User
 from server.deps import CurrentUser, DbSession, requires_any_user, requires_dispatch, requires_qa
 from server.errors import Invalid, NotFound
 from server.jobs.service import JobService
@@ -28,6 +28,7 @@ from shared.models import (
     JobHold,
     JobOfficeUpdate,
     JobOut,
+    JobSignatureOut,
     Page,
     QaDecision,
     QaReturn,
@@ -123,6 +124,26 @@ class JobController(Controller):
                 "engineer": UserOut.model_validate(engineer) if engineer else None,
             }
         )
+
+    @get("/{job_id:uuid}/signatures", guards=[requires_any_user])
+    async def list_signatures(
+        self, job_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
+    ) -> list[JobSignatureOut]:
+        """Every customer signature the job received, oldest first; ``standing`` marks the one that stands.
+
+        A second signing never destroys the first: both are here, and in the ``signed_twice`` conflict."""
+        job = await JobService(db_session).get(job_id, principal)
+        rows = (
+            await db_session.scalars(
+                select(JobSignature)
+                .where(JobSignature.job_id == job.id)
+                .order_by(JobSignature.received_at, JobSignature.id)
+            )
+        ).all()
+        standing = next((r.id for r in reversed(rows) if r.signature == job.signature), None)
+        return [
+            JobSignatureOut.model_validate(r).model_copy(update={"standing": r.id == standing}) for r in rows
+        ]
 
     @patch("/{job_id:uuid}", guards=[requires_dispatch])
     async def update_job(

@@ -16,13 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.changes import Change, log_changes, take_numbers
+from server.console.form import checklist_items
 from server.customers.visits import schedule_after_close
 from server.db.base import utcnow
 from server.db.models import Customer, Equipment, Job, JobAssignment, Site, SlaPolicy, User
 from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
+from shared.acceptance import SATISFACTION, SIGNATURE, RequiredItem, missing_for_approval
 from shared.customers import DEFAULT_RETURN_VISIT_DAYS
-from shared.enums import JobStatus, Role
+from shared.enums import JobKind, JobStatus, Role
 from shared.models import JobCreate, JobOfficeUpdate
 from shared.sla import SlaLimits, deadlines
 
@@ -46,6 +48,31 @@ def bump(job: Job, fields: list[str], by: str = OFFICE) -> None:
         versions[name] = {"v": job.version, "by": by}
     job.field_versions = versions
     job.updated_at = utcnow()
+
+
+def stale_edit(job: Job, fields: list[str], base_version: int) -> None:
+    """Refuse an office write of ``fields`` made on ``base_version`` when any of them changed since.
+
+    The 409 carries, per contested field, the value that stands and the version it was written at, so
+    the office can look again and send its edit on the current version: nothing is overwritten silently.
+    """
+    versions = job.field_versions or {}
+    newer = sorted(f for f in fields if int((versions.get(f) or {}).get("v", 0)) > base_version)
+    if newer:
+        raise Conflict(
+            f"job {job.number} changed since version {base_version}: {', '.join(newer)}; "
+            "look at the current value and edit again",
+            version=job.version,
+            current={f: _plain(getattr(job, f)) for f in newer},
+        )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
 
 
 def job_changes(job: Job, previous_engineer: uuid.UUID | None = None) -> list[Change]:
@@ -246,8 +273,7 @@ class JobService:
             raise Conflict(
                 f"job {job.number} is {job.status}; only resolved or signed-off jobs can be approved"
             )
-        if job.signed_off_at is None and job.kind == "repair":
-            raise Conflict(f"job {job.number} has no customer acceptance yet")
+        await self._check_complete(job)
         now = utcnow()
         job.status, job.closed_at = JobStatus.CLOSED.value, now
         job.qa_note, job.qa_by, job.qa_at = note, by.user_id, now
@@ -257,6 +283,29 @@ class JobService:
         await schedule_after_close(self.session, job, by, days=return_visit_days, tz=tz)
         await self.session.commit()
         return job
+
+    async def _check_complete(self, job: Job) -> None:
+        """Refuse (409, the missing items named) a form that lacks what approval needs."""
+        items = [
+            RequiredItem(a.item_code, a.label_zh, a.kind.value, a.required, a.result, a.value)
+            for a in await checklist_items(self.session, job)
+        ]
+        missing = missing_for_approval(
+            JobKind(job.kind), signature=job.signature, satisfaction=job.satisfaction, checklist=items
+        )
+        if not missing:
+            return
+        labels = {f"checklist:{i.code}": f"{i.label} ({i.code})" for i in items}
+        unanswered = [labels[m] for m in missing if m in labels]
+        lacking = []
+        if unanswered:
+            lacking.append("required checklist items unanswered: " + ", ".join(unanswered))
+        acceptance = [m for m in missing if m in (SIGNATURE, SATISFACTION)]
+        if acceptance:
+            lacking.append(
+                "no customer acceptance: " + " and ".join(f"the {m}" for m in acceptance) + " missing"
+            )
+        raise Conflict(f"job {job.number} cannot be approved; " + "; ".join(lacking), missing=missing)
 
     async def return_to_engineer(self, job_id: uuid.UUID, by: Principal, reason: str) -> Job:
         """QA sends the form back: the job reopens as started, keeping the times already recorded."""
@@ -303,12 +352,14 @@ class JobService:
         job = await self.get(job_id)
         changes: dict[str, Any] = {
             k: (v.value if hasattr(v, "value") else v)
-            for k, v in data.model_dump(exclude_unset=True).items()
+            for k, v in data.model_dump(exclude_unset=True, exclude={"base_version"}).items()
             if v is not None
         }
         changed = [k for k, v in changes.items() if getattr(job, k) != v]
         if not changed:
             return job
+        if data.base_version is not None:
+            stale_edit(job, changed, data.base_version)
         before = {k: getattr(job, k) for k in changed}
         for key in changed:
             setattr(job, key, changes[key])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from server.db.models import (
     JobAssignment,
     JobEvent,
     JobPart,
+    JobSignature,
     Part,
     Photo,
 )
@@ -52,6 +54,10 @@ class BatchContext:
     categories: dict[uuid.UUID, str] = field(default_factory=dict)
     templates: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     templates_by_id: dict[uuid.UUID, list[dict[str, Any]]] = field(default_factory=dict)
+    #: every signature already received for the jobs a ``job.sign`` of the batch concerns, oldest first
+    signatures: dict[uuid.UUID, list[JobSignature]] = field(default_factory=dict)
+    #: equipment id -> last day of its free warranty, for the jobs whose billing a batch edits
+    warranty_ends: dict[uuid.UUID, date | None] = field(default_factory=dict)
 
     @classmethod
     async def load(
@@ -89,6 +95,15 @@ class BatchContext:
                 select(Photo.id, Photo.job_id, Photo.sha256).where(Photo.id.in_(photo_ids))
             )
             ctx.photos = {pid: (job_id, sha) for pid, job_id, sha in rows}
+        signing = {j for m in mutations if m.name is MutationName.JOB_SIGN and (j := m.job_id()) in jobs}
+        if signing:
+            found_signatures = await session.scalars(
+                select(JobSignature)
+                .where(JobSignature.job_id.in_(signing))
+                .order_by(JobSignature.received_at, JobSignature.id)
+            )
+            for signature in found_signatures:
+                ctx.signatures.setdefault(signature.job_id, []).append(signature)
         answering = [m for m in mutations if m.name is MutationName.CHECKLIST_ANSWER]
         if answering:
             job_ids = {j for m in answering if (j := m.job_id()) in jobs}
@@ -116,7 +131,27 @@ class BatchContext:
             for template in (await session.scalars(select(ChecklistTemplate))).all():
                 ctx.templates[(template.category, template.job_kind)] = list(template.items)
                 ctx.templates_by_id[template.id] = list(template.items)
+        await ctx._load_warranty(session, mutations, jobs)
         return ctx
+
+    async def _load_warranty(
+        self, session: AsyncSession, mutations: list[Mutation], jobs: dict[uuid.UUID, Job]
+    ) -> None:
+        """The warranty ends the server judges a device's billing against (shared/warranty.py)."""
+        billing = {
+            j
+            for m in mutations
+            if m.name is MutationName.JOB_EDIT
+            and isinstance(fields := m.args.get("fields"), dict)
+            and ("billable" in fields or "billable_reason" in fields)
+            and (j := m.job_id()) in jobs
+        }
+        equipment_ids = {jobs[j].equipment_id for j in billing if jobs[j].equipment_id}
+        if equipment_ids:
+            rows = await session.execute(
+                select(Equipment.id, Equipment.warranty_end).where(Equipment.id.in_(equipment_ids))
+            )
+            self.warranty_ends = {row[0]: row[1] for row in rows.all()}
 
     def template_items(self, job: Job) -> list[dict[str, Any]] | None:
         """The job's own checklist when it names one (a scheduled inspection), else its category+kind one."""

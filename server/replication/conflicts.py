@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import audit
 from server.changes import Change, log_changes
 from server.db.base import utcnow
-from server.db.models import ChecklistResult, Conflict, Job
+from server.db.models import ChecklistResult, Conflict, Job, JobSignature
 from server.deps import Principal
 from server.errors import Conflict as ConflictError
 from server.errors import Forbidden, Invalid, NotFound
@@ -24,6 +24,8 @@ from sync.merge import LWW_JOB_FIELDS, OFFICE_DECIDED
 from sync.protocol import JobEditFields
 
 OPEN = "open"
+#: the customer's acceptance (opinion, satisfaction, comment, signature), written by ``job.sign``
+ACCEPTANCE = "acceptance"
 
 
 class ConflictService:
@@ -84,6 +86,7 @@ class ConflictService:
                 "which needs a manager, QA or administrator and a reason; accept this conflict here"
             )
         if conflict.entity == "job" and conflict.field in LWW_JOB_FIELDS:
+            self._still_standing(conflict, getattr(job, conflict.field))
             try:
                 checked = JobEditFields.model_validate({conflict.field: value})
             except ValidationError as exc:
@@ -97,11 +100,19 @@ class ConflictService:
             row = await self.session.get(ChecklistResult, conflict.entity_id)
             if row is None:  # pragma: no cover
                 raise NotFound("the checklist answer of this conflict is gone")
+            self._still_standing(conflict, {"result": row.result, "value": row.value, "note": row.note})
             answer = _answer(value)
             row.result, row.value, row.note = answer["result"], answer["value"], answer["note"]
             row.version += 1
             row.written_by = "office"
             bump(job, ["checklist"])
+        elif conflict.entity == "job" and conflict.field == ACCEPTANCE:
+            standing = conflict.device_value if isinstance(conflict.device_value, dict) else {}
+            self._still_standing(conflict, job.signature, standing.get("signature"))
+            chosen = await self._signature(job, value)
+            job.acceptance_opinion, job.satisfaction = chosen.opinion, chosen.satisfaction
+            job.acceptance_comment, job.signature = chosen.comment, chosen.signature
+            bump(job, [ACCEPTANCE])
         else:
             raise ConflictError(
                 f"a '{conflict.field}' conflict cannot be overridden here; accept it, or change the job itself"
@@ -110,6 +121,35 @@ class ConflictService:
         await log_changes(self.session, changes)
         await self.session.commit()
         return conflict
+
+    @staticmethod
+    def _still_standing(conflict: Conflict, current: Any, won: Any = None) -> None:
+        """Refuse to override a conflict whose winning value was itself replaced since (409, with the
+        value that stands now): the override would silently undo that newer edit. Accept the old
+        conflict instead, and change the job itself if the newer value is wrong."""
+        if conflict.resolution != "device_wins":
+            return
+        won = conflict.device_value if won is None else won
+        if current != won:
+            raise ConflictError(
+                f"'{conflict.field}' was changed again after this conflict; overriding it would replace "
+                "that newer value: accept this conflict and review the job as it is now",
+                current=current,
+            )
+
+    async def _signature(self, job: Job, value: Any) -> JobSignature:
+        """The signature the office chose for a ``signed_twice`` conflict: ``{"signature_id": ...}`` or the id."""
+        raw = value.get("signature_id") if isinstance(value, dict) else value
+        try:
+            signature_id = uuid.UUID(str(raw))
+        except ValueError:
+            raise Invalid(
+                "choose a signature: send the signature_id of one of the conflict's values", field="value"
+            ) from None
+        chosen = await self.session.get(JobSignature, signature_id)
+        if chosen is None or chosen.job_id != job.id:
+            raise Invalid(f"job {job.number} has no signature {signature_id}", field="value")
+        return chosen
 
     async def list_conflicts(
         self,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.changes import current_seq
+from server.changes import current_seq, mark_at
 from server.db.meta import LOG_FLOOR
 from server.db.models import ChangeLog, Conflict, Job, ServerMeta
 from server.deps import Principal
@@ -25,7 +25,16 @@ from server.replication.documents import (
     van_stock_documents,
 )
 from server.stock.ledger import VAN_STOCK  # the engineer's van balances, logged by the ledger
-from sync.protocol import Change, ChangeOp, PullRequest, PullResponse, ResyncCode, make_cursor, parse_cursor
+from sync.protocol import (
+    Change,
+    ChangeOp,
+    PullRequest,
+    PullResponse,
+    ResyncCode,
+    cursor_mark,
+    make_cursor,
+    parse_cursor,
+)
 
 REFERENCE_FOR_JOB = (("customer", "customer_id"), ("site", "site_id"), ("equipment", "equipment_id"))
 GLOBAL_ENTITIES = ("checklist_template", "part")
@@ -69,13 +78,28 @@ class PullService:
                 uuid.UUID(after)
             except ValueError:
                 return self._resync(ResyncCode.BAD_CURSOR, "the cursor is not one this server made")
+        else:
+            floor = int(
+                await self.session.scalar(select(ServerMeta.value).where(ServerMeta.key == LOG_FLOOR)) or 0
+            )
+            if seq < floor:
+                return self._resync(ResyncCode.TOO_OLD, "offline longer than the server keeps its change log")
+        mark = cursor_mark(request.cursor)
+        if mark is not None and mark != await mark_at(self.session, seq):
+            # The log at this number is not the one the device saw: the data was restored from a backup
+            # (without ``levee db new-epoch``) and the numbers were handed out again. Work the server
+            # acknowledged after the backup is gone, so the device re-sends it, as after a new epoch.
+            return self._resync(
+                ResyncCode.NEW_EPOCH,
+                "the server was restored from a backup: its change log is not the one this cursor is from",
+            )
+        if after is not None:
             return await self._snapshot(seq, after, request.limit)
-        floor = int(
-            await self.session.scalar(select(ServerMeta.value).where(ServerMeta.key == LOG_FLOOR)) or 0
-        )
-        if seq < floor:
-            return self._resync(ResyncCode.TOO_OLD, "offline longer than the server keeps its change log")
         return await self._incremental(seq, head, request.limit)
+
+    async def _cursor(self, seq: int, after: str | None = None) -> str:
+        """A cursor at ``seq``, carrying the mark of the log there (see ``server.db.models.LogMark``)."""
+        return make_cursor(self.epoch, seq, after, await mark_at(self.session, seq))
 
     async def _references(self, refs: dict[str, set[uuid.UUID]]) -> list[Change]:
         changes: list[Change] = []
@@ -139,13 +163,11 @@ class PullService:
             return PullResponse(
                 epoch=self.epoch,
                 changes=changes,
-                cursor=make_cursor(self.epoch, high, str(job_ids[-1])),
+                cursor=await self._cursor(high, str(job_ids[-1])),
                 has_more=True,
             )
         # Download done: continue from the log position the download started at.
-        return PullResponse(
-            epoch=self.epoch, changes=changes, cursor=make_cursor(self.epoch, high), has_more=True
-        )
+        return PullResponse(epoch=self.epoch, changes=changes, cursor=await self._cursor(high), has_more=True)
 
     async def _incremental(self, seq: int, head: int, limit: int) -> PullResponse:
         me = self.principal.user_id
@@ -164,7 +186,7 @@ class PullService:
         next_seq = rows[-1].seq if has_more else max(head, rows[-1].seq if rows else seq)
         changes = await self._materialise(rows)
         return PullResponse(
-            epoch=self.epoch, changes=changes, cursor=make_cursor(self.epoch, next_seq), has_more=has_more
+            epoch=self.epoch, changes=changes, cursor=await self._cursor(next_seq), has_more=has_more
         )
 
     async def _my_reference_ids(self) -> dict[str, set[uuid.UUID]]:

@@ -11,7 +11,7 @@ import binascii
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,6 +32,7 @@ from server.db.models import (
     Job,
     JobEvent,
     JobPart,
+    JobSignature,
     Photo,
     StockBalance,
     StockMovement,
@@ -43,9 +44,10 @@ from server.jobs.service import bump, job_changes
 from server.replication.batch import BatchContext
 from server.stock.ledger import Ledger
 from server.stock.service import van_name
-from shared.enums import ChecklistItemKind, JobEventType, JobStatus
+from shared.enums import ChecklistItemKind, JobEventType, JobKind, JobStatus
 from shared.ids import uuid7
 from shared.stock import MovementKind
+from shared.warranty import contradiction
 from sync.merge import (
     EVENT_FIELD,
     LWW_JOB_FIELDS,
@@ -562,6 +564,7 @@ class PushService:
         changed: list[str] = []
         owned: list[str] = []
         kept: list[str] = []  # the office decided these (billing override): its value stands
+        judged = self._judge_billing(mutation, job, args, sent, applied)
         for name, value in sent.items():
             if name in SERVER_OWNED_JOB_FIELDS:
                 owned.append(name)
@@ -628,6 +631,13 @@ class PushService:
             applied.message = "the office decided billing on this job; its decision was kept: " + ", ".join(
                 kept
             )
+        elif judged and applied.outcome is Outcome.APPLIED:
+            applied.outcome = Outcome.CONFLICT
+            applied.reason = "warranty_rule"
+            applied.message = (
+                "the billing contradicts the three-guarantee rules and was not applied; it was sent to the "
+                "office for review"
+            )
         elif applied.conflicts and applied.outcome is Outcome.APPLIED:
             applied.outcome = Outcome.CONFLICT
             applied.reason = "server_owned" if owned else "both_changed"
@@ -638,6 +648,44 @@ class PushService:
                 else "some fields are set by the office and were not changed: " + ", ".join(owned)
             )
         return applied
+
+    def _judge_billing(
+        self, mutation: Mutation, job: Job, args: JobEditArgs, sent: dict[str, Any], applied: Applied
+    ) -> bool:
+        """The three-guarantee rule, as the field app applies it (shared/warranty.py), on a device's billing.
+
+        A billing that contradicts the rule (free with reason man-made, "in warranty" after the warranty
+        ended, ...) is taken out of the edit: the job keeps its billing, and a conflict (``warranty_rule``,
+        ``rejected``) holds what the device sent against what the rule proposes, for the office to review
+        (accept, or decide billing with ``POST /api/jobs/{id}/billing``). Once the office has decided
+        billing its decision stands anyway (``office_override``), so this judges nothing then.
+        """
+        if not ({"billable", "billable_reason"} & sent.keys()) or office_decided("billable", job):
+            return False
+        billable = sent.get("billable", job.billable)
+        reason = sent.get("billable_reason", job.billable_reason)
+        end = self.batch.warranty_ends.get(job.equipment_id) if job.equipment_id else None
+        proposal = contradiction(JobKind(job.kind), billable, reason, end, _utc(job.call_received_at).date())
+        if proposal is None:
+            return False
+        sent.pop("billable", None)
+        sent.pop("billable_reason", None)
+        applied.conflicts.append(
+            self._conflict(
+                mutation,
+                job,
+                "billable",
+                {"billable": billable, "billable_reason": reason},
+                {
+                    "billable": proposal.billable,
+                    "billable_reason": proposal.reason.value if proposal.reason else None,
+                },
+                resolution="rejected",
+                reason="warranty_rule",
+                base_version=args.base_version,
+            )
+        )
+        return True
 
     def _checklist_item(self, job: Job, code: str) -> dict[str, Any] | None:
         items = self.batch.template_items(job)
@@ -834,14 +882,31 @@ class PushService:
     async def _job_sign(self, mutation: Mutation, args: JobSignArgs, device_time: datetime) -> Applied:
         job, applied = await self._job_for(mutation, args.job_id)
         self._event_seen(job, args.event_id)  # refuse a reused event id before changing anything
+        kept = self.batch.signatures.setdefault(job.id, [])
+        received = JobSignature(
+            id=uuid7(),
+            job_id=job.id,
+            mutation_id=mutation.id,
+            event_id=args.event_id,
+            opinion=args.opinion,
+            satisfaction=args.satisfaction,
+            comment=args.comment,
+            signature=args.signature,
+            signed_at=args.signed_at,
+            received_at=self.now,
+            user_id=self.principal.user_id,
+            device_id=self.principal.device_id,
+        )
         if job.signature and job.signature != args.signature:
+            # The one that stood is kept whole (a row, and in the conflict) so the office can choose it.
+            standing = next((s for s in reversed(kept) if s.signature == job.signature), None)
             applied.conflicts.append(
                 self._conflict(
                     mutation,
                     job,
                     "acceptance",
-                    {"satisfaction": args.satisfaction, "opinion": args.opinion},
-                    {"satisfaction": job.satisfaction, "opinion": job.acceptance_opinion},
+                    signature_value(received),
+                    signature_value(standing) if standing is not None else standing_value(job),
                     resolution="device_wins",
                     reason="signed_twice",
                 )
@@ -851,6 +916,8 @@ class PushService:
             applied.message = (
                 "the job was already signed; the new signature was kept and the old sent for review"
             )
+        self.session.add(received)
+        kept.append(received)
         job.acceptance_opinion = args.opinion
         job.satisfaction = args.satisfaction
         job.acceptance_comment = args.comment
@@ -860,6 +927,32 @@ class PushService:
             mutation, job, applied, args.event_id, JobEventType.SIGNED_OFF, args.signed_at, device_time
         )
         return applied
+
+
+def signature_value(row: JobSignature) -> dict[str, Any]:
+    """A received signature as a conflict holds it: which row, what the customer said, and the drawing."""
+    return {
+        "signature_id": str(row.id),
+        "opinion": row.opinion,
+        "satisfaction": row.satisfaction,
+        "comment": row.comment,
+        "signature": row.signature,
+        "signed_at": _plain(row.signed_at),
+        "device_id": _plain(row.device_id),
+    }
+
+
+def standing_value(job: Job) -> dict[str, Any]:
+    """The job's acceptance when no signature row matches it (signed before rows were kept)."""
+    return {
+        "signature_id": None,
+        "opinion": job.acceptance_opinion,
+        "satisfaction": job.satisfaction,
+        "comment": job.acceptance_comment,
+        "signature": job.signature,
+        "signed_at": _plain(job.signed_off_at),
+        "device_id": None,
+    }
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -899,6 +992,11 @@ def _storable(args: dict[str, Any]) -> dict[str, Any]:
         return args
     data = str(args["data_b64"])
     return {**args, "data_b64": f"<{len(data)} base64 chars>"}
+
+
+def _utc(moment: datetime) -> datetime:
+    """``moment`` in UTC (SQLite hands back naive UTC times), as the device reads the wire time."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _plain(value: Any) -> Any:

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.meta import LOG_FLOOR
-from server.db.models import ChangeLog, ServerMeta
+from server.db.models import ChangeLog, LogMark, ServerMeta
 
 
 async def prune_change_log(session: AsyncSession, older_than: datetime) -> int:
@@ -21,6 +21,7 @@ async def prune_change_log(session: AsyncSession, older_than: datetime) -> int:
     if top is None:
         return 0
     await session.execute(delete(ChangeLog).where(ChangeLog.seq <= top))
+    await session.execute(delete(LogMark).where(LogMark.last_seq <= top))  # cursors there are too old
     row = await session.get(ServerMeta, LOG_FLOOR, with_for_update=True)
     if row is None:
         session.add(ServerMeta(key=LOG_FLOOR, value=str(top)))

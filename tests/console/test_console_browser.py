@@ -70,6 +70,11 @@ def test_dispatcher_records_a_call_assigns_it_and_the_job_reaches_the_tablet(
     d.type_into(zh("console.call.caller"), "王主任")
     d.type_into(zh("console.call.phone"), "0794-8221234")
     d.shot("console-call")  # every shot also fails on Flutter's grey error box
+    # to the board and back before sending: what was typed and picked is still there (issue 11 item 1)
+    d.tap("nav-board")
+    d.by_id("board-list").wait_for()
+    d.tap("nav-call")
+    d.by_id("call-submit").wait_for()
     d.tap("call-submit")
     notice = d.wait_text("notice", "已登记")
     number = re.search(r"WO-\d{6}-\d{5}", notice)

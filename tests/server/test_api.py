@@ -326,7 +326,7 @@ async def test_openapi_schema_is_served(world: World) -> None:
 async def test_qa_approves_only_resolved_forms_and_a_return_reopens_the_job(world: World) -> None:
     from sqlalchemy import update
 
-    from server.db.models import Job
+    from server.db.models import ChecklistResult, Job
 
     job = await world.create_job(engineer="eng1")
     qa = await world.login("qa")
@@ -349,8 +349,16 @@ async def test_qa_approves_only_resolved_forms_and_a_return_reopens_the_job(worl
     assert datetime.fromisoformat(body["resolved_at"]) == now  # the fix time stays what it was
     async with world.app.state.sessionmaker() as s:
         await s.execute(
-            update(Job).where(Job.id == uuid.UUID(job["id"])).values(status="signed_off", signed_off_at=now)
+            update(Job)
+            .where(Job.id == uuid.UUID(job["id"]))
+            .values(status="signed_off", signed_off_at=now, signature="M 1 1 L 9 9", satisfaction=5)
         )
+        for code, what in (("insulation", {"value": 8.0}), ("seal", {"result": "ok"})):
+            s.add(
+                ChecklistResult(
+                    id=uuid.uuid4(), job_id=uuid.UUID(job["id"]), item_code=code, answered_at=now, **what
+                )
+            )
         await s.commit()
     approved = await world.client.post(
         f"/api/jobs/{job['id']}/approve", json={"note": "资料齐全"}, headers=qa

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import stat
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from server.audit import verify_chain
+from server.audit import AuditKeyError, Checkpoint, entry_hash, verify_chain
+from server.db.engine import make_engine
 from server.db.models import AuditEntry
+from server.settings import Settings
 from shared.enums import JobEventType
 from tests.conftest import DeviceFactory
-from tests.support import PASSWORD, World
+from tests.processes import ENV, ROOT
+from tests.support import PASSWORD, World, release_app, reuse_app
 
 
 async def _entries(world: World) -> list[AuditEntry]:
@@ -58,29 +66,205 @@ async def test_the_database_refuses_to_change_or_delete_an_audit_entry(world: Wo
             await s.rollback()
 
 
-async def test_a_rewritten_or_removed_entry_is_detected(world: World) -> None:
-    await world.create_job(engineer="eng1")
-    await world.create_job(engineer="eng2")
-    dialect = world.app.state.engine.dialect.name
-    drop = (
-        ["DROP TRIGGER audit_log_append_only ON audit_log"]
-        if dialect == "postgresql"
-        else ["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"]
+def _drop_triggers(dialect: str) -> list[str]:
+    """What someone with full database rights does first."""
+    if dialect == "postgresql":
+        return ["DROP TRIGGER audit_log_append_only ON audit_log"]
+    return ["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"]
+
+
+#: One way to tamper with a fresh four-entry chain, and the entry and words ``verify`` must report.
+TAMPERING = {
+    "last entry deleted": ("DELETE FROM audit_log WHERE seq = 4", 4, "entries 4 to 4 were removed"),
+    "middle entry deleted": ("DELETE FROM audit_log WHERE seq = 2", 2, "entry 2 is missing"),
+    "entry altered": (
+        "UPDATE audit_log SET detail = '{}' WHERE seq = 3",
+        3,
+        "entry 3 was changed after it was written",
+    ),
+    "counter lowered": ("UPDATE counters SET value = 2 WHERE name = 'audit'", 3, "counter was lowered"),
+}
+
+
+async def _four_entry_chain(world: World) -> None:
+    """auth.login of the dispatcher, then three job.create: entries 1 to 4."""
+    for engineer in ("eng1", "eng2", "eng1"):
+        await world.create_job(engineer=engineer)
+    assert [e.seq for e in await _entries(world)] == [1, 2, 3, 4]
+
+
+def levee(*args: str, db_url: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``levee ARGS`` as an operator runs it on the server: the key comes from the data directory."""
+    environ = {k: v for k, v in ENV.items() if k != "LEVEE_AUDIT_KEY"} | env
+    command = [
+        sys.executable,
+        "-m",
+        "server.cli",
+        *args,
+        "--database-url",
+        db_url,
+        "--data-dir",
+        str(data_dir),
+    ]
+    return subprocess.run(command, env=environ, capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+def _levee_audit_verify(world: World, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return _levee_audit(world, tmp_path, "verify")
+
+
+def _levee_audit(world: World, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    url = world.app.state.engine.url.render_as_string(hide_password=False)
+    return levee("audit", *args, db_url=url, data_dir=tmp_path)
+
+
+@pytest.mark.parametrize("case", list(TAMPERING))
+async def test_each_kind_of_tampering_is_reported_at_its_entry_and_the_command_exits_1(
+    world: World, tmp_path: Path, case: str
+) -> None:
+    await _four_entry_chain(world)
+    statement, bad_seq, words = TAMPERING[case]
+    async with world.app.state.sessionmaker() as s:
+        for drop in _drop_triggers(world.app.state.engine.dialect.name):
+            await s.execute(text(drop))
+        await s.execute(text(statement))
+        await s.commit()
+    async with world.app.state.sessionmaker() as s:
+        report = await verify_chain(s)
+    assert (report.ok, report.first_bad_seq) == (False, bad_seq), report
+    assert words in report.problem
+    done = await asyncio.to_thread(_levee_audit_verify, world, tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"AUDIT TRAIL BROKEN at entry {bad_seq}" in done.stderr and words in done.stderr
+
+
+async def test_an_intact_chain_verifies_and_the_command_exits_0(world: World, tmp_path: Path) -> None:
+    await _four_entry_chain(world)
+    async with world.app.state.sessionmaker() as s:
+        report = await verify_chain(s)
+    assert report.ok and report.entries == 4
+    done = await asyncio.to_thread(_levee_audit_verify, world, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "audit trail intact: 4 entries" in done.stdout
+
+
+async def _tamper(world: World, *statements: str, params: list[dict[str, object]] | None = None) -> None:
+    async with world.app.state.sessionmaker() as s:
+        for drop in _drop_triggers(world.app.state.engine.dialect.name):
+            await s.execute(text(drop))
+        for statement in statements:
+            await s.execute(text(statement), params or {})
+        await s.commit()
+
+
+async def test_an_entry_edited_and_the_chain_rehashed_without_the_key_is_caught(
+    world: World, tmp_path: Path
+) -> None:
+    """The database administrator's rewrite: triggers dropped, an entry edited, every hash after it
+    recomputed with ``entry_hash`` (the code is public; the key is not in the database)."""
+    await _four_entry_chain(world)
+    await _tamper(world)
+    async with world.app.state.sessionmaker() as s:
+        entries = list((await s.scalars(select(AuditEntry).order_by(AuditEntry.seq))).all())
+        entries[1].detail = {"data": {"symptom": "rewritten"}}
+        prev = entries[0].hash
+        for entry in entries[1:]:
+            entry.prev_hash, entry.hash = prev, entry_hash(prev, entry)
+            prev = entry.hash
+        await s.commit()
+    async with world.app.state.sessionmaker() as s:
+        report = await verify_chain(s)
+    assert (report.ok, report.first_bad_seq) == (
+        False,
+        2,
+    ) and "not sealed with the audit key" in report.problem
+    done = await asyncio.to_thread(_levee_audit_verify, world, tmp_path)
+    assert done.returncode == 1 and "BROKEN at entry 2" in done.stderr, done.stdout + done.stderr
+
+
+async def test_a_removed_tail_with_the_counter_lowered_is_caught_by_a_published_checkpoint(
+    world: World, tmp_path: Path
+) -> None:
+    await _four_entry_chain(world)
+    made = await asyncio.to_thread(_levee_audit, world, tmp_path, "checkpoint")
+    assert made.returncode == 0, made.stderr
+    published = Checkpoint.parse(made.stdout.strip())
+    assert published.seq == 4 and published.hash == (await _entries(world))[-1].hash
+    assert (tmp_path / "audit-checkpoints.jsonl").read_text().strip() == made.stdout.strip()
+    await world.create_job(engineer="eng2")  # entry 5, after the checkpoint
+    await _tamper(
+        world, "DELETE FROM audit_log WHERE seq >= 3", "UPDATE counters SET value = 2 WHERE name = 'audit'"
     )
     async with world.app.state.sessionmaker() as s:
-        for statement in drop:  # someone with full database rights
-            await s.execute(text(statement))
-        await s.execute(text("UPDATE audit_log SET detail = '{}' WHERE seq = 2"))
-        await s.commit()
-        report = await verify_chain(s)
-    assert not report.ok and report.first_bad_seq == 2 and "changed" in report.problem
+        assert (await verify_chain(s)).ok  # a shorter chain holds by itself: only the checkpoint knows
+        report = await verify_chain(s, checkpoints=[published])
+    assert (report.ok, report.first_bad_seq) == (False, 3)
+    assert f"entries 3 to 4 were removed (the checkpoint of {published.at} saw entry 4)" == report.problem
+    done = await asyncio.to_thread(_levee_audit, world, tmp_path, "verify")
+    assert done.returncode == 1 and "BROKEN at entry 3" in done.stderr, done.stdout + done.stderr
+    # The copy the manager kept (the printed line) is enough on its own, e.g. if the file was deleted.
+    (tmp_path / "audit-checkpoints.jsonl").unlink()
+    kept = tmp_path / "mailed.txt"
+    kept.write_text(made.stdout)
+    alone = await asyncio.to_thread(_levee_audit, world, tmp_path, "verify", "--checkpoints", str(kept))
+    assert alone.returncode == 1 and "the checkpoint of" in alone.stderr
+    refused = await asyncio.to_thread(_levee_audit, world, tmp_path, "checkpoint", "--checkpoints", str(kept))
+    assert refused.returncode == 1 and "no checkpoint made" in refused.stderr
+
+
+async def test_a_checkpoint_rewritten_to_match_an_edited_chain_is_refused(
+    world: World, tmp_path: Path
+) -> None:
+    await _four_entry_chain(world)
+    made = await asyncio.to_thread(_levee_audit, world, tmp_path, "checkpoint")
+    assert made.returncode == 0, made.stderr
+    genuine = Checkpoint.parse(made.stdout)
+    forged = Checkpoint(3, (await _entries(world))[2].hash, genuine.at, genuine.mac)
+    (tmp_path / "audit-checkpoints.jsonl").write_text(forged.line() + "\n")
+    done = await asyncio.to_thread(_levee_audit, world, tmp_path, "verify")
+    assert done.returncode == 1 and "is not sealed: forged" in done.stderr, done.stderr
+    (tmp_path / "audit-checkpoints.jsonl").write_text("{not json\n")
+    garbled = await asyncio.to_thread(_levee_audit, world, tmp_path, "verify")
+    assert garbled.returncode == 1 and "line 1: not a checkpoint" in garbled.stderr, garbled.stderr
+
+
+async def test_the_key_is_a_mode_600_file_outside_the_database_and_another_key_is_refused(
+    world: World, tmp_path: Path
+) -> None:
+    await _four_entry_chain(world)
+    key_file = tmp_path / "audit.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_text().strip()
+    dumped = []
     async with world.app.state.sessionmaker() as s:
-        last = await s.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1))
-        await s.execute(text("UPDATE audit_log SET detail = :d WHERE seq = 2"), {"d": "{}"})
-        await s.execute(text(f"DELETE FROM audit_log WHERE seq >= 2 AND seq = {last}"))
-        await s.commit()
-        report = await verify_chain(s)
-    assert not report.ok
+        for table in ("audit_log", "counters", "server_meta"):
+            dumped += [str(v) for row in await s.execute(text(f"SELECT * FROM {table}")) for v in row]
+    assert dumped and not any(key in value for value in dumped)
+    # Verify needs the key, and says so.
+    elsewhere = tmp_path / "elsewhere"
+    url = world.app.state.engine.url.render_as_string(hide_password=False)
+    keyless = await asyncio.to_thread(levee, "audit", "verify", db_url=url, data_dir=elsewhere)
+    assert keyless.returncode == 1 and "no audit key" in keyless.stderr, keyless.stderr
+    # A second server of this database with its own new key would fork the trail: it does not start.
+    for settings, refused in (
+        (Settings(data_dir=elsewhere, database_url=url, schedule_interval_s=0), True),
+        (Settings(data_dir=elsewhere, database_url=url, schedule_interval_s=0, audit_key=key), False),
+    ):
+        app = reuse_app(settings, make_engine(url))
+        try:
+            if refused:
+                with pytest.raises(AuditKeyError, match=r"newest audit entry \(4\) is not sealed"):
+                    await app.on_startup[0](app)
+            else:  # the same key, given as LEVEE_AUDIT_KEY, is accepted
+                await app.on_startup[0](app)
+        finally:
+            for hook in app.on_shutdown:
+                await hook(app)
+            release_app(app)
+    with_env = await asyncio.to_thread(
+        levee, "audit", "verify", db_url=url, data_dir=elsewhere, LEVEE_AUDIT_KEY=key
+    )
+    assert with_env.returncode == 0, with_env.stderr
 
 
 async def test_repeated_failed_sign_ins_are_throttled_and_audited(world: World) -> None:

@@ -355,3 +355,72 @@ async def test_billing_of_a_missing_or_cancelled_job_is_refused(world: World) ->
     assert r.status_code == 200
     cancelled = await world.client.post(f"/api/jobs/{job['id']}/billing", json=body, headers=qa)
     assert cancelled.status_code == 409
+
+
+# --- the server judges the device's billing by the same rule (issue 11, item 5) ----------------------
+
+CONTRADICTIONS = [
+    # (kind, warranty state, what the device sent, what the rule proposes)
+    (JobKind.REPAIR, WarrantyState.IN_WARRANTY, (False, "man_made"), (True, "man_made")),
+    (JobKind.REPAIR, WarrantyState.EXPIRED, (False, "misuse"), (True, "misuse")),
+    (JobKind.REPAIR, WarrantyState.EXPIRED, (False, "in_warranty"), (True, "out_of_warranty")),
+    (JobKind.REPAIR, WarrantyState.IN_WARRANTY, (True, "out_of_warranty"), (False, "in_warranty")),
+    (JobKind.REPAIR, WarrantyState.IN_WARRANTY, (True, "in_warranty"), (False, "in_warranty")),
+    (JobKind.REPAIR, WarrantyState.UNKNOWN, (True, "in_warranty"), (None, None)),
+    (JobKind.REPAIR, WarrantyState.UNKNOWN, (False, "not_a_repair"), (None, None)),
+    (JobKind.TRAINING, WarrantyState.IN_WARRANTY, (True, "man_made"), (False, "not_a_repair")),
+    (JobKind.INSPECTION, WarrantyState.EXPIRED, (True, "out_of_warranty"), (False, "not_a_repair")),
+]
+
+
+@pytest.mark.parametrize(("kind", "state", "sent", "rule"), CONTRADICTIONS)
+async def test_a_billing_that_contradicts_the_warranty_rule_is_a_reviewable_conflict_not_applied(
+    world: World,
+    kind: JobKind,
+    state: WarrantyState,
+    sent: tuple[bool, str],
+    rule: tuple[bool | None, str | None],
+) -> None:
+    equipment = await _equipment(world)
+    job = await world.create_job(engineer="eng1", kind=kind.value, equipment_id=equipment[state][0])
+    manager = await world.login("manager")
+    [result] = await _push(
+        world, [_edit(job, job["version"], billable=sent[0], billable_reason=sent[1], fix="更换叶轮")]
+    )
+    assert (result["outcome"], result["reason"]) == ("conflict", "warranty_rule"), result
+    after = (await world.client.get(f"/api/jobs/{job['id']}", headers=manager)).json()
+    assert (after["billable"], after["billable_reason"]) == (None, None)  # not applied ...
+    assert after["fix"] == "更换叶轮"  # ... while the rest of the edit landed
+    rows = [
+        c
+        for c in (await world.client.get("/api/conflicts", headers=manager)).json()["items"]
+        if c["job_id"] == job["id"]
+    ]
+    assert [(c["field"], c["resolution"], c["reason"], c["status"]) for c in rows] == [
+        ("billable", "rejected", "warranty_rule", "open")
+    ]
+    assert rows[0]["device_value"] == {"billable": sent[0], "billable_reason": sent[1]}
+    assert rows[0]["server_value"] == {"billable": rule[0], "billable_reason": rule[1]}
+    assert result["conflict_ids"] == [rows[0]["id"]]
+    # the office reviews it: accepting keeps the job as it is; the billing decision settles it
+    r = await world.client.post(
+        f"/api/conflicts/{rows[0]['id']}/accept", json={"note": "按三包规则"}, headers=manager
+    )
+    assert r.status_code == 200, r.text
+
+
+async def test_a_billing_edit_half_consistent_with_the_job_is_judged_with_what_the_job_holds(
+    world: World,
+) -> None:
+    """Sending only ``billable`` is judged with the reason the job already has: free after the engineer
+    recorded man-made damage is refused, paid is applied; a resend of the same agreed value is no conflict."""
+    equipment = await _equipment(world)
+    job = await world.create_job(engineer="eng1", equipment_id=equipment[WarrantyState.IN_WARRANTY][0])
+    [first] = await _push(world, [_edit(job, job["version"], billable=True, billable_reason="man_made")])
+    assert first["outcome"] == "applied" and first["conflict_ids"] == []
+    [free] = await _push(world, [_edit(job, job["version"] + 1, billable=False)])
+    assert (free["outcome"], free["reason"]) == ("conflict", "warranty_rule")
+    after = (await world.client.get(f"/api/jobs/{job['id']}", headers=await world.login("qa"))).json()
+    assert (after["billable"], after["billable_reason"]) == (True, "man_made")
+    [again] = await _push(world, [_edit(job, after["version"], billable=True)])
+    assert again["outcome"] == "applied" and again["conflict_ids"] == []

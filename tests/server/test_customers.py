@@ -45,13 +45,22 @@ def _mutation(name: str, args: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _signed_off(world: World, **job: Any) -> dict[str, Any]:
-    """A job the engineer resolved and the customer signed (satisfaction 4)."""
+    """A job the engineer resolved, its required checklist items answered, and the customer signed
+    (satisfaction 4): a form QA may approve."""
     created = await world.create_job(engineer="eng1", **job)
     jid = created["id"]
     results = await _push(
         world,
         "eng1",
         _mutation("job.event", {"job_id": jid, "event_id": str(uuid7()), "type": "resolved", "at": _now()}),
+        *(
+            _mutation(
+                "checklist.answer",
+                {"job_id": jid, "result_id": str(uuid7()), "item_code": code, "answered_at": _now(), **what},
+            )
+            for code, what in (("insulation", {"value": 8.0}), ("seal", {"result": "ok"}))
+            if created["kind"] in ("repair", "inspection")  # the world's pump has a checklist for these
+        ),
         _mutation(
             "job.sign",
             {

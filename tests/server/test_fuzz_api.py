@@ -334,3 +334,192 @@ async def test_times_at_the_edges_of_the_calendar_are_a_400_or_an_answer_never_a
     assert r.status_code in (200, 400), r.text
     if r.status_code == 400:
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+# --- hostile shapes on every route ------------------------------------------------------------------------
+#
+# Schemathesis generates values that fit (or break) the schema at random; the shapes that once made 500s
+# are sent on purpose, to every operation, one field at a time, from a complete and valid-looking request:
+# text exactly as long as the schema allows (or 5,000 characters where it sets no bound), which reaches
+# the database when the schema allows more than the column holds; control characters; the first and last
+# dates of the calendar; a value nested 700 levels deep; a body that is not UTF-8. Each answer must be an
+# answer or a 4xx with problem details, never a 5xx.
+
+SHAPE_ROLES = (Role.ADMIN, Role.MANAGER, Role.DISPATCHER, Role.QA, Role.WAREHOUSE, Role.ENGINEER)
+CONTROL_TEXT = "漏水\x1b[31m\x07\x0b\x7f=cmd|' /C calc'!A0"
+EXTREME_DATES = {
+    "date": ("9999-12-31", "0001-01-01"),
+    "date-time": ("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59.999999Z"),
+}
+UNBOUNDED_TEXT = 5000
+
+
+class Schema:
+    """Just enough of the OpenAPI document to build a complete request and find its leaves."""
+
+    def __init__(self, raw: dict[str, Any], known: dict[str, str]) -> None:
+        self.components = raw["components"]["schemas"]
+        self.known = known
+
+    def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        while True:
+            if "$ref" in node:
+                node = self.components[node["$ref"].rsplit("/", 1)[-1]]
+            elif "anyOf" in node or "oneOf" in node:
+                branches = [b for b in node.get("anyOf", node.get("oneOf", [])) if b.get("type") != "null"]
+                node = branches[0] if branches else {"type": "null"}
+            elif "allOf" in node and len(node["allOf"]) == 1:
+                node = node["allOf"][0]
+            else:
+                return node
+
+    def example(self, node: dict[str, Any], name: str = "") -> Any:
+        """A value for every property, optional ones too, so every field is there to be spoiled."""
+        node = self.resolve(node)
+        if "const" in node:
+            return node["const"]
+        if "enum" in node:
+            return node["enum"][0]
+        kind = node.get("type")
+        if kind == "object" or "properties" in node:
+            return {k: self.example(v, k) for k, v in node.get("properties", {}).items()}
+        if kind == "array":
+            return [self.example(node.get("items", {}), name)] if node.get("minItems", 1) else []
+        if kind == "integer":
+            return max(int(node.get("minimum", 1)), 1) if "maximum" not in node else int(node["maximum"])
+        if kind == "number":
+            return float(node.get("minimum", 1))
+        if kind == "boolean":
+            return False
+        if kind == "string":
+            return self.text(node, name)
+        return None
+
+    def text(self, node: dict[str, Any], name: str) -> str | None:
+        fmt = node.get("format")
+        if fmt == "uuid":
+            key = "user_id" if "engineer" in name or name.endswith("user_id") else name
+            return self.known.get(key, str(uuid.uuid4()))
+        if fmt == "date":
+            return "2026-05-01"
+        if fmt == "date-time":
+            return "2026-05-01T08:00:00+08:00"
+        return self.fitting(node, max(int(node.get("minLength", 0)), 2))
+
+    @staticmethod
+    def fitting(node: dict[str, Any], length: int) -> str | None:
+        """Text of ``length`` characters that matches the node's pattern, if any such is simple to make."""
+        for char in ("水", "a", "9"):
+            candidate = char * length
+            if "pattern" not in node or re.search(node["pattern"], candidate):
+                return candidate
+        return None
+
+    def leaves(self, node: dict[str, Any], value: Any, path: tuple[Any, ...] = ()) -> Any:
+        """(path, schema) of each string in ``value``, following the schema beside it."""
+        node = self.resolve(node)
+        if isinstance(value, dict):
+            for key, child in value.items():
+                yield from self.leaves(node.get("properties", {}).get(key, {}), child, (*path, key))
+        elif isinstance(value, list):
+            for i, child in enumerate(value):
+                yield from self.leaves(node.get("items", {}), child, (*path, i))
+        elif isinstance(value, str) and "enum" not in node and "const" not in node:
+            yield path, node
+
+    def spoiled(self, node: dict[str, Any]) -> list[tuple[str, Any]]:
+        """The hostile values for one string field: (what it is, the value)."""
+        if node.get("format") in EXTREME_DATES:
+            return [(f"date {v}", v) for v in EXTREME_DATES[node["format"]]]
+        if node.get("format") == "uuid":
+            return []
+        out: list[tuple[str, Any]] = []
+        longest = self.fitting(node, int(node.get("maxLength", UNBOUNDED_TEXT)))
+        if longest is not None:
+            out.append((f"{len(longest)} characters", longest))
+        if "pattern" not in node:
+            out.append(("control characters", CONTROL_TEXT))
+        out.append(("nested 700 deep", _deep(700)))
+        return out
+
+
+def _deep(depth: int) -> Any:
+    value: Any = "水"
+    for i in range(depth):
+        value = [value] if i % 2 else {"k": value}
+    return value
+
+
+def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = _replace(value[path[0]], path[1:], new)
+    return copy
+
+
+async def test_hostile_shapes_on_every_route_are_an_answer_or_a_4xx_never_a_5xx(world: World) -> None:
+    raw = (await world.client.get("/schema/openapi.json")).json()
+    roles = _route_roles(world)
+    known = {**await _known_records(world), "part_id": str(world.part_id)}
+    schema = Schema(raw, known)
+    failures: dict[str, str] = {}
+    sent = 0
+
+    async def send(
+        label: str, what: str, method: str, url: str, headers: dict[str, str], **kwargs: Any
+    ) -> None:
+        nonlocal sent
+        sent += 1
+        r = await world.client.request(method, url, headers=headers, **kwargs)
+        problem = r.status_code < 400 or r.headers.get("content-type", "").startswith(
+            "application/problem+json"
+        )
+        if r.status_code >= 500 or not problem:
+            failures.setdefault(f"{label} with {what}", f"{r.status_code} {r.text[:200]}")
+
+    for path, operations in raw["paths"].items():
+        for method_lower, op in operations.items():
+            method = method_lower.upper()
+            if (method, path) in SKIPPED or path.startswith(SKIPPED_PREFIXES) or path == "/api/sync/wait":
+                continue
+            guard = roles[(method, path)]
+            role = next((r for r in SHAPE_ROLES if guard is None or r in guard), None)
+            if role is None:
+                continue
+            headers = await world.login(ROLES[role], "shapes")
+            label = f"{method} {path} as {role.value}"
+            params = {p["name"]: p for p in op.get("parameters", [])}
+            url = path
+            for name, p in params.items():
+                if p["in"] == "path":
+                    url = url.replace("{" + name + "}", known.get(name, str(uuid.uuid4())))
+            query = {n: schema.example(p["schema"], n) for n, p in params.items() if p["in"] == "query"}
+            query = {n: v for n, v in query.items() if n in ("month",) or params[n].get("required")}
+            body_schema = (
+                op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            )
+            body = schema.example(body_schema) if body_schema else None
+            for name, p in params.items():
+                if p["in"] != "query":
+                    continue
+                for what, bad in schema.spoiled(schema.resolve(p["schema"])):
+                    if isinstance(bad, str):
+                        kwargs: dict[str, Any] = {"params": {**query, name: bad}}
+                        if body is not None:
+                            kwargs["json"] = body
+                        await send(label, f"{what} in ?{name}", method, url, headers, **kwargs)
+            if body is None:
+                continue
+            for leaf, node in list(schema.leaves(body_schema, body)):
+                for what, bad in schema.spoiled(node):
+                    spoiled = _replace(body, leaf, bad)
+                    where = ".".join(str(p) for p in leaf)
+                    await send(label, f"{what} in {where}", method, url, headers, params=query, json=spoiled)
+            bad_bytes = {**headers, "content-type": "application/json"}
+            await send(
+                label, "a body that is not UTF-8", method, url, bad_bytes, params=query, content=b'["\xff"]'
+            )
+            await send(label, "'[' x 5000", method, url, bad_bytes, params=query, content=b"[" * 5000)
+    assert not failures, "\n".join(f"{k}: {v}" for k, v in sorted(failures.items()))
+    assert sent > 400  # every operation got its shapes: a few for each field, and two bad bodies

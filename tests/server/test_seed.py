@@ -238,3 +238,43 @@ async def test_seed_on_migrated_database(engine: AsyncEngine) -> None:
         assert job_log == expected
         assert all(a is None for e, _, a in log if e != "job")
         assert await current_seq(s) == len(log)
+
+
+async def test_every_seeded_form_waiting_for_qa_can_be_approved(engine: AsyncEngine, tmp_path: Path) -> None:
+    """Approval refuses a form without the required checklist answers, signature and satisfaction, so the
+    demo's forms waiting for QA carry them: QA approves each of them through the API."""
+    import httpx
+
+    from server.settings import Settings
+    from tests.support import release_app, reuse_app
+
+    result = await _seed(engine, password="demo-pass-123")
+    qa = next(login for login in result.logins if login.role == Role.QA)
+    async with async_sessionmaker(engine)() as s:
+        waiting = (await s.scalars(select(Job.id).where(Job.status == JobStatus.SIGNED_OFF.value))).all()
+    assert len(waiting) >= 5
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=engine.url.render_as_string(hide_password=False),
+        schedule_interval_s=0,
+    )
+    app = reuse_app(settings, engine)
+    for hook in app.on_startup:
+        await hook(app)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://levee.test"
+        ) as client:
+            r = await client.post(
+                "/api/auth/login",
+                json={"username": qa.username, "password": "demo-pass-123", "device_name": "console"},
+            )
+            assert r.status_code == 200, r.text
+            headers = {"Authorization": f"Bearer {r.json()['token']}"}
+            for job_id in waiting:
+                r = await client.post(f"/api/jobs/{job_id}/approve", json={"note": "合格"}, headers=headers)
+                assert r.status_code == 200, r.text
+    finally:
+        for hook in app.on_shutdown:
+            await hook(app)
+        release_app(app)

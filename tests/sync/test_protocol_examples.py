@@ -46,7 +46,8 @@ OFFICE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$")
 OFFICE_EXAMPLES = {"rejections.response", "conflicts.response"}
 LOOKS_LIKE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
-CURSOR = re.compile(r"^([0-9a-f-]{36}):(\d+)(?::([0-9a-f-]{36}))?$")
+#: epoch:seq, epoch:seq:after_id, and with the log's mark epoch:seq::mark, epoch:seq:after_id:mark
+CURSOR = re.compile(r"^([0-9a-f-]{36}):(\d+)(?::([0-9a-f-]{36})?)?(?::([0-9a-f]{12}))?$")
 
 #: keys whose documented value must be the server's value, not just of the same type
 MEANINGFUL = {
@@ -146,12 +147,16 @@ class Match:
             self.same_id(doc, real, where)
         elif cursor:
             got = CURSOR.match(real) if isinstance(real, str) else None
-            if got is None or (got[3] is None) != (cursor[3] is None):
+            if got is None or any((got[i] is None) != (cursor[i] is None) for i in (3, 4)):
                 self.problems.append(f"{where}: documented cursor {doc}, the server sent {real!r}")
             else:
                 self.same_id(cursor[1], got[1], f"{where} (epoch)")
                 if cursor[3]:
                     self.same_id(cursor[3], got[3], f"{where} (after id)")
+                if cursor[4] and self.ids.setdefault(cursor[4], got[4]) != got[4]:
+                    self.problems.append(
+                        f"{where}: mark {cursor[4]} stands for {self.ids[cursor[4]]} elsewhere"
+                    )
         elif LOOKS_LIKE_TIME.match(doc):
             if not WIRE_TIME.match(doc):
                 self.problems.append(f"{where}: the page writes {doc}, not a time as the server writes it")
@@ -327,7 +332,7 @@ async def test_a_documented_session_first_download_push_pull_remove_resync_wait(
     [conflict_id] = pushed["results"][1]["conflict_ids"]
 
     match = match_()
-    match.bind("01980d2c-84ff-720a-b37d-692d3b313e93:1187", cursor)
+    match.bind("01980d2c-84ff-720a-b37d-692d3b313e93:1187::3fa9c2e01b7d", cursor)
     after_push = await pull(match, "pull.next.request")
     match.check("pull.next.response", after_push)
     match.done()
@@ -346,13 +351,13 @@ async def test_a_documented_session_first_download_push_pull_remove_resync_wait(
     )
     _ok(moved)
     match = match_()
-    match.bind("01980d2c-84ff-720a-b37d-692d3b313e93:1187", after_push["cursor"])
+    match.bind("01980d2c-84ff-720a-b37d-692d3b313e93:1187::3fa9c2e01b7d", after_push["cursor"])
     match.check("pull.remove.response", await pull(match, "pull.next.request"))
     match.done()
 
     match = match_()
     elsewhere = f"{uuid.uuid4()}:{after_push['cursor'].split(':')[1]}"
-    match.bind("01980d2c-84ff-720a-b37d-692d3b313e93:1187", elsewhere)
+    match.bind("01980d2c-84ff-720a-b37d-692d3b313e93:1187::3fa9c2e01b7d", elsewhere)
     match.bind("01980e77-1c00-7000-8000-5a5a5a5a5a5a", world.app.state.epoch)
     match.check("pull.resync.response", await pull(match, "pull.next.request"))
     waited = await world.client.get("/api/sync/wait", params={"after": 0, "timeout": 0}, headers=headers)

@@ -24,6 +24,13 @@ def job_card(state: AppState, row: JobRow, on_open: Callable[[str], None]) -> ft
         badge(t(f"enum.kind.{row.kind}"), bg="#e9eef3"),
         badge(t(f"enum.status.{row.status}"), bg="#dbe9ff"),
     ]
+    if any(job_id == row.id for job_id, _number, _customer in state.new_jobs):
+        top.append(
+            ft.Semantics(
+                identifier=f"job-new-{row.number}",
+                content=badge(t("app.jobs.new_badge"), bg="#8a6d00", fg="#ffffff"),
+            )
+        )
     if row.pending:
         top.append(badge(t("app.jobs.unsynced", n=row.pending), bg=AMBER_BG, border="#8a6d00"))
     lines: list[ft.Control] = [

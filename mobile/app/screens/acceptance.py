@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from mobile.app.components.autosave import AutosaveField, use_box
 from mobile.app.components.common import (
     GREEN,
     INK,
@@ -14,7 +15,6 @@ from mobile.app.components.common import (
     label_value,
     section,
     tagged,
-    text_field,
 )
 from mobile.app.components.signature_pad import SignaturePad, signature_view
 from mobile.app.context import use_device
@@ -29,9 +29,17 @@ from mobile.app.text import when
 def AcceptanceSection(state: AppState, view: JobView) -> ft.Control:
     device = use_device()
     t, job = state.t, view.job
-    opinion, set_opinion = ft.use_state(job.get("acceptance_opinion") or t("app.accept.default_opinion"))
+    actions = device.app.actions
+    # the opinion and comment are part of the signing, so until then they are drafts kept on the device
+    kept = {name: actions.draft(view.id, name) for name in ("opinion", "comment")}
+    drafts = {
+        "opinion": kept["opinion"]
+        if kept["opinion"] is not None
+        else job.get("acceptance_opinion") or t("app.accept.default_opinion"),
+        "comment": kept["comment"] if kept["comment"] is not None else job.get("acceptance_comment") or "",
+    }
+    typed = use_box(lambda: dict(drafts))
     satisfaction, set_satisfaction = ft.use_state(job.get("satisfaction") or 0)
-    comment, set_comment = ft.use_state(job.get("acceptance_comment") or "")
     strokes, set_strokes = ft.use_state(list[Stroke]())
 
     if job.get("signature"):
@@ -62,29 +70,43 @@ def AcceptanceSection(state: AppState, view: JobView) -> ft.Control:
 
     def submit(_e: object) -> None:
         if not satisfaction:
-            state.tell(t("error.satisfaction_needed"), error=True)
+            state.say("error.satisfaction_needed", error=True)
             return
         if not is_signed(strokes):
-            state.tell(t("error.no_signature"), error=True)
+            state.say("error.no_signature", error=True)
             return
         device.act(
             lambda: device.app.actions.sign(
                 view.id,
                 satisfaction=satisfaction,
                 signature=strokes_to_path(strokes),
-                opinion=opinion,
-                comment=comment,
+                opinion=typed["opinion"],
+                comment=typed["comment"],
             ),
             done="app.accept.done",
+        )
+
+    def draft(name: str, *, multiline: bool = False) -> ft.Control:
+        def keep(text: str) -> bool:
+            typed[name] = text
+            actions.keep_draft(view.id, name, text)
+            return True
+
+        return AutosaveField(
+            state,
+            f"accept-{name}",
+            t(f"app.accept.{name}"),
+            drafts[name],
+            keep,
+            multiline=multiline,
+            on_text=lambda text: typed.__setitem__(name, text),
         )
 
     return section(
         t("app.accept.title"),
         [
             ft.Text(t("app.accept.hand_over"), size=17, color=INK),
-            text_field(
-                t("app.accept.opinion"), opinion, lambda e: set_opinion(e.control.value), multiline=True
-            ),
+            draft("opinion", multiline=True),
             ft.Text(t("app.accept.satisfaction"), size=17, color=INK),
             ft.Row(
                 [
@@ -102,7 +124,7 @@ def AcceptanceSection(state: AppState, view: JobView) -> ft.Control:
                 spacing=8,
                 run_spacing=8,
             ),
-            text_field(t("app.accept.comment"), comment, lambda e: set_comment(e.control.value)),
+            draft("comment"),
             ft.Text(t("app.accept.sign_here"), size=17, color=INK),
             SignaturePad(strokes, set_strokes),
             ft.Text(

@@ -6,6 +6,7 @@ from typing import Any
 
 import flet as ft
 
+from mobile.app.components.autosave import AutosaveField, use_box
 from mobile.app.components.common import (
     GREEN,
     INK,
@@ -20,7 +21,6 @@ from mobile.app.components.common import (
     keyed,
     section,
     tagged,
-    text_field,
 )
 from mobile.app.context import use_device
 from mobile.app.queries import JobView
@@ -64,27 +64,40 @@ def ChecklistItem(
     label = item.get("label_zh" if state.lang == "zh-CN" else "label_en") or code
     measure = item.get("kind") == ChecklistItemKind.MEASURE.value
     saved_value = None if answer is None else answer.get("value")
-    value_text, set_value_text = ft.use_state("" if saved_value is None else f"{saved_value:g}")
-    note, set_note = ft.use_state((answer or {}).get("note", ""))
+    saved_value_text = "" if saved_value is None else f"{saved_value:g}"
+    saved_note = str((answer or {}).get("note") or "")
+    # what is typed now (the fields write it themselves; the buttons here send it with the answer)
+    typed = use_box(lambda: {"value": saved_value_text, "note": saved_note})
     error, set_error = ft.use_state("")
 
-    def answer_with(result: CheckResult | None) -> None:
+    def answer_with(result: CheckResult | None) -> bool:
         value = None
         if measure:
-            value = _number(value_text)
+            value = _number(typed["value"])
             if value is None:
                 set_error(t("error.value_needed"))
-                return
+                return False
         set_error("")
 
         def run() -> None:
             _mutation, flagged = device.app.actions.answer(
-                view.id, code, result=result, value=value, note=note
+                view.id, code, result=result, value=value, note=typed["note"]
             )
             if flagged:
-                state.tell(t("app.checklist.flagged_now", item=label), error=True)
+                state.say("app.checklist.flagged_now", error=True, item=label)
 
-        device.act(run)
+        return device.act(run)
+
+    def save_value(text: str) -> bool:
+        typed["value"] = text
+        return answer_with(None) if text.strip() else False
+
+    def save_note(text: str) -> bool:
+        typed["note"] = text
+        return device.act(lambda: device.app.actions.note_item(view.id, code, text))
+
+    def typing(name: str) -> Any:
+        return lambda text: typed.__setitem__(name, text)
 
     header: list[ft.Control] = [
         ft.Text(
@@ -116,13 +129,17 @@ def ChecklistItem(
         controls.append(
             ft.Row(
                 [
-                    text_field(
+                    AutosaveField(
+                        state,
+                        f"item-{code}-value",
                         t("app.checklist.value", item=label, unit=item.get("unit") or ""),
-                        value_text,
-                        lambda e: set_value_text(e.control.value),
+                        saved_value_text,
+                        save_value,
                         number=True,
                         width=260,
+                        debounce=False,
                         error=error or None,
+                        on_text=typing("value"),
                     ),
                     tagged(
                         f"item-{code}-save",
@@ -156,7 +173,14 @@ def ChecklistItem(
             )
         )
     controls.append(
-        text_field(t("app.checklist.note", item=label), note, lambda e: set_note(e.control.value))
+        AutosaveField(
+            state,
+            f"item-{code}-note",
+            t("app.checklist.note", item=label),
+            saved_note,
+            save_note,
+            on_text=typing("note"),
+        )
     )
     return ft.Container(
         bgcolor=RED_BG if flagged else SURFACE,

@@ -22,6 +22,12 @@ def JobScreen(state: AppState, job_id: str) -> ft.Control:
     device = use_device()
     t = state.t
     section, set_section = ft.use_state("overview")
+
+    def opened() -> None:  # a job that had just arrived is no longer new
+        device.app.opened(job_id)
+        device.binding.refresh()
+
+    ft.use_effect(opened, [job_id])
     view = device.app.queries.job_view(job_id, device.app.actions.template_for) if state.signed_in else None
     if view is None:
         return ft.Column(

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import flet as ft
 
+from mobile.app.components.autosave import AutosaveField, use_box
 from mobile.app.components.common import (
     FONT,
     GREEN,
@@ -18,12 +19,11 @@ from mobile.app.components.common import (
     label_value,
     section,
     tagged,
-    text_field,
 )
 from mobile.app.context import use_device
 from mobile.app.logic.clocks import clocks, parse_time
 from mobile.app.queries import JobView
-from mobile.app.state import AppState
+from mobile.app.state import AppState, Key
 from mobile.app.text import clock_text, when
 from mobile.services.jobs import ActionError
 from shared.enums import JobEventType, JobKind
@@ -62,12 +62,12 @@ def OverviewSection(state: AppState, view: JobView) -> ft.Control:
             if exc.code == "checklist_incomplete":
                 labels = view.item_labels(lang)
                 items = "、".join(labels.get(c, c) for c in exc.params.get("items", []))
-                state.tell(t("error.checklist_incomplete", items=items), error=True)
+                state.say("error.checklist_incomplete", error=True, items=items)
             else:
-                state.tell(state.error_text(exc), error=True)
+                state.say_error(exc)
             return
         device.binding.changed_locally()
-        state.tell(t("app.job.tapped", what=t(f"enum.event.{event.value}")))
+        state.say("app.job.tapped", what=Key(f"enum.event.{event.value}"))
 
     # --- SLA clocks ---
     clock_rows: list[ft.Control] = []
@@ -220,47 +220,50 @@ def TrainingDetails(state: AppState, view: JobView) -> ft.Control:
 def FaultForm(state: AppState, view: JobView) -> ft.Control:
     device = use_device()
     t, job = state.t, view.job
-    symptom, set_symptom = ft.use_state(job.get("symptom", ""))
-    cause, set_cause = ft.use_state(job.get("cause", ""))
-    fix, set_fix = ft.use_state(job.get("fix", ""))
-    lent, set_lent = ft.use_state(bool(job.get("backup_lent")))
-    note, set_note = ft.use_state(job.get("backup_note", ""))
+    names = ("symptom", "cause", "fix", "backup_note")
+    # what is typed now: each field writes itself a moment after typing stops; the button writes all
+    typed = use_box(lambda: {k: str(job.get(k) or "") for k in names})
+    lent = bool(job.get("backup_lent"))
+
+    def write(**fields: object) -> bool:
+        return device.act(lambda: device.app.actions.edit(view.id, **fields))
+
+    def field(name: str, *, multiline: bool = True) -> ft.Control:
+        def save(text: str) -> bool:
+            typed[name] = text
+            return write(**{name: text})
+
+        return AutosaveField(
+            state,
+            f"fault-{name}",
+            t(f"app.field.{name}"),
+            str(job.get(name) or ""),
+            save,
+            multiline=multiline,
+            on_text=lambda text: typed.__setitem__(name, text),
+        )
 
     def save(_e: object) -> None:
-        fields = {
-            k: v
-            for k, v in (
-                ("symptom", symptom),
-                ("cause", cause),
-                ("fix", fix),
-                ("backup_lent", lent),
-                ("backup_note", note),
-            )
-            if v != job.get(k, False if k == "backup_lent" else "")
-        }
+        fields = {k: v for k, v in typed.items() if v != str(job.get(k) or "")}
         if not fields:
-            state.tell(t("app.job.nothing_changed"))
+            state.say("app.job.nothing_changed")
             return
         device.act(lambda: device.app.actions.edit(view.id, **fields), done="app.job.saved")
 
     return section(
         t("app.job.fault"),
         [
-            text_field(
-                t("app.field.symptom"), symptom, lambda e: set_symptom(e.control.value), multiline=True
-            ),
-            text_field(t("app.field.cause"), cause, lambda e: set_cause(e.control.value), multiline=True),
-            text_field(t("app.field.fix"), fix, lambda e: set_fix(e.control.value), multiline=True),
+            field("symptom"),
+            field("cause"),
+            field("fix"),
             ft.Switch(
                 label=t("app.field.backup_lent"),
                 value=lent,
-                on_change=lambda e: set_lent(bool(e.control.value)),
+                on_change=lambda e: write(backup_lent=bool(e.control.value)),
                 label_text_style=ft.TextStyle(size=18, color=INK, font_family=FONT),
                 height=56,
             ),
-            text_field(t("app.field.backup_note"), note, lambda e: set_note(e.control.value))
-            if lent
-            else ft.Container(),
+            field("backup_note", multiline=False) if lent else ft.Container(),
             tagged("fault-save", big_button(t("app.job.save_fault"), save, icon=ft.Icons.SAVE)),
         ],
     )

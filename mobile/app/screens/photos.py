@@ -34,7 +34,7 @@ def PhotosSection(state: AppState, view: JobView) -> ft.Control:
             if device.act(partial(device.app.actions.add_photo, view.id, data, picked.name)):
                 added += 1
         if added:
-            state.tell(t("app.photos.added", n=added))
+            state.say("app.photos.added", n=added)
 
     handler.current = on_result
 

@@ -37,7 +37,7 @@ def SignInScreen(state: AppState) -> ft.Control:
             set_busy(False)
         device.binding.refresh()
         if device.app.current is not None:
-            state.tell(t("app.signin.welcome", name=state.user_name))
+            state.say("app.signin.welcome", name=state.user_name)
             device.go("/")
 
     return ft.Container(

@@ -43,7 +43,7 @@ def UnlockScreen(state: AppState) -> ft.Control:
             set_busy(False)
         if ok:
             set_password("")
-            state.tell(t("app.signin.welcome", name=name))
+            state.say("app.signin.welcome", name=name)
             device.go("/")
 
     return ft.Container(

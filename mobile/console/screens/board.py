@@ -25,7 +25,7 @@ from mobile.console.components.widgets import button, chip, chips, error_text, m
 from mobile.console.context import use_office
 from mobile.console.logic.board import BoardRow, Filter, Urgency, board_rows, counts, matches, search
 from mobile.console.roles import can_dispatch
-from mobile.console.state import ConsoleState, use_remote
+from mobile.console.state import ConsoleState, use_draft, use_remote
 
 SHOWN = 80  # a long board is filtered and searched, not scrolled
 
@@ -116,7 +116,7 @@ def BoardScreen(state: ConsoleState) -> ft.Control:
     office = use_office()
     t = state.t
     which, set_which = ft.use_state(Filter.ALL)
-    text, set_text = ft.use_state("")
+    text, set_text = use_draft(office, "board.text", "")
     loaded = use_remote(
         office, lambda api: api.all_pages("/api/jobs", open_only="true"), [state.revision, state.signed_in]
     )

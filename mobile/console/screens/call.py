@@ -13,7 +13,7 @@ from mobile.console.components.engineers import engineer_rows
 from mobile.console.components.widgets import button, chip, chips, error_text, muted, on, panel, title
 from mobile.console.context import use_office
 from mobile.console.logic.times import parse_local
-from mobile.console.state import ConsoleState, use_remote
+from mobile.console.state import ConsoleState, use_draft, use_remote
 from shared.enums import JobKind, Severity
 
 MATCHES = 12  # customers shown for a search; type more to narrow
@@ -32,17 +32,17 @@ def CallScreen(state: ConsoleState) -> ft.Control:
     office = use_office()
     t = state.t
     directory = office.directory
-    find, set_find = ft.use_state("")
-    customer_id, set_customer = ft.use_state("")
-    site_id, set_site = ft.use_state("")
-    equipment_id, set_equipment = ft.use_state("")
-    kind, set_kind = ft.use_state(JobKind.REPAIR.value)
-    severity, set_severity = ft.use_state(Severity.GENERAL.value)
-    symptom, set_symptom = ft.use_state("")
-    caller, set_caller = ft.use_state("")
-    phone, set_phone = ft.use_state("")
-    received, set_received = ft.use_state("")
-    engineer_id, set_engineer = ft.use_state("")
+    find, set_find = use_draft(office, "call.find", "")
+    customer_id, set_customer = use_draft(office, "call.customer_id", "")
+    site_id, set_site = use_draft(office, "call.site_id", "")
+    equipment_id, set_equipment = use_draft(office, "call.equipment_id", "")
+    kind, set_kind = use_draft(office, "call.kind", JobKind.REPAIR.value)
+    severity, set_severity = use_draft(office, "call.severity", Severity.GENERAL.value)
+    symptom, set_symptom = use_draft(office, "call.symptom", "")
+    caller, set_caller = use_draft(office, "call.caller", "")
+    phone, set_phone = use_draft(office, "call.phone", "")
+    received, set_received = use_draft(office, "call.received", "")
+    engineer_id, set_engineer = use_draft(office, "call.engineer_id", "")
     busy, set_busy = ft.use_state(False)
     problem, set_problem = ft.use_state("")
 
@@ -95,6 +95,7 @@ def CallScreen(state: ConsoleState) -> ft.Control:
         finally:
             set_busy(False)
         if isinstance(job, dict):
+            office.forget("call.")
             state.tell(t("console.call.recorded", number=job["number"]))
             office.go(f"/job/{job['id']}")
 

@@ -20,7 +20,7 @@ from mobile.console.logic.conflicts import (
     value_text,
 )
 from mobile.console.logic.times import full
-from mobile.console.state import ConsoleState, Office, use_remote
+from mobile.console.state import ConsoleState, Office, use_draft, use_remote
 
 
 def _value_box(label: str, text: str, ident: str, *, winner: bool) -> ft.Control:
@@ -45,8 +45,12 @@ def _value_box(label: str, text: str, ident: str, *, winner: bool) -> ft.Control
 def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) -> ft.Control:
     t, lang = state.t, state.lang
     default = override_default(conflict)
-    note, set_note = ft.use_state("")
-    custom, set_custom = ft.use_state("" if default is None or isinstance(default, dict) else str(default))
+    note, set_note = use_draft(office, f"conflict.{conflict['id']}.note", "")
+    custom, set_custom = use_draft(
+        office,
+        f"conflict.{conflict['id']}.custom",
+        "" if default is None or isinstance(default, dict) else str(default),
+    )
     number = conflict.get("job_number") or "—"
     device_wins = conflict.get("resolution") == "device_wins"
     who = conflict.get("engineer_name") or "—"
@@ -55,12 +59,13 @@ def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) 
 
     async def resolve(override: bool, value: Any = None) -> None:
         done = t("console.conflicts.overridden" if override else "console.conflicts.accepted", number=number)
-        await office.act(
+        if await office.act(
             lambda api: api.resolve_conflict(
                 conflict["id"], note=note.strip(), value=value, override=override
             ),
             done=done,
-        )
+        ):
+            office.forget(f"conflict.{conflict['id']}.")
 
     async def resolve_custom() -> None:
         await resolve(True, typed_value())

@@ -39,7 +39,7 @@ from mobile.console.logic.customers import (
     warranty_colour,
 )
 from mobile.console.logic.times import full
-from mobile.console.state import ConsoleState, Office, use_remote
+from mobile.console.state import ConsoleState, Office, use_draft, use_remote
 from shared.enums import BillableReason
 
 FINAL = {"closed", "cancelled"}
@@ -53,7 +53,7 @@ def _job_link(office: Office, number: str, job_id: str) -> ft.Control:
 def CustomersScreen(state: ConsoleState) -> ft.Control:
     office = use_office()
     t = state.t
-    find, set_find = ft.use_state("")
+    find, set_find = use_draft(office, "customers.find", "")
     due = use_remote(
         office, lambda api: api.get("/api/return-visits", due="true", limit=100), [state.revision]
     )
@@ -119,8 +119,10 @@ def CustomersScreen(state: ConsoleState) -> ft.Control:
 def ComplaintItem(state: ConsoleState, complaint: dict[str, Any]) -> ft.Control:
     office = use_office()
     t = state.t
-    text, set_text = ft.use_state("")  # the handling note
-    cause, set_cause = ft.use_state("")  # the root cause, written when closing
+    text, set_text = use_draft(office, f"complaint.{complaint['id']}.text", "")  # the handling note
+    cause, set_cause = use_draft(
+        office, f"complaint.{complaint['id']}.cause", ""
+    )  # the root cause, written when closing
     actions = complaint_actions(complaint["status"], state.role)
     number = complaint["number"]
 
@@ -190,7 +192,7 @@ def VisitItem(state: ConsoleState, visit: dict[str, Any]) -> ft.Control:
     t = state.t
     method, set_method = ft.use_state("phone")
     score, set_score = ft.use_state(0)
-    outcome, set_outcome = ft.use_state("")
+    outcome, set_outcome = use_draft(office, f"visit.{visit['id']}.outcome", "")
 
     async def record(result: str) -> None:
         try:
@@ -198,10 +200,11 @@ def VisitItem(state: ConsoleState, visit: dict[str, Any]) -> ft.Control:
         except FormError as exc:
             state.tell(t(exc.key), error=True)
             return
-        await office.act(
+        if await office.act(
             lambda api: api.post(f"/api/return-visits/{visit['id']}/record", body),
             done=t("console.visit.recorded", number=visit["job_number"]),
-        )
+        ):
+            office.forget(f"visit.{visit['id']}.")
 
     head = ft.Row(
         [
@@ -245,9 +248,9 @@ def VisitItem(state: ConsoleState, visit: dict[str, Any]) -> ft.Control:
 def ComplaintForm(state: ConsoleState, customer_id: str, jobs: list[dict[str, Any]]) -> ft.Control:
     office = use_office()
     t = state.t
-    content, set_content = ft.use_state("")
-    who, set_who = ft.use_state("")
-    phone, set_phone = ft.use_state("")
+    content, set_content = use_draft(office, f"complaint.new.{customer_id}.content", "")
+    who, set_who = use_draft(office, f"complaint.new.{customer_id}.who", "")
+    phone, set_phone = use_draft(office, f"complaint.new.{customer_id}.phone", "")
     job_id, set_job = ft.use_state("")
 
     async def submit(_e: object) -> None:
@@ -258,6 +261,7 @@ def ComplaintForm(state: ConsoleState, customer_id: str, jobs: list[dict[str, An
             return
         made = await office.act(lambda api: api.post("/api/complaints", body))
         if isinstance(made, dict):
+            office.forget(f"complaint.new.{customer_id}.")
             state.tell(t("console.complaint.recorded", number=made["number"]))
             set_content("")
             set_job("")
@@ -306,10 +310,10 @@ def TrainingForm(state: ConsoleState, file: dict[str, Any]) -> ft.Control:
     site_id, set_site = ft.use_state(file["sites"][0]["id"] if len(file["sites"]) == 1 else "")
     equipment_id, set_equipment = ft.use_state("")
     engineer_id, set_engineer = ft.use_state("")
-    content, set_content = ft.use_state("")
-    place, set_place = ft.use_state("")
-    when, set_when = ft.use_state("")
-    attendees, set_attendees = ft.use_state("")
+    content, set_content = use_draft(office, f"training.new.{file['customer']['id']}.content", "")
+    place, set_place = use_draft(office, f"training.new.{file['customer']['id']}.place", "")
+    when, set_when = use_draft(office, f"training.new.{file['customer']['id']}.when", "")
+    attendees, set_attendees = use_draft(office, f"training.new.{file['customer']['id']}.attendees", "")
 
     async def submit(_e: object) -> None:
         try:
@@ -329,6 +333,7 @@ def TrainingForm(state: ConsoleState, file: dict[str, Any]) -> ft.Control:
             return
         made = await office.act(lambda api: api.post("/api/training", body))
         if isinstance(made, dict):
+            office.forget(f"training.new.{file['customer']['id']}.")
             state.tell(t("console.training.planned", number=made["number"]))
             office.go(f"/job/{made['id']}")
 
@@ -554,7 +559,7 @@ def BillingPanel(state: ConsoleState, job: dict[str, Any]) -> ft.Control:
     t = state.t
     billable, set_billable = ft.use_state(job.get("billable"))
     reason, set_reason = ft.use_state(job.get("billable_reason") or "")
-    note, set_note = ft.use_state("")
+    note, set_note = use_draft(office, f"billing.{job['id']}.note", "")
 
     async def decide(_e: object) -> None:
         try:
@@ -622,8 +627,10 @@ def TrainingPanel(state: ConsoleState, job: dict[str, Any]) -> ft.Control:
     """A training session's details; the service desk may change the attendees and place."""
     office = use_office()
     t = state.t
-    names, set_names = ft.use_state("\n".join(job.get("training_attendees") or []))
-    place, set_place = ft.use_state(job.get("training_place", ""))
+    names, set_names = use_draft(
+        office, f"training.{job['id']}.names", "\n".join(job.get("training_attendees") or [])
+    )
+    place, set_place = use_draft(office, f"training.{job['id']}.place", job.get("training_place", ""))
 
     async def save(_e: object) -> None:
         try:
@@ -631,9 +638,10 @@ def TrainingPanel(state: ConsoleState, job: dict[str, Any]) -> ft.Control:
         except FormError as exc:
             state.tell(t(exc.key), error=True)
             return
-        await office.act(
+        if await office.act(
             lambda api: api.patch(f"/api/training/{job['id']}", body), done=t("console.training.saved")
-        )
+        ):
+            office.forget(f"training.{job['id']}.")
 
     lines: list[ft.Control] = [
         pairs(

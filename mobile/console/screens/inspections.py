@@ -22,7 +22,7 @@ from mobile.console.logic.inspections import (
     templates_for,
     this_month,
 )
-from mobile.console.state import ConsoleState, use_remote
+from mobile.console.state import ConsoleState, use_draft, use_remote
 from shared.schedules import Frequency
 
 
@@ -31,7 +31,9 @@ def InspectionsScreen(state: ConsoleState) -> ft.Control:
     office = use_office()
     t = state.t
     directory = office.directory
-    form, set_form = ft.use_state(ScheduleForm(start_on=state.now.astimezone(office.tz).date().isoformat()))
+    form, set_form = use_draft(
+        office, "inspections.form", ScheduleForm(start_on=state.now.astimezone(office.tz).date().isoformat())
+    )
     problem, set_problem = ft.use_state("")
     busy, set_busy = ft.use_state(False)
     show_inactive, set_show_inactive = ft.use_state(False)

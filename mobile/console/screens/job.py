@@ -18,7 +18,7 @@ from mobile.console.logic.board import past_backup_limit
 from mobile.console.logic.times import full
 from mobile.console.roles import can_dispatch, can_review
 from mobile.console.screens.customers import BillingPanel, TrainingPanel
-from mobile.console.state import ConsoleState, use_remote
+from mobile.console.state import ConsoleState, use_draft, use_remote
 from shared.enums import Severity
 
 FINAL = {"closed", "cancelled"}
@@ -81,7 +81,7 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
     office = use_office()
     t = state.t
     dispatch = can_dispatch(state.role)
-    reason, set_reason = ft.use_state("")
+    reason, set_reason = use_draft(office, f"job.{job_id}.reason", "")
     loaded = use_remote(office, lambda api: api.get(f"/api/jobs/{job_id}"), [job_id, state.revision])
 
     async def load_engineers(api: ConsoleApi) -> list[dict[str, Any]]:
@@ -217,7 +217,10 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
 
         async def set_severity(severity: str) -> None:
             await office.act(
-                lambda api: api.patch(f"/api/jobs/{job['id']}", {"severity": severity}),
+                # the version on screen: a change made meanwhile is refused (409), not overwritten
+                lambda api: api.patch(
+                    f"/api/jobs/{job['id']}", {"severity": severity, "base_version": job["version"]}
+                ),
                 done=t("console.job.severity_changed"),
             )
 

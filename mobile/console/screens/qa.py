@@ -16,7 +16,7 @@ from mobile.console.components.widgets import button, error_text, muted, on, pan
 from mobile.console.context import use_office
 from mobile.console.logic.times import full
 from mobile.console.roles import can_review
-from mobile.console.state import ConsoleState, use_remote
+from mobile.console.state import ConsoleState, use_draft, use_remote
 from shared.console import ServiceForm
 
 REVIEWABLE = ("resolved", "signed_off")
@@ -102,7 +102,7 @@ def QaListScreen(state: ConsoleState) -> ft.Control:
 def QaFormScreen(state: ConsoleState, job_id: str) -> ft.Control:
     office = use_office()
     t = state.t
-    text, set_text = ft.use_state("")
+    text, set_text = use_draft(office, f"qa.{job_id}.text", "")
 
     async def load(api: ConsoleApi) -> tuple[ServiceForm, dict[str, bytes]]:
         form = ServiceForm.model_validate(await api.get(f"/api/jobs/{job_id}/form"))

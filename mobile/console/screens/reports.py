@@ -13,7 +13,7 @@ from mobile.console.components.report_views import breaches_view, quality_view, 
 from mobile.console.components.widgets import button, chip, chips, error_text, muted, on, title
 from mobile.console.context import use_office
 from mobile.console.logic.reports import Period, period_range
-from mobile.console.state import ConsoleState, use_remote
+from mobile.console.state import ConsoleState, use_draft, use_remote
 from shared.enums import EquipmentCategory, Severity
 
 TABS = ("response-times", "sla", "breaches", "quality")
@@ -57,8 +57,8 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
     measure, set_measure = ft.use_state("arrive")
     clean, set_clean = ft.use_state(False)
     period, set_period = ft.use_state(Period.DAYS_90)
-    start, set_start = ft.use_state("")
-    end, set_end = ft.use_state("")
+    start, set_start = use_draft(office, "reports.start", "")
+    end, set_end = use_draft(office, "reports.end", "")
     customer, set_customer = ft.use_state("")
     site, set_site = ft.use_state("")
     engineer, set_engineer = ft.use_state("")

@@ -49,7 +49,7 @@ from mobile.console.logic.stock import (
     transfer_refused,
 )
 from mobile.console.logic.times import full
-from mobile.console.state import ConsoleState, Office, use_remote
+from mobile.console.state import ConsoleState, Office, use_draft, use_remote
 
 Json = dict[str, Any]
 
@@ -155,10 +155,10 @@ def TransferSection(state: ConsoleState, books: Json) -> ft.Control:
     movable = [s for s in ordered_stores(books["stores"]) if s["kind"] in ("new", "van") and s.get("active")]
     default = next((s["id"] for s in movable if s["kind"] == "new"), "")
     source, set_source = ft.use_state(default)
-    part, set_part = ft.use_state("")
-    target, set_target = ft.use_state("")
-    quantity, set_quantity = ft.use_state("")
-    note, set_note = ft.use_state("")
+    part, set_part = use_draft(office, "stock.transfer.part", "")
+    target, set_target = use_draft(office, "stock.transfer.target", "")
+    quantity, set_quantity = use_draft(office, "stock.transfer.quantity", "")
+    note, set_note = use_draft(office, "stock.transfer.note", "")
     result, set_result = ft.use_state(("", False))
     source = source or default
     stores = {s["id"]: s for s in books["stores"]}
@@ -279,11 +279,11 @@ def ReceiveSection(state: ConsoleState, books: Json) -> ft.Control:
     t = state.t
     new_stores = [s for s in ordered_stores(books["stores"]) if s["kind"] == "new" and s.get("active")]
     store, set_store = ft.use_state("")
-    part, set_part = ft.use_state("")
-    find, set_find = ft.use_state("")
-    quantity, set_quantity = ft.use_state("")
-    cost, set_cost = ft.use_state("")
-    reference, set_reference = ft.use_state("")
+    part, set_part = use_draft(office, "stock.receive.part", "")
+    find, set_find = use_draft(office, "stock.receive.find", "")
+    quantity, set_quantity = use_draft(office, "stock.receive.quantity", "")
+    cost, set_cost = use_draft(office, "stock.receive.cost", "")
+    reference, set_reference = use_draft(office, "stock.receive.reference", "")
     store = store or (new_stores[0]["id"] if new_stores else "")
     if not new_stores:
         return panel(t("console.stock.receive_title"), [muted(t("console.stock.no_new_store"))])
@@ -417,12 +417,12 @@ def CountSection(state: ConsoleState, books: Json) -> ft.Control:
     office = use_office()
     t = state.t
     stores = [s for s in ordered_stores(books["stores"]) if s.get("active")]
-    store, set_store = ft.use_state("")
+    store, set_store = use_draft(office, "stock.count.store", "")
     nothing_typed: dict[str, tuple[str, str]] = {}
     no_count: Json | None = None
-    typed, set_typed = ft.use_state(nothing_typed)
-    note, set_note = ft.use_state("")
-    adding, set_adding = ft.use_state("")
+    typed, set_typed = use_draft(office, "stock.count.typed", nothing_typed)
+    note, set_note = use_draft(office, "stock.count.note", "")
+    adding, set_adding = use_draft(office, "stock.count.adding", "")
     posted, set_posted = ft.use_state(no_count)
     store = store or (stores[0]["id"] if stores else "")
     lines = count_preview(books["parts"], books["balances"], store, typed)
@@ -615,14 +615,15 @@ def MovementsSection(state: ConsoleState, books: Json) -> ft.Control:
 def StockConflictCard(state: ConsoleState, conflict: Json, part_names: dict[str, str]) -> ft.Control:
     office = use_office()
     t = state.t
-    note, set_note = ft.use_state("")
+    note, set_note = use_draft(office, f"stock.conflict.{conflict['id']}.note", "")
     who = office.directory.name("engineers", conflict.get("user_id")) or "—"
 
     async def accept() -> None:
-        await office.act(
+        if await office.act(
             lambda api: api.resolve_conflict(conflict["id"], note=note.strip()),
             done=t("console.stock.conflict_closed"),
-        )
+        ):
+            office.forget(f"stock.conflict.{conflict['id']}.")
 
     return tagged(
         f"stock-conflict-{conflict['id']}",

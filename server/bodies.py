@@ -1,0 +1,65 @@
+"""Request bodies as JSON: refused with a readable 400 when they are not UTF-8 or nest too deep.
+
+Litestar decodes JSON with msgspec, which raises ``UnicodeDecodeError`` on bytes that are not UTF-8 and
+``RecursionError`` past its own nesting limit; both used to be 500s, some before sign-in. No Levee
+message nests deeper than a handful of levels (a push: envelope, mutations, a mutation, its args, the
+fields), so anything deeper than :data:`MAX_JSON_DEPTH` is refused before a handler walks it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import ClientException
+from litestar.serialization import decode_json
+from litestar.types import Empty, TypeDecodersSequence
+
+MAX_JSON_DEPTH = 32
+
+
+def json_depth(value: Any) -> int:
+    """How deep arrays and objects nest in ``value`` (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if depth > MAX_JSON_DEPTH:
+            break
+        stack.extend((child, depth) for child in children)
+    return deepest
+
+
+def decode_body(body: bytes, type_decoders: TypeDecodersSequence | None = None) -> Any:
+    """The body as JSON, or a 400 saying why it is not acceptable JSON."""
+    try:
+        value = decode_json(body or b"null", type_decoders=type_decoders)
+    except UnicodeDecodeError:
+        raise ClientException("the body is not UTF-8 text") from None
+    except RecursionError:
+        raise ClientException(f"the JSON body nests too deep (more than {MAX_JSON_DEPTH} levels)") from None
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise ClientException(f"the JSON body nests too deep (more than {MAX_JSON_DEPTH} levels)")
+    return value
+
+
+class LeveeRequest(Request[Any, Any, Any]):
+    """Litestar's request, with JSON bodies decoded by :func:`decode_body`."""
+
+    async def json(self) -> Any:
+        if self._json is Empty:
+            if (cached := self._connection_state.json) is not Empty:
+                self._json = cached
+            else:
+                self._json = self._connection_state.json = decode_body(
+                    await self.body(), self.route_handler.resolve_type_decoders()
+                )
+        return self._json

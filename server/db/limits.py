@@ -1,0 +1,52 @@
+"""Text longer than its column is refused with a 400 naming the field, on every database alike.
+
+PostgreSQL refuses a value longer than a ``String(n)`` column (a 500 before this), SQLite stores it. The
+request models bound most fields, but a bound that differs from the column (``unit`` was 200 in the
+model, 20 in the table) would only show on PostgreSQL. So before every flush, each changed value of a
+sized column is measured against the column, in characters as PostgreSQL counts them; one too long
+refuses the request before anything is written. The column sizes are the one source of the limits.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Mapper, Session
+
+from server.errors import DomainError
+
+
+class TextTooLong(DomainError):
+    """A text value does not fit its column: the client's 400."""
+
+    def __init__(self, field: str, limit: int, given: int) -> None:
+        super().__init__(
+            f"{field} may have at most {limit} characters; {given} were given", field=field, max_length=limit
+        )
+
+
+@cache
+def sized_columns(mapper: Mapper[Any]) -> tuple[tuple[str, int], ...]:
+    """(attribute, maximum length) of each column of ``mapper`` with a length."""
+    out = []
+    for attr in mapper.column_attrs:
+        for column in attr.columns:
+            length = getattr(column.type, "length", None)
+            if isinstance(length, int):
+                out.append((attr.key, length))
+    return tuple(out)
+
+
+def check_lengths(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for key, limit in sized_columns(state.mapper):
+            for value in state.attrs[key].history.added:
+                if isinstance(value, str) and len(value) > limit:
+                    raise TextTooLong(key, limit, len(value))
+
+
+if not event.contains(Session, "before_flush", check_lengths):
+    event.listen(Session, "before_flush", check_lengths)
