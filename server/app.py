@@ -41,6 +41,7 @@ from server.inspections.generator import ScheduleRunner
 from server.jobs.controller import JobController, PhotoController
 from server.notify import ChangeNotifier, PgListener, install_after_commit_hook
 from server.openapi import LeveeOpenAPIConfig
+from server.pwa import ROUTES as pwa_routes
 from server.reports.controller import ReportController
 from server.settings import Settings
 from server.stock.controller import PartsReportController, StockController
@@ -48,7 +49,7 @@ from sync.protocol import ProtocolMismatch
 
 log = logging.getLogger("levee.server")
 
-PUBLIC_PATHS = ["^/schema", "^/health$", "^/api/auth/login$"]
+PUBLIC_PATHS = ["^/schema", "^/health$", "^/api/auth/login$", "^/app(/|$)"]
 
 
 @get("/health", exclude_from_auth=True, tags=["ops"])
@@ -260,6 +261,7 @@ def create_app(
             PartsReportController,
             console_routes,
             customer_routes,
+            *pwa_routes,
         ],
         dependencies={
             "db_session": Provide(provide_db_session),

@@ -52,9 +52,8 @@ OFFICE_OPERATIONS: dict[tuple[str, str], OfficeOperation] = {
     ("get", "/api/jobs/{job_id}/signatures"): OfficeOperation(
         "Every customer signature a job received",
         "Oldest first, each with who sent it, when it was signed and received; `standing` marks the one "
-        "the job holds. A "
-        "second signing never destroys the first: both are here and in the `signed_twice` conflict, whose "
-        "override chooses one. Any signed-in user who may see the job.",
+        "the job holds. A second signing never destroys the first: both are here and in the "
+        "`signed_twice` conflict, whose override chooses one. Any signed-in user who may see the job.",
     ),
     ("patch", "/api/jobs/{job_id}"): OfficeOperation(
         "Edit a job's office fields",

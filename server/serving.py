@@ -81,10 +81,12 @@ def _hard_stop(sig: int) -> None:
 def serve(settings: Settings) -> None:
     """Migrate, then serve the API on ``settings.host:port`` until SIGTERM or Ctrl+C."""
     from server.app import create_app
+    from server.pwa import start_build_if_needed
 
     die_with_parent()
     app = create_app(settings)
     app.state.schedule_grace_s = SCHEDULE_GRACE_S
+    start_build_if_needed(app, settings)  # the field app's web build at /app/ (server/pwa.py)
     config = uvicorn.Config(
         app,
         host=settings.host,

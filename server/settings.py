@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +64,14 @@ class Settings(BaseSettings):
     )
     admission_queue: int = Field(
         default=0, ge=0, description="requests that may wait for a place per lane (0: 4 x its limit)"
+    )
+    pwa_dir: Path | None = Field(
+        default=None, description="the field app's web build served at /app/ (default: data_dir/pwa)"
+    )
+    pwa_build: Literal["auto", "off"] = Field(
+        default="auto",
+        description="auto: `levee serve` builds the field app for /app/ when it is missing or stale; "
+        "off: serve what is there (`levee pwa build`)",
     )
 
     @field_validator("timezone")

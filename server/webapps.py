@@ -84,6 +84,14 @@ def cmd_console(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_pwa_build(args: argparse.Namespace) -> int:
+    """Build the field app's static web folder (``python -m mobile.pwa build``, server/pwa.py)."""
+    return _become(
+        [sys.executable, "-m", "mobile.pwa", "build", *(["--out", args.out] if args.out else [])]
+        + (["--force"] if args.force else [])
+    )
+
+
 # --- the demo ------------------------------------------------------------------------------------------
 
 DEMO_HELP = (
@@ -221,6 +229,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings, logins: str) -> int:
         f"  API docs:    {base}/schema/swagger\n"
         f"  field app:   http://127.0.0.1:{app_port}/  (sign in as an engineer)\n"
         f"  console:     http://127.0.0.1:{console_port}/  (office staff: dispatcher, manager, qa, ...)\n"
+        f"  tablet app:  {base}/app/  (the field app in the tablet's browser, offline after the first visit)\n"
         "  demo logins:\n" + logins + "\n\n" + DEMO_HELP,
         flush=True,
     )
@@ -293,3 +302,10 @@ def add_commands(
     )
     console.add_argument("--allow-origin", action="append", help=origin_help)
     console.set_defaults(func=cmd_console)
+
+    pwa = sub.add_parser("pwa", help="the field app as an installable offline web app (served at /app/)")
+    pwa_sub = pwa.add_subparsers(dest="pwa_command", required=True)
+    pwa_build = pwa_sub.add_parser("build", help="build the static folder `levee serve` serves at /app/")
+    pwa_build.add_argument("--out", help="folder to write (default: $LEVEE_PWA_DIR or <data dir>/pwa)")
+    pwa_build.add_argument("--force", action="store_true", help="build even when the folder is current")
+    pwa_build.set_defaults(func=cmd_pwa_build)

@@ -126,6 +126,9 @@ class ConflictRow(ConflictOut):
     engineer_name: str | None = None
     device_name: str | None = None
     reviewer_name: str | None = None
+    #: who wrote the value the server held when the device's change arrived (the office's side), and when
+    server_by_name: str | None = None
+    server_at: datetime | None = None
 
 
 _CLOCK = re.compile(r"^device clock is (\d+) min (fast|slow)$")

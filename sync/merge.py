@@ -307,7 +307,27 @@ def apply_locally(doc: dict[str, Any], mutation: Mutation) -> dict[str, Any]:
                 created_at=mutation.created_at,
             ),
         )
-    return out
+    return order_embedded(out)
+
+
+#: The order of every array embedded in a job document, the same from either database and on the
+#: device's own view: keys compared as text (times are all in the one ``wire_time`` spelling, ids are
+#: lowercase dashed UUIDs), so no database collation or storage order decides it.
+EMBEDDED_ORDER: dict[str, tuple[str, ...]] = {
+    "events": ("device_time", "id"),
+    "checklist": ("item_code",),
+    "parts": ("used_at", "id"),
+    "photos": ("taken_at", "id"),
+}
+
+
+def order_embedded(doc: dict[str, Any]) -> dict[str, Any]:
+    """Sort ``doc``'s embedded arrays in place by :data:`EMBEDDED_ORDER`; returns ``doc``."""
+    for name, keys in EMBEDDED_ORDER.items():
+        rows = doc.get(name)
+        if isinstance(rows, list):
+            rows.sort(key=lambda row: tuple(str(row.get(k) or "") for k in keys))
+    return doc
 
 
 def rebase(doc: dict[str, Any], pending: list[Mutation]) -> dict[str, Any]:

@@ -26,6 +26,10 @@ from server.db.migrate import upgrade
 from tests import properties, retries
 from tests.support import Device, World, make_world
 
+# Servers the tests start serve /app/ only from a build a test asks for (tests/pwa/conftest.py); none
+# builds the field app's web folder at start-up (server/pwa.py).
+os.environ.setdefault("LEVEE_PWA_BUILD", "off")
+
 PG_ADMIN_URL = os.environ.get("LEVEE_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 #: CI as CI services set it; pytest started directly by a CI job honours it as tasks.py does.
 CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +31,25 @@ class Device:
         except ActionError as exc:
             state.say_error(exc)
             return False
+        keep = self.app.keep
+        if keep is None:  # the replica file is on disk already
+            self._shown(done)
+        else:  # the browser: show the tap as saved once it is in IndexedDB
+            ft.context.page.run_task(self._kept, keep, done)
+        return True
+
+    def _shown(self, done: str | None) -> None:
         self.binding.changed_locally()
         if done:
-            state.say(done)
-        return True
+            self.state.say(done)
+
+    async def _kept(self, keep: Callable[[], Awaitable[None]], done: str | None) -> None:
+        try:
+            await keep()
+        except Exception as exc:  # the browser refused the write (quota, storage gone)
+            self.state.say("app.pwa.not_kept", error=True, reason=str(exc)[:200])
+            return
+        self._shown(done)
 
     def go(self, route: str) -> None:
         """Another screen: a message about this one does not follow (a new job's notice does)."""

@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -23,7 +23,7 @@ import flet as ft
 
 from mobile.app.queries import JobQueries
 from mobile.services.jobs import ActionError, JobActions
-from mobile.services.session import DeviceSession, SignedIn
+from mobile.services.session import DeviceSession, SignedIn, off_loop
 from mobile.services.sync import SyncStatus
 from shared.i18n import DEFAULT_LANG, translate
 
@@ -89,6 +89,10 @@ class FieldApp:
         self._stop: asyncio.Event | None = None
         self._watchers: set[Callable[[], None]] = set()
         self._unlock_failures = 0
+        #: Makes what the last action wrote durable and returns once it is; None where the replica
+        #: file itself is durable (``levee app``, the packaged app). The browser sets it: its files live
+        #: in memory until saved to IndexedDB (mobile/pwa/device.py).
+        self.keep: Callable[[], Awaitable[None]] | None = None
         self.session.restore()
         # the jobs the device has, to tell a job that just arrived (None while the first download runs)
         self._known_jobs: set[str] | None = self._job_ids() if self.session.current else None
@@ -225,7 +229,7 @@ class FieldApp:
         if self.current is None:
             raise ActionError("signed_out", "sign in first")
         if self.session.can_check_password():
-            ok = await asyncio.to_thread(self.session.check_password, password)
+            ok = await off_loop(self.session.check_password, password)
         else:
             ok = await self.session.check_password_with_server(password)
         if not ok:

@@ -205,6 +205,45 @@ class Replica:
                     self._write_local(conn, job_id, apply_locally(doc, mutation))
         return mutation
 
+    def adopt(self, mutations: Iterable[Mutation]) -> int:
+        """Take back taps this file lacks but a log kept beside it holds (the browser keeps each tap in
+        a small log before the replica file is saved, mobile/pwa/device.py): each one newer than the
+        last tap this file knows goes into the outbox, and its job's local view is brought up to date,
+        as :meth:`record` did. Older ones were sent and forgotten, or are here already. Returns how many."""
+        added = 0
+        with self.engine.begin() as conn:
+            floor = int(self._meta(conn, "client_seq") or 0)
+            known = {row[0] for row in conn.execute(text("SELECT id FROM outbox"))}
+            for mutation in sorted(mutations, key=lambda m: m.client_seq):
+                if mutation.client_seq <= floor or str(mutation.id) in known:
+                    continue
+                job_id = mutation.job_id()
+                conn.execute(
+                    text(
+                        "INSERT INTO outbox (client_seq, id, name, args, hlc, created_at, job_id) "
+                        "VALUES (:seq, :id, :name, :args, :hlc, :created, :job)"
+                    ),
+                    {
+                        "seq": mutation.client_seq,
+                        "id": str(mutation.id),
+                        "name": mutation.name.value,
+                        "args": _dumps(mutation.args),
+                        "hlc": mutation.hlc,
+                        "created": mutation.created_at.isoformat(),
+                        "job": str(job_id) if job_id else None,
+                    },
+                )
+                floor = mutation.client_seq
+                self.hlc.receive(Timestamp.decode(mutation.hlc))
+                self._set_meta(conn, "client_seq", str(floor))
+                self._set_meta(conn, "hlc", self.hlc.last.encode())
+                if job_id is not None:
+                    doc = self._local_doc(conn, job_id)
+                    if doc is not None:
+                        self._write_local(conn, job_id, apply_locally(doc, mutation))
+                added += 1
+        return added
+
     # --- outbox ----------------------------------------------------------------------------------
 
     @staticmethod

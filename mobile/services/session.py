@@ -13,12 +13,13 @@ import hashlib
 import hmac
 import json
 import secrets
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -27,9 +28,19 @@ from mobile.services.jobs import ActionError, JobActions
 from mobile.services.sync import SyncRunner
 from shared.local_time import DEFAULT_TIMEZONE, zone
 
+T = TypeVar("T")
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+async def off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """Run slow CPU work (a password digest) off the event loop; in the browser's Python, which has
+    no threads, in place."""
+    if sys.platform == "emscripten":
+        return fn(*args)
+    return await asyncio.to_thread(fn, *args)
 
 
 @dataclass
@@ -135,7 +146,7 @@ class DeviceSession:
         ):
             self.replica.set_meta(key, value)
         self.forget_browsers()
-        await asyncio.to_thread(self.remember_password, password)
+        await off_loop(self.remember_password, password)
         if browser:
             self.bind_browser(browser)
         return self._open(server_url, body["token"], user, body["device_id"])
@@ -176,7 +187,11 @@ class DeviceSession:
 
     def remember_password(self, password: str) -> None:
         """Keep a salted scrypt digest of the password that signed in, so that a new browser can be
-        unlocked with it offline (the token beside it in the replica is worth more than the digest)."""
+        unlocked with it offline (the token beside it in the replica is worth more than the digest).
+        The browser's Python has no scrypt; there the browser profile is the device and no other browser
+        is ever asked (docs/pwa.md), so nothing is kept."""
+        if not hasattr(hashlib, "scrypt"):
+            return
         salt = secrets.token_bytes(16)
         digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
         self.replica.set_meta("unlock", f"scrypt$16384$8$1${salt.hex()}${digest.hex()}")

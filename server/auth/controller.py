@@ -65,10 +65,17 @@ class AuthController(Controller):
     async def change_password(
         self, data: JSONBody[PasswordChange], db_session: DbSession, principal: CurrentUser
     ) -> dict[str, str]:
-        """Change the caller's password; every other device of theirs is signed out."""
-        ok = await AuthService(db_session).change_password(
-            principal.user_id, data.old_password, data.new_password, principal.device_id
-        )
+        """Change the caller's password; every other device of theirs is signed out. Wrong current
+        passwords are throttled per token and per account (429 with Retry-After)."""
+        try:
+            ok = await AuthService(db_session).change_password(
+                principal.user_id, data.old_password, data.new_password, principal.device_id
+            )
+        except LoginThrottled as exc:
+            raise TooManyRequestsException(
+                f"too many wrong passwords: try again in {exc.retry_after // 60 + 1} min",
+                headers={"Retry-After": str(exc.retry_after)},
+            ) from None
         if not ok:
             raise Invalid("the current password is wrong", field="old_password")
         return {"detail": "password changed; other devices were signed out"}

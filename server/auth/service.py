@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.db.base import utcnow
-from server.db.models import Device, LoginFailure, User
+from server.db.models import AuditEntry, Device, LoginFailure, User
 from server.errors import NotFound
 from server.security import DUMMY_HASH, hash_password, new_token, token_hash, verify_password
 from shared.models import LoginRequest
@@ -29,6 +29,9 @@ class LoginThrottled(Exception):
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_IP = 30
+#: Wrong current passwords on /api/auth/password, per token (device) and per account, in THROTTLE_WINDOW.
+MAX_PASSWORD_FAILURES_PER_DEVICE = 5
+MAX_PASSWORD_FAILURES_PER_USER = 10
 
 
 class AuthService:
@@ -55,6 +58,23 @@ class AuthService:
                 retry = int((recent[-1] + THROTTLE_WINDOW - now).total_seconds()) + 1
                 raise LoginThrottled(max(retry, 1))
 
+    async def _audit_lockout(self, username: str, user: User | None, ip: str, now: datetime) -> None:
+        """The failure that starts a lock-out is in the audit trail (once, not every refused try)."""
+        await self.session.flush()
+        recent = await self.session.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.username == username, LoginFailure.at >= now - THROTTLE_WINDOW)
+        )
+        if recent == MAX_FAILURES_PER_USER:
+            await audit.record(
+                self.session,
+                action="auth.lockout",
+                entity="user",
+                entity_id=user.id if user else username,
+                detail={"ip": ip, "failures": recent, "minutes": int(THROTTLE_WINDOW.total_seconds() // 60)},
+            )
+
     async def login(self, data: LoginRequest, ip: str = "") -> tuple[str, Device, User]:
         now = utcnow()
         await self._throttle(data.username, ip, now)
@@ -70,6 +90,7 @@ class AuthService:
                 entity_id=user.id if user else data.username,
                 detail={"ip": ip, "device_name": data.device_name},
             )
+            await self._audit_lockout(data.username, user, ip, now)
             await self.session.commit()
             raise LoginFailed
         token = new_token()
@@ -116,10 +137,42 @@ class AuthService:
             await self.session.commit()
         return device
 
+    async def _throttle_password(self, user_id: uuid.UUID, device_id: uuid.UUID, now: datetime) -> None:
+        """A stolen token must not allow unlimited guessing: wrong current passwords (in the audit trail)
+        are counted per token and per account, and past the limit the password is not even checked."""
+        since = now - THROTTLE_WINDOW
+        failed = (
+            select(AuditEntry.at)
+            .where(
+                AuditEntry.entity_id == str(user_id),
+                AuditEntry.action == "auth.password_failed",
+                AuditEntry.at >= since,
+            )
+            .order_by(AuditEntry.at.desc())
+        )
+        for query, limit in (
+            (failed.where(AuditEntry.device_id == device_id), MAX_PASSWORD_FAILURES_PER_DEVICE),
+            (failed, MAX_PASSWORD_FAILURES_PER_USER),
+        ):
+            recent = (await self.session.scalars(query.limit(limit))).all()
+            if len(recent) >= limit:
+                retry = int((recent[-1] + THROTTLE_WINDOW - now).total_seconds()) + 1
+                raise LoginThrottled(max(retry, 1))
+
     async def change_password(self, user_id: uuid.UUID, old: str, new: str, keep_device: uuid.UUID) -> bool:
         """Set a new password and sign out every other device of the user."""
+        await self._throttle_password(user_id, keep_device, utcnow())
         user = await self.session.get(User, user_id)
         if user is None or not verify_password(user.password_hash, old):
+            await audit.record(  # someone holding this token guessing the password is worth knowing
+                self.session,
+                action="auth.password_failed",
+                entity="user",
+                entity_id=user_id,
+                user_id=user_id,
+                device_id=keep_device,
+            )
+            await self.session.commit()
             return False
         user.password_hash = hash_password(new)
         await audit.record(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from litestar import Controller, get, post, put
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit
 from server.changes import Change, log_changes
 from server.db.models import ChecklistTemplate, Customer, Part, SlaPolicy
-from server.deps import DbSession, requires, requires_any_user, requires_office
+from server.deps import CurrentUser, DbSession, requires, requires_any_user, requires_office
 from server.errors import Conflict, NotFound
 from shared.enums import Role
 from shared.models import (
@@ -23,6 +26,28 @@ from shared.models import (
 )
 
 requires_manager = requires(Role.MANAGER, Role.ADMIN)
+
+
+async def _audit(
+    session: AsyncSession,
+    by: CurrentUser,
+    action: str,
+    entity: str,
+    entity_id: uuid.UUID,
+    detail: dict[str, Any],
+) -> None:
+    """What a promise is (SLA policies) and what the books hold (parts, checklists) is audited."""
+    await audit.record(
+        session,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        user_id=by.user_id,
+        device_id=by.device_id,
+        detail=detail,
+    )
+
+
 requires_stock_admin = requires(Role.WAREHOUSE, Role.MANAGER, Role.ADMIN)
 
 
@@ -36,7 +61,9 @@ class SlaPolicyController(Controller):
         return [SlaPolicyOut.model_validate(r) for r in rows]
 
     @post("/", guards=[requires_manager])
-    async def create_policy(self, data: JSONBody[SlaPolicyCreate], db_session: DbSession) -> SlaPolicyOut:
+    async def create_policy(
+        self, data: JSONBody[SlaPolicyCreate], db_session: DbSession, principal: CurrentUser
+    ) -> SlaPolicyOut:
         """Set the promise for one severity, for one customer's contract or as the default."""
         if data.customer_id is not None and await db_session.get(Customer, data.customer_id) is None:
             raise NotFound(f"no customer with id {data.customer_id}", field="customer_id")
@@ -50,12 +77,20 @@ class SlaPolicyController(Controller):
             raise Conflict("a policy for this customer and severity exists; change it with PUT instead")
         policy = SlaPolicy(**data.model_dump())
         db_session.add(policy)
+        await db_session.flush()
+        await _audit(
+            db_session, principal, "sla_policy.create", "sla_policy", policy.id, data.model_dump(mode="json")
+        )
         await db_session.commit()
         return SlaPolicyOut.model_validate(policy)
 
     @put("/{policy_id:uuid}", guards=[requires_manager])
     async def update_policy(
-        self, policy_id: FromPath[uuid.UUID], data: JSONBody[SlaPolicyCreate], db_session: DbSession
+        self,
+        policy_id: FromPath[uuid.UUID],
+        data: JSONBody[SlaPolicyCreate],
+        db_session: DbSession,
+        principal: CurrentUser,
     ) -> SlaPolicyOut:
         """Change the limits; jobs already opened keep the deadlines they were given."""
         policy = await db_session.get(SlaPolicy, policy_id)
@@ -63,8 +98,18 @@ class SlaPolicyController(Controller):
             raise NotFound(f"no SLA policy with id {policy_id}")
         if policy.customer_id != data.customer_id or policy.severity != data.severity.value:
             raise Conflict("customer_id and severity of a policy cannot change; create a new policy")
-        for key in ("respond_minutes", "onsite_minutes", "fix_minutes", "backup_minutes"):
+        limits = ("respond_minutes", "onsite_minutes", "fix_minutes", "backup_minutes")
+        changes = {
+            k: [getattr(policy, k), getattr(data, k)]
+            for k in limits
+            if getattr(policy, k) != getattr(data, k)
+        }
+        for key in limits:
             setattr(policy, key, getattr(data, key))
+        if changes:
+            await _audit(
+                db_session, principal, "sla_policy.update", "sla_policy", policy.id, {"changes": changes}
+            )
         await db_session.commit()
         return SlaPolicyOut.model_validate(policy)
 
@@ -82,7 +127,7 @@ class ChecklistTemplateController(Controller):
 
     @post("/", guards=[requires_manager])
     async def create_template(
-        self, data: JSONBody[ChecklistTemplateCreate], db_session: DbSession
+        self, data: JSONBody[ChecklistTemplateCreate], db_session: DbSession, principal: CurrentUser
     ) -> ChecklistTemplateOut:
         exists = await db_session.scalar(
             select(ChecklistTemplate.id).where(
@@ -101,6 +146,10 @@ class ChecklistTemplateController(Controller):
         db_session.add(template)
         await db_session.flush()
         await log_changes(db_session, [Change("checklist_template", template.id, "put", None)])
+        detail = data.model_dump(mode="json")
+        await _audit(
+            db_session, principal, "checklist_template.create", "checklist_template", template.id, detail
+        )
         await db_session.commit()
         return ChecklistTemplateOut.model_validate(template)
 
@@ -114,12 +163,15 @@ class PartController(Controller):
         return [PartOut.model_validate(r) for r in await db_session.scalars(select(Part).order_by(Part.code))]
 
     @post("/", guards=[requires_stock_admin])
-    async def create_part(self, data: JSONBody[PartCreate], db_session: DbSession) -> PartOut:
+    async def create_part(
+        self, data: JSONBody[PartCreate], db_session: DbSession, principal: CurrentUser
+    ) -> PartOut:
         if await db_session.scalar(select(Part.id).where(Part.code == data.code)):
             raise Conflict(f"part code '{data.code}' exists", field="code")
         part = Part(**data.model_dump(mode="json"))
         db_session.add(part)
         await db_session.flush()
         await log_changes(db_session, [Change("part", part.id, "put", None)])
+        await _audit(db_session, principal, "part.create", "part", part.id, data.model_dump(mode="json"))
         await db_session.commit()
         return PartOut.model_validate(part)

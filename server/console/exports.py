@@ -23,14 +23,27 @@ from shared.local_time import full
 from shared.reports import BreachRow, QualityReport, ReportGroup, ResponseTimeReport, SlaReport, TimeStats
 
 Cell = str | int | float | None
-#: Characters no XLSX cell may hold (openpyxl refuses them, which was a 500 for every reader of the
-#: report): C0 controls other than tab, line feed and carriage return, and DEL.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Characters no XLSX cell may hold (openpyxl refuses C0 controls, which was a 500 for every reader of
+#: the report; XML has no surrogates, U+FFFE or U+FFFF): C0 controls other than tab, line feed and
+#: carriage return, DEL, and those.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+#: Characters a sheet's name may not have.
+_NOT_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+
+
+#: How a formula starts for Excel and LibreOffice (tab and carriage return hide one that follows).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell_text(value: str) -> str:
-    """Text as it may leave Levee in a CSV or XLSX cell: the one home for what exports write."""
-    return _CONTROL.sub("", value)
+    """Text as it may leave Levee in a CSV or XLSX cell: the one home for what exports write.
+
+    Drops the control characters an XLSX cannot hold, and puts a ``'`` before text a spreadsheet
+    would read as a formula (formula injection: ``=HYPERLINK(...)`` in a customer's name or a cause).
+    Only text goes through here: numbers stay numbers, a negative one included.
+    """
+    text = _CONTROL.sub("", value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _cells(row: list[Cell]) -> list[Cell]:
@@ -245,7 +258,7 @@ def to_xlsx_book(tables: list[Table], filters: list[tuple[str, str]]) -> bytes:
 
 
 def _sheet(sheet: Any, table: Table, filters: list[tuple[str, str]]) -> None:
-    sheet.title = table.title[:31]
+    sheet.title = _NOT_IN_SHEET_NAME.sub(" ", cell_text(table.title))[:31].strip("'") or "-"
     sheet.append(_cells([table.title]))
     sheet["A1"].font = Font(size=14, bold=True)
     for label, value in filters:

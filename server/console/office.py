@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from server.db.models import Conflict, Device, Job, User
+from server.db.models import AuditEntry, Conflict, Device, Job, User
 from shared.console import ConflictRow, EngineerLoad
 from shared.enums import OPEN_STATUSES, Role
 from shared.models import ConflictOut
@@ -138,6 +138,7 @@ async def conflict_rows(
     for conflict, number, job_status, engineer_name, device_name, reviewer_name in (
         await session.execute(query)
     ).all():
+        server_by, server_at = await _server_side(session, conflict)
         rows.append(
             ConflictRow.model_validate(
                 {
@@ -147,7 +148,57 @@ async def conflict_rows(
                     "engineer_name": engineer_name,
                     "device_name": device_name,
                     "reviewer_name": reviewer_name,
+                    "server_by_name": server_by,
+                    "server_at": server_at,
                 }
             )
         )
     return rows, total
+
+
+_STATUS_ACTIONS = frozenset(
+    {"job.on_hold", "job.cancelled", "job.closed", "job.resume", "job.approve", "job.return", "job.event"}
+)
+
+
+def _wrote(entry: AuditEntry, field: str) -> bool:
+    """Whether this audit entry wrote the contested ``field`` of a job (office edit or device push)."""
+    detail, action = entry.detail or {}, entry.action
+    args = detail.get("args") or {}
+    if action == "job.update":
+        return field in (detail.get("changes") or {})
+    if action == "job.billing_override":
+        return field in ("billable", "billable_reason")
+    if action == "job.edit":
+        return field in (args.get("fields") or {})
+    if action == "checklist.answer":
+        return field == f"checklist:{args.get('item_code')}"
+    if action == "job.sign":
+        return field in ("acceptance", "status")
+    return field == "status" and (action in _STATUS_ACTIONS or action == "job.assign")
+
+
+async def _server_side(session: AsyncSession, conflict: Conflict) -> tuple[str | None, datetime | None]:
+    """Who wrote the value the server kept against the device, and when: the newest audit entry on the
+    job before the conflict that wrote that field, by someone other than the device in conflict."""
+    if conflict.job_id is None:
+        return None, None
+    entries = (
+        await session.execute(
+            select(AuditEntry, User.display_name)
+            .outerjoin(User, User.id == AuditEntry.user_id)
+            .where(
+                AuditEntry.entity == "job",
+                AuditEntry.entity_id == str(conflict.job_id),
+                AuditEntry.at <= conflict.created_at,
+            )
+            .order_by(AuditEntry.seq.desc())
+            .limit(200)
+        )
+    ).all()
+    for entry, name in entries:
+        if conflict.device_id is not None and entry.device_id == conflict.device_id:
+            continue
+        if _wrote(entry, conflict.field):
+            return name, entry.at
+    return None, None

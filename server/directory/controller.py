@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit
 from server.customers import equipment as equipment_warranty
 from server.db.models import Customer, Equipment, Job, Site, User
 from server.deps import (
@@ -58,6 +59,25 @@ async def _visible_to(session: AsyncSession, principal: CurrentUser, column: Any
     return found is not None
 
 
+async def _audit(
+    session: AsyncSession,
+    by: CurrentUser,
+    action: str,
+    entity: str,
+    entity_id: uuid.UUID,
+    detail: dict[str, Any],
+) -> None:
+    await audit.record(
+        session,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        user_id=by.user_id,
+        device_id=by.device_id,
+        detail=detail,
+    )
+
+
 class UserController(Controller):
     path = "/api/users"
     tags = ["directory"]  # noqa: RUF012
@@ -79,7 +99,9 @@ class UserController(Controller):
         )
 
     @post("/", guards=[requires_admin])
-    async def create_user(self, data: JSONBody[UserCreate], db_session: DbSession) -> UserOut:
+    async def create_user(
+        self, data: JSONBody[UserCreate], db_session: DbSession, principal: CurrentUser
+    ) -> UserOut:
         if await db_session.scalar(select(User.id).where(User.username == data.username)):
             raise Conflict(f"username '{data.username}' is taken", field="username")
         user = User(
@@ -93,6 +115,15 @@ class UserController(Controller):
         if user.role == Role.ENGINEER.value:
             await db_session.flush()
             await ensure_van(db_session, user)  # every engineer has a van store from the start
+        await db_session.flush()
+        await _audit(
+            db_session,
+            principal,
+            "user.create",
+            "user",
+            user.id,
+            data.model_dump(mode="json", exclude={"password"}),
+        )
         await db_session.commit()
         return UserOut.model_validate(user)
 
@@ -107,7 +138,11 @@ class UserController(Controller):
 
     @patch("/{user_id:uuid}", guards=[requires_admin])
     async def update_user(
-        self, user_id: FromPath[uuid.UUID], data: JSONBody[UserUpdate], db_session: DbSession
+        self,
+        user_id: FromPath[uuid.UUID],
+        data: JSONBody[UserUpdate],
+        db_session: DbSession,
+        principal: CurrentUser,
     ) -> UserOut:
         user = await db_session.get(User, user_id)
         if user is None:
@@ -118,8 +153,14 @@ class UserController(Controller):
             raise DomainError(
                 f"{', '.join(cleared)} cannot be null; leave a field out to keep it", field=cleared[0]
             )
+        before = {key: getattr(user, key) for key in changes}
         for key, value in changes.items():
             setattr(user, key, value)
+        changed = {
+            key: [before[key], getattr(user, key)] for key in changes if before[key] != getattr(user, key)
+        }
+        if changed:  # who may do what: role, activation and profile changes are in the audit trail
+            await _audit(db_session, principal, "user.update", "user", user.id, {"changes": changed})
         await db_session.commit()
         return UserOut.model_validate(user)
 
@@ -141,11 +182,17 @@ class CustomerController(Controller):
         )
 
     @post("/", guards=[requires_directory_admin])
-    async def create_customer(self, data: JSONBody[CustomerCreate], db_session: DbSession) -> CustomerOut:
+    async def create_customer(
+        self, data: JSONBody[CustomerCreate], db_session: DbSession, principal: CurrentUser
+    ) -> CustomerOut:
         if await db_session.scalar(select(Customer.id).where(Customer.name == data.name)):
             raise Conflict(f"a customer named '{data.name}' already exists", field="name")
         customer = Customer(**data.model_dump())
         db_session.add(customer)
+        await db_session.flush()
+        await _audit(
+            db_session, principal, "customer.create", "customer", customer.id, data.model_dump(mode="json")
+        )
         await db_session.commit()
         return CustomerOut.model_validate(customer)
 
@@ -180,11 +227,15 @@ class SiteController(Controller):
         )
 
     @post("/", guards=[requires_directory_admin])
-    async def create_site(self, data: JSONBody[SiteCreate], db_session: DbSession) -> SiteOut:
+    async def create_site(
+        self, data: JSONBody[SiteCreate], db_session: DbSession, principal: CurrentUser
+    ) -> SiteOut:
         if await db_session.get(Customer, data.customer_id) is None:
             raise NotFound(f"no customer with id {data.customer_id}", field="customer_id")
         site = Site(**data.model_dump())
         db_session.add(site)
+        await db_session.flush()
+        await _audit(db_session, principal, "site.create", "site", site.id, data.model_dump(mode="json"))
         await db_session.commit()
         return SiteOut.model_validate(site)
 

@@ -26,6 +26,7 @@ from server.db.models import (
     Store,
 )
 from shared.stock import StoreKind
+from sync.merge import order_embedded
 
 CHUNK = 900  # stays under SQLite's bound-parameter limit
 
@@ -162,7 +163,7 @@ async def job_documents(
             for child in await _dicts(session, columns, job_column.in_(chunk)):
                 docs[child.pop("job_id")][key].append(child)
     for doc in docs.values():
-        doc["events"].sort(key=lambda e: e["device_time"])
+        order_embedded(doc)  # one order on both databases (sync/merge.py: EMBEDDED_ORDER)
     return {uuid.UUID(k): v for k, v in docs.items()}
 
 

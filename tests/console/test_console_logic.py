@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from mobile.console.logic.board import Filter, Urgency, board_rows, counts, matches, search
-from mobile.console.logic.conflicts import can_override, field_label, resolution_text, value_text
+from mobile.console.logic.conflicts import (
+    can_override,
+    field_label,
+    override_label,
+    resolution_text,
+    value_text,
+)
 from mobile.console.logic.reports import (
     Period,
     flagged_total,
@@ -366,3 +372,25 @@ def test_every_character_of_the_catalogues_is_in_the_bundled_font() -> None:
         text = "".join(json.loads((ROOT / "shared" / "i18n" / name).read_text(encoding="utf-8")).values())
         missing = sorted({c for c in text if ord(c) not in cmap and not c.isspace()})
         assert not missing, (name, missing)  # Flutter draws boxes and the PDF drops them
+
+
+def test_a_job_signed_twice_can_keep_its_first_signature() -> None:
+    first = {
+        "signature_id": "01980e3a-0000-7000-8000-000000000001",
+        "comment": "comment-1",
+        "satisfaction": 5,
+    }
+    conflict = {
+        "entity": "job",
+        "field": "acceptance",
+        "status": "open",
+        "resolution": "device_wins",
+        "reason": "signed_twice",
+        "server_value": first,
+        "device_value": {**first, "signature_id": "01980e3a-0000-7000-8000-000000000002", "comment": "c2"},
+    }
+    assert can_override(conflict) and override_label(conflict) == "console.conflicts.keep_first_signature"
+    assert not can_override({**conflict, "status": "overridden"})
+    # a conflict recorded before signatures were kept has no signature to choose
+    assert not can_override({**conflict, "server_value": {"opinion": "", "satisfaction": 5}})
+    assert "comment-1" in value_text("en", first)

@@ -9,6 +9,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
@@ -301,3 +302,31 @@ async def test_no_passwords_or_tokens_reach_the_logs(world: World, caplog: pytes
     logged = caplog.text
     for secret in (PASSWORD, "wrong-one", token, "forged-token-value"):
         assert secret not in logged
+
+
+async def test_wrong_current_passwords_are_throttled_per_token_and_per_account(world: World) -> None:
+    async def device(username: str, name: str) -> dict[str, str]:
+        body = {"username": username, "password": PASSWORD, "device_name": name}
+        r = await world.client.post("/api/auth/login", json=body)
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['token']}"}
+
+    async def change(headers: dict[str, str], old: str) -> httpx.Response:
+        body = {"old_password": old, "new_password": "a-brand-new-pass"}
+        return await world.client.post("/api/auth/password", json=body, headers=headers)
+
+    stolen, second, third = [await device("qa", f"tablet {n}") for n in range(3)]
+    for _ in range(5):
+        assert (await change(stolen, "guess")).status_code == 422
+    refused = await change(stolen, PASSWORD)  # even the right one: past the limit it is not checked
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert "try again" in refused.json()["detail"]
+    for _ in range(5):  # another token of the same account has its own five
+        assert (await change(second, "guess")).status_code == 422
+    assert (await change(third, PASSWORD)).status_code == 429  # the account's ten are used up
+    other = await change(await device("dispatcher", "pc"), PASSWORD)
+    assert other.status_code == 200, other.text
+    me = await world.client.post(
+        "/api/auth/login", json={"username": "qa", "password": PASSWORD, "device_name": "x"}
+    )
+    assert me.status_code == 200  # the password did not change

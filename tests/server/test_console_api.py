@@ -138,6 +138,9 @@ async def test_conflict_queue_names_the_job_engineer_device_and_reviewer(
         "客户改报：异响",
     )
     assert (row["resolution"], row["reason"], row["status"]) == ("device_wins", "both_changed", "open")
+    # the office's side: who wrote the value the device replaced, and when (issue 11 item 8)
+    assert row["server_by_name"] == "调度小刘" and row["server_at"] is not None, row
+    assert datetime.fromisoformat(row["server_at"]) <= datetime.fromisoformat(row["created_at"])
 
     r = await world.client.post(
         f"/api/conflicts/{row['id']}/override",

@@ -46,8 +46,7 @@ OFFICE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$")
 OFFICE_EXAMPLES = {"rejections.response", "conflicts.response"}
 LOOKS_LIKE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
-#: epoch:seq, epoch:seq:after_id, and with the log's mark epoch:seq::mark, epoch:seq:after_id:mark
-CURSOR = re.compile(r"^([0-9a-f-]{36}):(\d+)(?::([0-9a-f-]{36})?)?(?::([0-9a-f]{12}))?$")
+CURSOR = re.compile(r"^([0-9a-f-]{36}):(\d+)(?::([0-9a-f-]{36})?(?::([0-9a-f]{12}))?)?$")
 
 #: keys whose documented value must be the server's value, not just of the same type
 MEANINGFUL = {
@@ -147,7 +146,11 @@ class Match:
             self.same_id(doc, real, where)
         elif cursor:
             got = CURSOR.match(real) if isinstance(real, str) else None
-            if got is None or any((got[i] is None) != (cursor[i] is None) for i in (3, 4)):
+            if (
+                got is None
+                or (got[3] is None) != (cursor[3] is None)
+                or (got[4] is None) != (cursor[4] is None)  # the restore mark (docs: cursor marks)
+            ):
                 self.problems.append(f"{where}: documented cursor {doc}, the server sent {real!r}")
             else:
                 self.same_id(cursor[1], got[1], f"{where} (epoch)")

@@ -65,9 +65,9 @@ TAPS = [t for t in JobEventType if t is not JobEventType.SIGNED_OFF]
 ITEMS = ("insulation", "seal", "noise")
 READINGS = (0.2, 1.5, 20.0)
 SIGNATURES = ("M 10 10 L 90 40", "M 5 60 L 80 20 L 120 70", "M 0 0 L 50 50")
-#: What the office edits on a job that devices write too, with values to draw from. Office edits carry
-#: no base version yet (issue 12 item 3 gives them one); when they do, give ``office_edit`` the version
-#: the office saw and add the fields it may then edit here.
+#: What the office edits on a job that devices write too, with values to draw from. The office edits on
+#: the version its screen last showed (``office_look``): a field changed since is refused with 409, so an
+#: office write never replaces a value the office had not seen (checked at the end).
 OFFICE_EDITS: dict[str, tuple[str, ...]] = {"symptom": WORDS[:-1]}
 
 
@@ -163,6 +163,9 @@ class SyncMachine(RuleBasedStateMachine):
         self.transitions: list[tuple[str, str, Any, Write]] = []
         self.seen_mutations: set[uuid.UUID] = set()
         self.last_writer: dict[tuple[str, str], str] = {}
+        #: per job, what the office's screen shows: the version and the values of OFFICE_EDITS fields
+        self.office_seen: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.office_refusals = 0
 
     # --- plumbing --------------------------------------------------------------------------------
 
@@ -354,21 +357,57 @@ class SyncMachine(RuleBasedStateMachine):
 
     # --- office rules ----------------------------------------------------------------------------
 
+    async def _office_look(self, job_id: str) -> None:
+        r = await self.world.client.get(f"/api/jobs/{job_id}", headers=await self.world.login("dispatcher"))
+        assert r.status_code == 200, r.text
+        job = r.json()
+        self.office_seen[job_id] = (job["version"], {f: job[f] for f in OFFICE_EDITS})
+
+    @rule(j=st.integers(0, 3))
+    def office_look(self, j: int) -> None:
+        """The office opens the job: its screen shows this version until it looks again."""
+        self.run(self._office_look(self.jobs[j % len(self.jobs)]))
+
     @rule(j=st.integers(0, 3), f=st.sampled_from(sorted(OFFICE_EDITS)), pick=st.integers(0, 1000))
     def office_edit(self, j: int, f: str, pick: int) -> None:
         job_id = self.jobs[j % len(self.jobs)]
         value = OFFICE_EDITS[f][pick % len(OFFICE_EDITS[f])]
 
         async def go() -> None:
+            await self._record_server_writes()  # the oracle is up to date before the office writes
+            if job_id not in self.office_seen:
+                await self._office_look(job_id)
+            version, seen = self.office_seen[job_id]
             before = self.server_values[(job_id, f)]
             r = await self.world.client.patch(
-                f"/api/jobs/{job_id}", json={f: value}, headers=await self.world.login("dispatcher")
+                f"/api/jobs/{job_id}",
+                json={f: value, "base_version": version},
+                headers=await self.world.login("dispatcher"),
             )
+            if r.status_code == 409:  # changed since the office looked: nothing applied, it looks again
+                self.office_refusals += 1
+                assert r.json()["current"] == {f: before}, r.text
+                await self._office_look(job_id)
+                return
             assert r.status_code == 200, r.text
             if value != before:
-                self.transitions.append((job_id, f, before, Write(value, before, by_device=False)))
+                self.transitions.append(
+                    (
+                        job_id,
+                        f,
+                        before,
+                        Write(
+                            value,
+                            seen[f],
+                            by_device=False,
+                            previous=self.last_writer.get((job_id, f), "office"),
+                        ),
+                    )
+                )
                 self.server_values[(job_id, f)] = value
                 self.last_writer[(job_id, f)] = "office"
+            job = r.json()
+            self.office_seen[job_id] = (job["version"], {k: job[k] for k in OFFICE_EDITS})
 
         self.run(go())
 
@@ -550,6 +589,12 @@ class SyncMachine(RuleBasedStateMachine):
             for (job_id, f), value in self.server_values.items():
                 r = await self.world.client.get(f"/api/jobs/{job_id}", headers=office)
                 assert r.json()[f] == value, (job_id, f)
+            # The office never replaced a value it had not seen: a stale edit was refused instead.
+            for job_id, f, before, write in self.transitions:
+                if not write.by_device:
+                    assert write.base_value == before, (
+                        f"the office replaced {f} {before!r} on {job_id} without having seen it"
+                    )
             # Every value overwritten by a writer that had not seen it (and had not written it itself)
             # is kept in a conflict record.
             for job_id, f, before, write in self.transitions:

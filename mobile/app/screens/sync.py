@@ -53,6 +53,9 @@ def SyncScreen(state: AppState) -> ft.Control:
         ft.Text(t("app.sync.offline_note"), size=15, color=MUTED),
         big_button(t("app.sync.now"), lambda _: device.app.sync_now(), icon=ft.Icons.SYNC),
     ]
+    build = getattr(device.app, "build", "")  # the web build the browser runs (mobile/pwa/device.py)
+    if build:
+        status.append(ft.Text(t("app.pwa.build", build=build), size=14, color=MUTED))
     conflict_rows: list[ft.Control] = []
     for conflict in queries.conflicts() if state.signed_in else []:
         number = numbers.get(str(conflict.get("job_id")), "")

@@ -14,8 +14,11 @@ from mobile.console.components.widgets import button, chip, chips, error_text, m
 from mobile.console.context import use_office
 from mobile.console.logic.conflicts import (
     can_override,
+    chosen_value,
     field_label,
+    override_choices,
     override_default,
+    override_label,
     resolution_text,
     value_text,
 )
@@ -46,11 +49,10 @@ def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) 
     t, lang = state.t, state.lang
     default = override_default(conflict)
     note, set_note = use_draft(office, f"conflict.{conflict['id']}.note", "")
-    custom, set_custom = use_draft(
-        office,
-        f"conflict.{conflict['id']}.custom",
-        "" if default is None or isinstance(default, dict) else str(default),
-    )
+    # the office's own value: chosen from the allowed values, or typed (nothing filled in for it)
+    custom, set_custom = use_draft(office, f"conflict.{conflict['id']}.custom", "")
+    choices = override_choices(lang, conflict)
+    field = str(conflict.get("field", ""))
     number = conflict.get("job_number") or "—"
     device_wins = conflict.get("resolution") == "device_wins"
     who = conflict.get("engineer_name") or "—"
@@ -68,12 +70,13 @@ def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) 
             office.forget(f"conflict.{conflict['id']}.")
 
     async def resolve_custom() -> None:
+        if not custom.strip():
+            state.tell(t("console.conflicts.need_value"), error=True)
+            return
         await resolve(True, typed_value())
 
     def typed_value() -> Any:
-        if isinstance(default, bool):
-            return custom.strip() in ("1", "true", "yes", t("app.common.yes"))
-        return custom.strip()
+        return chosen_value(conflict, custom)
 
     open_ = conflict.get("status") == "open"
     head: list[ft.Control] = [
@@ -100,13 +103,13 @@ def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) 
             [
                 _value_box(
                     t("console.conflicts.device_value"),
-                    value_text(lang, conflict.get("device_value")),
+                    value_text(lang, conflict.get("device_value"), field),
                     f"device-value-{number}",
                     winner=device_wins,
                 ),
                 _value_box(
                     t("console.conflicts.server_value"),
-                    value_text(lang, conflict.get("server_value")),
+                    value_text(lang, conflict.get("server_value"), field),
                     f"server-value-{number}",
                     winner=not device_wins,
                 ),
@@ -116,6 +119,20 @@ def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) 
         ),
         ft.Text(resolution_text(lang, conflict), size=15, color=INK),
     ]
+    if conflict.get("server_by_name") or conflict.get("server_at"):
+        lines.insert(
+            2,
+            tagged(
+                f"server-side-{number}",
+                muted(
+                    t(
+                        "console.conflicts.server_side",
+                        who=conflict.get("server_by_name") or "—",
+                        when=full(parse_time(conflict.get("server_at")), office.tz),
+                    )
+                ),
+            ),
+        )
     if conflict.get("reviewed_at"):
         lines.append(
             muted(
@@ -143,19 +160,36 @@ def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) 
             if default is not None:
                 actions.append(
                     button(
-                        t("console.conflicts.restore_office"),
+                        t(override_label(conflict)),
                         on(resolve, True, default),
                         ident=f"override-{number}",
                     )
                 )
             if not isinstance(default, dict):
-                actions += [
-                    ft.Container(
+                entry: ft.Control = (
+                    tagged(
+                        f"override-choice-{number}",
+                        ft.Dropdown(
+                            label=t("console.conflicts.choose"),
+                            value=custom or None,
+                            options=[ft.DropdownOption(key=k, text=v) for k, v in choices],
+                            on_select=lambda e: set_custom(str(e.control.value or "")),
+                            width=300,
+                            bgcolor=SURFACE,
+                            border_color=LINE,
+                            color=INK,
+                        ),
+                    )
+                    if choices is not None
+                    else ft.Container(
                         text_field(
                             t("console.conflicts.custom"), custom, lambda e: set_custom(e.control.value)
                         ),
                         width=300,
-                    ),
+                    )
+                )
+                actions += [
+                    entry,
                     button(
                         t("console.conflicts.set_custom"),
                         on(resolve_custom),
@@ -166,7 +200,7 @@ def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) 
         else:
             actions.append(muted(t("console.conflicts.accept_only")))
         lines.append(ft.Row(actions, wrap=True, spacing=10, vertical_alignment=ft.CrossAxisAlignment.CENTER))
-    return tagged(
+    card = tagged(
         f"conflict-{number}",
         ft.Container(
             bgcolor=SURFACE,
@@ -176,6 +210,7 @@ def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) 
             content=ft.Column(lines, spacing=8, tight=True),
         ),
     )
+    return tagged(f"conflict-{number}-{field}", card)  # a job may have several: one per field
 
 
 @ft.component
