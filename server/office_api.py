@@ -49,12 +49,23 @@ OFFICE_OPERATIONS: dict[tuple[str, str], OfficeOperation] = {
         "One job with its customer, site, equipment and engineer",
         "The job as the office sees it. Any signed-in user who may see the job.",
     ),
+    ("get", "/api/jobs/{job_id}/signatures"): OfficeOperation(
+        "Every customer signature a job received",
+        "Oldest first, each with who sent it, when it was signed and received; `standing` marks the one "
+        "the job holds. A second signing never destroys the first: both are here and in the "
+        "`signed_twice` conflict, whose override chooses one. Any signed-in user who may see the job.",
+    ),
     ("patch", "/api/jobs/{job_id}"): OfficeOperation(
         "Edit a job's office fields",
         "Changes `severity` (the SLA deadlines are computed again), `symptom`, `caller_name` or "
         "`caller_phone`; fields left out or null stay as they are, an unchanged value changes nothing. "
-        "The engineer's own fields (`cause`, `fix`, checklist, parts) are changed through the conflict "
-        "review, not here. " + DEVICE + " " + DISPATCH,
+        "Send `base_version`, the job `version` the office saw: an edit of a field changed since is "
+        "refused instead of overwriting it. The engineer's own fields (`cause`, `fix`, checklist, parts) "
+        "are changed through the conflict review, not here. " + DEVICE + " " + DISPATCH,
+        {
+            "409": "A field of the edit changed after `base_version`: nothing is applied; the answer "
+            "carries the job's `version` and the `current` values of the contested fields.",
+        },
     ),
     ("post", "/api/jobs/{job_id}/assign"): OfficeOperation(
         "Assign or reassign a job to an engineer",
@@ -92,7 +103,8 @@ OFFICE_OPERATIONS: dict[tuple[str, str], OfficeOperation] = {
         "The job becomes `closed` with QA's note; a repair, installation or training gets its return visit "
         "planned. " + DEVICE + " " + QA,
         {
-            "409": "The job is not resolved or signed off, or it is a repair without the customer's acceptance."
+            "409": "The job is not resolved or signed off, or its form lacks what approval needs "
+            "(required checklist answers, the customer's signature or satisfaction; `missing` names them).",
         },
     ),
     ("post", "/api/jobs/{job_id}/return"): OfficeOperation(
@@ -132,12 +144,14 @@ OFFICE_OPERATIONS: dict[tuple[str, str], OfficeOperation] = {
     ),
     ("post", "/api/conflicts/{conflict_id}/override"): OfficeOperation(
         "Override a conflict: set the contested value",
-        "Sets a descriptive job field or a checklist answer to `value` as an office change and closes the "
-        "conflict as `overridden`. " + DEVICE + " Manager, QA, dispatcher or administrator.",
+        "Sets a descriptive job field or a checklist answer to `value`, or for a `signed_twice` conflict "
+        'chooses the signature that stands (`{"signature_id": ...}`), as an office change, and closes '
+        "the conflict as `overridden`. " + DEVICE + " Manager, QA, dispatcher or administrator.",
         {
-            "409": "The conflict was already reviewed, or its field cannot be overridden (status, "
-            "assignment, server-owned fields, acceptance, billing, van stock).",
-            "422": "The value does not fit the field (`field`: `value`).",
+            "409": "The conflict was already reviewed; its field cannot be overridden (status, "
+            "assignment, server-owned fields, billing, van stock); or the value that won was changed again "
+            "since (`current` holds the value that stands: accept instead).",
+            "422": "The value does not fit the field, or names no signature of the job (`field`: `value`).",
         },
     ),
 }

@@ -89,6 +89,18 @@ async def test_the_documented_refusals_of_office_actions_are_answered(world: Wor
     await call("get", "/api/jobs", 422, "needs a time zone", params={"received_from": "2026-06-01T00:00:00"})
     unknown = {"engineer_id": str(uuid.uuid4())}
     await call("post", "/api/jobs/{job_id}/assign", 422, "no engineer", json=unknown)
+    seen = job["version"]
+    moved = await world.client.patch(
+        jobs, json={"symptom": "出水量不足", "base_version": seen}, headers=office
+    )
+    assert moved.status_code == 200, moved.text
+    await call(
+        "patch",
+        "/api/jobs/{job_id}",
+        409,
+        "changed since version",
+        json={"symptom": "不出水", "base_version": seen},
+    )
     await call("post", "/api/jobs/{job_id}/resume", 409, "is not on hold")
     await call("post", "/api/jobs/{job_id}/approve", 409, "only resolved or signed-off", who=qa, json={})
     back = {"reason": "照片不清楚，请重拍"}

@@ -156,6 +156,10 @@ class Match:
                 self.same_id(cursor[1], got[1], f"{where} (epoch)")
                 if cursor[3]:
                     self.same_id(cursor[3], got[3], f"{where} (after id)")
+                if cursor[4] and self.ids.setdefault(cursor[4], got[4]) != got[4]:
+                    self.problems.append(
+                        f"{where}: mark {cursor[4]} stands for {self.ids[cursor[4]]} elsewhere"
+                    )
         elif LOOKS_LIKE_TIME.match(doc):
             if not WIRE_TIME.match(doc):
                 self.problems.append(f"{where}: the page writes {doc}, not a time as the server writes it")
