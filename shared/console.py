@@ -137,6 +137,7 @@ _FLAG_REASONS = {
     "time is later than the device's clock when it synced": "flag.future",
     "time is before the call was received": "flag.before_call",
     "time is implausibly old": "flag.too_old",
+    "time is before the device's previous sync, which did not carry it": "flag.before_offline",
 }
 
 

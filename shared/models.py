@@ -355,6 +355,10 @@ class JobCreate(Model):
         default=None, description="when the call came in; now if left out; must carry a time zone"
     )
     assigned_engineer_id: uuid.UUID | None = None
+    scheduled_at: AwareDatetime | None = Field(
+        default=None,
+        description="the appointment of an installation or training: its one time promise (shared/sla.py)",
+    )
 
 
 class JobAssign(Model):

@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from shared.enums import EquipmentCategory, JobStatus, Severity
+from shared.enums import EquipmentCategory, JobKind, JobStatus, Severity
 
 PERCENTILE_METHOD = "linear interpolation between closest ranks (percentile_cont); position h = (N-1)*p"
 
@@ -82,6 +82,11 @@ class ResponseTimeReport(BaseModel):
     group_by: ReportGroup | None
     percentile_method: str = PERCENTILE_METHOD
     rows: list[ResponseTimeRow]
+    kinds: list[JobKind] = Field(
+        default_factory=list,
+        description="the job kinds this report counts (the kind filter, else every kind); a promise counts "
+        "only the jobs that carry it: training and installation their appointment, a return visit none",
+    )
 
 
 # --- SLA -------------------------------------------------------------------------------------------
@@ -115,6 +120,11 @@ class SlaReport(BaseModel):
     now: datetime
     promises: list[PromiseCompliance]
     backup: BackupCompliance
+    kinds: list[JobKind] = Field(
+        default_factory=list,
+        description="the job kinds this report counts (the kind filter, else every kind); a promise counts "
+        "only the jobs that carry it: training and installation their appointment, a return visit none",
+    )
 
 
 # --- breaches --------------------------------------------------------------------------------------
@@ -165,3 +175,8 @@ class QualityReport(BaseModel):
     satisfaction_count: int
     backup_lent: int
     feedback: list[FeedbackRow]
+    kinds: list[JobKind] = Field(
+        default_factory=list,
+        description="the job kinds this report counts (the kind filter, else every kind); a promise counts "
+        "only the jobs that carry it: training and installation their appointment, a return visit none",
+    )

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shared.enums import JobKind
+
 
 @dataclass(frozen=True, slots=True)
 class SlaLimits:
@@ -45,3 +47,37 @@ def breached(due_at: datetime | None, done_at: datetime | None, now: datetime) -
     if done_at is not None:
         return done_at > due_at
     return now > due_at
+
+
+#: The promises each kind of job carries. A repair (and an inspection) has the contract's clocks from the
+#: call: respond, be on site, fix, lend backup. Training and installation are booked: their one promise
+#: is to be there at the appointment (``onsite_due_at`` = ``scheduled_at``; none until one is booked).
+#: A return visit promises no time at all.
+REPAIR_PROMISES = frozenset({"respond", "onsite", "fix", "backup"})
+PROMISES_BY_KIND: dict[JobKind, frozenset[str]] = {
+    JobKind.REPAIR: REPAIR_PROMISES,
+    JobKind.INSPECTION: REPAIR_PROMISES,
+    JobKind.INSTALLATION: frozenset({"appointment"}),
+    JobKind.TRAINING: frozenset({"appointment"}),
+    JobKind.RETURN_VISIT: frozenset(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KindDeadlines:
+    respond_due_at: datetime | None
+    onsite_due_at: datetime | None
+    fix_due_at: datetime | None
+    backup_due_at: datetime | None
+
+
+def deadlines_for(
+    kind: JobKind, call_received_at: datetime, limits: SlaLimits | None, scheduled_at: datetime | None
+) -> KindDeadlines:
+    """The deadlines a job of ``kind`` carries (see ``PROMISES_BY_KIND``); None where it promises nothing."""
+    promises = PROMISES_BY_KIND[kind]
+    if promises == REPAIR_PROMISES and limits is not None:
+        d = deadlines(call_received_at, limits)
+        return KindDeadlines(d.respond_due_at, d.onsite_due_at, d.fix_due_at, d.backup_due_at)
+    appointment = scheduled_at if "appointment" in promises else None
+    return KindDeadlines(None, appointment, None, None)

@@ -189,15 +189,27 @@ MAX_CLOCK_OFFSET = timedelta(minutes=5)
 FUTURE_TOLERANCE = timedelta(minutes=2)
 BEFORE_CALL_TOLERANCE = timedelta(minutes=10)
 MAX_AGE = timedelta(days=120)
+#: Pushes closer together than this are one sync session (a long outbox goes in several batches).
+SESSION_GAP = timedelta(minutes=10)
+#: How far before the device's last contact a tap may be and still have been missed by it.
+OFFLINE_TOLERANCE = timedelta(minutes=5)
 
 
 def flag_event_time(
-    at: datetime, *, device_time: datetime, received_at: datetime, call_received_at: datetime | None
+    at: datetime,
+    *,
+    device_time: datetime,
+    received_at: datetime,
+    call_received_at: datetime | None,
+    offline_since: datetime | None = None,
 ) -> str:
     """Why a device-recorded time should not be trusted as is, or ``""``.
 
     ``device_time`` is the device's clock when it sent the push and ``received_at`` the server's clock
-    then; their difference is the device clock's offset.
+    then; their difference is the device clock's offset. ``offline_since`` is when the device's
+    offline period began as the server saw it: its previous sync session (or its sign-in). A tap
+    recorded before then should have come with that sync, so a time that far from the receipt time is
+    not explained by the device having been offline.
     """
     offset = received_at - device_time
     if abs(offset) > MAX_CLOCK_OFFSET:
@@ -207,6 +219,8 @@ def flag_event_time(
         return "time is later than the device's clock when it synced"
     if call_received_at is not None and at < call_received_at - BEFORE_CALL_TOLERANCE:
         return "time is before the call was received"
+    if offline_since is not None and at < offline_since - OFFLINE_TOLERANCE:
+        return "time is before the device's previous sync, which did not carry it"
     if at < received_at - MAX_AGE:
         return "time is implausibly old"
     return ""

@@ -109,7 +109,8 @@ class ChecklistAnswerArgs(Strict):
     result_id: uuid.UUID
     item_code: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     result: CheckResult | None = None
-    value: float | None = None
+    #: a reading is a finite number: NaN or infinity would pass every range check unflagged
+    value: Annotated[float, Field(allow_inf_nan=False)] | None = None
     note: Text = ""
     base_version: Annotated[int, Field(ge=0, description="version of this answer last pulled; 0 if new")] = 0
     answered_at: Time

@@ -7,6 +7,7 @@ the moment it happened.
 from __future__ import annotations
 
 import base64
+import math
 import mimetypes
 import uuid
 from collections.abc import Callable
@@ -135,6 +136,8 @@ class JobActions:
             item = next((i for i in template["items"] if i["code"] == item_code), None)
             if item is None:
                 raise ActionError("unknown_item", "this item is not on the checklist")
+        if value is not None and not math.isfinite(value):
+            raise ActionError("value_needed", "a reading is a finite number, not NaN or infinity")
         out_of_range = False
         if item is not None and item.get("kind") == ChecklistItemKind.MEASURE.value:
             if value is None and value_needed:

@@ -89,6 +89,9 @@ class TrainingService:
                 setattr(job, column, value)
         if not changes:
             return job
+        if "scheduled_at" in changes:  # the one promise of a training session is its appointment
+            changes["onsite_due_at"] = [job.onsite_due_at, job.scheduled_at]
+            job.onsite_due_at = job.scheduled_at
         bump(job, list(changes))
         job.updated_at = utcnow()
         await log_changes(self.session, job_changes(job))

@@ -26,7 +26,7 @@ from shared.acceptance import SATISFACTION, SIGNATURE, RequiredItem, missing_for
 from shared.customers import DEFAULT_RETURN_VISIT_DAYS
 from shared.enums import JobKind, JobStatus, Role
 from shared.models import JobCreate, JobOfficeUpdate
-from shared.sla import SlaLimits, deadlines
+from shared.sla import SlaLimits, deadlines_for
 
 JOB_NUMBER_COUNTER = "job_number"
 FINAL_STATUSES = frozenset({JobStatus.CLOSED.value, JobStatus.CANCELLED.value})
@@ -101,13 +101,13 @@ async def applicable_policy(session: AsyncSession, customer_id: uuid.UUID, sever
 
 
 def apply_deadlines(job: Job, policy: SlaPolicy | None) -> None:
-    if policy is None:
-        job.respond_due_at = job.onsite_due_at = job.fix_due_at = job.backup_due_at = None
-        return
-    d = deadlines(
-        job.call_received_at,
-        SlaLimits(policy.respond_minutes, policy.onsite_minutes, policy.fix_minutes, policy.backup_minutes),
+    """The job's deadlines for its kind (shared/sla.py): the contract's clocks, an appointment, or none."""
+    limits = (
+        SlaLimits(policy.respond_minutes, policy.onsite_minutes, policy.fix_minutes, policy.backup_minutes)
+        if policy is not None
+        else None
     )
+    d = deadlines_for(JobKind(job.kind), job.call_received_at, limits, job.scheduled_at)
     job.respond_due_at, job.onsite_due_at = d.respond_due_at, d.onsite_due_at
     job.fix_due_at, job.backup_due_at = d.fix_due_at, d.backup_due_at
 
@@ -194,6 +194,7 @@ class JobService:
             created_at=now,
             updated_at=now,
         )
+        job.scheduled_at = (planned or {}).get("scheduled_at", data.scheduled_at)  # an appointment's clock
         apply_deadlines(job, await applicable_policy(self.session, customer.id, job.severity))
         for column, value in (planned or {}).items():
             setattr(job, column, value)

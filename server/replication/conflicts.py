@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from typing import Any
 
@@ -183,6 +184,6 @@ def _answer(value: Any) -> dict[str, Any]:
     if result not in (None, "ok", "fault", "na"):
         raise Invalid("result must be ok, fault or na", field="value")
     number = data.get("value")
-    if number is not None and not isinstance(number, int | float):
-        raise Invalid("value must be a number", field="value")
+    if number is not None and (not isinstance(number, int | float) or not math.isfinite(number)):
+        raise Invalid("value must be a finite number", field="value")
     return {"result": result, "value": number, "note": str(data.get("note", ""))[:4000]}

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -52,6 +52,7 @@ from sync.merge import (
     EVENT_FIELD,
     LWW_JOB_FIELDS,
     SERVER_OWNED_JOB_FIELDS,
+    SESSION_GAP,
     decide_lww,
     earliest,
     flag_event_time,
@@ -121,6 +122,7 @@ class PushService:
         self.refusals: list[Conflict] = []
         self.ledger: Ledger | None = None  # made per attempt by _prepare_stock when the batch uses parts
         self.van: Store | None = None
+        self.offline_since: datetime | None = None  # when the device's offline period began
 
     async def push(self, request: PushRequest) -> PushResponse:
         """Apply the batch in one transaction.
@@ -249,6 +251,33 @@ class PushService:
         """Read once what the handlers need to decide, so the batch makes no queries per mutation."""
         self.batch = await BatchContext.load(self.session, mutations, self.jobs, self.principal.user_id)
         await self._prepare_stock(mutations)
+        self.offline_since = await self._offline_since(mutations)
+
+    async def _offline_since(self, mutations: list[Mutation]) -> datetime | None:
+        """When this device's offline period began: its last push before this sync session (pushes less
+        than ``SESSION_GAP`` apart are one session), or else its first sign-in. A tablet that signs in
+        again (an expired token) keeps its name, so the user's sign-ins under this device's name count
+        as one device. Only a batch with taps asks."""
+        if not any(m.name in (Name.JOB_EVENT, Name.JOB_SIGN) for m in mutations):
+            return None
+        name = select(Device.name).where(Device.id == self.principal.device_id).scalar_subquery()
+        sign_ins = (
+            await self.session.execute(
+                select(Device.id, Device.created_at).where(
+                    Device.user_id == self.principal.user_id, Device.name == name
+                )
+            )
+        ).all()
+        if not sign_ins:  # pragma: no cover - the caller's own device row
+            return None
+        before = await self.session.scalar(
+            select(func.max(MutationRow.received_at)).where(
+                MutationRow.device_id.in_([row[0] for row in sign_ins]),
+                MutationRow.received_at < self.now - SESSION_GAP,
+            )
+        )
+        first = min(_utc(row[1]) for row in sign_ins)
+        return max(first, _utc(before)) if before is not None else first
 
     async def _prepare_stock(self, mutations: list[Mutation]) -> None:
         """For a batch that uses or voids parts: the engineer's van, and every balance row it may move
@@ -504,7 +533,11 @@ class PushService:
         if self._event_seen(job, event_id):
             return
         flag = flag_event_time(
-            at, device_time=device_time, received_at=self.now, call_received_at=job.call_received_at
+            at,
+            device_time=device_time,
+            received_at=self.now,
+            call_received_at=job.call_received_at,
+            offline_since=self.offline_since,
         )
         self.batch.event_jobs[event_id] = job.id
         self.session.add(
@@ -554,12 +587,23 @@ class PushService:
 
     async def _job_event(self, mutation: Mutation, args: JobEventArgs, device_time: datetime) -> Applied:
         job, applied = await self._job_for(mutation, args.job_id)
+        if args.type is JobEventType.SIGNED_OFF:
+            # A sign-off is the customer's signature and satisfaction (job.sign), never a bare tap.
+            raise Rejected(
+                "unsigned", "a sign-off needs the customer's signature and satisfaction: send job.sign"
+            )
         await self._add_event(mutation, job, applied, args.event_id, args.type, args.at, device_time)
         return applied
 
     async def _job_edit(self, mutation: Mutation, args: JobEditArgs) -> Applied:
         job, applied = await self._job_for(mutation, args.job_id)
         sent = args.fields.model_dump(exclude_unset=True, mode="json")
+        if job.status == JobStatus.CLOSED.value:
+            for name, value in sent.items():
+                self._frozen(
+                    mutation, job, applied, name, value, _plain(getattr(job, name)), args.base_version
+                )
+            return applied
         versions = job.field_versions or {}
         changed: list[str] = []
         owned: list[str] = []
@@ -686,6 +730,36 @@ class PushService:
             )
         )
         return True
+
+    def _frozen(
+        self,
+        mutation: Mutation,
+        job: Job,
+        applied: Applied,
+        field_name: str,
+        device_value: Any,
+        server_value: Any,
+        base_version: int | None = None,
+    ) -> None:
+        """QA approved (closed) the job: its form is final. A device's later change of the fault or the
+        acceptance is not applied; it is kept whole in a conflict (``qa_approved``) for the office."""
+        applied.conflicts.append(
+            self._conflict(
+                mutation,
+                job,
+                field_name,
+                device_value,
+                server_value,
+                resolution="rejected",
+                reason="qa_approved",
+                base_version=base_version,
+            )
+        )
+        applied.outcome = Outcome.CONFLICT
+        applied.reason = "qa_approved"
+        applied.message = (
+            "QA has approved this job's form; your change was not applied and was sent for review"
+        )
 
     def _checklist_item(self, job: Job, code: str) -> dict[str, Any] | None:
         items = self.batch.template_items(job)
@@ -897,6 +971,21 @@ class PushService:
             user_id=self.principal.user_id,
             device_id=self.principal.device_id,
         )
+        if job.status == JobStatus.CLOSED.value:
+            # QA approved the form: the acceptance is final. The signature is still kept as evidence
+            # (a row), and the office sees it beside the one that stands.
+            standing = next((s for s in reversed(kept) if s.signature == job.signature), None)
+            self.session.add(received)
+            kept.append(received)
+            self._frozen(
+                mutation,
+                job,
+                applied,
+                "acceptance",
+                signature_value(received),
+                signature_value(standing) if standing is not None else standing_value(job),
+            )
+            return applied
         if job.signature and job.signature != args.signature:
             # The one that stood is kept whole (a row, and in the conflict) so the office can choose it.
             standing = next((s for s in reversed(kept) if s.signature == job.signature), None)

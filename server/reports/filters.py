@@ -39,6 +39,11 @@ class ReportFilters:
         ):
             raise DomainError("received_to must be after received_from", field="received_to")
 
+    @property
+    def kinds(self) -> list[JobKind]:
+        """The job kinds a report under these filters counts (reports say so)."""
+        return [self.kind] if self.kind is not None else list(JobKind)
+
     def conditions(self, job: Any = Job) -> list[ColumnElement[bool]]:
         """WHERE conditions on ``job`` (the ``Job`` entity or an alias of it)."""
         out: list[ColumnElement[bool]] = []

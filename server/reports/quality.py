@@ -134,4 +134,5 @@ async def quality_report(
         satisfaction_count=int(row["sat_n"]),
         backup_lent=int(row["lent"]),
         feedback=feedback,
+        kinds=filters.kinds,
     )

@@ -149,7 +149,7 @@ class ReportService:
                 )
             )
         rows.sort(key=lambda row: (row.key is None, row.label or "", row.key or ""))
-        return ResponseTimeReport(group_by=group_by, rows=rows)
+        return ResponseTimeReport(group_by=group_by, rows=rows, kinds=filters.kinds)
 
     async def _labels(
         self, group_by: ReportGroup | None, keys: list[Any]
@@ -219,6 +219,7 @@ class ReportService:
         overdue_n, lent = int(row["backup_overdue"]), int(row["backup_lent"])
         return SlaReport(
             now=now,
+            kinds=filters.kinds,
             promises=promises,
             backup=BackupCompliance(overdue=overdue_n, backup_lent=lent, lent_pct=percent(lent, overdue_n)),
         )

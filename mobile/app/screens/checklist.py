@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import flet as ft
@@ -48,10 +49,12 @@ def limits_text(state: AppState, item: dict[str, Any]) -> str:
 
 
 def _number(text: str) -> float | None:
+    """The reading typed, or None when it is not a finite number ("nan" and "inf" parse as floats)."""
     try:
-        return float(text.replace(",", ".").strip())
+        value = float(text.replace(",", ".").strip())
     except ValueError:
         return None
+    return value if math.isfinite(value) else None
 
 
 @ft.component
