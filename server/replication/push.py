@@ -40,6 +40,7 @@ from server.db.models import (
 from server.db.models import Mutation as MutationRow
 from server.deps import Principal
 from server.jobs.service import bump, job_changes
+from server.photos import NotAnImage, check_photo, check_signature
 from server.replication.batch import BatchContext
 from server.stock.ledger import Ledger
 from server.stock.service import van_name
@@ -805,6 +806,10 @@ class PushService:
             raise Rejected("invalid_photo", "the photo data is not valid base64") from None
         if not data.startswith(IMAGE_MAGIC[args.content_type]):
             raise Rejected("invalid_photo", f"the photo is not a {args.content_type} image")
+        try:  # decoded, and bounded in pixels: not a WAV with a WebP header, not an image bomb
+            check_photo(data, args.content_type)
+        except NotAnImage as exc:
+            raise Rejected("invalid_photo", str(exc)) from None
         digest = hashlib.sha256(data).hexdigest()
         existing = self.batch.photos.get(args.photo_id)
         if existing is not None:
@@ -834,6 +839,10 @@ class PushService:
     async def _job_sign(self, mutation: Mutation, args: JobSignArgs, device_time: datetime) -> Applied:
         job, applied = await self._job_for(mutation, args.job_id)
         self._event_seen(job, args.event_id)  # refuse a reused event id before changing anything
+        try:  # a 400-digit coordinate became inf and wrote nan into the PDF
+            check_signature(args.signature)
+        except NotAnImage as exc:
+            raise Rejected("invalid_args", str(exc)) from None
         if job.signature and job.signature != args.signature:
             applied.conflicts.append(
                 self._conflict(
