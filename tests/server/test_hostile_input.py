@@ -261,3 +261,32 @@ async def test_the_form_pdf_draws_a_stored_image_bomb_and_a_wild_signature_withi
     assert points, "the rest of the signature is drawn"
     assert all(re.fullmatch(rb"-?\d+(\.\d+)?", v) for p in points for v in p), points  # no nan, no inf
     assert grew_mb < 150, f"the PDF request raised the peak memory by {grew_mb:.0f} MB"
+
+
+async def test_a_photo_of_another_engineers_job_answers_like_a_missing_photo(world: World) -> None:
+    job = await world.create_job(engineer="eng1")
+    png = _png(4, 4)
+    photo_id = uuid.uuid4()
+    async with world.app.state.sessionmaker() as session:
+        session.add(
+            Photo(
+                id=photo_id,
+                job_id=uuid.UUID(job["id"]),
+                filename="现场.png",
+                content_type="image/png",
+                size=len(png),
+                sha256=hashlib.sha256(png).hexdigest(),
+                data=png,
+                taken_at=datetime.now(UTC),
+            )
+        )
+        await session.commit()
+    own = await world.client.get(f"/api/photos/{photo_id}", headers=await world.login("eng1"))
+    assert own.status_code == 200 and own.content == png
+    other = await world.client.get(f"/api/photos/{photo_id}", headers=await world.login("eng2"))
+    nowhere_id = uuid.uuid4()
+    nowhere = await world.client.get(f"/api/photos/{nowhere_id}", headers=await world.login("eng2"))
+    assert other.status_code == nowhere.status_code == 404
+    assert other.headers["content-type"] == nowhere.headers["content-type"]
+    assert other.json() == {**nowhere.json(), "detail": f"no photo with id {photo_id}"}
+    assert "job" not in other.text
