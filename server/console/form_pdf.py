@@ -7,7 +7,6 @@ Rendering is synchronous CPU work; the route runs it in a worker thread.
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import uuid
@@ -19,6 +18,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
 import shared
+from server.photos import bounded_point, thumbnail
 from shared.console import FormAnswer, ServiceForm, flag_reason_text, timeline
 from shared.enums import ChecklistItemKind
 from shared.i18n import translate
@@ -45,6 +45,8 @@ def signature_strokes(path: str) -> list[list[tuple[float, float]]]:
     strokes: list[list[tuple[float, float]]] = []
     for command, x, y in _PATH_TOKEN.findall(path or ""):
         point = (float(x), float(y))
+        if not bounded_point(*point):  # stored before signatures were bounded: not drawable
+            continue
         if command == "M" or not strokes:
             strokes.append([point])
         else:
@@ -384,7 +386,9 @@ class FormRenderer:
                 top = pdf.get_y()
             x = pdf.l_margin + (i % 3) * (width + gap)
             try:
-                pdf.image(io.BytesIO(data[photo.id]), x=x, y=top, w=width, h=height, keep_aspect_ratio=True)
+                # a thumbnail, decoded within bounds: a stored 8000x8000 PNG is not decoded in full
+                image = thumbnail(data[photo.id])
+                pdf.image(image, x=x, y=top, w=width, h=height, keep_aspect_ratio=True)
             except Exception:  # a photo the image library cannot read is named, not fatal
                 pdf.set_draw_color(150, 158, 168)
                 pdf.rect(x, top, width, height)

@@ -242,11 +242,19 @@ class PhotoController(Controller):
     async def get_photo(
         self, photo_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
     ) -> Response[bytes]:
-        """A job's photo; an engineer only gets photos of their own jobs."""
+        """A job's photo; an engineer only gets photos of their own jobs. A photo of a job the caller
+        may not see answers exactly as a photo that does not exist, so its existence does not leak."""
+        missing = NotFound(f"no photo with id {photo_id}")
+        job_id = await db_session.scalar(select(Photo.job_id).where(Photo.id == photo_id))
+        if job_id is None:
+            raise missing
+        try:
+            await JobService(db_session).get(job_id, principal)
+        except NotFound:
+            raise missing from None
         photo = await db_session.get(Photo, photo_id, options=[undefer(Photo.data)])
-        if photo is None:
-            raise NotFound(f"no photo with id {photo_id}")
-        await JobService(db_session).get(photo.job_id, principal)
+        if photo is None:  # deleted in between
+            raise missing
         return Response(
             photo.data,
             media_type=photo.content_type,

@@ -6,6 +6,7 @@ half-applied while the rest of the batch lands. The stored outcome answers any r
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -41,6 +42,7 @@ from server.db.models import (
 from server.db.models import Mutation as MutationRow
 from server.deps import Principal
 from server.jobs.service import bump, job_changes
+from server.photos import NotAnImage, check_photo, check_signature
 from server.replication.batch import BatchContext
 from server.stock.ledger import Ledger
 from server.stock.service import van_name
@@ -927,6 +929,10 @@ class PushService:
             raise Rejected("invalid_photo", "the photo data is not valid base64") from None
         if not data.startswith(IMAGE_MAGIC[args.content_type]):
             raise Rejected("invalid_photo", f"the photo is not a {args.content_type} image")
+        try:  # decoded (off the event loop), and bounded in pixels: not a WAV as WebP, not an image bomb
+            await asyncio.to_thread(check_photo, data, args.content_type)
+        except NotAnImage as exc:
+            raise Rejected("invalid_photo", str(exc)) from None
         digest = hashlib.sha256(data).hexdigest()
         existing = self.batch.photos.get(args.photo_id)
         if existing is not None:
@@ -956,6 +962,10 @@ class PushService:
     async def _job_sign(self, mutation: Mutation, args: JobSignArgs, device_time: datetime) -> Applied:
         job, applied = await self._job_for(mutation, args.job_id)
         self._event_seen(job, args.event_id)  # refuse a reused event id before changing anything
+        try:  # a 400-digit coordinate became inf and wrote nan into the PDF
+            check_signature(args.signature)
+        except NotAnImage as exc:
+            raise Rejected("invalid_args", str(exc)) from None
         kept = self.batch.signatures.setdefault(job.id, [])
         received = JobSignature(
             id=uuid7(),

@@ -481,9 +481,9 @@ async def test_bad_cursors_null_texts_and_newer_clients_get_clear_answers(
     assert device.replica.pending_count() == 0
 
 
-PNG = bytes.fromhex(
+PNG = bytes.fromhex(  # a 1x1 transparent PNG that decodes (the server decodes every photo)
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    "1f15c4890000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
 )
 
 
