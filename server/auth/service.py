@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
@@ -15,9 +17,19 @@ from server.errors import NotFound
 from server.security import DUMMY_HASH, hash_password, new_token, token_hash, verify_password
 from shared.models import LoginRequest
 
+log = logging.getLogger("levee.auth")
+
 
 class LoginFailed(Exception):
     pass
+
+
+class SignInUnavailable(Exception):
+    """A failed sign-in could not be recorded: without the record there is no throttle, so refuse."""
+
+
+#: The longest client address kept (the column's size); longer ones (a forged header) are cut.
+MAX_ADDRESS = 64
 
 
 class LoginThrottled(Exception):
@@ -75,13 +87,8 @@ class AuthService:
                 detail={"ip": ip, "failures": recent, "minutes": int(THROTTLE_WINDOW.total_seconds() // 60)},
             )
 
-    async def login(self, data: LoginRequest, ip: str = "") -> tuple[str, Device, User]:
-        now = utcnow()
-        await self._throttle(data.username, ip, now)
-        user = await self.session.scalar(select(User).where(User.username == data.username))
-        # Verify against a dummy hash when the user is unknown so both paths take as long.
-        ok = verify_password(user.password_hash if user else DUMMY_HASH, data.password)
-        if user is None or not ok or not user.active:
+    async def _record_failure(self, data: LoginRequest, user: User | None, ip: str, now: datetime) -> None:
+        try:
             self.session.add(LoginFailure(username=data.username, ip=ip, at=now))
             await audit.record(
                 self.session,
@@ -92,6 +99,20 @@ class AuthService:
             )
             await self._audit_lockout(data.username, user, ip, now)
             await self.session.commit()
+        except (DBAPIError, StatementError) as exc:
+            await self.session.rollback()
+            log.error("a failed sign-in could not be recorded (%s): refusing", type(exc.orig).__name__)
+            raise SignInUnavailable from None
+
+    async def login(self, data: LoginRequest, ip: str = "") -> tuple[str, Device, User]:
+        now = utcnow()
+        ip = ip.strip()[:MAX_ADDRESS]
+        await self._throttle(data.username, ip, now)
+        user = await self.session.scalar(select(User).where(User.username == data.username))
+        # Verify against a dummy hash when the user is unknown so both paths take as long.
+        ok = verify_password(user.password_hash if user else DUMMY_HASH, data.password)
+        if user is None or not ok or not user.active:
+            await self._record_failure(data, user, ip, now)
             raise LoginFailed
         token = new_token()
         await self.session.execute(delete(LoginFailure).where(LoginFailure.username == data.username))

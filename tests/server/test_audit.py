@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from server.audit import AuditKeyError, Checkpoint, entry_hash, verify_chain
 from server.db.engine import make_engine
-from server.db.models import AuditEntry
+from server.db.models import AuditEntry, LoginFailure
 from server.settings import Settings
 from shared.enums import JobEventType
 from tests.conftest import DeviceFactory
@@ -330,3 +330,45 @@ async def test_wrong_current_passwords_are_throttled_per_token_and_per_account(w
         "/api/auth/login", json={"username": "qa", "password": PASSWORD, "device_name": "x"}
     )
     assert me.status_code == 200  # the password did not change
+
+
+async def _login_from(world: World, address: str, password: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=world.app, client=(address, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://levee.test") as client:
+        body = {"username": "eng1", "password": password, "device_name": "x"}
+        return await client.post("/api/auth/login", json=body)
+
+
+async def test_an_overlong_client_address_is_cut_and_its_failures_still_count(world: World) -> None:
+    address = "203.0.113.7, " + "f" * 120  # what a forged X-Forwarded-For makes of the client address
+    for _ in range(5):
+        assert (await _login_from(world, address, "guess")).status_code == 401
+    assert (await _login_from(world, address, PASSWORD)).status_code == 429
+    async with world.app.state.sessionmaker() as s:
+        kept = (await s.scalars(select(LoginFailure.ip))).all()
+    assert kept == [address[:64]] * 5
+
+
+async def test_a_failed_sign_in_that_cannot_be_recorded_is_refused_not_a_500(world: World) -> None:
+    refuse = (
+        [
+            "CREATE FUNCTION no_failures() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$",
+            "CREATE TRIGGER no_failures BEFORE INSERT ON login_failures "
+            "FOR EACH ROW EXECUTE FUNCTION no_failures()",
+        ]
+        if world.app.state.engine.dialect.name == "postgresql"
+        else [
+            "CREATE TRIGGER no_failures BEFORE INSERT ON login_failures "
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        ]
+    )
+    async with world.app.state.sessionmaker() as s:
+        for statement in refuse:
+            await s.execute(text(statement))
+        await s.commit()
+    before = await _entries(world)
+    r = await _login_from(world, "192.0.2.1", "guess")
+    assert r.status_code == 503 and "not possible right now" in r.json()["detail"], r.text
+    assert r.headers["retry-after"] == "60"
+    assert len(await _entries(world)) == len(before)  # nothing half-written
