@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -372,3 +373,27 @@ async def test_a_failed_sign_in_that_cannot_be_recorded_is_refused_not_a_500(wor
     assert r.status_code == 503 and "not possible right now" in r.json()["detail"], r.text
     assert r.headers["retry-after"] == "60"
     assert len(await _entries(world)) == len(before)  # nothing half-written
+
+
+async def test_guessing_elsewhere_backs_off_that_address_without_locking_out_the_owner(world: World) -> None:
+    owner, attacker = "192.0.2.10", "203.0.113.66"
+    assert (await _login_from(world, owner, PASSWORD)).status_code == 200  # the owner's known device
+    for _ in range(5):
+        assert (await _login_from(world, attacker, "guess")).status_code == 401
+    waited = await _login_from(world, attacker, PASSWORD)
+    assert waited.status_code == 429 and 0 < int(waited.headers["retry-after"]) <= 31
+    assert (await _login_from(world, owner, PASSWORD)).status_code == 200  # not locked out
+    async with world.app.state.sessionmaker() as s:  # the 30 s pass
+        for failure in (await s.scalars(select(LoginFailure))).all():
+            failure.at -= timedelta(seconds=31)
+        await s.commit()
+    assert (await _login_from(world, attacker, "guess")).status_code == 401  # one more try, checked
+    doubled = await _login_from(world, attacker, PASSWORD)
+    assert doubled.status_code == 429 and 31 < int(doubled.headers["retry-after"]) <= 61
+    # A spread attack (20 failures from many addresses) stops unknown addresses, not the owner's.
+    for n in range(14):  # 6 from the attacker's address so far
+        assert (await _login_from(world, f"198.51.100.{n}", "guess")).status_code == 401
+    assert (await _login_from(world, "198.51.100.200", PASSWORD)).status_code == 429
+    assert (await _login_from(world, owner, PASSWORD)).status_code == 200
+    lockouts = [e for e in await _entries(world) if e.action == "auth.lockout"]
+    assert [e.detail["ip"] for e in lockouts] == [attacker]
