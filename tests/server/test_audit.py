@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from server.audit import AuditKeyError, Checkpoint, entry_hash, verify_chain
+from server.audit import GENESIS, AuditKeyError, Checkpoint, entry_hash, verify_chain
 from server.db.engine import make_engine
 from server.db.models import AuditEntry, LoginFailure
 from server.settings import Settings
@@ -397,3 +397,26 @@ async def test_guessing_elsewhere_backs_off_that_address_without_locking_out_the
     assert (await _login_from(world, owner, PASSWORD)).status_code == 200
     lockouts = [e for e in await _entries(world) if e.action == "auth.lockout"]
     assert [e.detail["ip"] for e in lockouts] == [attacker]
+
+
+async def test_a_trail_from_before_the_key_lets_the_server_start_and_verify_says_so(
+    world: World, tmp_path: Path
+) -> None:
+    await _four_entry_chain(world)
+    await _tamper(world)  # what an older version wrote: the same chain, plain SHA-256
+    async with world.app.state.sessionmaker() as s:
+        prev = GENESIS
+        for entry in (await s.scalars(select(AuditEntry).order_by(AuditEntry.seq))).all():
+            entry.prev_hash, entry.hash = prev, entry_hash(prev, entry)
+            prev = entry.hash
+        await s.commit()
+    url = world.app.state.engine.url.render_as_string(hide_password=False)
+    app = reuse_app(Settings(data_dir=tmp_path, database_url=url, schedule_interval_s=0), make_engine(url))
+    try:
+        await app.on_startup[0](app)  # starts: the upgrade path is not blocked
+    finally:
+        for hook in app.on_shutdown:
+            await hook(app)
+        release_app(app)
+    done = await asyncio.to_thread(_levee_audit, world, tmp_path, "verify")
+    assert done.returncode == 1 and "entry 1 is not sealed with the audit key" in done.stderr, done.stderr
