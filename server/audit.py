@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import uuid
@@ -34,6 +35,8 @@ from server.changes import take_numbers
 from server.db.base import utcnow
 from server.db.models import AuditEntry, Counter
 from server.settings import Settings
+
+log = logging.getLogger("levee.audit")
 
 AUDIT_COUNTER = "audit"
 GENESIS = "0" * 64
@@ -124,6 +127,13 @@ async def check_key(session: AsyncSession, key: bytes, where: str) -> None:
     """Refuse a key that does not seal the newest entry: another installation's key would fork the trail."""
     newest = await session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
     if newest is None or entry_hash(newest.prev_hash, newest, key) == newest.hash:
+        return
+    if entry_hash(newest.prev_hash, newest) == newest.hash:  # a trail from before the key: carry on
+        log.warning(
+            "the audit trail up to entry %s was written before the audit key: `levee audit verify` "
+            "reports it as not sealed; entries from now on are sealed",
+            newest.seq,
+        )
         return
     raise AuditKeyError(
         f"the newest audit entry ({newest.seq}) is not sealed with the audit key from {where}: give every "

@@ -96,6 +96,11 @@ def serve(settings: Settings) -> None:
         # connection, and one the server closes just as it is reused fails as a lost connection.
         timeout_keep_alive=settings.keep_alive_s,
         timeout_graceful_shutdown=GRACE_S,  # type: ignore[arg-type]  # annotated int; any number works
+        # Forwarded headers only from configured proxies: by default uvicorn believes X-Forwarded-For
+        # from 127.0.0.1, which let anyone on the machine (or behind a local tunnel) pick the address
+        # sign-in throttling counts.
+        proxy_headers=bool(settings.trusted_proxy_list()),
+        forwarded_allow_ips=settings.trusted_proxy_list() or None,
     )
     try:
         BoundedServer(config, app).run()  # a SIGTERM it handled is raised again once it has stopped

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     token_ttl_days: int = 180
     log_retention_days: int = 90
     sql_echo: bool = False
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated addresses or networks of reverse proxies whose X-Forwarded-For / "
+        "X-Forwarded-Proto are believed (e.g. 127.0.0.1 for nginx on the same machine); empty: none, the "
+        "client address is the connection's",
+    )
     audit_key: SecretStr | None = Field(
         default=None,
         description="the key that seals the audit trail (32+ characters); unset: audit.key in data_dir, "
@@ -91,6 +97,9 @@ class Settings(BaseSettings):
             return url
         path = (self.data_dir / "levee.db").resolve()
         return f"sqlite+aiosqlite:///{path}"
+
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     def admission_limits(self) -> tuple[int, int]:
         """Places for device sync and for the office (see ``server/admission.py``)."""

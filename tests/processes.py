@@ -56,8 +56,11 @@ class ServerDidNotStart(AssertionError):
 class Server:
     """``levee serve`` as a child process, logging to ``log`` (default: beside ``data_dir``)."""
 
-    def __init__(self, db_url: str, data_dir: Path, log: Path | None = None) -> None:
+    def __init__(
+        self, db_url: str, data_dir: Path, log: Path | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.db_url, self.data_dir = db_url, data_dir
+        self.env = {**ENV, **(env or {})}
         self.log = log or data_dir.parent / f"server-{data_dir.name}-{os.getpid()}-{id(self):x}.log"
         self.port = 0
         self.starts = 0
@@ -89,7 +92,7 @@ class Server:
                     str(self.data_dir),
                 ],
                 cwd=ROOT,
-                env=ENV,
+                env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )

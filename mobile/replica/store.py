@@ -7,6 +7,7 @@ applied together with the cursor that follows it. A crash at any point leaves ei
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -82,6 +83,17 @@ KEEP_ACKED = timedelta(days=30)
 MAX_ACKED = 5000
 
 
+def _owner_only(path: str) -> None:
+    """The replica holds the device's bearer token and its engineer's jobs: readable by its owner only
+    (mode 600; SQLite gives its -wal and -shm files the database file's mode). An older file is fixed."""
+    if path in ("", ":memory:"):
+        return
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(name, 0o600)
+
+
 class Replica:
     """One device's data. Not thread-safe: use it from one thread (the app's event loop)."""
 
@@ -94,6 +106,7 @@ class Replica:
     ) -> None:
         self.path = str(path)
         self.clock = clock
+        _owner_only(self.path)
         self.engine: Engine = create_engine(f"sqlite:///{self.path}")
         event.listen(self.engine, "connect", self._pragmas)
         with self.engine.begin() as conn:

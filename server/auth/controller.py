@@ -8,11 +8,11 @@ from typing import Any
 from litestar import Controller, get, post
 from litestar.connection import Request
 from litestar.datastructures import State
-from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
+from litestar.exceptions import NotAuthorizedException, ServiceUnavailableException, TooManyRequestsException
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
-from server.auth.service import AuthService, LoginFailed, LoginThrottled
+from server.auth.service import AuthService, LoginFailed, LoginThrottled, SignInUnavailable
 from server.db.models import Device, User
 from server.deps import CurrentUser, DbSession, requires_admin, requires_any_user
 from server.errors import Invalid
@@ -43,6 +43,10 @@ class AuthController(Controller):
             ) from None
         except LoginFailed:
             raise NotAuthorizedException("wrong username or password") from None
+        except SignInUnavailable:
+            raise ServiceUnavailableException(
+                "sign-in is not possible right now: try again in a minute", headers={"Retry-After": "60"}
+            ) from None
         return LoginResponse(
             token=token,
             device_id=device.id,

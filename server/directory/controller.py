@@ -11,12 +11,13 @@ from typing import Annotated, Any
 
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.customers import equipment as equipment_warranty
-from server.db.models import Customer, Equipment, Job, Site, User
+from server.db.base import utcnow
+from server.db.models import Customer, Device, Equipment, Job, Site, User
 from server.deps import (
     CurrentUser,
     DbSession,
@@ -159,8 +160,16 @@ class UserController(Controller):
         changed = {
             key: [before[key], getattr(user, key)] for key in changes if before[key] != getattr(user, key)
         }
+        detail: dict[str, Any] = {"changes": changed}
+        if "active" in changed:  # disabled or enabled again: every earlier sign-in stays dead
+            revoked = await db_session.execute(
+                update(Device)
+                .where(Device.user_id == user.id, Device.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+            detail["devices_revoked"] = int(getattr(revoked, "rowcount", 0) or 0)
         if changed:  # who may do what: role, activation and profile changes are in the audit trail
-            await _audit(db_session, principal, "user.update", "user", user.id, {"changes": changed})
+            await _audit(db_session, principal, "user.update", "user", user.id, detail)
         await db_session.commit()
         return UserOut.model_validate(user)
 

@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -14,9 +15,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from server.audit import AuditKeyError, Checkpoint, entry_hash, verify_chain
+from server.audit import GENESIS, AuditKeyError, Checkpoint, entry_hash, verify_chain
 from server.db.engine import make_engine
-from server.db.models import AuditEntry
+from server.db.models import AuditEntry, LoginFailure
 from server.settings import Settings
 from shared.enums import JobEventType
 from tests.conftest import DeviceFactory
@@ -330,3 +331,92 @@ async def test_wrong_current_passwords_are_throttled_per_token_and_per_account(w
         "/api/auth/login", json={"username": "qa", "password": PASSWORD, "device_name": "x"}
     )
     assert me.status_code == 200  # the password did not change
+
+
+async def _login_from(world: World, address: str, password: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=world.app, client=(address, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://levee.test") as client:
+        body = {"username": "eng1", "password": password, "device_name": "x"}
+        return await client.post("/api/auth/login", json=body)
+
+
+async def test_an_overlong_client_address_is_cut_and_its_failures_still_count(world: World) -> None:
+    address = "203.0.113.7, " + "f" * 120  # what a forged X-Forwarded-For makes of the client address
+    for _ in range(5):
+        assert (await _login_from(world, address, "guess")).status_code == 401
+    assert (await _login_from(world, address, PASSWORD)).status_code == 429
+    async with world.app.state.sessionmaker() as s:
+        kept = (await s.scalars(select(LoginFailure.ip))).all()
+    assert kept == [address[:64]] * 5
+
+
+async def test_a_failed_sign_in_that_cannot_be_recorded_is_refused_not_a_500(world: World) -> None:
+    refuse = (
+        [
+            "CREATE FUNCTION no_failures() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$",
+            "CREATE TRIGGER no_failures BEFORE INSERT ON login_failures "
+            "FOR EACH ROW EXECUTE FUNCTION no_failures()",
+        ]
+        if world.app.state.engine.dialect.name == "postgresql"
+        else [
+            "CREATE TRIGGER no_failures BEFORE INSERT ON login_failures "
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        ]
+    )
+    async with world.app.state.sessionmaker() as s:
+        for statement in refuse:
+            await s.execute(text(statement))
+        await s.commit()
+    before = await _entries(world)
+    r = await _login_from(world, "192.0.2.1", "guess")
+    assert r.status_code == 503 and "not possible right now" in r.json()["detail"], r.text
+    assert r.headers["retry-after"] == "60"
+    assert len(await _entries(world)) == len(before)  # nothing half-written
+
+
+async def test_guessing_elsewhere_backs_off_that_address_without_locking_out_the_owner(world: World) -> None:
+    owner, attacker = "192.0.2.10", "203.0.113.66"
+    assert (await _login_from(world, owner, PASSWORD)).status_code == 200  # the owner's known device
+    for _ in range(5):
+        assert (await _login_from(world, attacker, "guess")).status_code == 401
+    waited = await _login_from(world, attacker, PASSWORD)
+    assert waited.status_code == 429 and 0 < int(waited.headers["retry-after"]) <= 31
+    assert (await _login_from(world, owner, PASSWORD)).status_code == 200  # not locked out
+    async with world.app.state.sessionmaker() as s:  # the 30 s pass
+        for failure in (await s.scalars(select(LoginFailure))).all():
+            failure.at -= timedelta(seconds=31)
+        await s.commit()
+    assert (await _login_from(world, attacker, "guess")).status_code == 401  # one more try, checked
+    doubled = await _login_from(world, attacker, PASSWORD)
+    assert doubled.status_code == 429 and 31 < int(doubled.headers["retry-after"]) <= 61
+    # A spread attack (20 failures from many addresses) stops unknown addresses, not the owner's.
+    for n in range(14):  # 6 from the attacker's address so far
+        assert (await _login_from(world, f"198.51.100.{n}", "guess")).status_code == 401
+    assert (await _login_from(world, "198.51.100.200", PASSWORD)).status_code == 429
+    assert (await _login_from(world, owner, PASSWORD)).status_code == 200
+    lockouts = [e for e in await _entries(world) if e.action == "auth.lockout"]
+    assert [e.detail["ip"] for e in lockouts] == [attacker]
+
+
+async def test_a_trail_from_before_the_key_lets_the_server_start_and_verify_says_so(
+    world: World, tmp_path: Path
+) -> None:
+    await _four_entry_chain(world)
+    await _tamper(world)  # what an older version wrote: the same chain, plain SHA-256
+    async with world.app.state.sessionmaker() as s:
+        prev = GENESIS
+        for entry in (await s.scalars(select(AuditEntry).order_by(AuditEntry.seq))).all():
+            entry.prev_hash, entry.hash = prev, entry_hash(prev, entry)
+            prev = entry.hash
+        await s.commit()
+    url = world.app.state.engine.url.render_as_string(hide_password=False)
+    app = reuse_app(Settings(data_dir=tmp_path, database_url=url, schedule_interval_s=0), make_engine(url))
+    try:
+        await app.on_startup[0](app)  # starts: the upgrade path is not blocked
+    finally:
+        for hook in app.on_shutdown:
+            await hook(app)
+        release_app(app)
+    done = await asyncio.to_thread(_levee_audit, world, tmp_path, "verify")
+    assert done.returncode == 1 and "entry 1 is not sealed with the audit key" in done.stderr, done.stderr

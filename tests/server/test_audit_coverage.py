@@ -483,7 +483,7 @@ async def test_who_may_do_what_changes_are_in_the_trail_with_before_and_after(wo
         by_action.setdefault(e.action, []).append(e)
     [deactivated] = by_action["user.update"]
     assert deactivated.entity_id == str(world.users["eng2"]) and deactivated.user_id == world.users["admin"]
-    assert deactivated.detail == {"changes": {"active": [True, False]}}
+    assert deactivated.detail == {"changes": {"active": [True, False]}, "devices_revoked": 0}
     [failed] = by_action["auth.password_failed"]
     assert failed.user_id == world.users["qa"] and failed.device_id is not None
     [lockout] = by_action["auth.lockout"]  # once, when it starts; not for every refused try
