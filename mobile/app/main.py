@@ -96,7 +96,7 @@ ROUTES = [
 
 
 @ft.component
-def TopBar(state: AppState) -> ft.Control:
+def TopBar(state: AppState, sync: ft.Control | None = None) -> ft.Control:
     device = use_device()
     t = state.t
 
@@ -124,8 +124,11 @@ def TopBar(state: AppState) -> ft.Control:
     if state.signed_in:
         actions.insert(0, ft.Text(state.user_name, size=18, color="#ffffff"))
         actions.append(big_button(t("app.signin.sign_out"), sign_out, kind="quiet", icon=ft.Icons.LOGOUT))
-    return title_bar(t("app.title"), actions)
+    return title_bar(t("app.title"), actions, middle=sync)
 
+
+#: from this width (logical pixels) a page is laid out for a landscape tablet
+WIDE = 1000
 
 #: seconds a message stays under the bar (a problem a little longer, so it can be read)
 NOTICE_SECONDS = 5.0
@@ -193,10 +196,18 @@ def App(state: AppState, device: Device) -> ft.Control:
     body = STATE(state, lambda: DEVICE(device, content))
     bars: list[ft.Control] = [DEVICE(device, lambda: TopBar(state))]
     if state.signed_in:
-        bars.append(SyncBar(state, lambda: device.app.sync_now(), lambda: device.go("/sync")))
+        sync = SyncBar(state, lambda: device.app.sync_now(), lambda: device.go("/sync"))
+        if state.wide:  # landscape: the sync status beside the title, one bar instead of two
+            bars = [DEVICE(device, lambda: TopBar(state, sync))]
+        else:
+            bars.append(sync)
         bars.append(NewJobs(state, device))
     bars.append(Notice(state))
-    return ft.Column([*bars, ft.Container(content=body, expand=True)], spacing=0, expand=True)
+    # the bars in a column of their own: the screen below keeps its place (and its state) when the
+    # bars change, as they do when a tablet turns
+    return ft.Column(
+        [ft.Column(bars, spacing=0), ft.Container(content=body, expand=True)], spacing=0, expand=True
+    )
 
 
 async def main(page: ft.Page) -> None:
@@ -210,6 +221,12 @@ async def main(page: ft.Page) -> None:
     page.theme_mode = ft.ThemeMode.LIGHT
     page.bgcolor = PAGE_BG
     page.padding = 0
+
+    def resized(_e: object = None) -> None:
+        state.wide = (page.width or 0) >= WIDE
+
+    page.on_resize = resized
+    resized()
     binding.refresh()
     app.ensure_running()
     page.run_task(binding.run)

@@ -277,6 +277,8 @@ class AppState:
     notice_params: tuple[tuple[str, Any], ...] = ()
     notice_error: bool = False
     notice_serial: int = 0  # moves with every new message (its timer knows whether it is still shown)
+    #: a landscape tablet (or a wide window): one compact bar, two columns where a screen has them
+    wide: bool = False
     #: (id, number, customer) of jobs that arrived and are not opened yet: shown until opened
     new_jobs: tuple[tuple[str, str, str], ...] = ()
 

@@ -27,6 +27,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def in_language(text: str, lang: str) -> bool:
+    """Whether ``text`` reads in ``lang``: Chinese has Han characters, English has none."""
+    han = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return han if lang.startswith("zh") else not han
+
+
 @ft.observable
 @dataclass
 class ConsoleState:
@@ -48,7 +54,12 @@ class ConsoleState:
         self.notice, self.notice_error = text, error
 
     def error_text(self, exc: ApiError) -> str:
-        return self.t(f"error.console.{exc.code}", detail=exc.message)
+        """The refusal in the page's language. The server words its details in English: they are shown
+        after an English text only, so a Chinese page never reads 连不上服务器：cannot reach the server."""
+        key = f"error.console.{exc.code}"
+        if in_language(exc.message, self.lang):
+            return self.t(key, detail=exc.message)
+        return self.t(key, detail="").rstrip(" ：:;；")
 
     def changed(self) -> None:
         self.revision += 1

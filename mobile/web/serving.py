@@ -70,6 +70,44 @@ class _ShutdownHook:
         await self.app(scope, receiving, send)
 
 
+#: where Flutter's CanvasKit fetches its Noto Sans SC fallback slices with ``no_cdn`` (a glyph it has not
+#: got yet, e.g. text laid out before the bundled face has loaded): files Flet does not ship
+FALLBACK_FONT_PREFIX = "/assets/fonts/notosanssc/"
+BUNDLED_FONT = ASSETS_DIR / "fonts" / "NotoSansSC-Levee.otf"
+
+
+class _FontFallback:
+    """Answers CanvasKit's font fallback requests with the bundled CJK face, which holds every glyph
+    the apps draw: without it each page load asked for dozens of slices that were not there, and the
+    console logged thousands of 404s in a day (issue 11)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._font: bytes | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or not path.startswith(FALLBACK_FONT_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        if self._font is None:
+            self._font = BUNDLED_FONT.read_bytes()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"font/otf"),
+                    (b"content-length", str(len(self._font)).encode()),
+                    (b"cache-control", b"public, max-age=86400"),
+                ],
+            }
+        )
+        await send(
+            {"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else self._font}
+        )
+
+
 class BoundedServer(uvicorn.Server):
     """A uvicorn server whose stop is bounded: after the first SIGTERM or SIGINT it has
     :data:`HARD_STOP_S` to finish before the process ends regardless."""
@@ -114,7 +152,7 @@ def serve(
         flet_app, cookie_name=f"levee_{name}_{port}", allowed_origins=allowed_origins, served_host=host
     )
     config = uvicorn.Config(
-        _ShutdownHook(guarded, on_shutdown),
+        _ShutdownHook(_FontFallback(guarded), on_shutdown),
         host=host,
         port=port,
         ws="websockets-sansio",  # as Flet serves itself

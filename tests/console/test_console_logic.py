@@ -394,3 +394,20 @@ def test_a_job_signed_twice_can_keep_its_first_signature() -> None:
     # a conflict recorded before signatures were kept has no signature to choose
     assert not can_override({**conflict, "server_value": {"opinion": "", "satisfaction": 5}})
     assert "comment-1" in value_text("en", first)
+
+
+def test_a_refusal_reads_in_one_language_never_chinese_with_the_servers_english_detail() -> None:
+    from mobile.console.api import ApiError
+    from mobile.console.state import ConsoleState
+
+    offline = ApiError("offline", "cannot reach the server")
+    assert ConsoleState(lang="zh-CN").error_text(offline) == "连不上服务器"
+    assert ConsoleState(lang="en").error_text(offline) == "Cannot reach the server: cannot reach the server"
+    named = ApiError("conflict", "机械密封 库存不足")
+    assert ConsoleState(lang="zh-CN").error_text(named) == "无法执行：机械密封 库存不足"
+    for lang in LANGS:
+        for code in ("busy", "conflict", "forbidden", "invalid", "not_found", "offline", "server_error"):
+            text = ConsoleState(lang=lang).error_text(ApiError(code, "the job is not resolved"))
+            han = bool(re.search(r"[\u4e00-\u9fff]", text))
+            latin = bool(re.search(r"[A-Za-z]{3,}", text))
+            assert (han and not latin) if lang == "zh-CN" else (latin and not han), (lang, code, text)

@@ -1,5 +1,6 @@
 """The field app in a real browser keeps what the engineer types (issue 11 item 1, issue 19 item 8) and
-tells of a new job until it is opened, while other messages pass (issue 11 item 10).
+tells of a new job until it is opened, while other messages pass (issue 11 item 10), and a landscape
+tablet's width is used (issue 11 item 11).
 
 A note typed into a checklist item and left for another tab, a reading typed and left, the fault's
 cause typed and left with the back button: each is on the tablet when the engineer comes back, says it
@@ -163,3 +164,60 @@ def test_a_new_job_is_announced_until_opened_and_other_notices_go_by_themselves(
     d.button(zh("app.common.back")).click()
     d.by_id(f"job-{number}").wait_for()
     assert not _shown(d, f"job-new-{number}")
+
+
+def test_a_landscape_tablet_uses_its_width_and_portrait_still_fits(
+    stack: Stack, job: dict[str, Any], driver: Driver
+) -> None:
+    d = driver
+    page = d.page
+    try:
+        page.set_viewport_size({"width": 1280, "height": 800})
+        d.by_id(f"job-{job['number']}").wait_for()
+        d.shot("landscape-job-list")
+        d.tap(f"job-{job['number']}")
+        d.tap("section-checklist")
+        d.by_id("checklist-summary").wait_for()
+        box = d.by_id("checklist-section").bounding_box()
+        header = d.by_id("job-status").bounding_box()
+        assert box is not None and header is not None
+        d.shot("landscape-checklist")
+        print(f"landscape: checklist {box['width']:.0f} px wide, job header at y={header['y']:.0f}")
+        assert box["width"] > 600, box  # the checklist uses the width (it was one 440 px column)
+        assert header["y"] < 150, header  # the bars above the job are compact (they took 210 px)
+        left = d.by_id("item-insulation-note").bounding_box()
+        right = d.by_id("item-seal-note").bounding_box()
+        assert left is not None and right is not None
+        assert abs(left["y"] - right["y"]) < 200 and left["x"] != right["x"], (left, right)  # two columns
+
+        page.set_viewport_size({"width": 800, "height": 1280})
+        d.by_id("checklist-summary").wait_for()
+        d.shot("portrait-checklist")
+        box = d.by_id("checklist-section").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 800, box
+        d.button(zh("app.common.back")).click()
+        d.by_id("van-open").wait_for()
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 1400})
+
+
+def test_a_job_that_is_not_a_repair_carries_no_fault_severity(stack: Stack, driver: Driver) -> None:
+    d = driver
+    inspection = stack.create_job(symptom="汛前例行巡检", kind="inspection")
+    card = d.wait_text(f"job-{inspection['number']}", zh("enum.kind.inspection"), timeout=90)
+    assert zh("enum.severity.general") not in card and zh("enum.severity.major") not in card, card
+    repair = d.text_of(f"job-{stack_job_number(stack)}")
+    assert zh("enum.severity.general") in repair, repair  # a repair still shows its severity
+    d.tap(f"job-{inspection['number']}")
+    head = d.wait_text("job-status", zh("enum.status.assigned"))
+    assert head
+    d.button(zh("app.common.back")).click()
+    d.by_id("van-open").wait_for()
+
+
+def stack_job_number(stack: Stack) -> str:
+    """The number of the module's first job (a repair of general severity)."""
+    with stack.office() as office:
+        r = office.get("/api/jobs", params={"q": "排涝泵振动大"})
+    assert r.status_code == 200, r.text
+    return str(r.json()["items"][0]["number"])

@@ -105,21 +105,24 @@ def AutosaveField(
         status, color = t("app.autosave.saved") if text else "", GREEN
     else:
         status, color = t("app.autosave.editing"), MUTED
-    return ft.Column(
-        [
-            text_field(
-                label,
-                text,
-                changed,
-                on_blur=lambda _e: flush(),
-                multiline=multiline,
-                number=number,
-                width=width,
-                error=error,
-            ),
-            tagged(f"{ident}-state", ft.Text(status, size=14, color=color)),
-        ],
-        spacing=2,
-        tight=True,
-        width=width,
+    return tagged(
+        ident,
+        ft.Column(
+            [
+                text_field(
+                    label,
+                    text,
+                    changed,
+                    on_blur=lambda _e: flush(),
+                    multiline=multiline,
+                    number=number,
+                    width=width,
+                    error=error,
+                ),
+                tagged(f"{ident}-state", ft.Text(status, size=14, color=color)),
+            ],
+            spacing=2,
+            tight=True,
+            width=width,
+        ),
     )

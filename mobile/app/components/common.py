@@ -178,17 +178,23 @@ GREEN_BG = "#dff3e4"
 GREEN = "#0b6b1d"
 
 
-def title_bar(title: str, actions: list[ft.Control], *, size: int = 22) -> ft.Control:
-    """The blue bar across the top of both apps: a title and the actions on the right."""
+def title_bar(
+    title: str, actions: list[ft.Control], *, size: int = 22, middle: ft.Control | None = None
+) -> ft.Control:
+    """The blue bar across the top of both apps: a title and the actions on the right (and, on a wide
+    screen, ``middle`` between them: the field app's sync status, so one bar does for two)."""
+    heading = ft.Text(title, size=size, weight=ft.FontWeight.BOLD, color="#ffffff", expand=middle is None)
     return ft.Container(
         bgcolor=BLUE,
         padding=ft.Padding.symmetric(horizontal=16, vertical=6),
         content=ft.Row(
             [
-                ft.Text(title, size=size, weight=ft.FontWeight.BOLD, color="#ffffff", expand=True),
+                heading,
+                *([ft.Container(content=middle, expand=True, border_radius=8)] if middle is not None else []),
                 ft.Row(actions, spacing=10, vertical_alignment=ft.CrossAxisAlignment.CENTER),
             ],
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            spacing=12,
         ),
     )
 

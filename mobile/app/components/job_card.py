@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import flet as ft
 
-from mobile.app.components.common import AMBER_BG, INK, LINE, MUTED, RED, RED_BG, SURFACE, badge
+from mobile.app.components.common import AMBER_BG, INK, LINE, MUTED, RED, RED_BG, SURFACE, badge, tagged
 from mobile.app.logic.grouping import JobRow
 from mobile.app.state import AppState
 from mobile.app.text import clock_text
@@ -16,12 +16,22 @@ def job_card(state: AppState, row: JobRow, on_open: Callable[[str], None]) -> ft
     t, lang = state.t, state.lang
     clock, late = clock_text(lang, row.clock)
     major = row.severity == "major"
+    # a fault's severity belongs to a repair: training or a return visit has none to show
+    severity = (
+        [
+            badge(
+                t(f"enum.severity.{row.severity}"),
+                bg=RED_BG if major else "#e9eef3",
+                fg=RED if major else INK,
+            )
+        ]
+        if row.kind == "repair"
+        else []
+    )
     top: list[ft.Control] = [
         ft.Text(row.number, size=19, weight=ft.FontWeight.BOLD, color=INK),
-        badge(
-            t(f"enum.severity.{row.severity}"), bg=RED_BG if major else "#e9eef3", fg=RED if major else INK
-        ),
-        badge(t(f"enum.kind.{row.kind}"), bg="#e9eef3"),
+        *severity,
+        tagged(f"job-kind-{row.number}", badge(t(f"enum.kind.{row.kind}"), bg="#e9eef3")),
         badge(t(f"enum.status.{row.status}"), bg="#dbe9ff"),
     ]
     if any(job_id == row.id for job_id, _number, _customer in state.new_jobs):

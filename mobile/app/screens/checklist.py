@@ -208,11 +208,17 @@ def ChecklistSection(state: AppState, view: JobView) -> ft.Control:
         if missing
         else ft.Text(t("app.checklist.complete"), size=17, color=GREEN, weight=ft.FontWeight.W_600)
     )
-    items = [
-        keyed(ChecklistItem)(state, view, item, answers.get(item["code"]), key=item["code"])
+    items: list[ft.Control] = [
+        ft.Container(
+            col={"xs": 12, "lg": 6},  # two columns on a landscape tablet, one in portrait
+            content=keyed(ChecklistItem)(state, view, item, answers.get(item["code"]), key=item["code"]),
+        )
         for item in template["items"]
     ]
-    return section(
-        f"{t('app.checklist.title')}: {template.get('name', '')}",
-        [tagged("checklist-summary", summary), *items],
+    return tagged(
+        "checklist-section",
+        section(
+            f"{t('app.checklist.title')}: {template.get('name', '')}",
+            [tagged("checklist-summary", summary), ft.ResponsiveRow(items, spacing=10, run_spacing=10)],
+        ),
     )

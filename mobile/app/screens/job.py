@@ -42,7 +42,16 @@ def JobScreen(state: AppState, job_id: str) -> ft.Control:
     head: list[ft.Control] = [
         big_button(t("app.common.back"), lambda _: device.go("/"), kind="quiet", icon=ft.Icons.ARROW_BACK),
         ft.Text(job["number"], size=26, weight=ft.FontWeight.BOLD, color=INK),
-        badge(t(f"enum.severity.{job['severity']}"), bg=RED_BG if job["severity"] == "major" else "#e9eef3"),
+        *(
+            [
+                badge(
+                    t(f"enum.severity.{job['severity']}"),
+                    bg=RED_BG if job["severity"] == "major" else "#e9eef3",
+                )
+            ]
+            if job["kind"] == "repair"  # no fault, no severity: training, installation, inspection, visit
+            else []
+        ),
         badge(t(f"enum.kind.{job['kind']}"), bg="#e9eef3"),
         tagged("job-status", badge(t(f"enum.status.{job['status']}"), bg="#dbe9ff")),
     ]
@@ -101,5 +110,13 @@ def JobScreen(state: AppState, job_id: str) -> ft.Control:
     if job.get("times_flagged"):
         body.append(ft.Text(t("app.job.times_flagged"), size=15, color=MUTED))
     return ft.Container(
-        padding=16, expand=True, content=ft.Column(body, spacing=14, scroll=ft.ScrollMode.AUTO, expand=True)
+        padding=16,
+        expand=True,
+        content=ft.Column(
+            body,
+            spacing=14,
+            scroll=ft.ScrollMode.AUTO,
+            expand=True,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,  # sections use the page's width
+        ),
     )

@@ -42,7 +42,9 @@ def _row(
         ft.Text(job["number"], size=16, weight=ft.FontWeight.BOLD, color=INK, width=150),
         badge(
             t(f"enum.severity.{job['severity']}"), bg=RED_BG if major else "#e9eef3", fg=RED if major else INK
-        ),
+        )
+        if job.get("kind", "repair") == "repair"  # a severity is a fault's; other kinds show their kind
+        else badge(t(f"enum.kind.{job['kind']}"), bg="#e9eef3"),
         badge(t(f"enum.status.{job['status']}"), bg="#dbe9ff"),
         ft.Text(
             f"{names('customers', job['customer_id'])} · {names('sites', job['site_id'])}",

@@ -111,8 +111,16 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
     major = job["severity"] == "major"
     head: list[ft.Control] = [
         ft.Text(job["number"], size=26, weight=ft.FontWeight.BOLD, color=INK),
-        badge(
-            t(f"enum.severity.{job['severity']}"), bg=RED_BG if major else "#e9eef3", fg=RED if major else INK
+        *(
+            [
+                badge(
+                    t(f"enum.severity.{job['severity']}"),
+                    bg=RED_BG if major else "#e9eef3",
+                    fg=RED if major else INK,
+                )
+            ]
+            if job["kind"] == "repair"  # a severity is a fault's
+            else []
         ),
         badge(t(f"enum.kind.{job['kind']}"), bg="#e9eef3"),
         tagged("job-status", badge(t(f"enum.status.{job['status']}"), bg="#dbe9ff")),

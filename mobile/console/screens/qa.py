@@ -26,8 +26,14 @@ REVIEWABLE = ("resolved", "signed_off")
 def QaListScreen(state: ConsoleState) -> ft.Control:
     office = use_office()
     t = state.t
+    find, set_find = use_draft(office, "qa.find", "")
+    query = find.strip()
     loaded = use_remote(
-        office, lambda api: api.get("/api/jobs", status=list(REVIEWABLE), limit=200), [state.revision]
+        office,
+        lambda api: api.get(
+            "/api/jobs", status=list(REVIEWABLE), limit=200, **({"q": query} if query else {})
+        ),
+        [state.revision, query],
     )
     page = loaded.value or {"items": [], "total": 0}
     directory = office.directory
@@ -85,15 +91,30 @@ def QaListScreen(state: ConsoleState) -> ft.Control:
         )
     body: list[ft.Control] = [
         ft.Row(
-            [title(t("console.qa.title")), badge(t("console.qa.count", n=page["total"]), bg="#e9eef3")],
+            [
+                title(t("console.qa.title")),
+                tagged("qa-count", badge(t("console.qa.count", n=page["total"]), bg="#e9eef3")),
+            ],
             spacing=12,
         ),
         muted(t("console.qa.explain")),
+        tagged(
+            "qa-search",
+            ft.Container(
+                text_field(
+                    t("console.qa.search"),
+                    find,
+                    lambda e: set_find(e.control.value),
+                    hint=t("console.qa.search_hint"),
+                ),
+                width=480,
+            ),
+        ),
     ]
     if loaded.error:
         body.append(error_text(loaded.error))
     if not rows and not loaded.loading:
-        body.append(muted(t("console.qa.none"), 17))
+        body.append(muted(t("console.qa.no_match" if query else "console.qa.none"), 17))
     body.append(tagged("qa-list", ft.Column(rows, spacing=6, tight=True)))
     return ft.ListView(body, spacing=12, padding=16, expand=True)
 
