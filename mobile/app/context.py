@@ -31,25 +31,29 @@ class Device:
         except ActionError as exc:
             state.tell(state.error_text(exc), error=True)
             return False
-        keep = self.app.keep
-        if keep is None:  # the replica file is on disk already
-            self._shown(done)
-        else:  # the browser: show the tap as saved once it is in IndexedDB
-            ft.context.page.run_task(self._kept, keep, done)
+        self.saved(state.t(done) if done else None)
         return True
 
-    def _shown(self, done: str | None) -> None:
-        self.binding.changed_locally()
-        if done:
-            self.state.tell(self.state.t(done))
+    def saved(self, notice: str | None = None) -> None:
+        """After an action wrote to the device: show it (and ``notice``) as saved once it is kept."""
+        keep = self.app.keep
+        if keep is None:  # the replica file is on disk already
+            self._shown(notice)
+        else:  # the browser: show the tap as saved once it is in IndexedDB
+            ft.context.page.run_task(self._kept, keep, notice)
 
-    async def _kept(self, keep: Callable[[], Awaitable[None]], done: str | None) -> None:
+    def _shown(self, notice: str | None) -> None:
+        self.binding.changed_locally()
+        if notice:
+            self.state.tell(notice)
+
+    async def _kept(self, keep: Callable[[], Awaitable[None]], notice: str | None) -> None:
         try:
             await keep()
         except Exception as exc:  # the browser refused the write (quota, storage gone)
             self.state.tell(self.state.t("app.pwa.not_kept", reason=str(exc)[:200]), error=True)
             return
-        self._shown(done)
+        self._shown(notice)
 
     def go(self, route: str) -> None:
         ft.context.page.navigate(route)

@@ -66,8 +66,7 @@ def OverviewSection(state: AppState, view: JobView) -> ft.Control:
             else:
                 state.tell(state.error_text(exc), error=True)
             return
-        device.binding.changed_locally()
-        state.tell(t("app.job.tapped", what=t(f"enum.event.{event.value}")))
+        device.saved(t("app.job.tapped", what=t(f"enum.event.{event.value}")))
 
     # --- SLA clocks ---
     clock_rows: list[ft.Control] = []
