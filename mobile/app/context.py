@@ -31,25 +31,31 @@ class Device:
         except ActionError as exc:
             state.say_error(exc)
             return False
-        keep = self.app.keep
-        if keep is None:  # the replica file is on disk already
-            self._shown(done)
-        else:  # the browser: show the tap as saved once it is in IndexedDB
-            ft.context.page.run_task(self._kept, keep, done)
+        self.saved(done)
         return True
 
-    def _shown(self, done: str | None) -> None:
-        self.binding.changed_locally()
-        if done:
-            self.state.say(done)
+    def saved(self, key: str | None = None, **params: Any) -> None:
+        """After an action wrote to the device: show it (and the notice ``key``) once it is kept."""
+        keep = self.app.keep
+        if keep is None:  # the replica file is on disk already
+            self._shown(key, params)
+        else:  # the browser: show the tap as saved once it is in IndexedDB
+            ft.context.page.run_task(self._kept, keep, key, params)
 
-    async def _kept(self, keep: Callable[[], Awaitable[None]], done: str | None) -> None:
+    def _shown(self, key: str | None, params: dict[str, Any]) -> None:
+        self.binding.changed_locally()
+        if key:
+            self.state.say(key, **params)
+
+    async def _kept(
+        self, keep: Callable[[], Awaitable[None]], key: str | None, params: dict[str, Any]
+    ) -> None:
         try:
             await keep()
         except Exception as exc:  # the browser refused the write (quota, storage gone)
             self.state.say("app.pwa.not_kept", error=True, reason=str(exc)[:200])
             return
-        self._shown(done)
+        self._shown(key, params)
 
     def go(self, route: str) -> None:
         """Another screen: a message about this one does not follow (a new job's notice does)."""

@@ -66,8 +66,7 @@ def OverviewSection(state: AppState, view: JobView) -> ft.Control:
             else:
                 state.say_error(exc)
             return
-        device.binding.changed_locally()
-        state.say("app.job.tapped", what=Key(f"enum.event.{event.value}"))
+        device.saved("app.job.tapped", what=Key(f"enum.event.{event.value}"))
 
     # --- SLA clocks ---
     clock_rows: list[ft.Control] = []

@@ -55,7 +55,7 @@ def SyncScreen(state: AppState) -> ft.Control:
     ]
     build = getattr(device.app, "build", "")  # the web build the browser runs (mobile/pwa/device.py)
     if build:
-        status.append(ft.Text(t("app.pwa.build", build=build), size=14, color=MUTED))
+        status.insert(0, tagged("app-build", ft.Text(t("app.pwa.build", build=build), size=14, color=MUTED)))
     conflict_rows: list[ft.Control] = []
     for conflict in queries.conflicts() if state.signed_in else []:
         number = numbers.get(str(conflict.get("job_id")), "")
