@@ -318,6 +318,7 @@ def _form(**job_fields: Any) -> ServiceForm:
     base.update(job_fields)
     events = [
         {
+            "id": str(uuid.uuid4()),
             "type": "acknowledged",
             "device_time": iso(-580),
             "received_at": iso(-580),
@@ -325,6 +326,7 @@ def _form(**job_fields: Any) -> ServiceForm:
             "flag_reason": "",
         },
         {
+            "id": str(uuid.uuid4()),
             "type": "arrived",
             "device_time": iso(-300),
             "received_at": iso(-10),
