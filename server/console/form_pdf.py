@@ -20,7 +20,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 import shared
 from server.photos import bounded_point, thumbnail
 from shared.console import FormAnswer, ServiceForm, flag_reason_text, timeline
-from shared.enums import ChecklistItemKind
+from shared.enums import ChecklistItemKind, JobKind
 from shared.i18n import translate
 from shared.local_time import full
 
@@ -35,6 +35,10 @@ MAX_PHOTOS = 6
 SIZE = 9.0  # body text, pt
 LINE = 4.6  # table line height, mm
 PAD = 0.9  # table cell padding, mm
+#: A table row cannot break across pages: text longer than this (characters) is printed as a paragraph
+#: that flows across pages, and a table cell shows its beginning with a pointer to it.
+LONG_TEXT = 300
+LONG_CUT = 120
 _PATH_TOKEN = re.compile(r"([ML])\s*(-?\d+(?:\.\d+)?)[\s,]+(-?\d+(?:\.\d+)?)")
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # one INFO line per glyph table otherwise
@@ -86,8 +90,8 @@ class FormRenderer:
         self.printed_at = printed_at
         footer = self.t("form.footer", number=self.job.number, page="{page}", total="{nb}")
         pdf = _Form(lang, footer)
-        pdf.set_title(f"{self.job.number} {self.t('form.title')}")
-        pdf.set_subject(self.t("form.title"))
+        pdf.set_title(f"{self.job.number} {self.t(self.title_key)}")
+        pdf.set_subject(self.t(self.title_key))
         pdf.set_creator("Levee")
         pdf.set_lang("zh-CN" if lang == "zh-CN" else "en")
         pdf.set_margins(14, 12, 14)
@@ -95,6 +99,11 @@ class FormRenderer:
         pdf.add_font(FONT, "", str(FONT_FILE))
         pdf.add_page()
         self.pdf = pdf
+
+    @property
+    def title_key(self) -> str:
+        """An inspection prints as an inspection report (巡检报告), every other job as the service form."""
+        return "form.title_inspection" if self.job.kind is JobKind.INSPECTION else "form.title"
 
     # --- words -------------------------------------------------------------------------------------
 
@@ -146,8 +155,29 @@ class FormRenderer:
             **options,
         )
 
+    def paragraph(self, label: str, text: str) -> None:
+        """A label line, then ``text`` across the page, flowing onto as many pages as it needs."""
+        pdf = self.pdf
+        if pdf.will_page_break(LINE * 3 + 2):  # never a label alone at the foot of a page
+            pdf.add_page()
+        pdf.set_font(FONT, size=SIZE)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(0, LINE + 0.6, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(0, LINE, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(1)
+
     def pairs(self, rows: list[tuple[str, str]], columns: int = 2, width: float | None = None) -> None:
-        """Label/value pairs, ``columns`` pairs to a line, across ``width`` (the page by default)."""
+        """Label/value pairs, ``columns`` pairs to a line, across ``width`` (the page by default); a long
+        value is printed after the table as a paragraph (see ``LONG_TEXT``)."""
+        long = [(name, value) for name, value in rows if len(value or "") > LONG_TEXT]
+        rows = [(name, value) for name, value in rows if len(value or "") <= LONG_TEXT]
+        if rows:
+            self._pairs(rows, columns, width)
+        for name, value in long:
+            self.paragraph(name, value)
+
+    def _pairs(self, rows: list[tuple[str, str]], columns: int, width: float | None) -> None:
         total = width or self.pdf.epw
         label = 24 if self.lang == "zh-CN" else 30
         widths = (label, total / columns - label) * columns
@@ -161,16 +191,24 @@ class FormRenderer:
                     line.cell(value or ("" if not name else "—"))
 
     def grid(self, headers: list[str], rows: list[list[str]], widths: tuple[float, ...]) -> None:
-        """A table with a header row; a value starting with ``!`` is shown red (a breach, a flag)."""
+        """A table with a header row; a value starting with ``!`` is shown red (a breach, a flag). A long
+        value shows its beginning; the whole of it follows the table as a paragraph."""
+        overflow: list[tuple[str, str]] = []
         with self._table(
             widths, headings_style=FontFace(emphasis="", color=INK, fill_color=HEAD_FILL)
         ) as table:
             table.row(headers)
             for values in rows:
                 line = table.row()
-                for value in values:
+                for i, value in enumerate(values):
                     red = value.startswith("!")
-                    line.cell(value.removeprefix("!"), style=FontFace(color=RED) if red else None)
+                    text = value.removeprefix("!")
+                    if len(text) > LONG_TEXT:
+                        overflow.append((f"{values[0].removeprefix('!')} · {headers[i]}", text))
+                        text = text[:LONG_CUT] + "… " + self.t("form.in_full_below")
+                    line.cell(text, style=FontFace(color=RED) if red else None)
+        for label, text in overflow:
+            self.paragraph(label, text)
 
     # --- sections ----------------------------------------------------------------------------------
 
@@ -178,7 +216,7 @@ class FormRenderer:
         pdf, job = self.pdf, self.job
         pdf.set_font(FONT, size=17)
         pdf.set_text_color(*INK)
-        pdf.cell(0, 9, self.t("form.title"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 9, self.t(self.title_key), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font(FONT, size=9.5)
         status = self.t(f"enum.status.{job.status.value}")
         line = self.t("form.subtitle", number=job.number, status=status, when=self.when(self.printed_at))
@@ -320,21 +358,23 @@ class FormRenderer:
         """The customer's opinion beside their signature (drawn from the stored strokes)."""
         pdf, job, t = self.pdf, self.job, self.t
         box_w, box_h = 72.0, 30.0
-        self.heading(t("form.section.acceptance"))
-        if pdf.will_page_break(box_h + 4):
+        if pdf.will_page_break(box_h + 4 + 12):  # the heading goes with the box, never alone at the foot
             pdf.add_page()
+        self.heading(t("form.section.acceptance"))
         top = pdf.get_y()
         satisfaction = t("form.satisfaction_of", n=job.satisfaction) if job.satisfaction else ""
-        self.pairs(
-            [
-                (t("form.opinion"), job.acceptance_opinion),
-                (t("form.satisfaction"), satisfaction),
-                (t("form.comment"), job.acceptance_comment),
-                (t("form.signed_at"), self.when(job.signed_off_at)),
-            ],
-            columns=1,
-            width=pdf.epw - box_w - 4,
-        )
+        rows = [
+            (t("form.opinion"), job.acceptance_opinion),
+            (t("form.satisfaction"), satisfaction),
+            (t("form.comment"), job.acceptance_comment),
+            (t("form.signed_at"), self.when(job.signed_off_at)),
+        ]
+        long = [(name, value) for name, value in rows if len(value) > LONG_TEXT]
+        beside = [
+            (name, value[:LONG_CUT] + "… " + t("form.in_full_below") if len(value) > LONG_TEXT else value)
+            for name, value in rows
+        ]
+        self._pairs(beside, 1, pdf.epw - box_w - 4)
         below = pdf.get_y()
         x, y = pdf.l_margin + pdf.epw - box_w, top
         pdf.set_draw_color(150, 158, 168)
@@ -358,6 +398,8 @@ class FormRenderer:
         pdf.set_text_color(*INK)
         pdf.set_font(FONT, size=SIZE)
         pdf.set_xy(pdf.l_margin, max(below, y + box_h) + 1)
+        for name, value in long:
+            self.paragraph(name, value)
 
     def review(self) -> None:
         job, t, form = self.job, self.t, self.form
