@@ -14,7 +14,8 @@ from litestar.handlers import HTTPRouteHandler
 from shared.enums import Role
 from tests.support import World
 
-PUBLIC = {"/health", "/api/auth/login"}
+# /app: the field app's static web build, which holds no data (server/pwa.py)
+PUBLIC = {"/health", "/api/auth/login", "/app", "/app/{path:path}"}
 
 
 def _routes(world: World) -> list[tuple[str, str, HTTPRouteHandler]]:
