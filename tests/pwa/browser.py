@@ -52,7 +52,7 @@ def open_app(context: Any, url: str, shots: Path | None) -> Driver:
     page = context.new_page()
     d = Driver(page, shots)
     page.goto(url)
-    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=120_000)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=300_000)
     page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
     return d
 

@@ -14,7 +14,7 @@ from tests.mobile.browser import require_browser, zh
 from tests.pwa.browser import PwaStack, build_of, kill_browser, open_app, tablet, wait_controlled
 
 # Chromium starts Pyodide and Flutter several times here: 10-30 s each on a loaded 2-core machine.
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(1500)]
 
 
 @pytest.fixture
@@ -53,13 +53,13 @@ def test_a_tap_shown_as_saved_survives_killing_the_browser(stack: PwaStack) -> N
         with tablet(p, profile) as context:  # a new browser on the same profile, still offline
             context.set_offline(True)
             d = open_app(context, stack.pwa_url, shots)
-            d.by_id(f"job-{job['number']}").wait_for(timeout=120_000)
+            d.by_id(f"job-{job['number']}").wait_for(timeout=300_000)
             assert d.number_in("sync-pending") == 1, d.text_of("sync-pending")
             d.tap(f"job-{job['number']}")
             d.wait_text("tap-acknowledged", "✓ ")
             stack.start_server()
             context.set_offline(False)
-            d.wait_text("sync-pending", zh("app.sync.all_sent"), timeout=120)
+            d.wait_text("sync-pending", zh("app.sync.all_sent"), timeout=300)
     assert stack.job(job["id"])["acknowledged_at"] is not None
 
 
@@ -86,7 +86,7 @@ def test_a_new_build_takes_over_at_the_next_start_and_keeps_the_outbox(
         (stack.tmp / "served").unlink()
         (stack.tmp / "served").symlink_to(new_build.out)  # the office deploys a new build
         d.page.reload()  # in the middle of work: still the old build
-        d.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=120_000)
+        d.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=300_000)
         assert build_of(d) == old
         deadline = time.monotonic() + 120
         while not d.page.evaluate(
@@ -106,13 +106,13 @@ def test_a_new_build_takes_over_at_the_next_start_and_keeps_the_outbox(
 
         d = open_app(context, stack.pwa_url, shots)  # the next start
         assert build_of(d) == new_build.version
-        d.by_id(f"job-{job['number']}").wait_for(timeout=120_000)
+        d.by_id(f"job-{job['number']}").wait_for(timeout=300_000)
         assert d.number_in("sync-pending") == 1, d.text_of("sync-pending")  # the outbox is kept
         d.button(zh("app.sync.details")).click()
         d.wait_text("app-build", zh("app.pwa.build", build=new_build.version))  # it says which build
         context.unroute("**/api/**")
         d.button(zh("app.sync.now")).click()
-        d.wait_text("sync-pending", zh("app.sync.all_sent"), timeout=120)
+        d.wait_text("sync-pending", zh("app.sync.all_sent"), timeout=300)
     assert stack.job(job["id"])["acknowledged_at"] is not None
 
 

@@ -14,7 +14,7 @@ from litestar.handlers import HTTPRouteHandler
 from shared.enums import Role
 from tests.support import World
 
-# /app is the field app's static web build (docs/pwa.md): public files, no data; it signs in through /api
+# /app: the field app's static web build, which holds no data (server/pwa.py)
 PUBLIC = {"/health", "/api/auth/login", "/app", "/app/{path:path}"}
 
 
