@@ -134,6 +134,7 @@ def _fault(state: ConsoleState, form: ServiceForm) -> ft.Control:
                 )
             )
         ],
+        ident="form-fault",
     )
 
 
