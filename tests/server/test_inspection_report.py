@@ -63,3 +63,28 @@ async def test_a_repair_form_prints_no_empty_advice(world: World) -> None:
     printed = (await world.client.get(f"/api/jobs/{job['id']}/form.pdf", headers=qa)).content
     zh = squeezed(pdf_text(printed))
     assert zh.startswith("售后维修服务单") and "维护建议" not in zh
+
+
+async def test_advice_from_two_tablets_merges_like_the_other_texts(
+    world: World, new_device: DeviceFactory
+) -> None:
+    """Last writer wins, and the advice it replaced is kept for review (docs/merge-rules.md, job.advice)."""
+    job = await world.create_job(engineer="eng1", kind="inspection")
+    job_id = uuid.UUID(job["id"])
+    first, second = await new_device("eng1"), await new_device("eng1", "second tablet")
+    await first.sync()
+    await second.sync()
+    first.actions.edit(job_id, advice="建议更换进水滤网")
+    second.actions.edit(job_id, advice="建议清理进水滤网")
+    await first.sync()
+    await second.sync()
+    manager = await world.login("manager")
+    server = (await world.client.get(f"/api/jobs/{job['id']}", headers=manager)).json()
+    assert server["advice"] == "建议清理进水滤网"
+    conflicts = (await world.client.get("/api/conflicts", headers=manager)).json()
+    rows = [c for c in conflicts["items"] if c["job_id"] == job["id"]]
+    assert [(c["field"], c["reason"], c["device_value"], c["server_value"]) for c in rows] == [
+        ("advice", "both_changed", "建议清理进水滤网", "建议更换进水滤网")
+    ]
+    await first.sync()
+    assert first.replica.job(job_id)["advice"] == "建议清理进水滤网"
