@@ -612,6 +612,15 @@ SEASON_INSPECTION = (
     "汛后设备检查保养",
     "冬季保养巡检",
 )
+#: The engineer's maintenance advice (维护建议) on a finished inspection, by the season it falls in
+#: (winter, before the flood season, in it, after it); chosen by month, so the random draws stay as they were.
+SEASON_ADVICE = (
+    "建议冬季停用期间每月空载试运行一次，蓄电池保持充电",
+    "建议汛前更换老化密封圈，复测绝缘电阻并补充润滑油",
+    "建议汛期每次抢险后清理叶轮及进水口格栅，检查电缆有无破损",
+    "建议汛后全面清洗保养，更换机油及滤芯后入库存放",
+)
+ADVICE_SEASON = (0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 0)
 TRAINING_NOTES: dict[Cat, str] = {
     Cat.DRAINAGE_PUMP: "潜水排涝泵安装、操作与日常维护培训",
     Cat.PUMP_TRUCK: "排水抢险车操作与应急排涝演练培训",
@@ -1339,6 +1348,7 @@ class _Builder:
                             "完成巡检，发现空气滤清器积尘已清理，其余正常",
                         )
                     )
+                    job.advice = SEASON_ADVICE[ADVICE_SEASON[month - 1]]
             elif kind is JobKind.INSTALLATION:
                 job.notes = "新到货设备现场安装调试及交付验收"
                 if resolved:

@@ -413,6 +413,8 @@ class JobOut(OutModel):
     backup_lent: bool
     backup_note: str
     notes: str
+    #: the engineer's maintenance advice (维护建议), written on inspection jobs
+    advice: str = ""
     office_reason: str
     acceptance_opinion: str
     satisfaction: int | None

@@ -74,6 +74,7 @@ JOB_FIELD_RULES: dict[str, FieldRule] = {
     "job.cause": _LWW,
     "job.fix": _LWW,
     "job.notes": _LWW,
+    "job.advice": _LWW,
     "job.billable": _LWW,  # until the office decides: see OFFICE_DECIDED
     "job.billable_reason": _LWW,
     "job.backup_lent": _LWW,

@@ -85,6 +85,8 @@ class JobEditFields(Strict):
     cause: Text = ""
     fix: Text = ""
     notes: Text = ""
+    #: the engineer's maintenance advice (维护建议), written on inspection jobs
+    advice: Text = ""
     billable: bool | None = None
     billable_reason: BillableReason | None = None
     backup_lent: bool = False

@@ -302,6 +302,8 @@ class FormRenderer:
                 (t("app.field.backup_lent"), f"{self.yes_no(job.backup_lent)} {job.backup_note}".strip()),
                 (t("app.field.notes"), job.notes),
             ]
+            # an inspection report carries the engineer's maintenance advice (维护建议)
+            + ([(t("app.field.advice"), job.advice)] if job.kind is JobKind.INSPECTION or job.advice else [])
         )
 
     def answer_text(self, a: FormAnswer) -> str:

@@ -146,6 +146,8 @@ class Job(IdMixin, TimestampMixin, Base):
     cause: Mapped[str] = mapped_column(Text, default="")
     fix: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: the engineer's maintenance advice (维护建议) on an inspection, written on the tablet
+    advice: Mapped[str] = mapped_column(Text, default="", server_default="")
     billable: Mapped[bool | None] = mapped_column(Boolean, default=None)
     billable_reason: Mapped[str | None] = mapped_column(String(30), default=None)
     backup_lent: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -149,6 +149,9 @@ async def test_seed_fills_a_consistent_database(fresh_engine: AsyncEngine) -> No
         assert 0.1 <= sum(j.severity == "major" for j in jobs) / len(jobs) <= 0.3
         assert any(j.backup_lent for j in jobs)
         assert any(j.billable for j in jobs) and any(j.billable is False for j in jobs)
+        # a finished inspection carries the engineer's maintenance advice (issue 11 item 14); other jobs none
+        assert all(bool(j.advice) == (j.kind == "inspection" and j.resolved_at is not None) for j in jobs)
+        assert any(j.advice for j in jobs)
 
         counter = await s.get(Counter, JOB_NUMBER_COUNTER)
         assert counter is not None and counter.value == len(jobs)

@@ -219,7 +219,9 @@ def TrainingDetails(state: AppState, view: JobView) -> ft.Control:
 def FaultForm(state: AppState, view: JobView) -> ft.Control:
     device = use_device()
     t, job = state.t, view.job
-    names = ("symptom", "cause", "fix", "backup_note")
+    inspection = job.get("kind") == JobKind.INSPECTION.value
+    # an inspection also carries the engineer's maintenance advice (维护建议), printed on its report
+    names = ("symptom", "cause", "fix", "backup_note", *(("advice",) if inspection else ()))
     # what is typed now: each field writes itself a moment after typing stops; the button writes all
     typed = use_box(lambda: {k: str(job.get(k) or "") for k in names})
     lent = bool(job.get("backup_lent"))
@@ -255,6 +257,7 @@ def FaultForm(state: AppState, view: JobView) -> ft.Control:
             field("symptom"),
             field("cause"),
             field("fix"),
+            *([field("advice")] if inspection else []),
             ft.Switch(
                 label=t("app.field.backup_lent"),
                 value=lent,

@@ -16,6 +16,7 @@ from mobile.console.components.widgets import muted, pairs, panel, table
 from mobile.console.logic.times import full
 from mobile.console.state import ConsoleState
 from shared.console import ServiceForm, flag_reason_text, timeline
+from shared.enums import JobKind
 
 THUMB = 150
 
@@ -125,8 +126,15 @@ def _fault(state: ConsoleState, form: ServiceForm) -> ft.Control:
                     (t("app.field.backup_lent"), backup),
                     (t("app.field.notes"), job.notes),
                 ]
+                # an inspection's report carries the engineer's maintenance advice (维护建议)
+                + (
+                    [(t("app.field.advice"), job.advice)]
+                    if job.kind is JobKind.INSPECTION or job.advice
+                    else []
+                )
             )
         ],
+        ident="form-fault",
     )
 
 

@@ -1,0 +1,74 @@
+"""The field app in a real browser: on an inspection job the engineer types the maintenance advice
+(维护建议, issue 11 item 14) into its own field, leaves with the back button at once, and the advice is
+kept on the tablet, says it is saved, and reaches the server's form and the printed inspection report.
+A repair job has no such field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.mobile.browser import Driver, Stack, chromium_page, require_browser, zh
+from tests.pdf import pdf_text, squeezed
+
+pytestmark = pytest.mark.browser
+
+ADVICE = "建议雨季前复测绝缘电阻，每季度清理进水口格栅"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    require_browser()
+    s = Stack(tmp_path_factory.mktemp("advice"))
+    s.prepare()
+    s.start_server()
+    s.start_app()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def _field_value(d: Driver, label: str) -> str:
+    """What a Flutter text field holds (focus it, read the editing element Flutter fills)."""
+    d.field(label).click()
+    d.page.wait_for_function(
+        "document.activeElement && ['INPUT','TEXTAREA'].includes(document.activeElement.tagName)"
+    )
+    return str(d.page.evaluate("document.activeElement.value"))
+
+
+def test_advice_typed_on_an_inspection_is_kept_and_printed(stack: Stack) -> None:
+    inspection = stack.create_job(kind="inspection", symptom="季度巡检")
+    repair = stack.create_job(symptom="排涝泵振动大")
+    with chromium_page(1280, 1400) as page:
+        d = Driver(page, stack.tmp / "shots")
+        d.open(stack.app_url)
+        d.sign_in("eng1", f"job-{inspection['number']}")
+
+        d.tap(f"job-{repair['number']}")
+        d.field(zh("app.field.fix")).wait_for()
+        assert not d.page.get_by_role("textbox", name=zh("app.field.advice")).count()
+        d.button(zh("app.common.back")).click()
+        d.by_id("van-open").wait_for()
+
+        d.tap(f"job-{inspection['number']}")
+        d.type_into(zh("app.field.advice"), ADVICE)
+        d.button(zh("app.common.back")).click()  # no save button: straight back
+        d.by_id("van-open").wait_for()
+        d.wait_text("sync-pending", zh("app.sync.all_sent"), timeout=60)
+
+        with stack.office("qa") as office:
+            form = office.get(f"/api/jobs/{inspection['id']}/form")
+            assert form.status_code == 200, form.text
+            assert form.json()["job"]["advice"] == ADVICE
+            printed = office.get(f"/api/jobs/{inspection['id']}/form.pdf")
+            assert printed.status_code == 200
+        text = squeezed(pdf_text(printed.content))
+        assert text.startswith("巡检报告") and "维护建议" + squeezed(ADVICE) in text
+
+        d.tap(f"job-{inspection['number']}")
+        d.wait_text("fault-advice-state", zh("app.autosave.saved"))
+        assert ADVICE in _field_value(d, zh("app.field.advice"))
+        d.shot("inspection-advice")
