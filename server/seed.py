@@ -55,7 +55,7 @@ from shared.enums import (
 )
 from shared.ids import uuid7
 from shared.models import ChecklistItemDef, ChecklistTemplateCreate
-from shared.sla import SlaLimits, deadlines
+from shared.sla import SlaLimits, deadlines_for
 
 __all__ = ["JOB_NUMBER_COUNTER", "DemoLogin", "SeedError", "SeedResult", "format_logins", "seed_demo"]
 
@@ -1251,7 +1251,14 @@ class _Builder:
         if times.get("closed", t0) > self.now:  # QA has not got to it yet
             del times["closed"]
             status = JobStatus.SIGNED_OFF
-        due = deadlines(t0, lim)
+        # Each kind its own promise (shared/sla.py): training and installation are booked for a day
+        # after the call (the engineer's arrival, when there is one), a return visit promises nothing.
+        scheduled = (
+            times.get("arrived", _minutes(t0, 1440))
+            if kind in (JobKind.TRAINING, JobKind.INSTALLATION)
+            else None
+        )
+        due = deadlines_for(kind, t0, lim, scheduled)
 
         engineer = None if status is JobStatus.NEW else self.pick_engineer(ci)
         if status is JobStatus.CANCELLED and rng.random() < 0.5:
@@ -1281,6 +1288,7 @@ class _Builder:
             onsite_due_at=due.onsite_due_at,
             fix_due_at=due.fix_due_at,
             backup_due_at=due.backup_due_at,
+            scheduled_at=scheduled,
             version=1,
             field_versions={},
             created_at=t0,
