@@ -14,13 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from server.audit import verify_chain
-from server.db.models import AuditEntry, Conflict, Job, JobPart
+from server.db.models import AuditEntry, Conflict, JobPart
 from shared.enums import JobEventType
 from tests.conftest import DeviceFactory
 from tests.server.test_access_matrix import _routes
+from tests.server.test_approval import answer, event, push, sign
 from tests.support import PASSWORD, World
 
 #: Routes that change data but need no entry of their own, and why.
@@ -50,14 +51,17 @@ class Ctx:
         return str((await self.world.create_job(engineer="eng1", **kw))["id"])
 
     async def resolved_job(self, signed: bool = True) -> str:
+        """A job the engineer resolved with its checklist answered (and, if ``signed``, the customer's
+        acceptance), through a real push: approval refuses an incomplete form."""
         job_id = await self.job()
-        now = datetime.now(UTC)
-        values: dict[str, Any] = {"status": "resolved", "resolved_at": now}
+        done = [
+            event(job_id, "resolved"),
+            answer(job_id, "insulation", value=12.5),
+            answer(job_id, "seal", result="ok"),
+        ]
         if signed:
-            values |= {"status": "signed_off", "signed_off_at": now}
-        async with self.world.app.state.sessionmaker() as s:
-            await s.execute(update(Job).where(Job.id == uuid.UUID(job_id)).values(**values))
-            await s.commit()
+            done.append(sign(job_id))
+        assert {r["outcome"] for r in await push(self.world, *done)} == {"applied"}
         return job_id
 
     async def store(self, kind: str) -> str:

@@ -12,6 +12,7 @@ from shared.enums import CheckResult
 from shared.ids import uuid7
 from tests.conftest import DeviceFactory
 from tests.support import World
+from tests.sync.test_sync_flows import PNG  # one that decodes: the server decodes every photo
 
 #: the documented order (docs/sync-protocol.md), spelled out here rather than read from the code
 ORDER = {
@@ -20,7 +21,6 @@ ORDER = {
     "parts": ("used_at", "id"),
     "photos": ("taken_at", "id"),
 }
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def _m(seq: int, name: str, args: dict[str, Any]) -> dict[str, Any]:
