@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -204,6 +204,35 @@ async def record_many(session: AsyncSession, events: list[Event]) -> list[AuditE
         entries.append(entry)
     session.add_all(entries)
     return entries
+
+
+class Actor(Protocol):
+    """Who acts: a signed-in principal (server/deps.py) as far as the audit needs it."""
+
+    @property
+    def user_id(self) -> uuid.UUID | None: ...
+    @property
+    def device_id(self) -> uuid.UUID | None: ...
+
+
+async def record_by(
+    session: AsyncSession,
+    by: Actor,
+    action: str,
+    entity: str,
+    entity_id: uuid.UUID,
+    detail: dict[str, Any],
+) -> AuditEntry:
+    """Append one entry for what the signed-in ``by`` did, in the caller's transaction."""
+    return await record(
+        session,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        user_id=by.user_id,
+        device_id=by.device_id,
+        detail=detail,
+    )
 
 
 async def record(

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from litestar import Controller, get, post, put
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.changes import Change, log_changes
@@ -26,26 +24,6 @@ from shared.models import (
 )
 
 requires_manager = requires(Role.MANAGER, Role.ADMIN)
-
-
-async def _audit(
-    session: AsyncSession,
-    by: CurrentUser,
-    action: str,
-    entity: str,
-    entity_id: uuid.UUID,
-    detail: dict[str, Any],
-) -> None:
-    """What a promise is (SLA policies) and what the books hold (parts, checklists) is audited."""
-    await audit.record(
-        session,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        user_id=by.user_id,
-        device_id=by.device_id,
-        detail=detail,
-    )
 
 
 requires_stock_admin = requires(Role.WAREHOUSE, Role.MANAGER, Role.ADMIN)
@@ -78,7 +56,7 @@ class SlaPolicyController(Controller):
         policy = SlaPolicy(**data.model_dump())
         db_session.add(policy)
         await db_session.flush()
-        await _audit(
+        await audit.record_by(
             db_session, principal, "sla_policy.create", "sla_policy", policy.id, data.model_dump(mode="json")
         )
         await db_session.commit()
@@ -107,7 +85,7 @@ class SlaPolicyController(Controller):
         for key in limits:
             setattr(policy, key, getattr(data, key))
         if changes:
-            await _audit(
+            await audit.record_by(
                 db_session, principal, "sla_policy.update", "sla_policy", policy.id, {"changes": changes}
             )
         await db_session.commit()
@@ -147,7 +125,7 @@ class ChecklistTemplateController(Controller):
         await db_session.flush()
         await log_changes(db_session, [Change("checklist_template", template.id, "put", None)])
         detail = data.model_dump(mode="json")
-        await _audit(
+        await audit.record_by(
             db_session, principal, "checklist_template.create", "checklist_template", template.id, detail
         )
         await db_session.commit()
@@ -172,6 +150,8 @@ class PartController(Controller):
         db_session.add(part)
         await db_session.flush()
         await log_changes(db_session, [Change("part", part.id, "put", None)])
-        await _audit(db_session, principal, "part.create", "part", part.id, data.model_dump(mode="json"))
+        await audit.record_by(
+            db_session, principal, "part.create", "part", part.id, data.model_dump(mode="json")
+        )
         await db_session.commit()
         return PartOut.model_validate(part)

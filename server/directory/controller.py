@@ -60,25 +60,6 @@ async def _visible_to(session: AsyncSession, principal: CurrentUser, column: Any
     return found is not None
 
 
-async def _audit(
-    session: AsyncSession,
-    by: CurrentUser,
-    action: str,
-    entity: str,
-    entity_id: uuid.UUID,
-    detail: dict[str, Any],
-) -> None:
-    await audit.record(
-        session,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        user_id=by.user_id,
-        device_id=by.device_id,
-        detail=detail,
-    )
-
-
 class UserController(Controller):
     path = "/api/users"
     tags = ["directory"]  # noqa: RUF012
@@ -117,7 +98,7 @@ class UserController(Controller):
             await db_session.flush()
             await ensure_van(db_session, user)  # every engineer has a van store from the start
         await db_session.flush()
-        await _audit(
+        await audit.record_by(
             db_session,
             principal,
             "user.create",
@@ -169,7 +150,7 @@ class UserController(Controller):
             )
             detail["devices_revoked"] = int(getattr(revoked, "rowcount", 0) or 0)
         if changed:  # who may do what: role, activation and profile changes are in the audit trail
-            await _audit(db_session, principal, "user.update", "user", user.id, detail)
+            await audit.record_by(db_session, principal, "user.update", "user", user.id, detail)
         await db_session.commit()
         return UserOut.model_validate(user)
 
@@ -199,7 +180,7 @@ class CustomerController(Controller):
         customer = Customer(**data.model_dump())
         db_session.add(customer)
         await db_session.flush()
-        await _audit(
+        await audit.record_by(
             db_session, principal, "customer.create", "customer", customer.id, data.model_dump(mode="json")
         )
         await db_session.commit()
@@ -244,7 +225,9 @@ class SiteController(Controller):
         site = Site(**data.model_dump())
         db_session.add(site)
         await db_session.flush()
-        await _audit(db_session, principal, "site.create", "site", site.id, data.model_dump(mode="json"))
+        await audit.record_by(
+            db_session, principal, "site.create", "site", site.id, data.model_dump(mode="json")
+        )
         await db_session.commit()
         return SiteOut.model_validate(site)
 
