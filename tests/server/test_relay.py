@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
+from server.db.engine import make_engine
 from server.db.models import AuditEntry, LoginFailure
+from server.settings import Settings
 from shared.relay import CLIENT_HEADER, KEY_FILE, RELAY_HEADER
-from tests.support import PASSWORD, World
+from tests.support import PASSWORD, World, release_app, reuse_app
 
 CONSOLE = "127.0.0.1"  # the console's own address: the same for every office user
 BROWSER_A, BROWSER_B = "198.51.100.21", "198.51.100.22"
@@ -75,3 +79,40 @@ async def test_without_the_key_the_named_address_is_ignored(world: World, relay:
     headers[CLIENT_HEADER] = BROWSER_B
     assert (await _sign_in(world, PASSWORD, headers)).status_code == 429
     assert await _failure_addresses(world) == [CONSOLE] * 5
+
+
+async def test_a_key_from_the_environment_is_used_and_a_short_one_stops_the_start(
+    world: World, tmp_path: Path
+) -> None:
+    url = world.app.state.engine.url.render_as_string(hide_password=False)
+    key = "k" * 40
+    settings = Settings(data_dir=tmp_path / "env", database_url=url, schedule_interval_s=0)
+    settings.relay_key = SecretStr(key)  # as LEVEE_RELAY_KEY sets it
+    app = reuse_app(settings, make_engine(url))
+    try:
+        await app.on_startup[0](app)
+        assert not (tmp_path / "env" / KEY_FILE).exists()  # the file is only for a server without the key
+        transport = httpx.ASGITransport(app=app, client=(CONSOLE, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://levee.test") as client:
+            body = {"username": "dispatcher", "password": "typo", "device_name": "x"}
+            headers = {RELAY_HEADER: key, CLIENT_HEADER: BROWSER_A}
+            assert (await client.post("/api/auth/login", json=body, headers=headers)).status_code == 401
+            headers[RELAY_HEADER] = _key(world)  # the file of another installation is not this key
+            assert (await client.post("/api/auth/login", json=body, headers=headers)).status_code == 401
+    finally:
+        for hook in app.on_shutdown:
+            await hook(app)
+        release_app(app)
+    assert sorted(await _failure_addresses(world)) == sorted([BROWSER_A, CONSOLE])
+    short = "s3cret-but-short"
+    settings = Settings(data_dir=tmp_path / "short", database_url=url, schedule_interval_s=0)
+    settings.relay_key = SecretStr(short)
+    app = reuse_app(settings, make_engine(url))
+    try:
+        with pytest.raises(ValueError, match="LEVEE_RELAY_KEY is too short") as refused:
+            await app.on_startup[0](app)
+        assert short not in str(refused.value)
+    finally:
+        for hook in app.on_shutdown:
+            await hook(app)
+        release_app(app)
