@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -15,6 +17,7 @@ from server.db.engine import make_engine
 from server.db.models import AuditEntry, LoginFailure
 from server.settings import Settings
 from shared.relay import CLIENT_HEADER, KEY_FILE, RELAY_HEADER
+from tests.processes import ENV, ROOT
 from tests.support import PASSWORD, World, release_app, reuse_app
 
 CONSOLE = "127.0.0.1"  # the console's own address: the same for every office user
@@ -116,3 +119,18 @@ async def test_a_key_from_the_environment_is_used_and_a_short_one_stops_the_star
         for hook in app.on_shutdown:
             await hook(app)
         release_app(app)
+
+
+def test_levee_serve_refuses_a_short_relay_key_in_words(tmp_path: Path) -> None:
+    short = "s3cret-but-short"
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "serve", "--data-dir", str(tmp_path), "--port", "9"],
+        cwd=ROOT,
+        env={**ENV, "LEVEE_RELAY_KEY": short},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "LEVEE_RELAY_KEY is too short" in done.stderr and "Traceback" not in done.stderr
+    assert short not in done.stdout + done.stderr
