@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server import audit
 from server.admission import Admission, Lane, admission_middleware, busy_problem
+from server.auth import relay
 from server.auth.controller import AuthController, DeviceController
 from server.auth.middleware import TokenAuthMiddleware
 from server.bodies import LeveeRequest
@@ -183,6 +184,7 @@ async def _on_startup(app: Litestar) -> None:
     if state.migrate:
         await upgrade(state.engine)
     key = audit.use_settings_key(state.engine, settings)  # the audit key, outside the database
+    state.relay_key = relay.load_key(settings)  # the console's proof when it names a browser's address
     async with state.sessionmaker() as session:
         where = "LEVEE_AUDIT_KEY" if settings.audit_key else str(audit.key_path(settings.data_dir))
         await audit.check_key(session, key, where)

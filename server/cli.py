@@ -68,10 +68,16 @@ async def _seed(settings: Settings, *, if_empty: bool) -> str | None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the API until SIGTERM or Ctrl+C, then stop within 2 s (server/serving.py)."""
+    from server.auth.relay import load_key as load_relay_key
     from server.serving import serve
 
     settings = _settings(args)
     settings.host, settings.port = args.host or settings.host, args.port or settings.port
+    try:
+        load_relay_key(settings)  # a short LEVEE_RELAY_KEY stops the start in words, not a traceback
+    except ValueError as exc:
+        print(f"levee serve: {exc}", file=sys.stderr)
+        return 2
     serve(settings)
     return 0
 

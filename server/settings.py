@@ -42,6 +42,12 @@ class Settings(BaseSettings):
         "made with mode 600 at first start. Keep it out of the database's backups and reach; every "
         "server of one database needs the same key",
     )
+    relay_key: SecretStr | None = Field(
+        default=None,
+        description="the key the console proves itself with when it names the browser a sign-in comes "
+        "from (32+ characters); unset: relay.key in data_dir, made with mode 600 at first start. The "
+        "console needs the same key (LEVEE_RELAY_KEY, or it reads the file when it runs beside the server)",
+    )
     timezone: str = Field(
         default=DEFAULT_TIMEZONE,
         description="the installation's one time zone (IANA name): the server tells both apps at sign-in, "

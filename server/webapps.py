@@ -26,6 +26,7 @@ from typing import ClassVar
 
 from server.serving import PARENT_ENV, end_now
 from server.settings import Settings
+from shared.relay import KEY_FILE as RELAY_KEY_FILE
 
 APP_PORT = 8550
 CONSOLE_PORT = 8560
@@ -42,11 +43,20 @@ def app_command(
 
 
 def console_command(
-    server: str, port: int, host: str, tz: str | None, origins: Iterable[str] = ()
+    server: str,
+    port: int,
+    host: str,
+    tz: str | None,
+    origins: Iterable[str] = (),
+    relay_key_file: Path | None = None,
+    proxies: Iterable[str] = (),
 ) -> list[str]:
-    """The back-office console as its own program (``python -m mobile.console``)."""
+    """The back-office console as its own program (``python -m mobile.console``); beside the server it
+    reads the server's relay key file (the path, never the key, is on its command line)."""
     command = [sys.executable, "-m", "mobile.console", "--server", server, "--port", str(port)]
     command += ["--host", host] + (["--tz", tz] if tz else [])
+    command += ["--relay-key-file", str(relay_key_file.resolve())] if relay_key_file else []
+    command += [arg for proxy in proxies for arg in ("--trusted-proxy", proxy)]
     return command + [arg for origin in origins for arg in ("--allow-origin", origin)]
 
 
@@ -80,6 +90,10 @@ def cmd_console(args: argparse.Namespace) -> int:
             args.host or "127.0.0.1",
             args.tz,
             args.allow_origin or (),
+            relay_key_file=Path(args.relay_key_file)
+            if getattr(args, "relay_key_file", None)
+            else Path(os.environ.get("LEVEE_DATA_DIR") or "levee-data") / RELAY_KEY_FILE,
+            proxies=getattr(args, "trusted_proxy", None) or (),
         )
     )
 
@@ -252,7 +266,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings, logins: str) -> int:
         {
             "server": serve,
             "app": app_command(server, app_port, "127.0.0.1", app_dir),
-            "console": console_command(server, console_port, "127.0.0.1", None),
+            "console": console_command(
+                server, console_port, "127.0.0.1", None, relay_key_file=settings.data_dir / RELAY_KEY_FILE
+            ),
         },
         out=lambda text: print(text, flush=True),
     )
@@ -301,6 +317,17 @@ def add_commands(
         "--tz", type=zone_name, help="show times in this zone instead of the server's LEVEE_TIMEZONE"
     )
     console.add_argument("--allow-origin", action="append", help=origin_help)
+    console.add_argument(
+        "--relay-key-file",
+        help=f"the server's relay key, to name each browser's address at sign-in (default: {RELAY_KEY_FILE} "
+        "in $LEVEE_DATA_DIR or ./levee-data; $LEVEE_RELAY_KEY wins)",
+    )
+    console.add_argument(
+        "--trusted-proxy",
+        action="append",
+        help="a reverse proxy in front of the console whose X-Forwarded-For names the browser (repeatable, "
+        "or LEVEE_CONSOLE_TRUSTED_PROXIES); none by default",
+    )
     console.set_defaults(func=cmd_console)
 
     pwa = sub.add_parser("pwa", help="the field app as an installable offline web app (served at /app/)")

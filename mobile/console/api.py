@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from shared.local_time import DEFAULT_TIMEZONE, zone
+from shared.relay import CLIENT_HEADER, RELAY_HEADER
 
 Json = Any
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
@@ -87,14 +88,21 @@ class ConsoleApi:
         device_name: str,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        relay: tuple[str, str] | None = None,
     ) -> tuple[ConsoleApi, dict[str, Any]]:
-        """Sign in; returns the client and the user. Engineers are refused (they use the field app)."""
+        """Sign in; returns the client and the user. Engineers are refused (they use the field app).
+
+        ``relay`` is the relay key and the browser's address: the server counts failed sign-ins against
+        that address instead of the console's own (:mod:`shared.relay`).
+        """
         base_url = base_url.strip().rstrip("/")
+        headers = {RELAY_HEADER: relay[0], CLIENT_HEADER: relay[1]} if relay and all(relay) else {}
         async with httpx.AsyncClient(base_url=base_url, transport=transport, timeout=20) as client:
             try:
                 r = await client.post(
                     "/api/auth/login",
                     json={"username": username, "password": password, "device_name": device_name},
+                    headers=headers,
                 )
             except (httpx.TransportError, httpx.InvalidURL, ValueError) as exc:
                 raise ApiError("offline", f"cannot reach {base_url}: {exc}") from exc

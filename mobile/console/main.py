@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import flet as ft
@@ -39,11 +40,18 @@ from mobile.console.screens.stock import StockScreen
 from mobile.console.state import ConsoleState, Office
 from shared.i18n import LANGS
 from shared.local_time import zone
+from shared.relay import read_key as read_relay_key
 
 CONFIG: dict[str, Any] = {
     "server": os.environ.get("LEVEE_CONSOLE_SERVER", "http://127.0.0.1:8000"),
     "tz": os.environ.get("LEVEE_CONSOLE_TZ") or None,  # None: the zone the server tells at sign-in
+    "relay_key_file": None,  # the server's relay.key (shared.relay); LEVEE_RELAY_KEY wins
 }
+
+
+def _relay_key() -> str | None:
+    path = CONFIG["relay_key_file"]
+    return read_relay_key(Path(path) if path else None)
 
 
 @ft.component
@@ -232,8 +240,11 @@ def App(state: ConsoleState, office: Office) -> ft.Control:
 async def main(page: ft.Page) -> None:
     """One open page: one office user's session."""
     state = ConsoleState()
-    office = Office(state, CONFIG["server"], zone(CONFIG["tz"]) if CONFIG["tz"] else None)
+    office = Office(
+        state, CONFIG["server"], zone(CONFIG["tz"]) if CONFIG["tz"] else None, relay_key=_relay_key
+    )
     office.page = page
+    office.client_address = page.client_ip or ""  # the browser's, named to the server at sign-in
     page.title = state.t("console.title")
     page.fonts = {FONT_FAMILY: "fonts/NotoSansSC-Levee.otf"}
     page.theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=BLUE)
@@ -249,11 +260,27 @@ async def main(page: ft.Page) -> None:
     page.render(App, state, office)
 
 
-def run(*, server: str, port: int, host: str, tz: str | None, allowed_origins: Iterable[str] = ()) -> None:
+def run(
+    *,
+    server: str,
+    port: int,
+    host: str,
+    tz: str | None,
+    allowed_origins: Iterable[str] = (),
+    relay_key_file: str | None = None,
+    trusted_proxies: Iterable[str] = (),
+) -> None:
     """Serve the console to browsers (no CDN: the page needs only this process and the API server);
     only pages from its own address (or ``allowed_origins``) may drive it (:mod:`mobile.web.guard`)."""
     from mobile.web.serving import serve
 
-    CONFIG.update(server=server, tz=tz)
+    CONFIG.update(server=server, tz=tz, relay_key_file=relay_key_file)
     print(f"Levee console: http://{host}:{port}/  (server {server})", flush=True)
-    serve(main, name="console", host=host, port=port, allowed_origins=allowed_origins)
+    serve(
+        main,
+        name="console",
+        host=host,
+        port=port,
+        allowed_origins=allowed_origins,
+        trusted_proxies=trusted_proxies,  # the browser's address it names to the server is its own
+    )

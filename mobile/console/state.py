@@ -96,6 +96,10 @@ class Directory:
         self.engineers = {e["id"]: e for e in engineers}
 
 
+def _same_server(a: str, b: str) -> bool:
+    return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
+
+
 class Office:
     """The signed-in user of one page, or nobody."""
 
@@ -110,9 +114,14 @@ class Office:
         *,
         transport: Any = None,
         clock: Callable[[], datetime] = utcnow,
+        relay_key: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.state = state
         self.default_server = default_server
+        #: the key shared with the default server (read when needed: the server may make it after us)
+        self.relay_key = relay_key
+        #: the browser's address (Flet's ``page.client_ip``), named to the server at sign-in
+        self.client_address = ""
         self.tz_override = tz
         #: the installation's zone: ``--tz`` if given, else the server's (told at sign-in)
         self.tz: tzinfo = tz or zone(DEFAULT_TIMEZONE)
@@ -135,9 +144,18 @@ class Office:
             raise ApiError("signed_out", "sign in first")
         return self.api
 
+    def _relay(self, server: str) -> tuple[str, str] | None:
+        """The key and the browser's address, for the console's own server only: a server address typed
+        on the sign-in page never gets the key."""
+        if _same_server(server, self.default_server) and self.client_address:
+            key = self.relay_key()
+            if key:
+                return key, self.client_address
+        return None
+
     async def sign_in(self, server: str, username: str, password: str, device_name: str) -> None:
         api, user = await ConsoleApi.sign_in(
-            server, username, password, device_name, transport=self.transport
+            server, username, password, device_name, transport=self.transport, relay=self._relay(server)
         )
         try:
             await self.directory.load(api)

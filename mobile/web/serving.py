@@ -137,9 +137,14 @@ def serve(
     port: int,
     allowed_origins: Iterable[str] = (),
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
+    trusted_proxies: Iterable[str] | None = None,
 ) -> None:
     """Serve a Flet app to browsers: the bundled assets (no CDN: it works with no network at all), the
-    :data:`~mobile.app.components.common.WEB_RENDERER`, the guard, and a bounded stop."""
+    :data:`~mobile.app.components.common.WEB_RENDERER`, the guard, and a bounded stop.
+
+    ``trusted_proxies``: the only addresses whose ``X-Forwarded-For`` / ``-Proto`` are believed (none
+    when empty); None keeps uvicorn's default (from 127.0.0.1). The console names the browser's address
+    to the server, so it must not let a client choose it."""
     die_with_parent()
     flet_app = ft.run(
         main,
@@ -151,6 +156,10 @@ def serve(
     guarded = WebGuard(
         flet_app, cookie_name=f"levee_{name}_{port}", allowed_origins=allowed_origins, served_host=host
     )
+    proxies: dict[str, Any] = {}
+    if trusted_proxies is not None:
+        trusted = [p.strip() for p in trusted_proxies if p.strip()]
+        proxies = {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
     config = uvicorn.Config(
         _ShutdownHook(_FontFallback(guarded), on_shutdown),
         host=host,
@@ -158,6 +167,7 @@ def serve(
         ws="websockets-sansio",  # as Flet serves itself
         timeout_graceful_shutdown=GRACE_S,  # type: ignore[arg-type]  # annotated int; any number works
         log_level="info",
+        **proxies,
     )
     try:
         BoundedServer(config).run()  # a SIGTERM it handled is raised again once it has stopped: we end

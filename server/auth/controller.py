@@ -12,6 +12,7 @@ from litestar.exceptions import NotAuthorizedException, ServiceUnavailableExcept
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
+from server.auth import relay
 from server.auth.service import AuthService, LoginFailed, LoginThrottled, SignInUnavailable
 from server.db.models import Device, User
 from server.deps import CurrentUser, DbSession, requires_admin, requires_any_user
@@ -33,7 +34,7 @@ class AuthController(Controller):
     ) -> LoginResponse:
         """Sign in on a device; the returned token is bound to that device until it is revoked."""
         service = AuthService(db_session, state.settings.token_ttl_days)
-        ip = request.client.host if request.client else ""
+        ip = relay.client_address(request, state.get("relay_key"))
         try:
             token, device, user = await service.login(data, ip)
         except LoginThrottled as exc:
