@@ -114,6 +114,12 @@ class Applied:
     message: str = ""
 
 
+#: the service form's fields a device may no longer change once QA approved it (issue 13 item 3)
+FROZEN_AFTER_QA = frozenset(
+    {"symptom", "cause", "fix", "advice", "billable", "billable_reason", "backup_lent", "backup_note"}
+)
+
+
 class PushService:
     def __init__(self, session: AsyncSession, principal: Principal, now: datetime | None = None) -> None:
         self.session = session
@@ -488,6 +494,14 @@ class PushService:
         self.new_conflicts.append(conflict)
         return conflict
 
+    def _refused_on(self, job: Job) -> None:
+        """A device's value was kept out of the job (a conflict, ``rejected``) and nothing else changed.
+
+        The device shows its acknowledged edit until a pull brings the job again, so the job gets a new
+        version (no field changed) and goes into the log: the device's view returns to the server's
+        value instead of keeping the refused one for ever."""
+        self._touch(job, [])
+
     def _touch(self, job: Job, fields: list[str]) -> None:
         entry = self.touched.setdefault(job.id, (job, set()))
         entry[1].update(fields)
@@ -601,11 +615,21 @@ class PushService:
         job, applied = await self._job_for(mutation, args.job_id)
         sent = args.fields.model_dump(exclude_unset=True, mode="json")
         if job.status == JobStatus.CLOSED.value:
-            for name, value in sent.items():
+            # QA approved the form: its fault, billing and backup fields are final (a device's later
+            # value is kept in a conflict for the office); the engineer's notes are not on trial.
+            for name in [n for n in sent if n in FROZEN_AFTER_QA]:
                 self._frozen(
-                    mutation, job, applied, name, value, _plain(getattr(job, name)), args.base_version
+                    mutation,
+                    job,
+                    applied,
+                    name,
+                    sent.pop(name),
+                    _plain(getattr(job, name)),
+                    args.base_version,
                 )
-            return applied
+            if not sent:
+                self._refused_on(job)
+                return applied
         versions = job.field_versions or {}
         changed: list[str] = []
         owned: list[str] = []
@@ -667,6 +691,8 @@ class PushService:
                 changed.append(name)
         if changed:
             self._touch(job, changed)
+        elif judged or applied.outcome is Outcome.CONFLICT:
+            self._refused_on(job)
         if owned and not changed:
             applied.outcome = Outcome.REJECTED
             applied.reason = "server_owned"
@@ -995,6 +1021,7 @@ class PushService:
                 signature_value(received),
                 signature_value(standing) if standing is not None else standing_value(job),
             )
+            self._refused_on(job)
             return applied
         if job.signature and job.signature != args.signature:
             # The one that stood is kept whole (a row, and in the conflict) so the office can choose it.

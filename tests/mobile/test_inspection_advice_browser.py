@@ -33,8 +33,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def _field_value(d: Driver, label: str) -> str:
     """What a Flutter text field holds (focus it, read the editing element Flutter fills)."""
     d.field(label).click()
+    # Flutter puts the editing element in place first and fills it a frame later: wait for the text
+    # (an empty field times out here, so the test still fails when nothing was kept)
     d.page.wait_for_function(
         "document.activeElement && ['INPUT','TEXTAREA'].includes(document.activeElement.tagName)"
+        " && document.activeElement.value !== ''",
+        timeout=30_000,
     )
     return str(d.page.evaluate("document.activeElement.value"))
 
