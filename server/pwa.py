@@ -9,6 +9,7 @@ build on its first start when it is missing or stale (in the background: the API
 from __future__ import annotations
 
 import mimetypes
+import os
 import subprocess
 import sys
 import threading
@@ -18,6 +19,8 @@ from typing import Any
 from litestar import Request, Response, get
 
 from server.settings import Settings
+
+PARENT_ENV = "LEVEE_PARENT_PID"  # the same as server/serving.py and mobile/web/serving.py
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,7 +86,12 @@ class Builder:
 
     def _run(self) -> None:
         try:
-            result = subprocess.run(build_command(self.out), cwd=ROOT, capture_output=True, text=True)
+            # The build ends with this server (it reads PARENT_ENV and asks Linux for SIGTERM when its
+            # parent goes), so a stopped or killed `levee serve` leaves no build downloading behind it.
+            env = {**os.environ, PARENT_ENV: str(os.getpid())}
+            result = subprocess.run(
+                build_command(self.out), cwd=ROOT, capture_output=True, text=True, env=env
+            )
             if result.returncode != 0:
                 self.error = (result.stderr or result.stdout).strip()[-1500:]
                 print(f"levee: building the field app for /app/ failed:\n{self.error}", file=sys.stderr)
