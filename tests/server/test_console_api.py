@@ -10,14 +10,12 @@ import asyncio
 import csv
 import io
 import os
-import shutil
-import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader, PdfWriter
 
 from mobile.services.jobs import JobActions
 from shared.enums import CheckResult, JobEventType
@@ -44,21 +42,14 @@ def site_photo() -> bytes:
 SIGNATURE = "M 20 80 L 60 20 L 100 80 L 140 30 L 180 90 M 30 100 L 170 100"
 
 
-def first_page_png(pdf: bytes, target: Path, tmp_path: Path) -> None:
-    """The first page as ``target``.png (the README's picture of the printed form).
-
-    Only when pictures are asked for (``LEVEE_SCREENSHOTS``); poppler's pdftoppm draws it, and its
-    absence fails the run rather than leaving the README's picture silently stale.
-    """
-    if shutil.which("pdftoppm") is None:
-        pytest.fail("LEVEE_SCREENSHOTS asks for the form's picture: install poppler-utils (pdftoppm)")
-    source = tmp_path / "shot.pdf"
-    source.write_bytes(pdf)
+def first_page_pdf(pdf: bytes, target: Path) -> None:
+    """The first page as ``target``.pdf (the README's link to the printed form), written with pypdf
+    from the lock: no system tool to draw it with, and nothing left silently stale."""
+    writer = PdfWriter()
+    writer.add_page(PdfReader(io.BytesIO(pdf)).pages[0])
     target.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(source), str(target)],
-        check=True,
-    )
+    with target.with_suffix(".pdf").open("wb") as out:
+        writer.write(out)
 
 
 async def _worked_job(world: World, device: Device) -> dict:
@@ -211,7 +202,7 @@ async def test_printable_form_is_a_chinese_pdf_with_the_job_number(
     assert "存疑" in text and "时间早于接到报修" in text  # the flagged acknowledge time
     keep = os.environ.get("LEVEE_SCREENSHOTS")
     if keep and "sqlite" in str(world.app.state.settings.database_url):
-        await asyncio.to_thread(first_page_png, r.content, Path(keep) / "console-form-pdf", tmp_path)
+        await asyncio.to_thread(first_page_pdf, r.content, Path(keep) / "console-form-pdf")
 
     r = await world.client.get(
         f"/api/jobs/{job['id']}/form.pdf", params={"lang": "en"}, headers=await world.login("manager")
