@@ -19,8 +19,7 @@ from typing import Any
 from litestar import Request, Response, get
 
 from server.settings import Settings
-
-PARENT_ENV = "LEVEE_PARENT_PID"  # the same as server/serving.py and mobile/web/serving.py
+from shared.lifetime import PARENT_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -24,8 +24,9 @@ from pathlib import Path
 from types import FrameType
 from typing import ClassVar
 
-from server.serving import PARENT_ENV, end_now
+from server.serving import end_now
 from server.settings import Settings
+from shared.lifetime import PARENT_ENV
 from shared.relay import KEY_FILE as RELAY_KEY_FILE
 
 APP_PORT = 8550
@@ -120,7 +121,7 @@ DEMO_HELP = (
 class Demo:
     """The server, the field app and the console as child processes, started, stopped and watched.
 
-    Children are told the demo's process id (:data:`~server.serving.PARENT_ENV`) and end with it even
+    Children are told the demo's process id (:data:`~shared.lifetime.PARENT_ENV`) and end with it even
     if it is killed outright. Stopping sends each child SIGTERM and kills what still runs after
     :data:`STOP_S` (each stops itself within that on its own).
     """

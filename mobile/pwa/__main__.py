@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--out", help="folder to write (default: $LEVEE_PWA_DIR or <data dir>/pwa)")
     build.add_argument("--force", action="store_true", help="build even when the folder is current")
     args = parser.parse_args(argv)
-    from mobile.web.serving import die_with_parent
+    from shared.lifetime import die_with_parent
 
     die_with_parent()  # started by `levee serve` (LEVEE_PARENT_PID): end with it
     from mobile.pwa.build import BuildError, default_out, ensure_built

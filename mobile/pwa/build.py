@@ -11,15 +11,12 @@ rebuilds nothing (``ensure_built``) and a changed one gets a new service worker.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import hashlib
 import io
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
@@ -28,6 +25,8 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from shared.lifetime import sigterm_when_parent_ends
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -185,14 +184,6 @@ def ensure_built(out: Path | None = None, *, log: bool = True) -> Built:
 # --- the steps ---------------------------------------------------------------------------------------
 
 
-def _ends_with_us() -> None:
-    """pip gets SIGTERM when the build ends (Linux ``PR_SET_PDEATHSIG``): stopping the build stops
-    its download too. Runs in the forked child before pip starts; the build has no other threads."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
-
-
 def download_wheels(cache: Path | None = None) -> list[Path]:
     """The wheels of ``wheels.lock`` for the browser's Python, from the configured package index."""
     cache = cache or wheel_cache()
@@ -220,7 +211,7 @@ def download_wheels(cache: Path | None = None) -> list[Path]:
         "-r",
         str(LOCK),
     ]
-    done = subprocess.run(command, capture_output=True, text=True, preexec_fn=_ends_with_us)
+    done = subprocess.run(command, capture_output=True, text=True, preexec_fn=sigterm_when_parent_ends)
     if done.returncode != 0:
         raise BuildError(f"downloading the browser's wheels failed:\n{done.stderr.strip()[-2000:]}")
     wanted = {}

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
-import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterable
@@ -28,24 +26,11 @@ import uvicorn
 
 from mobile.app.components.common import ASSETS_DIR, WEB_RENDERER
 from mobile.web.guard import ASGIApp, Receive, Scope, Send, WebGuard
+from shared.lifetime import die_with_parent
 
 GRACE_S = 0.5  # for open requests and WebSockets to finish once told to stop
 SHUTDOWN_HOOK_S = 0.6  # for the app's own shutdown (the field app's sync runner)
 HARD_STOP_S = 1.6  # from the signal to a hard stop, inside the brief's 2 s
-PARENT_ENV = "LEVEE_PARENT_PID"  # set by `levee demo` for its children
-
-
-def die_with_parent() -> None:
-    """When started by ``levee demo`` (:data:`PARENT_ENV`), end with it even if it is killed outright
-    (Linux: ``PR_SET_PDEATHSIG``), so no app outlives the demo that started it."""
-    parent = os.environ.get(PARENT_ENV)
-    if not parent or not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-    if str(os.getppid()) != parent:  # the parent died before the line above
-        os._exit(0)
 
 
 class _ShutdownHook:
