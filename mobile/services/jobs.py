@@ -20,6 +20,9 @@ from shared.ids import uuid7
 from sync.client import VanLine
 from sync.protocol import MAX_PHOTO_B64, PHOTO_TYPES, Mutation, MutationName
 
+# what the acceptance screen keeps on the device until the customer's signing is recorded
+DRAFTS_OF_SIGNING = ("opinion", "comment", "satisfaction", "signature")
+
 
 class ActionError(ValueError):
     """An action the engineer cannot take yet; ``code`` keys the UI's message catalogue."""
@@ -270,9 +273,7 @@ class JobActions:
             raise ActionError("not_resolved", "resolve the job before the customer signs")
         if not signature:
             raise ActionError("no_signature", "the customer has not signed")
-        for name in ("opinion", "comment"):
-            self.keep_draft(job_id, name, None)
-        return self._record(
+        mutation = self._record(
             MutationName.JOB_SIGN,
             {
                 "job_id": str(job_id),
@@ -284,3 +285,7 @@ class JobActions:
                 "signed_at": self.clock().isoformat(),
             },
         )
+        # kept until the signing is recorded: a refused one leaves the drafts for the next try
+        for name in DRAFTS_OF_SIGNING:
+            self.keep_draft(job_id, name, None)
+        return mutation

@@ -221,3 +221,57 @@ def stack_job_number(stack: Stack) -> str:
         r = office.get("/api/jobs", params={"q": "排涝泵振动大"})
     assert r.status_code == 200, r.text
     return str(r.json()["items"][0]["number"])
+
+
+SIGNATURE = [(40, 150), (90, 70), (140, 150), (200, 80), (260, 140), (330, 90)]
+
+
+def test_a_rating_and_a_signature_not_yet_submitted_survive_a_tab_switch_and_leaving_the_job(
+    stack: Stack, driver: Driver
+) -> None:
+    """The customer picked 4 and signed, then the engineer switched tabs and left the job before
+    "submit": coming back, the rating and the strokes are there, and submitting sends exactly them."""
+    d = driver
+    arrived = stack.create_job(symptom="发电机组输出电压低")
+    number = arrived["number"]
+    d.wait_text(f"job-{number}", number, timeout=90)  # the long poll brings it
+    d.tap(f"job-{number}")
+    d.tap("tap-acknowledged")
+    d.wait_text("tap-acknowledged", "✓ ")
+    d.tap("tap-arrived")
+    d.wait_text("tap-arrived", "✓ ")
+    # the cause picked for the billing decision, not yet confirmed, is kept the same way
+    proposed = d.text_of("billing-proposal")
+    d.tap("cause-man_made")
+    man_made = d.wait_text("billing-proposal", zh("enum.billable_reason.man_made"))
+    assert man_made != proposed
+    d.tap("section-checklist")
+    d.type_into(zh("app.checklist.value", item="绝缘电阻", unit="MΩ"), "2.5")
+    d.tap("item-insulation-save")
+    d.tap("item-seal-ok")
+    d.wait_text("checklist-summary", zh("app.checklist.complete"))
+    d.tap("section-overview")
+    assert d.wait_text("billing-proposal", man_made) == man_made
+    d.tap("tap-resolved")
+    d.wait_text("tap-resolved", "✓ ")
+    d.tap("section-acceptance")
+    d.wait_text("accept-ink", zh("app.accept.no_ink"))
+    d.tap("sat-4")
+    d.drag("signature-pad", SIGNATURE)
+    drawn = d.wait_text("accept-ink", zh("app.accept.ink", n=len(SIGNATURE)).split(str(len(SIGNATURE)))[0])
+
+    d.tap("section-overview")  # another tab, then out of the job altogether
+    d.by_id("tap-resolved").wait_for()
+    d.button(zh("app.common.back")).click()
+    d.by_id("van-open").wait_for()
+    d.tap(f"job-{number}")
+    d.tap("section-acceptance")
+    assert d.wait_text("accept-ink", drawn) == drawn  # the same strokes, not an empty pad
+    d.tap("accept-submit")  # no new rating, no new signature
+    d.by_id("accept-done").wait_for()
+    d.wait_text("sync-pending", zh("app.sync.all_sent"), timeout=60)
+    job = stack.job(arrived["id"])
+    assert job["satisfaction"] == 4, job
+    assert job["signature"], job
+    d.button(zh("app.common.back")).click()
+    d.by_id("van-open").wait_for()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from mobile.services.jobs import DRAFTS_OF_SIGNING, ActionError
 from shared.enums import CheckResult, JobEventType
 from tests.conftest import DeviceFactory
 from tests.support import World
@@ -117,3 +118,29 @@ async def test_the_office_chooses_the_first_signature_and_both_tablets_get_it(
         await tablet.sync()
         local = tablet.replica.job(uuid.UUID(job["id"]))
         assert (local["signature"], local["acceptance_comment"]) == ("SIG-FIRST", "comment-1")
+
+
+async def test_the_drafts_of_a_signing_stay_until_it_is_recorded_and_go_with_it(
+    world: World, new_device: DeviceFactory
+) -> None:
+    """The acceptance screen keeps the customer's words, rating and strokes on the device until the
+    signing is recorded: a refused signing (job not resolved) leaves them, a recorded one clears them."""
+    job = await world.create_job(engineer="eng1")
+    job_id = uuid.UUID(job["id"])
+    device = await new_device("eng1", "tablet 1")
+    await device.sync()
+    typed = {"opinion": "同意验收", "comment": "响应及时", "satisfaction": "4", "signature": "M 1 1 L 9 9"}
+    for name, text in typed.items():
+        device.actions.keep_draft(job_id, name, text)
+    try:
+        device.actions.sign(job_id, satisfaction=4, signature="M 1 1 L 9 9", opinion="同意验收")
+    except ActionError as exc:
+        assert exc.code == "not_resolved"
+    else:
+        raise AssertionError("an unresolved job was signed")
+    assert {name: device.actions.draft(job_id, name) for name in DRAFTS_OF_SIGNING} == typed
+    device.actions.answer(job_id, "insulation", value=20)
+    device.actions.answer(job_id, "seal", result=CheckResult.OK)
+    device.actions.tap(job_id, JobEventType.RESOLVED)
+    device.actions.sign(job_id, satisfaction=4, signature="M 1 1 L 9 9", opinion="同意验收")
+    assert [device.actions.draft(job_id, name) for name in DRAFTS_OF_SIGNING] == [None] * 4

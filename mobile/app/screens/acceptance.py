@@ -39,8 +39,21 @@ def AcceptanceSection(state: AppState, view: JobView) -> ft.Control:
         "comment": kept["comment"] if kept["comment"] is not None else job.get("acceptance_comment") or "",
     }
     typed = use_box(lambda: dict(drafts))
-    satisfaction, set_satisfaction = ft.use_state(job.get("satisfaction") or 0)
-    strokes, set_strokes = ft.use_state(list[Stroke]())
+    # so are the satisfaction picked and the strokes drawn: a tab switch, leaving the job or a restart
+    # before "submit" must not make the customer sign again
+    kept_rating, kept_ink = actions.draft(view.id, "satisfaction"), actions.draft(view.id, "signature")
+    satisfaction, set_rating = ft.use_state(
+        int(kept_rating) if kept_rating and kept_rating.isdigit() else job.get("satisfaction") or 0
+    )
+    strokes, set_ink = ft.use_state(path_to_strokes(kept_ink) if kept_ink else list[Stroke]())
+
+    def set_satisfaction(n: int) -> None:
+        actions.keep_draft(view.id, "satisfaction", str(n))
+        set_rating(n)
+
+    def set_strokes(new: list[Stroke]) -> None:
+        actions.keep_draft(view.id, "signature", strokes_to_path(new) if new else None)
+        set_ink(new)
 
     if job.get("signature"):
         signed_at = when(state.lang, parse_time(job.get("signed_off_at")), state.now, device.app.tz)
@@ -127,10 +140,15 @@ def AcceptanceSection(state: AppState, view: JobView) -> ft.Control:
             draft("comment"),
             ft.Text(t("app.accept.sign_here"), size=17, color=INK),
             SignaturePad(strokes, set_strokes),
-            ft.Text(
-                t("app.accept.ink", n=sum(len(s) for s in strokes)) if strokes else t("app.accept.no_ink"),
-                size=15,
-                color=MUTED if strokes else RED,
+            tagged(
+                "accept-ink",
+                ft.Text(
+                    t("app.accept.ink", n=sum(len(s) for s in strokes))
+                    if strokes
+                    else t("app.accept.no_ink"),
+                    size=15,
+                    color=MUTED if strokes else RED,
+                ),
             ),
             ft.Row(
                 [

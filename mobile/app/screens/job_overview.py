@@ -275,7 +275,18 @@ def FaultForm(state: AppState, view: JobView) -> ft.Control:
 def BillingForm(state: AppState, view: JobView, today: date) -> ft.Control:
     device = use_device()
     t, job = state.t, view.job
-    cause, set_cause = ft.use_state(cause_of(job.get("billable_reason")).value)
+    actions = device.app.actions
+    # the cause picked is kept on the device until the decision is confirmed, like every choice made
+    picked = actions.draft(view.id, "billing_cause")
+    known = {c.value for c in CauseCategory}
+    cause, set_picked = ft.use_state(
+        picked if picked in known else cause_of(job.get("billable_reason")).value
+    )
+
+    def set_cause(value: str) -> None:
+        actions.keep_draft(view.id, "billing_cause", value)
+        set_picked(value)
+
     end_text = (view.equipment or {}).get("warranty_end")
     warranty_end = date.fromisoformat(end_text) if end_text else None
     called = parse_time(job.get("call_received_at"))
@@ -283,10 +294,12 @@ def BillingForm(state: AppState, view: JobView, today: date) -> ft.Control:
     proposal = propose_billing(JobKind(job["kind"]), CauseCategory(cause), warranty_end, fault_on)
 
     def confirm(billable: bool, reason: str) -> None:
-        device.act(
-            lambda: device.app.actions.edit(view.id, billable=billable, billable_reason=reason),
-            done="app.billing.confirmed",
-        )
+        def record() -> object:
+            mutation = actions.edit(view.id, billable=billable, billable_reason=reason)
+            actions.keep_draft(view.id, "billing_cause", None)
+            return mutation
+
+        device.act(record, done="app.billing.confirmed")
 
     if job.get("billing_override_at"):
         # the office decided: its decision stands and the device's edits of billing no longer land
@@ -322,10 +335,13 @@ def BillingForm(state: AppState, view: JobView, today: date) -> ft.Control:
         ft.Text(t("app.billing.cause"), size=17, color=INK),
         ft.Row(
             [
-                big_button(
-                    t(f"enum.cause.{c.value}"),
-                    bind(set_cause, c.value),
-                    kind="selected" if cause == c.value else "quiet",
+                tagged(
+                    f"cause-{c.value}",
+                    big_button(
+                        t(f"enum.cause.{c.value}"),
+                        bind(set_cause, c.value),
+                        kind="selected" if cause == c.value else "quiet",
+                    ),
                 )
                 for c in CauseCategory
             ],
