@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 LOCK = HERE / "wheels.lock"
 STATIC = HERE / "static"
+ICONS = ROOT / "shared" / "assets" / "icons"
 BASE = "/app/"  # where `levee serve` mounts the build (same origin as /api)
 PLATFORM = "pyemscripten_2026_0_wasm32"  # flet-web 1.0.5's Pyodide: Python 3.14, emscripten ABI 2026_0
 PYTHON_VERSION = "3.14"
@@ -153,7 +154,7 @@ def input_version() -> str:
     digest = hashlib.sha256()
     digest.update(f"flet-web {getattr(flet_web, '__version__', '')}\n".encode())
     digest.update((flet_web_dir() / "version.json").read_bytes())
-    for path in [Path(__file__), LOCK, *_static_sources(), *_app_sources(), *_font_files()]:
+    for path in [Path(__file__), LOCK, *_static_sources(), *_app_sources(), *_font_files(), *_icon_files()]:
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -162,6 +163,11 @@ def input_version() -> str:
 def _font_files() -> list[Path]:
     fonts = ROOT / "shared" / "assets" / "fonts"
     return [fonts / "NotoSansSC-Levee.otf", fonts / "OFL.txt"]
+
+
+def _icon_files() -> list[Path]:
+    """Levee's icons (tools/build_icons.py), in place of Flet's: the manifest's, the home screen's, the tab's."""
+    return [*sorted(ICONS.glob("*.png")), ICONS.parent / "favicon.png"]
 
 
 def current_version(out: Path) -> str | None:
@@ -354,6 +360,8 @@ def build(out: Path | None = None, *, version: str | None = None, log: bool = Tr
             files[path.relative_to(STATIC).as_posix()] = path.read_bytes()
     for font in _font_files():
         files[f"fonts/{font.name}"] = font.read_bytes()  # where page.fonts finds it
+    for icon in _icon_files():
+        files["favicon.png" if icon.name == "favicon.png" else f"icons/{icon.name}"] = icon.read_bytes()
     # Flutter's default text style asks for Roboto, which it would fetch from the fallback-font URL:
     # let it be the bundled CJK face instead (one font for every text, no fetch).
     manifest = json.loads(files["assets/FontManifest.json"])

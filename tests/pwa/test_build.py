@@ -129,3 +129,24 @@ async def test_without_a_build_slash_app_says_how_to_make_one(
     r = await world.client.get("/app/")
     assert r.status_code == 404
     assert "levee pwa build --out" in r.text and "no-build-here" in r.text
+
+
+def test_the_installed_app_wears_levees_icons_not_flets(pwa_build: Path) -> None:
+    """Every icon the manifest names, the home-screen icon and the tab's are Levee's own drawings
+    (shared/assets/icons and favicon.png, made by tools/build_icons.py;
+    Flet's web server finds the same files in shared/assets for `levee app` and the console), at the sizes the manifest says."""
+    from PIL import Image
+
+    icons = ROOT / "shared" / "assets" / "icons"
+    manifest = json.loads((pwa_build / "manifest.json").read_text(encoding="utf-8"))
+    named = [entry["src"] for entry in manifest["icons"]] + ["icons/apple-touch-icon-192.png", "favicon.png"]
+    for src in named:
+        built = pwa_build / src
+        ours = icons.parent / src if src == "favicon.png" else icons / Path(src).name
+        assert built.read_bytes() == ours.read_bytes(), src
+    for entry in manifest["icons"]:
+        width, height = map(int, entry["sizes"].split("x"))
+        with Image.open(pwa_build / entry["src"]) as image:
+            assert image.size == (width, height), entry
+    flet_icon = (pwa.flet_web_dir() / "icons" / "icon-192.png").read_bytes()
+    assert (pwa_build / "icons" / "icon-192.png").read_bytes() != flet_icon
