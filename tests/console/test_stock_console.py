@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from mobile.console.api import ApiError
-from mobile.console.logic.conflicts import field_label, resolution_text, value_text
-from mobile.console.logic.stock import (
+from console.api import ApiError
+from console.logic.conflicts import field_label, resolution_text, value_text
+from console.logic.stock import (
     by_store,
     count_body,
     count_preview,
@@ -28,8 +28,8 @@ from mobile.console.logic.stock import (
     store_label,
     transfer_refused,
 )
-from mobile.console.roles import ROUTES, STOCK_ROLES, Screen, screen_of, screens_for
-from mobile.console.state import ConsoleState, Office
+from console.roles import ROUTES, STOCK_ROLES, Screen, screen_of, screens_for
+from console.state import ConsoleState, Office
 from shared.enums import Role
 from tests.support import PASSWORD, World
 
