@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
-
-def _zone_name(name: str) -> str:
-    from shared.local_time import zone
-
-    try:
-        zone(name)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return name
+from ui.web.cli import env_list, web_app_parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="levee console", description="Levee back-office console (web)")
-    parser.add_argument("--server", default=os.environ.get("LEVEE_CONSOLE_SERVER", "http://127.0.0.1:8000"))
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8560)
-    parser.add_argument(
-        "--tz",
-        type=_zone_name,
-        default=os.environ.get("LEVEE_CONSOLE_TZ") or None,
-        help="time zone to show times in (default: the server's LEVEE_TIMEZONE, told at sign-in)",
-    )
-    parser.add_argument(
-        "--allow-origin",
-        action="append",
-        default=[o.strip() for o in os.environ.get("LEVEE_CONSOLE_ORIGINS", "").split(",") if o.strip()],
-        help="another origin whose pages may open the console (its own always may)",
+    parser = web_app_parser(
+        prog="levee console",
+        description="Levee back-office console (web)",
+        env="CONSOLE",
+        port=8560,
+        origin_help="another origin whose pages may open the console (its own always may)",
     )
     parser.add_argument(
         "--relay-key-file",
@@ -43,9 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--trusted-proxy",
         action="append",
-        default=[
-            p.strip() for p in os.environ.get("LEVEE_CONSOLE_TRUSTED_PROXIES", "").split(",") if p.strip()
-        ],
+        default=env_list("LEVEE_CONSOLE_TRUSTED_PROXIES"),
         help="a reverse proxy (address or network) whose X-Forwarded-For names the browser (repeatable); "
         "none by default: the browser's address is the connection's",
     )
