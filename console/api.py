@@ -18,7 +18,10 @@ import httpx
 from shared.local_time import DEFAULT_TIMEZONE, zone
 from shared.relay import CLIENT_HEADER, RELAY_HEADER
 
+#: any decoded JSON value (an object, a list, ...), as a response body gives it
 Json = Any
+#: one JSON object: a row or a record as the server sent it
+JsonObject = dict[str, Any]
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
 STATUS_CODES = {
     400: "invalid",
