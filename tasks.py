@@ -70,7 +70,18 @@ def test(args: list[str]) -> int:
         env.setdefault("LEVEE_REQUIRE_POSTGRES", "1")
     paths = [
         p
-        for p in ("shared", "sync", "server", "mobile", "tests", "bench", "tools", "tasks.py")
+        for p in (
+            "shared",
+            "sync",
+            "server",
+            "ui",
+            "mobile",
+            "console",
+            "tests",
+            "bench",
+            "tools",
+            "tasks.py",
+        )
         if (ROOT / p).exists()
     ]
     for step in (

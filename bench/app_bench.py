@@ -22,9 +22,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from mobile.app.logic.grouping import Group, JobFilter, group_rows
 from mobile.app.queries import JobQueries
 from mobile.replica.store import Replica
+from ui.logic.grouping import Group, JobFilter, group_rows
 
 STATUSES = ["assigned", "acknowledged", "departed", "arrived", "started", "resolved", "signed_off", "closed"]
 

@@ -8,7 +8,7 @@ finds the server gone at its next call), open requests get :data:`GRACE_S`, the 
 (the inspection generator gets :data:`SCHEDULE_GRACE_S`), and after :data:`HARD_STOP_S` the process ends
 regardless: every write is a database transaction, so a hard stop loses nothing that was committed.
 
-(``mobile/web/serving.py`` does the same for the two web apps; server/ and mobile/ share no code.)
+(``ui/web/serving.py`` does the same for the two web apps; server/ and mobile/ share no code.)
 """
 
 from __future__ import annotations

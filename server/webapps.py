@@ -1,7 +1,7 @@
 """``levee app``, ``levee console`` and ``levee demo``: the commands that start the two web apps.
 
 The field app and the console are programs of their own (``python -m mobile.app``, ``python -m
-mobile.console``): server/ never imports mobile/. ``levee app`` and ``levee console`` become that
+console``): server/ never imports mobile/. ``levee app`` and ``levee console`` become that
 program (same process id, so stopping the command stops the app). ``levee demo`` runs the server and
 both apps as three child processes it watches, so a newcomer can take the server away and bring it
 back (``stop`` / ``start`` on its standard input) to try the field app offline, and a SIGTERM or
@@ -52,9 +52,9 @@ def console_command(
     relay_key_file: Path | None = None,
     proxies: Iterable[str] = (),
 ) -> list[str]:
-    """The back-office console as its own program (``python -m mobile.console``); beside the server it
+    """The back-office console as its own program (``python -m console``); beside the server it
     reads the server's relay key file (the path, never the key, is on its command line)."""
-    command = [sys.executable, "-m", "mobile.console", "--server", server, "--port", str(port)]
+    command = [sys.executable, "-m", "console", "--server", server, "--port", str(port)]
     command += ["--host", host] + (["--tz", tz] if tz else [])
     command += ["--relay-key-file", str(relay_key_file.resolve())] if relay_key_file else []
     command += [arg for proxy in proxies for arg in ("--trusted-proxy", proxy)]

@@ -16,6 +16,8 @@ from shared.enums import ChecklistItemKind, JobKind
 ACCEPTANCE_KINDS: frozenset[JobKind] = frozenset(JobKind) - {JobKind.RETURN_VISIT}
 
 SIGNATURE = "signature"
+#: The longest signature (SVG path data) a form may hold: the wire protocol's limit and the pad's.
+MAX_SIGNATURE_CHARS = 400_000
 SATISFACTION = "satisfaction"
 
 

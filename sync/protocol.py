@@ -22,12 +22,12 @@ from pydantic import (
     model_validator,
 )
 
+from shared.acceptance import MAX_SIGNATURE_CHARS
 from shared.enums import BillableReason, CheckResult, JobEventType
 
 PROTOCOL_VERSION = 1
 MAX_PUSH_BATCH = 500
 MAX_PULL_LIMIT = 2000
-MAX_SIGNATURE_CHARS = 400_000
 MAX_CLIENT_SEQ = 2**63 - 1  # stored in a 64-bit column; a larger number was a 500, now the batch's 400
 
 

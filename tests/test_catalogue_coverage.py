@@ -34,7 +34,7 @@ from tests.conftest import DeviceFactory
 from tests.support import World
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE = ("mobile", "server", "shared", "sync")
+CODE = ("ui", "mobile", "console", "server", "shared", "sync")
 
 
 # --- reading the code ------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def sync_errors() -> set[str]:
 
 
 def console_errors() -> set[str]:
-    found, _ = _produced(("mobile",), frozenset({"ApiError"}), None, 0)
+    found, _ = _produced(("console",), frozenset({"ApiError"}), None, 0)
     return set(found)
 
 
@@ -285,7 +285,8 @@ def _all_unknown() -> list[str]:
         (SERVER_SIDE, frozenset({"_conflict", "Conflict"}), "resolution", None),
         (SERVER_SIDE, frozenset({"Rejected"}), None, 0),
         (("server",), frozenset({"_close"}), None, 1),
-        (("mobile",), frozenset({"ActionError", "ApiError"}), None, 0),
+        (("mobile",), frozenset({"ActionError"}), None, 0),
+        (("console",), frozenset({"ApiError"}), None, 0),
         (("mobile", "sync"), frozenset({"SyncError"}), None, 0),
     ]
     unknown = [u for spec in calls for u in _produced(*spec)[1]]
@@ -299,9 +300,9 @@ def _all_unknown() -> list[str]:
 
 
 def _str_enums() -> dict[str, type[StrEnum]]:
-    """Every StrEnum defined in shared/, sync/ and mobile/ (by dotted name)."""
+    """Every StrEnum defined in shared/, sync/, ui/, mobile/ and console/ (by dotted name)."""
     found: dict[str, type[StrEnum]] = {}
-    for package in ("shared", "sync", "mobile"):
+    for package in ("shared", "sync", "ui", "mobile", "console"):
         root = importlib.import_module(package)
         for info in pkgutil.walk_packages(root.__path__, f"{package}."):
             if info.name.endswith("__main__"):
@@ -340,11 +341,11 @@ ENUM_FAMILIES: dict[str, tuple[str, ...]] = {
     "shared.stock.StoreKind": ("enum.store_kind.",),
     "shared.stock.MovementKind": ("enum.movement_kind.",),
     "sync.protocol.MutationName": ("enum.mutation.",),
-    "mobile.app.logic.grouping.Group": ("app.jobs.group.",),
-    "mobile.app.logic.clocks.Promise": ("app.sla.", "console.job.due."),
-    "mobile.console.logic.board.Filter": ("console.board.filter.",),
-    "mobile.console.logic.reports.Period": ("console.reports.period.",),
-    "mobile.console.roles.Screen": ("console.nav.",),
+    "ui.logic.grouping.Group": ("app.jobs.group.",),
+    "ui.logic.clocks.Promise": ("app.sla.", "console.job.due."),
+    "console.logic.board.Filter": ("console.board.filter.",),
+    "console.logic.reports.Period": ("console.reports.period.",),
+    "console.roles.Screen": ("console.nav.",),
 }
 
 #: enums whose values are never shown to a person, and why
@@ -356,7 +357,7 @@ NOT_SHOWN: dict[str, str] = {
     "sync.protocol.ResyncCode": "why the device downloads afresh; the sync bar says 'syncing'",
     "sync.client.Step": "the sync round's internal state machine",
     "sync.merge.Rule": "merge rule names in docs/merge-rules.md, for developers",
-    "mobile.console.logic.board.Urgency": "sorts the board; shown through its filters and colours",
+    "console.logic.board.Urgency": "sorts the board; shown through its filters and colours",
 }
 
 
@@ -435,7 +436,7 @@ def _satisfaction_values() -> set[str]:
 
 
 def _complaint_actions() -> set[str]:
-    from mobile.console.logic.customers import complaint_actions
+    from console.logic.customers import complaint_actions
     from shared.customers import ComplaintStatus
     from shared.enums import Role
 
@@ -647,8 +648,8 @@ async def test_the_tablet_and_the_console_word_an_office_billing_decision_withou
 ) -> None:
     """The issue's case, end to end: the office decides the billing, the tablet (offline, stale) sends
     its own; the conflict reaches the tablet and the office's queue, worded in both languages."""
-    from mobile.app.logic.explain import explain_conflict
-    from mobile.console.logic.conflicts import resolution_text
+    from console.logic.conflicts import resolution_text
+    from ui.logic.explain import explain_conflict
 
     job = await world.create_job(engineer="eng1")
     device = await new_device("eng1")

@@ -18,10 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from console.logic.times import full as console_full
+from console.state import ConsoleState, Office
 from mobile.app.state import FieldApp
-from mobile.app.text import when as tablet_when
-from mobile.console.logic.times import full as console_full
-from mobile.console.state import ConsoleState, Office
 from mobile.services.session import DeviceSession
 from server.console.exports import TableMaker
 from server.console.form_pdf import FormRenderer
@@ -29,6 +28,7 @@ from server.settings import Settings
 from shared.local_time import DEFAULT_TIMEZONE, zone
 from tests.pdf import pdf_text, squeezed
 from tests.support import PASSWORD, World
+from ui.text import when as tablet_when
 
 ROOT = Path(__file__).resolve().parents[1]
 #: No machine runs in this zone (UTC+12:45), so a reading in it cannot come from the host's own zone.
@@ -126,7 +126,7 @@ def test_the_apps_take_a_tz_override_and_refuse_unknown_zones(tmp_path: Path) ->
     assert getattr(Office(ConsoleState(), "http://x", None).tz, "key", None) == DEFAULT_TIMEZONE
     with pytest.raises(ValidationError, match="unknown time zone"):
         Settings(timezone="Mars/Olympus_Mons")
-    for command in (["server.cli", "app"], ["server.cli", "console"], ["mobile.app"], ["mobile.console"]):
+    for command in (["server.cli", "app"], ["server.cli", "console"], ["mobile.app"], ["console"]):
         refused = subprocess.run(
             [sys.executable, "-m", *command, "--tz", "Mars/Olympus_Mons"],
             cwd=ROOT,

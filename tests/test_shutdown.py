@@ -25,9 +25,9 @@ import httpx
 import pytest
 
 from mobile.services.session import DeviceSession
-from mobile.web.guard import browser_digest
 from tests.support import PASSWORD
 from tests.webapps import ROOT, Program, _cmdline, free_port, gone_within, held_flet_session, process_tree
+from ui.web.guard import browser_digest
 
 # The 2 s is a real bound (the brief's rule for process managers): measured in the serial pass, not
 # beside a parallel worker that could take the CPU between the signal and the exit.

@@ -28,11 +28,11 @@ import websockets
 
 from mobile.replica.store import Replica
 from mobile.services.session import DeviceSession
-from mobile.web.guard import browser_digest
 from shared.i18n import translate
 from tests.mobile.browser import Stack
 from tests.support import PASSWORD
 from tests.webapps import Program, flet_session, free_port
+from ui.web.guard import browser_digest
 
 BOUND_KEY = "b" * 43  # the cookie of the browser that signed the device in
 OTHER_KEY = "o" * 43

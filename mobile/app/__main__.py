@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
-
-def _zone_name(name: str) -> str:
-    from shared.local_time import zone
-
-    try:
-        zone(name)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return name
+from ui.web.cli import web_app_parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="levee app", description="Levee field app (web mode, offline first)"
-    )
-    parser.add_argument("--server", default=os.environ.get("LEVEE_APP_SERVER", "http://127.0.0.1:8000"))
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8550)
-    parser.add_argument("--data-dir", default=os.environ.get("LEVEE_APP_DATA_DIR", "levee-data/app"))
-    parser.add_argument(
-        "--tz",
-        type=_zone_name,
-        default=os.environ.get("LEVEE_APP_TZ") or None,
-        help="time zone to show times in (default: the server's LEVEE_TIMEZONE, told at sign-in)",
-    )
-    parser.add_argument(
-        "--allow-origin",
-        action="append",
-        default=[o.strip() for o in os.environ.get("LEVEE_APP_ORIGINS", "").split(",") if o.strip()],
-        help="another origin whose pages may open the app (the app's own always may)",
+    parser = web_app_parser(
+        prog="levee app",
+        description="Levee field app (web mode, offline first)",
+        env="APP",
+        port=8550,
+        data_dir="levee-data/app",
+        origin_help="another origin whose pages may open the app (the app's own always may)",
     )
     args = parser.parse_args(argv)
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "1")  # never try to open a desktop window

@@ -15,7 +15,18 @@ from typing import Any
 
 import flet as ft
 
-from mobile.app.components.common import (
+from mobile.app.components.sync_bar import SyncBar
+from mobile.app.context import DEVICE, STATE, Device, use_device
+from mobile.app.screens.job import JobScreen
+from mobile.app.screens.jobs import JobsScreen
+from mobile.app.screens.signin import SignInScreen
+from mobile.app.screens.sync import SyncScreen
+from mobile.app.screens.unlock import UnlockScreen
+from mobile.app.screens.van import VanScreen
+from mobile.app.state import AppState, FieldApp, PageBinding
+from shared.i18n import LANGS
+from shared.local_time import zone
+from ui.components.common import (
     AMBER_BG,
     BLUE,
     INK,
@@ -26,19 +37,8 @@ from mobile.app.components.common import (
     tagged,
     title_bar,
 )
-from mobile.app.components.common import FONT as FONT_FAMILY
-from mobile.app.components.sync_bar import SyncBar
-from mobile.app.context import DEVICE, STATE, Device, use_device
-from mobile.app.screens.job import JobScreen
-from mobile.app.screens.jobs import JobsScreen
-from mobile.app.screens.signin import SignInScreen
-from mobile.app.screens.sync import SyncScreen
-from mobile.app.screens.unlock import UnlockScreen
-from mobile.app.screens.van import VanScreen
-from mobile.app.state import AppState, FieldApp, PageBinding
-from mobile.web.guard import current_browser
-from shared.i18n import LANGS
-from shared.local_time import zone
+from ui.components.common import FONT as FONT_FAMILY
+from ui.web.guard import current_browser
 
 _APP: dict[str, FieldApp] = {}
 CONFIG: dict[str, Any] = {
@@ -214,7 +214,7 @@ async def main(page: ft.Page) -> None:
     """One page (a browser tab, or the tablet app's window)."""
     app = field_app()
     state = AppState()
-    binding = PageBinding(app, state, current_browser())  # whose browser: see mobile/web/guard.py
+    binding = PageBinding(app, state, current_browser())  # whose browser: see ui/web/guard.py
     page.title = state.t("app.title")
     page.fonts = {FONT_FAMILY: "fonts/NotoSansSC-Levee.otf"}
     page.theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=BLUE)
@@ -249,8 +249,8 @@ def run(
     allowed_origins: Iterable[str] = (),
 ) -> None:
     """Serve the field app to a browser on this machine (no CDN: it works with no network at all);
-    only pages from its own address (or ``allowed_origins``) may drive it (:mod:`mobile.web.guard`)."""
-    from mobile.web.serving import serve
+    only pages from its own address (or ``allowed_origins``) may drive it (:mod:`ui.web.guard`)."""
+    from ui.web.serving import serve
 
     CONFIG.update(server=server, data_dir=data_dir, tz=tz)
     print(f"Levee field app: http://{host}:{port}/  (data in {Path(data_dir).resolve()})", flush=True)

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from mobile.app.logic.grouping import JobRow, Names, build_rows
 from mobile.replica.store import Rejection, Replica
 from shared.warranty import WarrantyState, warranty_state
 from sync.client import VanLine
+from ui.logic.grouping import JobRow, Names, build_rows
 
 
 @dataclass(frozen=True)

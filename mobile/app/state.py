@@ -320,7 +320,7 @@ class AppState:
 class PageBinding:
     """Keeps one page's :class:`AppState` in step with the device (sync status, clock, sign-in).
 
-    ``browser`` is whose browser the page is served to (:data:`mobile.web.guard.BROWSER`): None for the
+    ``browser`` is whose browser the page is served to (:data:`ui.web.guard.BROWSER`): None for the
     packaged app's own window, which is the device; in web mode the page shows the signed-in device
     only in a browser bound at sign-in or unlocked with the password, and otherwise asks for it
     (issue 13: a page from elsewhere, or a second browser, is not silently the engineer).

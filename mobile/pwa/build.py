@@ -82,14 +82,19 @@ HARMLESS_HOSTS = frozenset(
 #: where a 404 is harmless.
 REPOINT = {"https://cdn.jsdelivr.net/npm/@rive-app/flutter-native-wasm@44.0.0/": BASE + "rive/"}
 
-#: The device's own code: what ``mobile.app`` imports, and nothing of the console or the web server.
+#: The device's own code: what ``mobile.app`` imports (with the shared presentation in ``ui``), and
+#: nothing of the console or the web server.
 APP_PACKAGES = (
     "mobile/__init__.py",
     "mobile/app",
     "mobile/services",
     "mobile/replica",
-    "mobile/web/__init__.py",
-    "mobile/web/guard.py",
+    "ui/__init__.py",
+    "ui/components",
+    "ui/logic",
+    "ui/text.py",
+    "ui/web/__init__.py",
+    "ui/web/guard.py",
     "mobile/pwa/__init__.py",
     "mobile/pwa/device.py",
     "sync",

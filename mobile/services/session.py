@@ -181,7 +181,7 @@ class DeviceSession:
         self.forget_browsers()
         self.current = None
 
-    # --- which browsers may use the signed-in device (web mode, see mobile/web/guard.py) ----------
+    # --- which browsers may use the signed-in device (web mode, see ui/web/guard.py) ----------
 
     MAX_BROWSERS = 8  # the most recently bound ones are kept
 

@@ -23,10 +23,11 @@ from server.deps import CurrentUser, DbSession, requires
 from server.errors import NotFound
 from server.paging import MAX_LIMIT
 from server.stock.reports import PARTS_TABLES, PartsReport, PartsReportService, parse_period, report_tables
-from server.stock.service import (
-    READ_ROLES,
-    STORE_ADMIN_ROLES,
-    WRITE_ROLES,
+from server.stock.service import READ_ROLES, STORE_ADMIN_ROLES, WRITE_ROLES, StockService
+from shared.enums import Role
+from shared.i18n import LANGS
+from shared.models import Page
+from shared.stock import (
     BalanceOut,
     CountIn,
     CountOut,
@@ -36,15 +37,11 @@ from server.stock.service import (
     PendingReturnOut,
     ReceiptIn,
     ReturnIn,
-    StockService,
     StoreCreate,
     StoreOut,
     StoreUpdate,
     TransferIn,
 )
-from shared.enums import Role
-from shared.i18n import LANGS
-from shared.models import Page
 
 requires_stock_read = requires(*READ_ROLES)
 requires_stock_or_own_van = requires(*READ_ROLES, Role.ENGINEER)

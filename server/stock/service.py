@@ -9,12 +9,10 @@ and the refusal becomes problem details with the ledger's status and reason.
 
 from __future__ import annotations
 
-import math
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -38,183 +36,30 @@ from server.paging import MAX_OFFSET
 from server.stock.ledger import CountLine, Ledger, StockError
 from shared.enums import Role
 from shared.ids import uuid7
-from shared.stock import MovementKind, StoreKind
+from shared.stock import (
+    BalanceOut,
+    CountIn,
+    CountLineOut,
+    CountOut,
+    LotOut,
+    MovementKind,
+    MovementOut,
+    OperationOut,
+    PendingReturnOut,
+    ReceiptIn,
+    ReturnIn,
+    StoreCreate,
+    StoreKind,
+    StoreOut,
+    StoreUpdate,
+    TransferIn,
+)
 
 #: who may move stock (receive, transfer, take old parts in, count) and open or close stores
 WRITE_ROLES = (Role.WAREHOUSE, Role.MANAGER, Role.ADMIN)
 #: who may read every store; engineers read their own van only
 READ_ROLES = (*WRITE_ROLES, Role.DISPATCHER, Role.QA)
 STORE_ADMIN_ROLES = (Role.WAREHOUSE, Role.ADMIN)
-MAX_QUANTITY = 1_000_000
-MAX_COUNT_LINES = 2000
-
-Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY, description="whole units, above zero")]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-
-
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    return value
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class StoreCreate(_In):
-    """A new-parts or returned-parts store (vans are made for engineers automatically)."""
-
-    kind: StoreKind
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-class StoreUpdate(_In):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
-    active: bool | None = None
-
-
-class ReceiptIn(_In):
-    store_id: uuid.UUID
-    part_id: uuid.UUID
-    quantity: Quantity
-    unit_cost: Annotated[float, Field(ge=0, le=10_000_000), AfterValidator(_finite)] = 0
-    reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
-
-
-class TransferIn(_In):
-    from_store_id: uuid.UUID
-    to_store_id: uuid.UUID
-    part_id: uuid.UUID
-    quantity: Quantity
-    note: Note = ""
-
-
-class ReturnIn(_In):
-    job_part_id: uuid.UUID
-    store_id: uuid.UUID | None = Field(
-        None, description="the returned-parts store; may be left out when there is one"
-    )
-    note: Note = ""
-
-
-class CountLineIn(_In):
-    part_id: uuid.UUID
-    counted_quantity: Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
-    reason: Note = ""
-
-
-class CountIn(_In):
-    store_id: uuid.UUID
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
-    lines: Annotated[list[CountLineIn], Field(min_length=1, max_length=MAX_COUNT_LINES)]
-
-
-class StoreOut(BaseModel):
-    id: uuid.UUID
-    kind: StoreKind
-    name: str
-    engineer_id: uuid.UUID | None
-    engineer_name: str | None
-    active: bool
-
-
-class BalanceOut(BaseModel):
-    store_id: uuid.UUID
-    store_name: str
-    store_kind: StoreKind
-    engineer_id: uuid.UUID | None
-    part_id: uuid.UUID
-    part_code: str
-    part_name: str
-    unit: str
-    quantity: int
-    updated_at: datetime
-
-
-class LotOut(BaseModel):
-    id: uuid.UUID
-    store_id: uuid.UUID
-    part_id: uuid.UUID
-    part_code: str
-    part_name: str
-    received_at: datetime
-    seq: int
-    quantity: int
-    remaining: int
-    unit_cost: float
-    reference: str
-
-
-class MovementOut(BaseModel):
-    id: uuid.UUID
-    seq: int
-    at: datetime
-    recorded_at: datetime
-    kind: MovementKind
-    store_id: uuid.UUID
-    store_name: str
-    part_id: uuid.UUID
-    part_code: str
-    part_name: str
-    unit: str
-    lot_id: uuid.UUID | None
-    quantity: int
-    unit_cost: float
-    batch_id: uuid.UUID
-    other_store_id: uuid.UUID | None
-    other_store_name: str | None
-    job_id: uuid.UUID | None
-    job_number: str | None
-    usage_id: uuid.UUID | None
-    count_id: uuid.UUID | None
-    reason: str
-    user_id: uuid.UUID | None
-    user_name: str | None
-
-
-class OperationOut(BaseModel):
-    """What one write did: its ledger lines and the balances it left."""
-
-    movements: list[MovementOut]
-    balances: list[BalanceOut]
-
-
-class CountLineOut(BaseModel):
-    part_id: uuid.UUID
-    part_code: str
-    part_name: str
-    unit: str
-    book_quantity: int
-    counted_quantity: int
-    difference: int
-    reason: str
-
-
-class CountOut(BaseModel):
-    id: uuid.UUID
-    store_id: uuid.UUID
-    store_name: str
-    counted_at: datetime
-    counted_by: uuid.UUID | None
-    counted_by_name: str | None
-    note: str
-    lines: list[CountLineOut]
-    adjustments: int = Field(description="ledger lines the count wrote")
-
-
-class PendingReturnOut(BaseModel):
-    job_part_id: uuid.UUID
-    job_id: uuid.UUID
-    job_number: str
-    engineer_id: uuid.UUID | None
-    engineer_name: str | None
-    part_id: uuid.UUID
-    part_code: str
-    part_name: str
-    unit: str
-    quantity: int
-    used_at: datetime
 
 
 def refusal(exc: StockError, **extra: Any) -> DomainError:

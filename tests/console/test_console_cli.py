@@ -25,7 +25,7 @@ def test_levee_console_runs_python_m_mobile_console_with_its_options() -> None:
     )
     assert args.func is cmd_console
     assert console_command(args.server, args.port, "127.0.0.1", args.tz) == [
-        sys.executable, "-m", "mobile.console", "--server", "http://10.0.0.5:8000",
+        sys.executable, "-m", "console", "--server", "http://10.0.0.5:8000",
         "--port", "9001", "--host", "127.0.0.1", "--tz", "UTC",
     ]  # fmt: skip
     demo = build_parser().parse_args(["demo", "--console-port", "9002"])
@@ -34,7 +34,7 @@ def test_levee_console_runs_python_m_mobile_console_with_its_options() -> None:
 
 def test_the_console_program_explains_itself() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "mobile.console", "--help"],
+        [sys.executable, "-m", "console", "--help"],
         capture_output=True,
         text=True,
         cwd=ROOT,

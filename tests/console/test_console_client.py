@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from mobile.console.api import ApiError, ConsoleApi
-from mobile.console.state import ConsoleState, Office
+from console.api import ApiError, ConsoleApi
+from console.state import ConsoleState, Office
 from tests.support import PASSWORD, World
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from mobile.console.logic.board import Filter, Urgency, board_rows, counts, matches, search
-from mobile.console.logic.conflicts import (
+from console.logic.board import Filter, Urgency, board_rows, counts, matches, search
+from console.logic.conflicts import (
     can_override,
     field_label,
     override_label,
     resolution_text,
     value_text,
 )
-from mobile.console.logic.reports import (
+from console.logic.reports import (
     Period,
     flagged_total,
     group_label,
@@ -29,8 +29,8 @@ from mobile.console.logic.reports import (
     period_range,
     response_bars,
 )
-from mobile.console.logic.times import parse_day, parse_local
-from mobile.console.roles import Screen, can_dispatch, can_review, screen_of, screens_for
+from console.logic.times import parse_day, parse_local
+from console.roles import Screen, can_dispatch, can_review, screen_of, screens_for
 from shared.console import ServiceForm, flag_reason_text, timeline
 from shared.enums import Role
 from shared.i18n import LANGS, catalogue, translate
@@ -357,7 +357,7 @@ def test_every_catalogue_key_the_console_and_the_printed_form_use_exists_in_both
         r"[\"']((?:console|error|form|report|flag|app|enum)\.[a-z_0-9\-]+(?:\.[a-z_0-9\-]+)+)[\"']"
     )
     used: set[str] = set()
-    for folder in (ROOT / "mobile" / "console", ROOT / "server" / "console"):
+    for folder in (ROOT / "console", ROOT / "server" / "console"):
         for path in folder.rglob("*.py"):
             used |= set(pattern.findall(path.read_text(encoding="utf-8")))
     for lang in LANGS:
@@ -399,8 +399,8 @@ def test_a_job_signed_twice_can_keep_its_first_signature() -> None:
 
 
 def test_a_refusal_reads_in_one_language_never_chinese_with_the_servers_english_detail() -> None:
-    from mobile.console.api import ApiError
-    from mobile.console.state import ConsoleState
+    from console.api import ApiError
+    from console.state import ConsoleState
 
     offline = ApiError("offline", "cannot reach the server")
     assert ConsoleState(lang="zh-CN").error_text(offline) == "连不上服务器"

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from mobile.console.api import ApiError
-from mobile.console.state import ConsoleState, Office
+from console.api import ApiError
+from console.state import ConsoleState, Office
 from server.cli import build_parser
 from server.db.models import AuditEntry, LoginFailure
 from server.webapps import CONSOLE_PORT, console_command
@@ -23,7 +23,7 @@ CONSOLE = "127.0.0.1"  # the console process's address, as the server sees it
 
 
 def office_at(world: World, browser: str) -> Office:
-    """One open console page, as ``mobile.console.main`` makes it: the key file beside the server, and
+    """One open console page, as ``console.main`` makes it: the key file beside the server, and
     the browser's address from Flet's ``page.client_ip``."""
     key_file = world.app.state.settings.data_dir / KEY_FILE
     office = Office(

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mobile.console.logic.customers import (
+from console.logic.customers import (
     FormError,
     average_text,
     billing_body,
@@ -18,7 +18,7 @@ from mobile.console.logic.customers import (
     training_body,
     visit_body,
 )
-from mobile.console.roles import ROUTES, Screen, screen_of, screens_for
+from console.roles import ROUTES, Screen, screen_of, screens_for
 from shared.i18n import translate
 
 CST = timezone(timedelta(hours=8))
@@ -162,8 +162,8 @@ def test_every_message_key_the_customer_screens_use_is_in_both_catalogues() -> N
 
     root = Path(__file__).resolve().parents[2]
     sources = [
-        root / "mobile/console/screens/customers.py",
-        root / "mobile/console/logic/customers.py",
+        root / "console/screens/customers.py",
+        root / "console/logic/customers.py",
         root / "mobile/app/screens/job_overview.py",
     ]
     keys = {

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from mobile.console.api import ApiError
-from mobile.console.logic.inspections import (
+from console.api import ApiError
+from console.logic.inspections import (
     FormProblem,
     ScheduleForm,
     compliance_rows,
@@ -20,8 +20,8 @@ from mobile.console.logic.inspections import (
     templates_for,
     this_month,
 )
-from mobile.console.roles import ROUTES, Screen, screen_of, screens_for
-from mobile.console.state import ConsoleState, Office
+from console.roles import ROUTES, Screen, screen_of, screens_for
+from console.state import ConsoleState, Office
 from shared.enums import Role
 from tests.support import PASSWORD, World
 

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from mobile.console.api import ApiError
-from mobile.console.logic.conflicts import field_label, resolution_text, value_text
-from mobile.console.logic.stock import (
+from console.api import ApiError
+from console.clients.stock import StockClient, checked
+from console.logic.conflicts import field_label, resolution_text, value_text
+from console.logic.stock import (
     by_store,
     count_body,
     count_preview,
@@ -28,9 +29,10 @@ from mobile.console.logic.stock import (
     store_label,
     transfer_refused,
 )
-from mobile.console.roles import ROUTES, STOCK_ROLES, Screen, screen_of, screens_for
-from mobile.console.state import ConsoleState, Office
+from console.roles import ROUTES, STOCK_ROLES, Screen, screen_of, screens_for
+from console.state import ConsoleState, Office
 from shared.enums import Role
+from shared.stock import CountIn, CountOut, OperationOut, ReceiptIn, TransferIn
 from tests.support import PASSWORD, World
 
 ENGINEERS: dict[str, dict[str, Any]] = {"e1": {"id": "e1", "username": "eng01", "display_name": "张伟"}}
@@ -224,4 +226,50 @@ async def test_the_clerk_transfers_to_a_van_and_is_told_what_the_store_holds(wor
     )
     count = await api.post("/api/stock/counts", count_body(stores["eng1"]["id"], "", lines))
     assert [(x["book_quantity"], x["difference"]) for x in count["lines"]] == [(2, -1)]
+    await office.sign_out()
+
+
+async def test_the_stock_client_sends_the_servers_own_schemas_and_reads_its_answers(world: World) -> None:
+    office = Office(ConsoleState(), "http://levee.test", TZ, transport=httpx.ASGITransport(app=world.app))
+    await office.sign_in("http://levee.test", "warehouse", PASSWORD, "仓库电脑")
+    api = office.require()
+    stock = StockClient(api)
+    new = await api.post("/api/stock/stores", {"kind": "new", "name": "新件库"})
+    books = await stock.books()
+    assert {s["id"] for s in books.stores} >= {new["id"]} and books.parts
+    van = next(s for s in books.stores if s["kind"] == "van")
+    part = str(world.part_id)
+    received = await stock.receive(
+        checked(ReceiptIn, store_id=new["id"], part_id=part, quantity=3, unit_cost=9)
+    )
+    assert isinstance(received, OperationOut) and [b.quantity for b in received.balances] == [3]
+    with pytest.raises(ApiError) as refused:  # the server's 409, with what the store holds
+        await stock.transfer(
+            checked(TransferIn, from_store_id=new["id"], to_store_id=van["id"], part_id=part, quantity=5)
+        )
+    assert refused.value.status == 409 and refused.value.body["held"] == 3
+    with pytest.raises(ApiError) as invalid:  # the schema refuses it before it is sent, as the server would
+        checked(TransferIn, from_store_id=new["id"], to_store_id=van["id"], part_id=part, quantity=0)
+    assert invalid.value.code == "invalid"
+    moved = await stock.transfer(
+        checked(
+            TransferIn,
+            from_store_id=new["id"],
+            to_store_id=van["id"],
+            part_id=part,
+            quantity=2,
+            note=" 补货 ",
+        )
+    )
+    assert sorted(b.quantity for b in moved.balances) == [1, 2]
+    assert [m.reason for m in moved.movements] == ["补货", "补货"]  # stripped, as the server does
+    page = await stock.movements(new["id"], 50)
+    assert page.total == 2 and {m["kind"] for m in page.items} == {"receive", "transfer_out"}
+    lines = count_preview(books.parts, (await stock.books()).balances, van["id"], {part: ("1", "车上少一套")})
+    count = await stock.count(checked(CountIn, **count_body(van["id"], "", lines)))
+    assert isinstance(count, CountOut) and [(x.book_quantity, x.difference) for x in count.lines] == [(2, -1)]
+    assert (await stock.pending_returns()).items == []
+    assert (await stock.open_conflicts()).total == 0
+    report = await stock.parts_report("day", office.state.now.astimezone(TZ).date().isoformat())
+    assert {r["part_code"] for r in report["rows"]} >= {"P-DP-001"}
     await office.sign_out()

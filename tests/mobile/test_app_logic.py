@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from mobile.app.logic.clocks import Promise, current_clock
-from mobile.app.logic.explain import explain_conflict
-from mobile.app.logic.grouping import Group, JobFilter, Names, build_rows, group_rows
-from mobile.app.logic.signature import is_signed, path_to_strokes, strokes_to_path
-from mobile.app.text import clock_text
 from shared.enums import BillableReason, JobKind
 from shared.i18n import LANGS, catalogue, placeholders, translate
 from shared.warranty import CauseCategory, WarrantyState, propose_billing, warranty_state
+from ui.logic.clocks import Promise, current_clock
+from ui.logic.explain import explain_conflict
+from ui.logic.grouping import Group, JobFilter, Names, build_rows, group_rows
+from ui.logic.signature import is_signed, path_to_strokes, strokes_to_path
+from ui.text import clock_text
 
 NOW = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
 NAMES = Names(
@@ -174,9 +174,9 @@ def test_catalogues_have_the_same_keys_and_placeholders() -> None:
 
 
 def test_every_catalogue_key_used_by_the_app_exists() -> None:
-    root = Path(__file__).resolve().parents[2] / "mobile" / "app"
+    root = Path(__file__).resolve().parents[2]
     used = set()
-    for path in root.rglob("*.py"):
+    for path in [*(root / "mobile" / "app").rglob("*.py"), *(root / "ui").rglob("*.py")]:
         used |= set(
             re.findall(
                 r"[\"']((?:app|error|enum)\.[a-z_]+(?:\.[a-z_0-9]+)+)[\"']", path.read_text(encoding="utf-8")

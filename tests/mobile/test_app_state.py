@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 
-from mobile.app.logic.grouping import Group, group_rows
 from mobile.app.state import AppState, FieldApp, PageBinding
 from mobile.services.session import DeviceSession
 from shared.enums import JobEventType
 from tests.support import PASSWORD, World
+from ui.logic.grouping import Group, group_rows
 
 
 async def test_field_app_lists_and_details_jobs_from_the_replica(world: World, tmp_path: Path) -> None:

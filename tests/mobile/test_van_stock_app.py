@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from mobile.app.logic.explain import explain_conflict
 from mobile.app.queries import JobQueries
 from mobile.replica.store import Replica
 from mobile.services.jobs import JobActions
@@ -28,6 +27,7 @@ from sync.protocol import (
     PullResponse,
     wire_time,
 )
+from ui.logic.explain import explain_conflict
 
 EPOCH = "01980d2c-84ff-720a-b37d-692d3b313e93"
 SEAL = str(uuid.uuid4())

@@ -62,8 +62,8 @@ def test_app_archive_holds_the_device_code_and_locked_wheels(pwa_build: Path) ->
         names = set(tar.getnames())
     assert {"main.py", "build.json", "mobile/app/main.py", "mobile/pwa/device.py", "sync/client.py"} <= names
     assert "shared/i18n/zh_CN.json" in names
-    assert not any(n.startswith(("mobile/console/", "server/", "tests/")) for n in names)
-    assert "mobile/web/serving.py" not in names  # the web server of `levee app` stays out
+    assert not any(n.startswith(("console/", "server/", "tests/")) for n in names)
+    assert "ui/web/serving.py" not in names  # the web server of `levee app` stays out
     wasm = [n for n in names if n.startswith("__pypackages__/pydantic_core/") and n.endswith(".so")]
     assert wasm and "emscripten" in wasm[0], wasm  # the WebAssembly build of pydantic-core
     locked = {line.split("==")[0] for line in pwa.LOCK.read_text().splitlines() if "==" in line}

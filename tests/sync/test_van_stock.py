@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mobile.app.logic.explain import explain_conflict
 from server.db.models import Conflict, JobPart, Part, StockBalance, StockLot, StockMovement, Store
 from server.stock.ledger import Ledger
 from shared.enums import JobEventType
@@ -20,6 +19,7 @@ from shared.stock import MovementKind, StoreKind
 from sync.protocol import PushRequest
 from tests.conftest import DeviceFactory
 from tests.support import Device, World
+from ui.logic.explain import explain_conflict
 
 
 async def _new_store(world: World) -> uuid.UUID:

@@ -15,8 +15,8 @@ from typing import Any, TypeVar, cast
 
 import flet as ft
 
-from mobile.app.components.common import GREEN, MUTED, RED, tagged, text_field
 from mobile.app.state import AppState
+from ui.components.common import GREEN, MUTED, RED, tagged, text_field
 
 #: seconds after the last key before the text is written (a pause, not every key: each write is a
 #: mutation in the outbox)

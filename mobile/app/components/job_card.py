@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import flet as ft
 
-from mobile.app.components.common import AMBER_BG, INK, LINE, MUTED, RED, RED_BG, SURFACE, badge, tagged
-from mobile.app.logic.grouping import JobRow
 from mobile.app.state import AppState
-from mobile.app.text import clock_text
+from ui.components.common import AMBER_BG, INK, LINE, MUTED, RED, RED_BG, SURFACE, badge, tagged
+from ui.logic.grouping import JobRow
+from ui.text import clock_text
 
 
 def job_card(state: AppState, row: JobRow, on_open: Callable[[str], None]) -> ft.Control:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import flet as ft
 
-from mobile.app.components.common import AMBER_BG, GREEN, INK, RED, RED_BG, badge, big_button, tagged
 from mobile.app.state import AppState
-from mobile.app.text import ago
+from ui.components.common import AMBER_BG, GREEN, INK, RED, RED_BG, badge, big_button, tagged
+from ui.text import ago
 
 
 @ft.component

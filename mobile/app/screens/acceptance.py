@@ -5,7 +5,10 @@ from __future__ import annotations
 import flet as ft
 
 from mobile.app.components.autosave import AutosaveField, use_box
-from mobile.app.components.common import (
+from mobile.app.context import use_device
+from mobile.app.queries import JobView
+from mobile.app.state import AppState
+from ui.components.common import (
     GREEN,
     INK,
     MUTED,
@@ -16,13 +19,10 @@ from mobile.app.components.common import (
     section,
     tagged,
 )
-from mobile.app.components.signature_pad import SignaturePad, signature_view
-from mobile.app.context import use_device
-from mobile.app.logic.clocks import parse_time
-from mobile.app.logic.signature import Stroke, is_signed, path_to_strokes, strokes_to_path
-from mobile.app.queries import JobView
-from mobile.app.state import AppState
-from mobile.app.text import when
+from ui.components.signature_pad import SignaturePad, signature_view
+from ui.logic.clocks import parse_time
+from ui.logic.signature import Stroke, is_signed, path_to_strokes, strokes_to_path
+from ui.text import when
 
 
 @ft.component

@@ -8,7 +8,11 @@ from typing import Any
 import flet as ft
 
 from mobile.app.components.autosave import AutosaveField, use_box
-from mobile.app.components.common import (
+from mobile.app.context import use_device
+from mobile.app.queries import JobView
+from mobile.app.state import AppState
+from shared.enums import ChecklistItemKind, CheckResult
+from ui.components.common import (
     GREEN,
     INK,
     LINE,
@@ -23,10 +27,6 @@ from mobile.app.components.common import (
     section,
     tagged,
 )
-from mobile.app.context import use_device
-from mobile.app.queries import JobView
-from mobile.app.state import AppState
-from shared.enums import ChecklistItemKind, CheckResult
 
 
 def out_of_range(item: dict[str, Any], value: float | None) -> bool:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import flet as ft
 
-from mobile.app.components.common import AMBER_BG, INK, MUTED, RED, RED_BG, badge, big_button, bind, tagged
 from mobile.app.context import use_device
-from mobile.app.logic.explain import explain_conflict
 from mobile.app.screens.acceptance import AcceptanceSection
 from mobile.app.screens.checklist import ChecklistSection
 from mobile.app.screens.job_overview import OverviewSection
 from mobile.app.screens.parts import PartsSection
 from mobile.app.screens.photos import PhotosSection
 from mobile.app.state import AppState
+from ui.components.common import AMBER_BG, INK, MUTED, RED, RED_BG, badge, big_button, bind, tagged
+from ui.logic.explain import explain_conflict
 
 SECTIONS = ("overview", "checklist", "parts", "photos", "acceptance")
 

@@ -7,7 +7,14 @@ from datetime import date, datetime
 import flet as ft
 
 from mobile.app.components.autosave import AutosaveField, use_box
-from mobile.app.components.common import (
+from mobile.app.context import use_device
+from mobile.app.queries import JobView
+from mobile.app.state import AppState, Key
+from mobile.services.jobs import ActionError
+from shared.enums import JobEventType, JobKind
+from shared.warranty import CauseCategory, WarrantyState, cause_of, propose_billing
+from sync.merge import EVENT_FIELD
+from ui.components.common import (
     FONT,
     GREEN,
     INK,
@@ -20,15 +27,8 @@ from mobile.app.components.common import (
     section,
     tagged,
 )
-from mobile.app.context import use_device
-from mobile.app.logic.clocks import clocks, parse_time
-from mobile.app.queries import JobView
-from mobile.app.state import AppState, Key
-from mobile.app.text import clock_text, when
-from mobile.services.jobs import ActionError
-from shared.enums import JobEventType, JobKind
-from shared.warranty import CauseCategory, WarrantyState, cause_of, propose_billing
-from sync.merge import EVENT_FIELD
+from ui.logic.clocks import clocks, parse_time
+from ui.text import clock_text, when
 
 TIMELINE = [
     JobEventType.ACKNOWLEDGED,

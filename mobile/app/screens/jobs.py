@@ -7,12 +7,12 @@ from typing import Any
 
 import flet as ft
 
-from mobile.app.components.common import INK, MUTED, RED, big_button, bind, tagged, text_field
 from mobile.app.components.job_card import job_card
 from mobile.app.context import use_device
-from mobile.app.logic.grouping import Group, JobFilter, group_rows
 from mobile.app.state import AppState
 from shared.enums import JobKind, Severity
+from ui.components.common import INK, MUTED, RED, big_button, bind, tagged, text_field
+from ui.logic.grouping import Group, JobFilter, group_rows
 
 SHOWN_PER_GROUP = 60  # a long list is searched, not scrolled
 

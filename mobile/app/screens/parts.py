@@ -12,7 +12,10 @@ from typing import Any
 
 import flet as ft
 
-from mobile.app.components.common import (
+from mobile.app.context import use_device
+from mobile.app.queries import JobView
+from mobile.app.state import AppState
+from ui.components.common import (
     AMBER_BG,
     FONT,
     GREEN,
@@ -28,11 +31,8 @@ from mobile.app.components.common import (
     section,
     tagged,
 )
-from mobile.app.context import use_device
-from mobile.app.logic.clocks import parse_time
-from mobile.app.queries import JobView
-from mobile.app.state import AppState
-from mobile.app.text import when
+from ui.logic.clocks import parse_time
+from ui.text import when
 
 
 @ft.component

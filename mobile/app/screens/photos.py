@@ -8,10 +8,10 @@ from functools import partial
 import flet as ft
 from flet.components.hooks.use_ref import MutableRef
 
-from mobile.app.components.common import INK, LINE, MUTED, SURFACE, big_button, section, tagged
 from mobile.app.context import use_device
 from mobile.app.queries import JobView
 from mobile.app.state import AppState
+from ui.components.common import INK, LINE, MUTED, SURFACE, big_button, section, tagged
 
 THUMB = 140
 

@@ -6,7 +6,9 @@ from functools import partial
 
 import flet as ft
 
-from mobile.app.components.common import (
+from mobile.app.context import use_device
+from mobile.app.state import AppState
+from ui.components.common import (
     INK,
     LINE,
     MUTED,
@@ -19,10 +21,8 @@ from mobile.app.components.common import (
     section,
     tagged,
 )
-from mobile.app.context import use_device
-from mobile.app.logic.explain import explain_conflict, explain_rejection
-from mobile.app.state import AppState
-from mobile.app.text import ago, when
+from ui.logic.explain import explain_conflict, explain_rejection
+from ui.text import ago, when
 
 
 @ft.component

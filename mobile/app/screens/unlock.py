@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import flet as ft
 
-from mobile.app.components.common import MUTED, RED, big_button, section, tagged, text_field
 from mobile.app.context import use_device
 from mobile.app.state import AppState
 from mobile.services.jobs import ActionError
+from ui.components.common import MUTED, RED, big_button, section, tagged, text_field
 
 
 @ft.component

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import flet as ft
 
-from mobile.app.components.common import (
+from mobile.app.context import use_device
+from mobile.app.state import AppState
+from ui.components.common import (
     INK,
     LINE,
     MUTED,
@@ -16,8 +18,6 @@ from mobile.app.components.common import (
     section,
     tagged,
 )
-from mobile.app.context import use_device
-from mobile.app.state import AppState
 
 
 @ft.component

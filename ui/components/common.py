@@ -1,0 +1,208 @@
+"""Building blocks sized for gloved hands and readable in sunlight: big targets, dark on light, strong red."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+FONT = "NotoSansSC"  # the bundled CJK face, registered in main.py
+
+
+TOUCH = 56  # minimum height of anything tapped, in logical pixels
+INK = "#111111"  # body text
+MUTED = "#3d3d3d"  # secondary text, still high contrast on white
+RED = "#b00000"  # breached, errors
+RED_BG = "#ffe3e3"
+GREEN = "#0b6b1d"
+AMBER_BG = "#fff1c2"
+BLUE = "#0b4fa3"
+SURFACE = "#ffffff"
+PAGE_BG = "#eef1f4"
+LINE = "#9aa3ad"
+
+Handler = Callable[[Any], Any] | None
+
+
+def big_button(
+    label: str,
+    on_click: Handler = None,
+    *,
+    kind: str = "primary",
+    icon: ft.IconData | None = None,
+    disabled: bool = False,
+    expand: bool | int | None = None,
+    width: float | None = None,
+    key: str | None = None,
+    action: Any = None,
+) -> ft.Control:
+    """A button at least :data:`TOUCH` high; ``kind`` is primary, danger, quiet or selected."""
+    colors = {
+        "primary": (BLUE, "#ffffff"),
+        "danger": (RED, "#ffffff"),
+        "quiet": ("#dfe5ec", INK),
+        "selected": ("#0b3d6b", "#ffffff"),
+        "ok": (GREEN, "#ffffff"),
+    }
+    bg, fg = colors.get(kind, colors["primary"])
+    if disabled:
+        bg, fg = "#c9ced4", "#30363d"
+    kwargs: dict[str, Any] = {}
+    if action is not None:
+        kwargs["action"] = action
+    return ft.Button(
+        content=ft.Text(label, size=18, weight=ft.FontWeight.W_600, color=fg),
+        icon=ft.Icon(icon, color=fg) if icon else None,
+        on_click=on_click,
+        disabled=disabled,
+        height=TOUCH,
+        width=width,
+        expand=expand,
+        key=key,
+        style=ft.ButtonStyle(
+            bgcolor=bg,
+            color=fg,
+            padding=ft.Padding.symmetric(horizontal=20, vertical=8),
+            shape=ft.RoundedRectangleBorder(radius=10),
+        ),
+        **kwargs,
+    )
+
+
+def text_field(
+    label: str,
+    value: str,
+    on_change: Handler = None,
+    *,
+    password: bool = False,
+    multiline: bool = False,
+    hint: str | None = None,
+    on_blur: Handler = None,
+    on_submit: Handler = None,
+    number: bool = False,
+    width: float | None = None,
+    expand: bool | int | None = None,
+    error: str | None = None,
+) -> ft.TextField:
+    return ft.TextField(
+        label=label,
+        value=value,
+        on_change=on_change,
+        on_blur=on_blur,
+        on_submit=on_submit,
+        password=password,
+        can_reveal_password=password,
+        multiline=multiline,
+        min_lines=2 if multiline else None,
+        max_lines=5 if multiline else 1,
+        hint_text=hint,
+        keyboard_type=ft.KeyboardType.NUMBER if number else ft.KeyboardType.TEXT,
+        text_size=18,
+        label_style=ft.TextStyle(size=16, color=MUTED, font_family=FONT),
+        hint_style=ft.TextStyle(size=16, color=MUTED, font_family=FONT),
+        text_style=ft.TextStyle(size=18, color=INK, font_family=FONT),
+        color=INK,
+        border_color=LINE,
+        focused_border_color=BLUE,
+        bgcolor=SURFACE,
+        width=width,
+        expand=expand,
+        error=error,
+        content_padding=ft.Padding.symmetric(horizontal=14, vertical=16),
+    )
+
+
+def section(title: str, controls: list[ft.Control], *, key: str | None = None) -> ft.Control:
+    return ft.Container(
+        key=key,
+        bgcolor=SURFACE,
+        border_radius=12,
+        border=ft.Border.all(1, LINE),
+        padding=16,
+        content=ft.Column(
+            [ft.Text(title, size=20, weight=ft.FontWeight.BOLD, color=INK), *controls],
+            spacing=10,
+            tight=True,
+        ),
+    )
+
+
+def label_value(label: str, value: str, *, color: str = INK, bold: bool = False) -> ft.Control:
+    return ft.Row(
+        [
+            ft.Text(label, size=16, color=MUTED, width=130),
+            ft.Text(
+                value or "—", size=17, color=color, weight=ft.FontWeight.W_600 if bold else None, expand=True
+            ),
+        ],
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
+
+
+def badge(text: str, *, bg: str = AMBER_BG, fg: str = INK, border: str | None = None) -> ft.Control:
+    return ft.Container(
+        content=ft.Text(text, size=15, weight=ft.FontWeight.W_600, color=fg),
+        bgcolor=bg,
+        border_radius=8,
+        border=ft.Border.all(1, border) if border else None,
+        padding=ft.Padding.symmetric(horizontal=10, vertical=4),
+    )
+
+
+def tagged(identifier: str, control: ft.Control) -> ft.Control:
+    """A stable handle for tests and accessibility tools: ``[flt-semantics-identifier=...]``."""
+    return ft.Semantics(identifier=identifier, content=control)
+
+
+def bind(fn: Callable[..., Any], *args: Any) -> Callable[[Any], Any]:
+    """An event handler that ignores the event and calls ``fn(*args)`` (a loop-safe closure)."""
+    return lambda _e: fn(*args)
+
+
+def keyed(component: Callable[..., Any]) -> Callable[..., Any]:
+    """A component called with a ``key=`` (which the component decorator takes, not the function)."""
+    return component
+
+
+GREEN_BG = "#dff3e4"
+GREEN = "#0b6b1d"
+
+
+def title_bar(
+    title: str, actions: list[ft.Control], *, size: int = 22, middle: ft.Control | None = None
+) -> ft.Control:
+    """The blue bar across the top of both apps: a title and the actions on the right (and, on a wide
+    screen, ``middle`` between them: the field app's sync status, so one bar does for two)."""
+    heading = ft.Text(title, size=size, weight=ft.FontWeight.BOLD, color="#ffffff", expand=middle is None)
+    return ft.Container(
+        bgcolor=BLUE,
+        padding=ft.Padding.symmetric(horizontal=16, vertical=6),
+        content=ft.Row(
+            [
+                heading,
+                *([ft.Container(content=middle, expand=True, border_radius=8)] if middle is not None else []),
+                ft.Row(actions, spacing=10, vertical_alignment=ft.CrossAxisAlignment.CENTER),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            spacing=12,
+        ),
+    )
+
+
+def notice_banner(
+    text: str, *, error: bool, close: ft.Control, size: int = 18, vertical_padding: int = 6
+) -> ft.Control:
+    """A one-line message under the bar, red for a problem and green otherwise, with its close button."""
+    return tagged(
+        "notice",
+        ft.Container(
+            bgcolor=RED_BG if error else GREEN_BG,
+            border=ft.Border.all(2, RED if error else GREEN),
+            padding=ft.Padding.symmetric(horizontal=14, vertical=vertical_padding),
+            content=ft.Row(
+                [ft.Text(text, size=size, color=RED if error else INK, expand=True), close],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+        ),
+    )
