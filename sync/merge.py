@@ -8,7 +8,7 @@ functions to show its pending work on top of the last pulled state.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -234,95 +234,115 @@ def apply_locally(doc: dict[str, Any], mutation: Mutation) -> dict[str, Any]:
     """The job document as the engineer should see it with ``mutation`` applied on top.
 
     Used to rebase pending mutations on a freshly pulled document: the server will decide for real,
-    this only shows the engineer's own work until it is acknowledged.
+    this only shows the engineer's own work until it is acknowledged. Each mutation's view is picked
+    by name from :data:`LOCAL_APPLY`, as the server picks its handler from ``HANDLERS``.
     """
     out = copy.deepcopy(doc)
-    args = mutation.parsed()
-    if isinstance(args, JobEventArgs):
-        at = wire_time(args.at)
-        events = out.setdefault("events", [])
-        if not any(e["id"] == str(args.event_id) for e in events):
-            events.append(
-                {"id": str(args.event_id), "type": args.type.value, "device_time": at, "flagged": False}
-            )
-        field = EVENT_FIELD[args.type]
-        current = out.get(field)
-        out[field] = at if current is None or args.at < datetime.fromisoformat(current) else current
-        decision = status_after_event(JobStatus(out["status"]), args.type)
-        out["status"] = decision.status.value
-    elif isinstance(args, JobEditArgs):
-        for name, value in args.fields.model_dump(exclude_unset=True).items():
-            if name in SERVER_OWNED_JOB_FIELDS or office_decided(name, out):
-                continue
-            out[name] = value.value if isinstance(value, StrEnum) else value
-    elif isinstance(args, ChecklistAnswerArgs):
-        answers = [a for a in out.setdefault("checklist", []) if a["item_code"] != args.item_code]
-        previous = next((a for a in out["checklist"] if a["item_code"] == args.item_code), None)
-        answers.append(
+    LOCAL_APPLY[mutation.name](out, mutation.parsed())
+    return order_embedded(out)
+
+
+def _event_locally(out: dict[str, Any], args: JobEventArgs) -> None:
+    at = wire_time(args.at)
+    events = out.setdefault("events", [])
+    if not any(e["id"] == str(args.event_id) for e in events):
+        events.append(
+            {"id": str(args.event_id), "type": args.type.value, "device_time": at, "flagged": False}
+        )
+    field = EVENT_FIELD[args.type]
+    current = out.get(field)
+    out[field] = at if current is None or args.at < datetime.fromisoformat(current) else current
+    decision = status_after_event(JobStatus(out["status"]), args.type)
+    out["status"] = decision.status.value
+
+
+def _edit_locally(out: dict[str, Any], args: JobEditArgs) -> None:
+    for name, value in args.fields.model_dump(exclude_unset=True).items():
+        if name in SERVER_OWNED_JOB_FIELDS or office_decided(name, out):
+            continue
+        out[name] = value.value if isinstance(value, StrEnum) else value
+
+
+def _answer_locally(out: dict[str, Any], args: ChecklistAnswerArgs) -> None:
+    answers = [a for a in out.setdefault("checklist", []) if a["item_code"] != args.item_code]
+    previous = next((a for a in out["checklist"] if a["item_code"] == args.item_code), None)
+    answers.append(
+        {
+            "id": str(previous["id"] if previous else args.result_id),
+            "item_code": args.item_code,
+            "result": args.result.value if args.result else None,
+            "value": args.value,
+            "note": args.note,
+            "out_of_range": previous.get("out_of_range", False) if previous else False,
+            "answered_at": wire_time(args.answered_at),
+            "version": previous["version"] if previous else 0,
+        }
+    )
+    out["checklist"] = answers
+
+
+def _use_locally(out: dict[str, Any], args: PartUseArgs) -> None:
+    parts = out.setdefault("parts", [])
+    if not any(p["id"] == str(args.usage_id) for p in parts):
+        parts.append(
             {
-                "id": str(previous["id"] if previous else args.result_id),
-                "item_code": args.item_code,
-                "result": args.result.value if args.result else None,
-                "value": args.value,
-                "note": args.note,
-                "out_of_range": previous.get("out_of_range", False) if previous else False,
-                "answered_at": wire_time(args.answered_at),
-                "version": previous["version"] if previous else 0,
+                "id": str(args.usage_id),
+                "part_id": str(args.part_id),
+                "quantity": args.quantity,
+                "old_part_returned": args.old_part_returned,
+                "used_at": wire_time(args.used_at),
+                "voided_at": None,
             }
         )
-        out["checklist"] = answers
-    elif isinstance(args, PartUseArgs):
-        parts = out.setdefault("parts", [])
-        if not any(p["id"] == str(args.usage_id) for p in parts):
-            parts.append(
-                {
-                    "id": str(args.usage_id),
-                    "part_id": str(args.part_id),
-                    "quantity": args.quantity,
-                    "old_part_returned": args.old_part_returned,
-                    "used_at": wire_time(args.used_at),
-                    "voided_at": None,
-                }
-            )
-    elif isinstance(args, PartVoidArgs):
-        for part in out.setdefault("parts", []):
-            if part["id"] == str(args.usage_id) and part.get("voided_at") is None:
-                part["voided_at"] = wire_time(args.at)
-    elif isinstance(args, PhotoAddArgs):
-        photos = out.setdefault("photos", [])
-        if not any(p["id"] == str(args.photo_id) for p in photos):
-            photos.append(
-                {
-                    "id": str(args.photo_id),
-                    "filename": args.filename,
-                    "content_type": args.content_type,
-                    "caption": args.caption,
-                    "taken_at": wire_time(args.taken_at),
-                }
-            )
-    elif isinstance(args, JobSignArgs):
-        out.update(
-            acceptance_opinion=args.opinion,
-            satisfaction=args.satisfaction,
-            acceptance_comment=args.comment,
-            signature=args.signature,
+
+
+def _void_locally(out: dict[str, Any], args: PartVoidArgs) -> None:
+    for part in out.setdefault("parts", []):
+        if part["id"] == str(args.usage_id) and part.get("voided_at") is None:
+            part["voided_at"] = wire_time(args.at)
+
+
+def _photo_locally(out: dict[str, Any], args: PhotoAddArgs) -> None:
+    photos = out.setdefault("photos", [])
+    if not any(p["id"] == str(args.photo_id) for p in photos):
+        photos.append(
+            {
+                "id": str(args.photo_id),
+                "filename": args.filename,
+                "content_type": args.content_type,
+                "caption": args.caption,
+                "taken_at": wire_time(args.taken_at),
+            }
         )
-        return apply_locally(
-            out,
-            Mutation(
-                id=mutation.id,
-                client_seq=mutation.client_seq,
-                name=MutationName.JOB_EVENT,
-                args={
-                    "job_id": str(args.job_id),
-                    "event_id": str(args.event_id),
-                    "type": JobEventType.SIGNED_OFF.value,
-                    "at": wire_time(args.signed_at),
-                },
-                created_at=mutation.created_at,
-            ),
-        )
-    return order_embedded(out)
+
+
+def _sign_locally(out: dict[str, Any], args: JobSignArgs) -> None:
+    """The customer's acceptance, then the sign-off tap it carries (as the server adds it)."""
+    out.update(
+        acceptance_opinion=args.opinion,
+        satisfaction=args.satisfaction,
+        acceptance_comment=args.comment,
+        signature=args.signature,
+    )
+    tap = {
+        "job_id": str(args.job_id),
+        "event_id": str(args.event_id),
+        "type": JobEventType.SIGNED_OFF.value,
+        "at": wire_time(args.signed_at),
+    }
+    _event_locally(out, JobEventArgs.model_validate(tap))
+
+
+#: mutation name -> its effect on the device's own view of the job document (changed in place).
+LOCAL_APPLY: dict[MutationName, Callable[[dict[str, Any], Any], None]] = {
+    MutationName.JOB_EVENT: _event_locally,
+    MutationName.JOB_EDIT: _edit_locally,
+    MutationName.CHECKLIST_ANSWER: _answer_locally,
+    MutationName.PART_USE: _use_locally,
+    MutationName.PART_VOID: _void_locally,
+    MutationName.JOB_SIGN: _sign_locally,
+    MutationName.PHOTO_ADD: _photo_locally,
+}
 
 
 #: The order of every array embedded in a job document, the same from either database and on the

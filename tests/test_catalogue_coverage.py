@@ -181,8 +181,9 @@ def _assigned_attribute(folders: tuple[str, ...], attribute: str) -> tuple[set[s
 #: Places that hand on a code made elsewhere (checked there), by the expression they pass on.
 PASSED_ON = {
     "decision.conflict": "sync.merge.status_after_event: enumerated by running it (see _status_conflicts)",
-    "reason": "a parameter: PushService._conflict's and Rejected's, called with constants",
-    "resolution": "the parameter of PushService._conflict, called with constants",
+    "reason": "a parameter: PushContext.conflict's and Rejected's, called with constants",
+    "resolution": "the parameter of PushContext.conflict, called with constants",
+    "verdict.reason": "sync.rules.edit_verdict's outcome: the codes of the conflicts job.edit records",
     "exc.reason": "a Rejected(...) caught and reported: its codes are Rejected's first arguments",
     "exc.code": "a SyncError caught and shown: its codes are SyncError's first arguments",
     "detail.get('reason', '')": "a stored result replayed: its codes are the ones first stored",
@@ -208,7 +209,7 @@ PUSH_SIDE = ("server/replication", "sync")
 
 def conflict_reasons() -> set[str]:
     """Reasons a conflict record can carry (the tablet and the console both explain it)."""
-    kw, _ = _produced(SERVER_SIDE, frozenset({"_conflict", "Conflict", "StatusDecision"}), "reason", None)
+    kw, _ = _produced(SERVER_SIDE, frozenset({"conflict", "Conflict", "StatusDecision"}), "reason", None)
     return set(kw) | _status_conflicts()
 
 
@@ -220,7 +221,7 @@ def reject_reasons() -> set[str]:
 
 
 def resolutions() -> set[str]:
-    found, _ = _produced(SERVER_SIDE, frozenset({"_conflict", "Conflict"}), "resolution", None)
+    found, _ = _produced(SERVER_SIDE, frozenset({"conflict", "Conflict"}), "resolution", None)
     return set(found)
 
 
@@ -237,7 +238,7 @@ def conflict_fields() -> set[str]:
     """The fields a job conflict names: the device-written ones and the constants the server uses."""
     from sync.protocol import JobEditFields
 
-    named, _ = _produced(SERVER_SIDE, frozenset({"_conflict"}), None, 2)
+    named, _ = _produced(SERVER_SIDE, frozenset({"conflict"}), None, 2)
     fields = _conflict_row_fields()
     van_stock = {"quantity"}  # a van-stock conflict is worded on its own (app.conflict.van_short)
     return (set(JobEditFields.model_fields) | set(named) | set(fields)) - van_stock
@@ -278,11 +279,11 @@ def _all_unknown() -> list[str]:
     calls = [
         (
             SERVER_SIDE,
-            frozenset({"_conflict", "Conflict", "StatusDecision", "MutationResult"}),
+            frozenset({"conflict", "Conflict", "StatusDecision", "MutationResult"}),
             "reason",
             None,
         ),
-        (SERVER_SIDE, frozenset({"_conflict", "Conflict"}), "resolution", None),
+        (SERVER_SIDE, frozenset({"conflict", "Conflict"}), "resolution", None),
         (SERVER_SIDE, frozenset({"Rejected"}), None, 0),
         (("server",), frozenset({"_close"}), None, 1),
         (("mobile",), frozenset({"ActionError"}), None, 0),

@@ -360,7 +360,7 @@ async def test_a_batch_run_again_with_savepoints_takes_the_units_once(
     the ledger of the first attempt must leave nothing behind (no second consumption, no stale cache)."""
     from sqlalchemy.exc import IntegrityError
 
-    from server.replication.push import PushService
+    from server.replication.context import PushContext
 
     job = await world.create_job(engineer="eng1")
     job_id = uuid.UUID(job["id"])
@@ -377,13 +377,13 @@ async def test_a_batch_run_again_with_savepoints_takes_the_units_once(
             raise IntegrityError("injected", {}, Exception("the database refused the first attempt"))
 
     if where == "finish":  # after every handler and the ledger ran: the whole batch rolls back
-        finish = PushService._finish
+        finish = PushContext.finish
 
-        async def finish_then_refuse(self: PushService) -> None:
+        async def finish_then_refuse(self: PushContext) -> None:
             await finish(self)
             refuse_once()
 
-        monkeypatch.setattr(PushService, "_finish", finish_then_refuse)
+        monkeypatch.setattr(PushContext, "finish", finish_then_refuse)
     else:  # inside the part's handler, on the fast path
         consume = Ledger.consume
 

@@ -1,0 +1,140 @@
+"""Before a batch's handlers run: its jobs locked, what they decide from read once, its stock rows locked.
+
+Every query a batch makes before its first mutation is here, so the handlers make none per mutation
+(apart from a part's ledger) and concurrent pushes queue on locks taken in one stable order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Device, Job, StockBalance, StockMovement
+from server.db.models import Mutation as MutationRow
+from server.replication.batch import BatchContext
+from server.replication.context import PushContext, utc
+from server.stock.ledger import Ledger
+from server.stock.service import van_name
+from shared.ids import uuid7
+from shared.stock import MovementKind
+from sync.merge import SESSION_GAP
+from sync.protocol import Mutation
+from sync.protocol import MutationName as Name
+
+
+async def lock_jobs(session: AsyncSession, mutations: list[Mutation]) -> dict[uuid.UUID, Job]:
+    """Load and lock every job the batch touches, in id order, so concurrent pushes cannot deadlock."""
+    job_ids = sorted({j for m in mutations if (j := m.job_id()) is not None})
+    if not job_ids:
+        return {}
+    locked = await session.scalars(select(Job).where(Job.id.in_(job_ids)).order_by(Job.id).with_for_update())
+    return {job.id: job for job in locked}
+
+
+async def preload(ctx: PushContext, mutations: list[Mutation]) -> None:
+    """Read once what the handlers need to decide, so the batch makes no queries per mutation."""
+    ctx.batch = await BatchContext.load(ctx.session, mutations, ctx.jobs, ctx.principal.user_id)
+    await prepare_stock(ctx, mutations)
+    ctx.offline_since = await offline_since(ctx, mutations)
+
+
+async def offline_since(ctx: PushContext, mutations: list[Mutation]) -> datetime | None:
+    """When this device's offline period began: its last push before this sync session (pushes less
+    than ``SESSION_GAP`` apart are one session), or else its first sign-in. A tablet that signs in
+    again (an expired token) keeps its name, so the user's sign-ins under this device's name count
+    as one device. Only a batch with taps asks."""
+    if not any(m.name in (Name.JOB_EVENT, Name.JOB_SIGN) for m in mutations):
+        return None
+    principal = ctx.principal
+    name = select(Device.name).where(Device.id == principal.device_id).scalar_subquery()
+    sign_ins = (
+        await ctx.session.execute(
+            select(Device.id, Device.created_at).where(
+                Device.user_id == principal.user_id, Device.name == name
+            )
+        )
+    ).all()
+    if not sign_ins:  # pragma: no cover - the caller's own device row
+        return None
+    before = await ctx.session.scalar(
+        select(func.max(MutationRow.received_at)).where(
+            MutationRow.device_id.in_([row[0] for row in sign_ins]),
+            MutationRow.received_at < ctx.now - SESSION_GAP,
+        )
+    )
+    first = min(utc(row[1]) for row in sign_ins)
+    return max(first, utc(before)) if before is not None else first
+
+
+async def prepare_stock(ctx: PushContext, mutations: list[Mutation]) -> None:
+    """For a batch that uses or voids parts: the engineer's van, and every balance row it may move
+    locked up front in (part, store) order.
+
+    The ledger locks a balance row when it first moves it and takes the stock counter right after,
+    so two batches moving two parts in opposite orders would deadlock on PostgreSQL; locking all of
+    a batch's rows first, in one stable order, makes concurrent pushes queue instead. A batch
+    without parts makes no query here.
+    """
+    uses = [m for m in mutations if m.name is Name.PART_USE]
+    voids = [m for m in mutations if m.name is Name.PART_VOID]
+    if not uses and not voids:
+        return
+    session, principal = ctx.session, ctx.principal
+    ctx.ledger = Ledger(session, principal.user_id, principal.device_id, ctx.now)
+    ctx.van = van = await ctx.ledger.van_of(principal.user_id, van_name(principal.display_name))
+    pairs: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    for m in uses:
+        try:
+            part_id = uuid.UUID(str(m.args.get("part_id")))
+        except ValueError:
+            continue  # rejected when its arguments are parsed
+        if part_id in ctx.batch.parts:
+            pairs.add((part_id, van.id))
+    voided = [u for m in voids if (u := _uuid(m.args.get("usage_id"))) in ctx.batch.usages]
+    if voided:  # a void gives the units back to the store the use took them from
+        rows = await session.execute(
+            select(StockMovement.part_id, StockMovement.store_id)
+            .where(
+                StockMovement.usage_id.in_(voided),
+                StockMovement.kind == MovementKind.CONSUME.value,
+            )
+            .distinct()
+        )
+        pairs.update((part_id, store_id) for part_id, store_id in rows)
+    if not pairs:
+        return
+    ordered = sorted(pairs)
+    dialect = (await session.connection()).dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(StockBalance)
+        .values(
+            [
+                {"id": uuid7(), "store_id": store, "part_id": part, "quantity": 0, "updated_at": ctx.now}
+                for part, store in ordered
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["store_id", "part_id"])
+    )
+    await session.execute(
+        select(StockBalance.id)
+        .where(
+            StockBalance.part_id.in_({part for part, _ in ordered}),
+            StockBalance.store_id.in_({store for _, store in ordered}),
+        )
+        .order_by(StockBalance.part_id, StockBalance.store_id)
+        .with_for_update()
+    )
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
