@@ -14,6 +14,11 @@ uvicorn on a loopback port in this process, and measures what a device sees:
 5. baselines: raw ``sqlite3.executemany`` and raw asyncpg ``executemany`` / ``copy_records_to_table`` of the
    same job and checklist rows.
 
+With ``--peer pouchdb`` it then runs measures 1-3 against PouchDB 9 + pouchdb-server 4.2 (bench/pouchdb_peer.py:
+npm installs them into a temporary folder, or ``--peer-dir``; skipped with a message when node or npm is
+missing) with the very documents the first download brought, and prints Levee's ratios to the peer and to
+the baseline (issue 15's goals).
+
 Progress goes to stderr, the tables to stdout, and the last stdout line is one JSON object with every
 figure (in ms) and pass/fail per target. The PostgreSQL admin URL comes from ``LEVEE_BENCH_PG`` (default
 ``postgresql://postgres@127.0.0.1:5432/postgres``).
@@ -52,6 +57,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from bench.pouchdb_peer import run_peer, write_documents
 from mobile.replica.store import Replica
 from mobile.services.jobs import JobActions
 from mobile.services.sync import SyncRunner
@@ -931,7 +937,11 @@ async def fresh_database(backend: str, workdir: Path) -> Any:
         await _pg_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
 
 
-async def run_backend(backend: str, plan: Plan, password_hash: str) -> dict[str, Any]:
+async def run_backend(
+    backend: str, plan: Plan, password_hash: str, peer_docs: Path | None = None
+) -> dict[str, Any]:
+    """Every measure on one backend; ``peer_docs``: where to write the documents the first download
+    brought, for the peer to store and serve (the same documents, byte for byte the same JSON)."""
     log(f"== {backend}: {plan.jobs} jobs ==")
     workdir = Path(tempfile.mkdtemp(prefix=f"levee-bench-{backend}-"))
     result: dict[str, Any] = {}
@@ -962,6 +972,8 @@ async def run_backend(backend: str, plan: Plan, password_hash: str) -> dict[str,
                 served = await serve(app)
                 try:
                     initial, device = await measure_initial(served, workdir, plan.initial_reps, plan.jobs)
+                    if peer_docs is not None:
+                        write_documents(Path(device.replica.path), peer_docs)
                     try:
                         # Each measurement takes its own jobs, so no batch sees another's leftovers.
                         batches = _chunks(data.job_ids, plan.batch)
@@ -998,6 +1010,80 @@ async def run_backend(backend: str, plan: Plan, password_hash: str) -> dict[str,
         for key in TARGETS
     }
     return result
+
+
+# --- the peer and the ratios ---------------------------------------------------------------------------
+
+PEER_MEASURES = ("initial_sync", "incremental_pull_100", "push_100")
+# Issue 15's goals, as ratios measured in one run: Levee's median over the peer's (or the baseline's).
+RATIO_GOALS = {
+    "initial_sync_vs_baseline": 1.5,
+    "initial_sync_vs_peer": 1 / 3,
+    "incremental_pull_100_vs_peer": 0.5,
+}
+
+
+def _peer_summary(raw: dict[str, Any]) -> dict[str, Any]:
+    if "skipped" in raw:
+        return raw
+    out = {k: v for k, v in raw.items() if k not in PEER_MEASURES}
+    for key in PEER_MEASURES:
+        out[key] = summary([sample / 1000.0 for sample in raw[key]])
+    return out
+
+
+def ratios(out: dict[str, Any]) -> dict[str, Any]:
+    """Levee's medians over the peer's and over the raw baseline of the same backend, with the goals."""
+    peer = out.get("peer") or {}
+    result: dict[str, Any] = {}
+    for backend, r in out["backends"].items():
+        these: dict[str, Any] = {}
+        baseline_name = "sqlite3_executemany" if backend == "sqlite" else "asyncpg_copy"
+        baseline = r["baseline"].get(baseline_name)
+        if baseline:
+            these["initial_sync_vs_baseline"] = {
+                "baseline": baseline_name,
+                "ratio": round(r["initial_sync"]["median"] / baseline["ms"], 2),
+            }
+        if peer and "skipped" not in peer:
+            for key in PEER_MEASURES:
+                these[f"{key}_vs_peer"] = {"ratio": round(r[key]["median"] / peer[key]["median"], 2)}
+        for key, entry in these.items():
+            if key in RATIO_GOALS:
+                entry["goal"] = round(RATIO_GOALS[key], 3)
+                entry["met"] = entry["ratio"] <= RATIO_GOALS[key]
+        result[backend] = these
+    return result
+
+
+def print_peer(out: dict[str, Any]) -> None:
+    peer = out.get("peer")
+    if not peer:
+        return
+    print()
+    if "skipped" in peer:
+        print(f"peer {peer['name']}: skipped ({peer['skipped']})")
+        return
+    versions = peer["versions"]
+    print(
+        f"== peer: {versions['pouchdb']} + {versions['pouchdb_server']} (LevelDB), node {versions['node']}, "
+        f"{peer['docs']:,} documents ({peer['jobs']:,} jobs, {peer['documents_bytes'] / 1e6:.1f} MB), "
+        f"batch_size {peer['batch_size']} =="
+    )
+    for key in PEER_MEASURES:
+        s = peer[key]
+        print(f"{TARGETS[key][1]:<38}{_fmt(s['median']):>10}{_fmt(s['min']):>10}{_fmt(s['max']):>10}")
+    print(f"{'  first push after download (no change)':<38}{_fmt(peer['first_push_nothing_changed_ms']):>10}")
+    print()
+    print("ratios (Levee median / other median; goal = issue 15)")
+    for backend, these in out["ratios"].items():
+        for key, entry in these.items():
+            goal = (
+                f"goal <= {entry['goal']:.2f}: {'met' if entry['met'] else 'NOT met'}"
+                if "goal" in entry
+                else ""
+            )
+            print(f"  {backend:<10}{key:<34}{entry['ratio']:>8.2f}  {goal}")
 
 
 # --- report ---------------------------------------------------------------------------------------------
@@ -1094,8 +1180,26 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "pouchdb_anchor_ms": {k: v[2] for k, v in TARGETS.items()},
         "backends": {},
     }
-    for backend in backends:
-        out["backends"][backend] = await run_backend(backend, plan, password_hash)
+    peer_tmp = Path(tempfile.mkdtemp(prefix="levee-bench-peer-")) if args.peer != "none" else None
+    try:
+        peer_docs = peer_tmp / "docs.jsonl" if peer_tmp else None
+        for backend in backends:
+            out["backends"][backend] = await run_backend(backend, plan, password_hash, peer_docs)
+            peer_docs = None  # the first backend's documents are the peer's (they are the same on both)
+        if peer_tmp is not None:
+            raw = run_peer(
+                peer_tmp / "docs.jsonl",
+                initial_reps=plan.initial_reps,
+                reps=plan.reps,
+                batch=plan.batch,
+                batch_size=args.peer_batch,
+                peer_dir=args.peer_dir,
+            )
+            out["peer"] = {"name": args.peer, **_peer_summary(raw)}
+    finally:
+        if peer_tmp is not None:
+            shutil.rmtree(peer_tmp, ignore_errors=True)
+    out["ratios"] = ratios(out)
     out["all_pass"] = all(t["pass"] for b in out["backends"].values() for t in b["targets"].values())
     out["wall_s"] = round(time.perf_counter() - started, 1)
     out["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -1115,6 +1219,21 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         help="event loop; auto = uvloop when installed, like `levee serve` (uvicorn's default)",
     )
+    parser.add_argument(
+        "--peer",
+        choices=("none", "pouchdb"),
+        default="none",
+        help="also run the three measures against PouchDB 9 + pouchdb-server 4.2 (needs node and npm)",
+    )
+    parser.add_argument(
+        "--peer-dir",
+        type=Path,
+        default=None,
+        help="keep the peer's npm install here and reuse it next time (default: a temporary folder)",
+    )
+    parser.add_argument(
+        "--peer-batch", type=int, default=500, help="PouchDB replication batch_size (default 500)"
+    )
     args = parser.parse_args(argv)
     loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None
     args.loop_name = "asyncio"
@@ -1131,6 +1250,7 @@ def main(argv: list[str] | None = None) -> int:
         out = runner.run(main_async(args))
     for backend, result in out["backends"].items():
         print_report(backend, result)
+    print_peer(out)
     print()
     machine = out["machine"]
     print(

@@ -84,6 +84,24 @@ def plan_page(page: PullResponse, pending_by_job: Mapping[uuid.UUID, Sequence[Mu
     return plan
 
 
+def ends_download(previous_cursor: str | None, plan: PagePlan) -> bool:
+    """Whether applying ``plan`` ends a download, so that rows the download did not bring go.
+
+    Rows are marked stale only when a fresh download begins (the cursor is dropped), so only a page
+    that ends a download from no cursor, or from a cursor still inside a download, can leave any; a
+    page of the change log never does.
+    """
+    if not plan.download_done:
+        return False
+    if previous_cursor is None:
+        return True
+    try:
+        _, _, after = parse_cursor(previous_cursor)
+    except ValueError:
+        return True  # not a cursor we understand: sweep, as before
+    return after is not None
+
+
 class Step(StrEnum):
     PUSH = "push"
     PULL = "pull"

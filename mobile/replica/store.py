@@ -7,6 +7,7 @@ applied together with the cursor that follows it. A crash at any point leaves ei
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +22,15 @@ from sqlalchemy.engine import Engine
 
 from mobile.replica.schema import SCHEMA_VERSION, migrate
 from shared.ids import uuid7
-from sync.client import OutboxEntry, ServerUsage, VanLine, believed_van_stock, plan_page, settle
+from sync.client import (
+    OutboxEntry,
+    ServerUsage,
+    VanLine,
+    believed_van_stock,
+    ends_download,
+    plan_page,
+    settle,
+)
 from sync.clock import HybridLogicalClock, Timestamp
 from sync.merge import apply_locally, rebase
 from sync.protocol import (
@@ -77,6 +86,36 @@ def _dumps(value: Any) -> str:
 def _search_text(doc: dict[str, Any]) -> str:
     parts = [doc.get(k) or "" for k in ("number", "symptom", "caller_name", "cause", "fix")]
     return " ".join(parts).lower()
+
+
+def _other_kind(change: Change) -> tuple[str, ChangeOp]:
+    return ("conflicts" if change.entity == "conflict" else "reference"), change.op
+
+
+def _conflict_row(change: Change) -> dict[str, Any]:
+    data = change.data or {}
+    return {"id": str(change.id), "j": data.get("job_id"), "d": _dumps(data), "c": data.get("created_at", "")}
+
+
+#: How a pulled customer, site, equipment, template, part, van balance or conflict is written.
+_OTHER_WRITES = {
+    ("conflicts", ChangeOp.PUT): text(
+        "INSERT INTO conflicts (id, job_id, data, created_at) VALUES (:id, :j, :d, :c) "
+        "ON CONFLICT (id) DO UPDATE SET data=excluded.data"
+    ),
+    ("conflicts", ChangeOp.REMOVE): text("DELETE FROM conflicts WHERE id=:id"),
+    ("reference", ChangeOp.PUT): text(
+        "INSERT INTO reference (entity, id, data, stale) VALUES (:e, :id, :d, 0) "
+        "ON CONFLICT (entity, id) DO UPDATE SET data=excluded.data, stale=0"
+    ),
+    ("reference", ChangeOp.REMOVE): text("DELETE FROM reference WHERE entity=:e AND id=:id"),
+}
+_OTHER_PARAMS: dict[tuple[str, ChangeOp], Callable[[Change], dict[str, Any]]] = {
+    ("conflicts", ChangeOp.PUT): _conflict_row,
+    ("conflicts", ChangeOp.REMOVE): lambda c: {"id": str(c.id)},
+    ("reference", ChangeOp.PUT): lambda c: {"e": c.entity, "id": str(c.id), "d": _dumps(c.data or {})},
+    ("reference", ChangeOp.REMOVE): lambda c: {"e": c.entity, "id": str(c.id)},
+}
 
 
 KEEP_ACKED = timedelta(days=30)
@@ -417,9 +456,13 @@ class Replica:
             for row in pending_rows:
                 pending_by_job.setdefault(uuid.UUID(row.job_id), []).append(self._mutation(row))
             plan = plan_page(response, pending_by_job)
-            for job_id in plan.job_removes:
-                # The job left this engineer's scope; unsent work on it stays in the outbox and is pushed.
-                conn.execute(text("DELETE FROM jobs WHERE id=:id"), {"id": str(job_id)})
+            previous_cursor = self._meta(conn, "cursor")
+            if plan.job_removes:
+                # Jobs that left this engineer's scope; unsent work on them stays in the outbox and is pushed.
+                conn.execute(
+                    text("DELETE FROM jobs WHERE id=:id"),
+                    [{"id": str(job_id)} for job_id in plan.job_removes],
+                )
             if plan.jobs:
                 conn.execute(
                     text(
@@ -443,43 +486,19 @@ class Replica:
                         for job in plan.jobs
                     ],
                 )
-            for change in plan.others:
-                self._apply_change(conn, change)
+            # One executemany per run of changes of the same kind, in the page's order.
+            for (table, op), run in itertools.groupby(plan.others, key=_other_kind):
+                sql, params = _OTHER_WRITES[table, op], _OTHER_PARAMS[table, op]
+                conn.execute(sql, [params(change) for change in run])
             self._set_meta(conn, "cursor", plan.cursor)
             self._set_meta(conn, "epoch", plan.epoch)
-            if plan.download_done:
+            if ends_download(previous_cursor, plan):
+                # Rows marked stale when a fresh download began and not brought by it are gone from the
+                # scope. Only the end of a download can leave any: an incremental page skips the sweep,
+                # which read every job's row (its documents included) on each pull.
                 conn.execute(text("DELETE FROM jobs WHERE stale=1"))
                 conn.execute(text("DELETE FROM reference WHERE stale=1"))
         return len(response.changes)
-
-    def _apply_change(self, conn: Connection, change: Change) -> None:
-        """A pulled customer, site, equipment, template, part or conflict."""
-        key = str(change.id)
-        if change.entity == "conflict":
-            if change.op is ChangeOp.REMOVE:
-                conn.execute(text("DELETE FROM conflicts WHERE id=:id"), {"id": key})
-                return
-            data = change.data or {}
-            conn.execute(
-                text(
-                    "INSERT INTO conflicts (id, job_id, data, created_at) VALUES (:id, :j, :d, :c) "
-                    "ON CONFLICT (id) DO UPDATE SET data=excluded.data"
-                ),
-                {"id": key, "j": data.get("job_id"), "d": _dumps(data), "c": data.get("created_at", "")},
-            )
-        else:
-            if change.op is ChangeOp.REMOVE:
-                conn.execute(
-                    text("DELETE FROM reference WHERE entity=:e AND id=:id"), {"e": change.entity, "id": key}
-                )
-                return
-            conn.execute(
-                text(
-                    "INSERT INTO reference (entity, id, data, stale) VALUES (:e, :id, :d, 0) "
-                    "ON CONFLICT (entity, id) DO UPDATE SET data=excluded.data, stale=0"
-                ),
-                {"e": change.entity, "id": key, "d": _dumps(change.data or {})},
-            )
 
     # --- reads -----------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sync.client import Round, Step, next_push, next_step, plan_page, settle
+from sync.client import PagePlan, Round, Step, ends_download, next_push, next_step, plan_page, settle
 from sync.protocol import Change, ChangeOp, Mutation, MutationName, MutationResult, Outcome, PullResponse
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
@@ -82,3 +82,21 @@ def test_a_round_pushes_then_pulls_to_the_end_then_pushes_what_a_resync_left() -
     assert next_step(state) is Step.PUSH
     state.pending = 0
     assert next_step(state) is Step.DONE
+
+
+def test_only_the_end_of_a_download_sweeps_rows_it_did_not_bring() -> None:
+    """Rows go stale only when a fresh download begins (the cursor is dropped): the sweep runs when a
+    download from no cursor, or from inside one, ends; never on a page of the change log, where it read
+    every job of the replica for nothing."""
+
+    def plan(cursor: str) -> PagePlan:
+        return plan_page(PullResponse(epoch="e", changes=[], cursor=cursor, has_more=False), {})
+
+    inside = f"e:5:{uuid.uuid4()}"
+    assert ends_download(None, plan("e:5"))  # a download in one page
+    assert ends_download(inside, plan("e:5"))  # the last page of a longer one
+    assert ends_download("not a cursor", plan("e:5"))  # unknown: sweep, as before
+    assert not ends_download(None, plan(inside))  # the download goes on
+    assert not ends_download(inside, plan(f"e:5:{uuid.uuid4()}"))
+    assert not ends_download("e:5", plan("e:9"))  # the change log
+    assert not ends_download("e:5::mark", plan("e:9::mark"))
