@@ -27,7 +27,7 @@ from console.screens.qa import QaFormScreen, QaListScreen
 from console.screens.reports import ReportsScreen
 from console.screens.signin import SignInScreen
 from console.screens.stock import StockScreen
-from console.state import ConsoleState, Office
+from console.state import BrowserDrafts, ConsoleState, Office
 from shared.i18n import LANGS
 from shared.local_time import zone
 from shared.relay import read_key as read_relay_key
@@ -244,6 +244,7 @@ async def main(page: ft.Page) -> None:
         state, CONFIG["server"], zone(CONFIG["tz"]) if CONFIG["tz"] else None, relay_key=_relay_key
     )
     office.page = page
+    office.draft_store = BrowserDrafts(page)  # unsent forms outlive a reload (issue 11: nothing typed lost)
     office.client_address = page.client_ip or ""  # the browser's, named to the server at sign-in
     page.title = state.t("console.title")
     page.fonts = {FONT_FAMILY: "fonts/NotoSansSC-Levee.otf"}
@@ -253,7 +254,7 @@ async def main(page: ft.Page) -> None:
     page.padding = 0
 
     async def closed(_e: object) -> None:
-        await office.sign_out()
+        await office.sign_out(forget_drafts=False)  # closed or reloaded, not signed out: drafts stay
 
     page.on_close = closed
     page.run_task(office.tick)

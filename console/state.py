@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import flet as ft
 
@@ -100,10 +101,47 @@ def _same_server(a: str, b: str) -> bool:
     return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
 
 
+class DraftStore(Protocol):
+    """Where a user's unsent form drafts outlive the page (a reload, a closed tab, a lost connection)."""
+
+    async def load(self, user_id: str) -> dict[str, Any]: ...
+    async def save(self, user_id: str, drafts: dict[str, Any]) -> None: ...
+    async def clear(self, user_id: str) -> None: ...
+
+
+class BrowserDrafts:
+    """The browser's own storage (Flet's SharedPreferences: ``localStorage`` on the web), one JSON
+    record per office user, so that only the same user signing in again on this browser gets them back."""
+
+    PREFIX = "levee.console.drafts."
+
+    def __init__(self, page: ft.Page) -> None:
+        self.prefs = ft.SharedPreferences()
+        page.services.append(self.prefs)
+
+    async def load(self, user_id: str) -> dict[str, Any]:
+        raw = await self.prefs.get(self.PREFIX + user_id)
+        try:
+            value = json.loads(raw) if isinstance(raw, str) else {}
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    async def save(self, user_id: str, drafts: dict[str, Any]) -> None:
+        if drafts:
+            await self.prefs.set(self.PREFIX + user_id, json.dumps(drafts, ensure_ascii=False))
+        else:
+            await self.prefs.remove(self.PREFIX + user_id)
+
+    async def clear(self, user_id: str) -> None:
+        await self.prefs.remove(self.PREFIX + user_id)
+
+
 class Office:
     """The signed-in user of one page, or nobody."""
 
     TICK_SECONDS = 15.0
+    DRAFT_SAVE_DELAY = 0.3  # seconds after the last change before the drafts are written
     RELOAD_TICKS = 2  # the board and queues reload every 30 s
 
     def __init__(
@@ -134,6 +172,11 @@ class Office:
         #: what is typed into the page's forms, by form and field, so that another screen and back
         #: (or a reload of the data beneath) does not lose it; forgotten once the form is sent
         self.drafts: dict[str, Any] = {}
+        #: where the drafts are kept beyond this page (None: only in this page, as in unit tests)
+        self.draft_store: DraftStore | None = None
+        self._drafts_version = 0
+        self._drafts_owner = ""  # whose drafts ``drafts`` holds
+        self._writes: set[asyncio.Task[None]] = set()
 
     @property
     def role(self) -> str:
@@ -163,19 +206,58 @@ class Office:
             await api.sign_out()
             raise
         self.api, self.user = api, user
+        if self._drafts_owner != self._user_id:  # typed by someone else before their sign-in ran out
+            self.drafts = {}
+        self._drafts_owner = self._user_id
+        if self.draft_store is not None:  # what this user typed before a reload or a closed tab
+            with contextlib.suppress(Exception):
+                self.drafts = {**await self.draft_store.load(self._user_id), **self.drafts}
         if self.tz_override is None:
             self.tz = api.timezone
         state = self.state
         state.signed_in, state.user_name, state.role = True, user["display_name"], user["role"]
         state.changed()
 
+    @property
+    def _user_id(self) -> str:
+        return str(self.user.get("id") or self.user.get("username") or "")
+
     def forget(self, prefix: str) -> None:
         """Drop the drafts of one form (keys starting ``prefix``) once it has been sent."""
         for key in [k for k in self.drafts if k.startswith(prefix)]:
             del self.drafts[key]
+        self.drafts_changed()
 
-    async def sign_out(self) -> None:
-        self.drafts.clear()  # the next person at this desk does not inherit them
+    def drafts_changed(self) -> None:
+        """Keep the drafts beyond the page, a moment after the typing stops (one write, not one a key)."""
+        if self.draft_store is None or not self._user_id:
+            return
+        self._drafts_version += 1
+        if self.page is not None:
+            self.page.run_task(self._save_drafts, self._drafts_version, self._user_id)
+            return
+        with contextlib.suppress(RuntimeError):  # no page (tests, scripts): the running loop, if any
+            task = asyncio.get_running_loop().create_task(
+                self._save_drafts(self._drafts_version, self._user_id)
+            )
+            self._writes.add(task)
+            task.add_done_callback(self._writes.discard)
+
+    async def _save_drafts(self, version: int, user_id: str) -> None:
+        await asyncio.sleep(self.DRAFT_SAVE_DELAY)
+        if version != self._drafts_version or self.draft_store is None or user_id != self._user_id:
+            return  # more typing came, or another user now: that later call writes
+        await self.draft_store.save(user_id, dict(self.drafts))
+
+    async def sign_out(self, *, forget_drafts: bool = True) -> None:
+        """Sign out. Signing out forgets the drafts (the next person at this desk does not inherit
+        them); a page closed or reloaded (``forget_drafts=False``) leaves them for the same user."""
+        user_id = self._user_id
+        self._drafts_version += 1  # a pending write of the old drafts is void
+        if forget_drafts and self.draft_store is not None and user_id:
+            with contextlib.suppress(Exception):
+                await self.draft_store.clear(user_id)
+        self.drafts.clear()
         api, self.api, self.user = self.api, None, {}
         if api is not None:
             await api.sign_out()
@@ -235,6 +317,7 @@ def use_draft(office: Office, key: str, initial: T) -> tuple[T, Callable[[T | Ca
         if callable(new):
             new = new(office.drafts.get(key, initial))
         office.drafts[key] = new
+        office.drafts_changed()
         set_value(new)
 
     return value, keep

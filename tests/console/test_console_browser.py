@@ -1,8 +1,8 @@
 """The back-office console in a real browser, against a real server on demo data, with real devices.
 
-A dispatcher records a call and assigns it, and the job reaches the engineer's tablet; a conflict made
-by an offline tablet shows in the queue and an office override reaches the tablet; a manager opens the
-response-time report and exports it. Set ``LEVEE_SCREENSHOTS=docs/screenshots`` to keep the pictures
+A dispatcher records a call (what was typed outlives a closed tab) and assigns it, and the job reaches
+the engineer's tablet; a conflict made by an offline tablet shows in the queue and an office override
+reaches the tablet; a manager opens the response-time report and exports it. Set ``LEVEE_SCREENSHOTS=docs/screenshots`` to keep the pictures
 (console-board.png, console-conflicts.png, console-report.png).
 """
 
@@ -73,6 +73,12 @@ def test_dispatcher_records_a_call_assigns_it_and_the_job_reaches_the_tablet(
     # to the board and back before sending: what was typed and picked is still there (issue 11 item 1)
     d.tap("nav-board")
     d.by_id("board-list").wait_for()
+    # and the tab closed before sending (or the browser restarted), then the console opened again: a
+    # new session (a new tab has no sessionStorage, which is what ties a page to its Flet session),
+    # signed in again, finds what was typed and picked, kept in the browser's storage
+    d.page.evaluate("sessionStorage.clear()")
+    d.open(stack.console_url)
+    sign_in(d, "dispatcher")
     d.tap("nav-call")
     d.by_id("call-submit").wait_for()
     d.tap("call-submit")

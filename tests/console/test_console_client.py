@@ -3,6 +3,7 @@ only), the directory, dispatch actions, refusals in words, a revoked sign-in, do
 
 from __future__ import annotations
 
+import asyncio
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -94,3 +95,68 @@ async def test_exports_and_the_form_pdf_download_with_their_names(world: World) 
     with pytest.raises(ApiError) as missing:
         await office.require().download("/api/exports/nothing.csv")
     assert missing.value.code == "not_found"
+
+
+class MemoryDrafts:
+    """The browser's storage, as a dict: what BrowserDrafts keeps in localStorage per user."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, dict[str, object]] = {}
+
+    async def load(self, user_id: str) -> dict[str, object]:
+        return dict(self.kept.get(user_id, {}))
+
+    async def save(self, user_id: str, drafts: dict[str, object]) -> None:
+        self.kept[user_id] = dict(drafts)
+
+    async def clear(self, user_id: str) -> None:
+        self.kept.pop(user_id, None)
+
+
+async def _settled(office: Office) -> None:
+    await asyncio.sleep(office.DRAFT_SAVE_DELAY * 3)
+
+
+async def test_unsent_forms_outlive_a_reload_for_the_same_user_only_and_go_when_sent_or_signed_out(
+    world: World,
+) -> None:
+    """Nothing typed is lost: a call half typed, then the page reloaded (or the tab closed), is there
+    when the same dispatcher signs in again; never for another user; gone once sent or signed out."""
+    browser = MemoryDrafts()
+    first = office_for(world)
+    first.draft_store = browser
+    await first.sign_in("http://levee.test", "dispatcher", PASSWORD, "x")
+    first.drafts.update(
+        {"call.symptom": "排涝泵出水量不足", "call.caller": "王主任", "visit.outcome": "满意"}
+    )
+    first.drafts_changed()
+    await _settled(first)
+    await first.sign_out(forget_drafts=False)  # the page is reloaded: not a sign-out
+
+    again = office_for(world)
+    again.draft_store = browser
+    await again.sign_in("http://levee.test", "dispatcher", PASSWORD, "x")
+    assert again.drafts == {
+        "call.symptom": "排涝泵出水量不足",
+        "call.caller": "王主任",
+        "visit.outcome": "满意",
+    }
+
+    other = office_for(world)
+    other.draft_store = browser
+    await other.sign_in("http://levee.test", "manager", PASSWORD, "x")
+    assert other.drafts == {}
+
+    again.forget("call.")  # the call was recorded
+    await _settled(again)
+    assert list(browser.kept[str(again.user["id"])]) == ["visit.outcome"]
+    await again.sign_out()  # signing out forgets the rest
+    assert browser.kept == {}
+
+    # a sign-in that ran out on this page, then someone else signs in here: they do not get the drafts
+    expired = office_for(world)
+    await expired.sign_in("http://levee.test", "dispatcher", PASSWORD, "x")
+    expired.drafts["call.phone"] = "0794-8221234"
+    expired.failed(ApiError("signed_out", "the token was revoked"))
+    await expired.sign_in("http://levee.test", "manager", PASSWORD, "x")
+    assert expired.drafts == {}
