@@ -23,8 +23,8 @@ from mobile.app.text import when as tablet_when
 from mobile.console.logic.times import full as console_full
 from mobile.console.state import ConsoleState, Office
 from mobile.services.session import DeviceSession
-from server.console.exports import TableMaker
-from server.console.form_pdf import FormRenderer
+from server.jobs.form_pdf import FormRenderer
+from server.reports.exports import TableMaker
 from server.settings import Settings
 from shared.local_time import DEFAULT_TIMEZONE, zone
 from tests.pdf import pdf_text, squeezed

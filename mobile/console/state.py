@@ -11,20 +11,17 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, Generic, TypeVar
 
 import flet as ft
 
 from mobile.console.api import ApiError, ConsoleApi
+from shared.clock import utcnow
 from shared.i18n import DEFAULT_LANG, translate
 from shared.local_time import DEFAULT_TIMEZONE, zone
 
 T = TypeVar("T")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def in_language(text: str, lang: str) -> bool:

@@ -11,7 +11,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
 
 from mobile.replica.schema import SCHEMA_VERSION, migrate
+from shared.clock import utcnow
 from shared.ids import uuid7
 from sync.client import OutboxEntry, ServerUsage, VanLine, believed_van_stock, plan_page, settle
 from sync.clock import HybridLogicalClock, Timestamp
@@ -55,10 +56,6 @@ SUMMARY_FIELDS = (
     "onsite_due_at",
     "fix_due_at",
 )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,11 +40,6 @@ from shared.enums import Role
 from shared.ids import uuid7
 from shared.stock import MovementKind, StoreKind
 
-#: who may move stock (receive, transfer, take old parts in, count) and open or close stores
-WRITE_ROLES = (Role.WAREHOUSE, Role.MANAGER, Role.ADMIN)
-#: who may read every store; engineers read their own van only
-READ_ROLES = (*WRITE_ROLES, Role.DISPATCHER, Role.QA)
-STORE_ADMIN_ROLES = (Role.WAREHOUSE, Role.ADMIN)
 MAX_QUANTITY = 1_000_000
 MAX_COUNT_LINES = 2000
 

@@ -15,8 +15,8 @@ from mobile.app.text import duration
 from mobile.console.components.widgets import muted, pairs, panel, table
 from mobile.console.logic.times import full
 from mobile.console.state import ConsoleState
-from shared.console import ServiceForm, flag_reason_text, timeline
 from shared.enums import JobKind
+from shared.service_form import ServiceForm, flag_reason_text, timeline
 
 THUMB = 150
 

@@ -17,7 +17,7 @@ from mobile.console.context import use_office
 from mobile.console.logic.times import full
 from mobile.console.roles import can_review
 from mobile.console.state import ConsoleState, use_draft, use_remote
-from shared.console import ServiceForm
+from shared.service_form import ServiceForm
 
 REVIEWABLE = ("resolved", "signed_off")
 
