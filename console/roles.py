@@ -1,11 +1,12 @@
-"""Which screens each office role sees. The server enforces the same rules on every call; hiding a
-screen only spares the user a refusal."""
+"""Which screens each office role sees, read from the server's own table (shared/roles.py). The server
+enforces the same rules on every call; hiding a screen only spares the user a refusal."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from shared.enums import Role
+from shared.roles import ROLES, Capability
 
 
 class Screen(StrEnum):
@@ -30,36 +31,26 @@ ROUTES: dict[Screen, str] = {
     Screen.STOCK: "/stock",
 }
 
+#: screen -> what its user must be able to do (the board shows the whole office's work)
+NEEDS: dict[Screen, Capability] = {
+    Screen.BOARD: Capability.WORK_IN_THE_OFFICE,
+    Screen.CALL: Capability.DISPATCH,
+    Screen.CONFLICTS: Capability.REVIEW_CONFLICTS,
+    Screen.QA: Capability.APPROVE_QUALITY,
+    Screen.REPORTS: Capability.READ_REPORTS,
+    Screen.INSPECTIONS: Capability.DISPATCH,
+    Screen.CUSTOMERS: Capability.CARE_FOR_CUSTOMERS,
+    Screen.STOCK: Capability.MOVE_STOCK,
+}
 _SCREENS: dict[Role, tuple[Screen, ...]] = {
-    Role.DISPATCHER: (
-        Screen.BOARD,
-        Screen.CALL,
-        Screen.CONFLICTS,
-        Screen.REPORTS,
-        Screen.INSPECTIONS,
-        Screen.CUSTOMERS,
-    ),
-    Role.MANAGER: (
-        Screen.BOARD,
-        Screen.CALL,
-        Screen.CONFLICTS,
-        Screen.QA,
-        Screen.REPORTS,
-        Screen.INSPECTIONS,
-        Screen.CUSTOMERS,
-        Screen.STOCK,
-    ),
-    Role.QA: (Screen.BOARD, Screen.CONFLICTS, Screen.QA, Screen.REPORTS, Screen.CUSTOMERS),
-    Role.WAREHOUSE: (Screen.BOARD, Screen.STOCK),
-    Role.ADMIN: tuple(Screen),
-    Role.ENGINEER: (),
+    role: tuple(s for s in Screen if role in ROLES[NEEDS[s]]) for role in Role
 }
 #: who may record calls, assign, hold, resume and cancel (the server's requires_dispatch)
-DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.MANAGER, Role.ADMIN})
+DISPATCH_ROLES = ROLES[Capability.DISPATCH]
 #: who may approve or return a service form (the server's requires_qa)
-QA_ROLES = frozenset({Role.QA, Role.MANAGER, Role.ADMIN})
+QA_ROLES = ROLES[Capability.APPROVE_QUALITY]
 #: who may move and count stock (the server's stock write roles)
-STOCK_ROLES = frozenset({Role.WAREHOUSE, Role.MANAGER, Role.ADMIN})
+STOCK_ROLES = ROLES[Capability.MOVE_STOCK]
 
 
 def _role(role: Role | str) -> Role | None:

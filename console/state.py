@@ -12,20 +12,17 @@ import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, Generic, Protocol, TypeVar
 
 import flet as ft
 
 from console.api import ApiError, ConsoleApi
+from shared.clock import utcnow
 from shared.i18n import DEFAULT_LANG, translate
 from shared.local_time import DEFAULT_TIMEZONE, zone
 
 T = TypeVar("T")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def in_language(text: str, lang: str) -> bool:

@@ -24,7 +24,6 @@ from server.auth.middleware import TokenAuthMiddleware
 from server.bodies import LeveeRequest
 from server.catalog.controller import ChecklistTemplateController, PartController, SlaPolicyController
 from server.changes import current_seq
-from server.console.routes import console_routes
 from server.customers.controller import customer_routes
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.meta import ensure_server_meta
@@ -36,14 +35,16 @@ from server.directory.controller import (
     SiteController,
     UserController,
 )
+from server.directory.engineers import EngineerLoadController
 from server.errors import Invalid
 from server.inspections.controller import InspectionController, InspectionReportController
 from server.inspections.generator import ScheduleRunner
-from server.jobs.controller import JobController, PhotoController
+from server.jobs.controller import JobController, PhotoController, ServiceFormController
 from server.notify import ChangeNotifier, PgListener, install_after_commit_hook
 from server.openapi import LeveeOpenAPIConfig
 from server.pwa import ROUTES as pwa_routes
-from server.reports.controller import ReportController
+from server.replication.queue import ConflictQueueController
+from server.reports.controller import ExportController, ReportController
 from server.settings import Settings
 from server.stock.controller import PartsReportController, StockController
 from sync.protocol import ProtocolMismatch
@@ -261,7 +262,10 @@ def create_app(
             ConflictController,
             StockController,
             PartsReportController,
-            console_routes,
+            EngineerLoadController,
+            ConflictQueueController,
+            ServiceFormController,
+            ExportController,
             customer_routes,
             *pwa_routes,
         ],

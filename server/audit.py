@@ -32,9 +32,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from server.changes import take_numbers
-from server.db.base import utcnow
 from server.db.models import AuditEntry, Counter
 from server.settings import Settings
+from shared.clock import utcnow
 
 log = logging.getLogger("levee.audit")
 

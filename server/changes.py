@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.base import utcnow
 from server.db.models import ChangeLog, Counter, LogMark
+from shared.clock import utcnow
 
 LOG_COUNTER = "change_log"
 PG_CHANNEL = "levee_changes"

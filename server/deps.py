@@ -15,6 +15,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.enums import Role
+from shared.roles import Capability, roles_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,15 +67,17 @@ def requires(*roles: Role) -> Guard:
     return guard
 
 
-ANY_USER = tuple(Role)
-OFFICE = (Role.DISPATCHER, Role.MANAGER, Role.QA, Role.WAREHOUSE, Role.ADMIN)
-DISPATCH = (Role.DISPATCHER, Role.MANAGER, Role.ADMIN)
-requires_any_user = requires(*ANY_USER)
-requires_office = requires(*OFFICE)
-requires_dispatch = requires(*DISPATCH)
-requires_admin = requires(Role.ADMIN)
-requires_engineer = requires(Role.ENGINEER)
-requires_qa = requires(Role.QA, Role.MANAGER, Role.ADMIN)
+def requires_to(*capabilities: Capability) -> Guard:
+    """A guard letting through the roles that hold any of ``capabilities`` (the table in shared/roles.py)."""
+    return requires(*sorted(roles_for(*capabilities)))
+
+
+requires_any_user = requires_to(Capability.SIGN_IN)
+requires_office = requires_to(Capability.WORK_IN_THE_OFFICE)
+requires_dispatch = requires_to(Capability.DISPATCH)
+requires_admin = requires_to(Capability.ADMINISTER_USERS)
+requires_engineer = requires_to(Capability.WORK_IN_THE_FIELD)
+requires_qa = requires_to(Capability.APPROVE_QUALITY)
 
 
 DbSession = NamedDependency[AsyncSession]

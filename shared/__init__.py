@@ -1,0 +1,28 @@
+"""The domain words the server, the field app and the console share: enums, pydantic models, the rules
+both sides apply (SLA clocks, roles, warranty, acceptance) and the user-facing text. No I/O, no framework.
+
+It offers its modules, listed in ``__all__`` and described in docs/architecture.md ("What shared/
+offers"); import names from the module that holds them (``from shared.sla import Promise``).
+"""
+
+__all__ = [
+    "acceptance",
+    "clock",
+    "conflicts",
+    "customers",
+    "directory",
+    "enums",
+    "i18n",
+    "ids",
+    "lifetime",
+    "local_time",
+    "models",
+    "relay",
+    "reports",
+    "roles",
+    "schedules",
+    "service_form",
+    "sla",
+    "stock",
+    "warranty",
+]

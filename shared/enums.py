@@ -16,11 +16,6 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-OFFICE_ROLES: frozenset[Role] = frozenset(
-    {Role.DISPATCHER, Role.MANAGER, Role.QA, Role.WAREHOUSE, Role.ADMIN}
-)
-
-
 class EquipmentCategory(StrEnum):
     """Equipment categories named in the service plan."""
 

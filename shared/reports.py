@@ -15,12 +15,26 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from shared.enums import EquipmentCategory, JobKind, JobStatus, Severity
+from shared.sla import Promise
 
 PERCENTILE_METHOD = "linear interpolation between closest ranks (percentile_cont); position h = (N-1)*p"
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+ExportFormat = Literal["csv", "xlsx"]
+#: report name -> what it holds (the names of ``GET /api/exports/{name}.{csv|xlsx}``)
+EXPORT_REPORTS: dict[str, str] = {
+    "response-times": "minutes to acknowledge, arrive and fix: count, median, p90, max (group_by=)",
+    "sla": "compliance per promise, and backup equipment for late fixes",
+    "breaches": "every job that broke a promise, with which promises and by how many minutes",
+    "quality": "first-time-fix rate, satisfaction, backup equipment lent",
+    "feedback": "the monthly quality feedback by equipment model and fault",
+}
 
 
 class ReportGroup(StrEnum):
@@ -30,15 +44,6 @@ class ReportGroup(StrEnum):
     CUSTOMER = "customer"
     SEVERITY = "severity"
     MONTH = "month"
-
-
-class Promise(StrEnum):
-    """The service plan's time promises (响应 / 到场 / 修复 / 备用设备)."""
-
-    RESPOND = "respond"
-    ONSITE = "onsite"
-    FIX = "fix"
-    BACKUP = "backup"
 
 
 class FaultSource(StrEnum):

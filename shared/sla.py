@@ -8,8 +8,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from shared.enums import JobKind
+
+
+class Promise(StrEnum):
+    """The service plan's time promises (响应 / 到场 / 修复 / 备用设备)."""
+
+    RESPOND = "respond"
+    ONSITE = "onsite"
+    FIX = "fix"
+    BACKUP = "backup"
+
+
+#: promise -> (the job's deadline field, the tap's stamp that keeps it). Backup equipment is lent when
+#: the fix is late, so its deadline is kept by the same stamp as the fix (or by lending: ``backup_lent``).
+PROMISE_FIELDS: dict[Promise, tuple[str, str]] = {
+    Promise.RESPOND: ("respond_due_at", "acknowledged_at"),
+    Promise.ONSITE: ("onsite_due_at", "arrived_at"),
+    Promise.FIX: ("fix_due_at", "resolved_at"),
+    Promise.BACKUP: ("backup_due_at", "resolved_at"),
+}
+#: the clocks an engineer works against, in the order they fall due (backup is the office's to lend)
+CLOCKS: tuple[Promise, ...] = (Promise.RESPOND, Promise.ONSITE, Promise.FIX)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.acceptance import MAX_SIGNATURE_CHARS
+from shared.acceptance import MAX_SIGNATURE_CHARS as MAX_SIGNATURE_CHARS  # part of the wire too
 from shared.enums import BillableReason, CheckResult, JobEventType
 
 PROTOCOL_VERSION = 1

@@ -332,7 +332,7 @@ ENUM_FAMILIES: dict[str, tuple[str, ...]] = {
     "shared.warranty.WarrantyState": ("app.warranty.", "console.warranty."),
     "shared.warranty.CauseCategory": ("enum.cause.",),
     "shared.reports.ReportGroup": ("report.group.",),
-    "shared.reports.Promise": ("app.sla.", "console.job.due."),
+    "shared.sla.Promise": ("app.sla.", "console.job.due."),
     "shared.reports.FaultSource": ("report.fault_source.",),
     "shared.customers.ComplaintStatus": ("console.complaint.status.",),
     "shared.customers.ReturnVisitStatus": ("console.visit.status.",),
@@ -343,7 +343,6 @@ ENUM_FAMILIES: dict[str, tuple[str, ...]] = {
     "shared.stock.MovementKind": ("enum.movement_kind.",),
     "sync.protocol.MutationName": ("enum.mutation.",),
     "ui.logic.grouping.Group": ("app.jobs.group.",),
-    "ui.logic.clocks.Promise": ("app.sla.", "console.job.due."),
     "console.logic.board.Filter": ("console.board.filter.",),
     "console.logic.reports.Period": ("console.reports.period.",),
     "console.roles.Screen": ("console.nav.",),
@@ -353,6 +352,7 @@ ENUM_FAMILIES: dict[str, tuple[str, ...]] = {
 NOT_SHOWN: dict[str, str] = {
     "shared.enums.ChecklistItemKind": "decides which input a checklist item gets (buttons or a number)",
     "shared.customers.ComplaintChannel": "stored with a complaint; no screen shows it",
+    "shared.roles.Capability": "who may do what; screens and buttons show it, never its name",
     "sync.protocol.Outcome": "a push result's kind; the tablet words conflicts and refusals instead",
     "sync.protocol.ChangeOp": "wire format of the change log",
     "sync.protocol.ResyncCode": "why the device downloads afresh; the sync bar says 'syncing'",
@@ -410,9 +410,9 @@ def _timeline_steps() -> set[str]:
 
 
 def _timeline_outcomes() -> set[str]:
-    """What ``shared.console.timeline`` can say of a step: the first item ``_outcome`` returns, and
+    """What ``shared.service_form.timeline`` can say of a step: the first item ``_outcome`` returns, and
     the backup line's ``outcome``; an empty outcome shows no note."""
-    tree = _tree(ROOT / "shared" / "console.py")
+    tree = _tree(ROOT / "shared" / "service_form.py")
     functions = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
 
     def first(expr: ast.expr | None) -> set[str]:
@@ -453,7 +453,7 @@ def _parts_report_periods() -> set[str]:
 
 
 def _export_reports() -> set[str]:
-    from shared.console import EXPORT_REPORTS
+    from shared.reports import EXPORT_REPORTS
 
     return set(EXPORT_REPORTS)
 

@@ -22,8 +22,8 @@ from console.logic.times import full as console_full
 from console.state import ConsoleState, Office
 from mobile.app.state import FieldApp
 from mobile.services.session import DeviceSession
-from server.console.exports import TableMaker
-from server.console.form_pdf import FormRenderer
+from server.jobs.form_pdf import FormRenderer
+from server.reports.exports import TableMaker
 from server.settings import Settings
 from shared.local_time import DEFAULT_TIMEZONE, zone
 from tests.pdf import pdf_text, squeezed

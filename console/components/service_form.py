@@ -11,8 +11,8 @@ import flet as ft
 from console.components.widgets import muted, pairs, panel, table
 from console.logic.times import full
 from console.state import ConsoleState
-from shared.console import ServiceForm, flag_reason_text, timeline
 from shared.enums import JobKind
+from shared.service_form import ServiceForm, flag_reason_text, timeline
 from ui.components.common import AMBER_BG, INK, LINE, RED, RED_BG, SURFACE, badge, tagged
 from ui.components.signature_pad import signature_view
 from ui.logic.signature import path_to_strokes

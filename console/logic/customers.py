@@ -9,13 +9,14 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from shared.enums import Role
+from shared.roles import ROLES, Capability
 
-#: who may close a complaint or overrule billing (the server's requires_qa)
-QUALITY_ROLES = frozenset({Role.QA, Role.MANAGER, Role.ADMIN})
+#: who may close a complaint or overrule billing
+QUALITY_ROLES = ROLES[Capability.APPROVE_QUALITY]
 #: who answers customers: handles complaints and records return visits
-CARE_ROLES = frozenset({Role.DISPATCHER, Role.MANAGER, Role.QA, Role.ADMIN})
-#: who records complaints and plans training (the server's requires_dispatch)
-DESK_ROLES = frozenset({Role.DISPATCHER, Role.MANAGER, Role.ADMIN})
+CARE_ROLES = ROLES[Capability.CARE_FOR_CUSTOMERS]
+#: who records complaints and plans training
+DESK_ROLES = ROLES[Capability.DISPATCH]
 MATCHES = 30
 MAX_NAME = 100
 SPLIT = re.compile(r"[\n,，、;；]+")

@@ -15,7 +15,7 @@ from console.context import use_office
 from console.logic.times import full
 from console.roles import can_review
 from console.state import ConsoleState, use_draft, use_remote
-from shared.console import ServiceForm
+from shared.service_form import ServiceForm
 from ui.components.common import INK, LINE, MUTED, RED, RED_BG, SURFACE, badge, tagged, text_field
 from ui.logic.clocks import parse_time
 

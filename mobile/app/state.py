@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,10 @@ from mobile.app.queries import JobQueries
 from mobile.services.jobs import ActionError, JobActions
 from mobile.services.session import DeviceSession, SignedIn, off_loop
 from mobile.services.sync import SyncStatus
+from shared.clock import utcnow
 from shared.i18n import DEFAULT_LANG, translate
 
 log = logging.getLogger("levee.app")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
 
 from mobile.replica.schema import SCHEMA_VERSION, migrate
+from shared.clock import utcnow
 from shared.ids import uuid7
 from sync.client import (
     OutboxEntry,
@@ -64,10 +65,6 @@ SUMMARY_FIELDS = (
     "onsite_due_at",
     "fix_due_at",
 )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

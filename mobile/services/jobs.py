@@ -11,10 +11,11 @@ import math
 import mimetypes
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from mobile.replica.store import Replica
+from shared.clock import utcnow
 from shared.enums import STATUS_RANK, ChecklistItemKind, CheckResult, JobEventType, JobStatus
 from shared.ids import uuid7
 from sync.client import VanLine
@@ -31,10 +32,6 @@ class ActionError(ValueError):
         super().__init__(message)
         self.code = code
         self.params = params
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class JobActions:

@@ -17,7 +17,7 @@ import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,13 +26,10 @@ import httpx
 from mobile.replica.store import Replica
 from mobile.services.jobs import ActionError, JobActions
 from mobile.services.sync import SyncRunner
+from shared.clock import utcnow
 from shared.local_time import DEFAULT_TIMEZONE, zone
 
 T = TypeVar("T")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 async def off_loop(fn: Callable[..., T], *args: Any) -> T:

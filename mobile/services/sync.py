@@ -13,19 +13,16 @@ import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
 from pydantic_core import from_json
 
 from mobile.replica.store import Replica
+from shared.clock import utcnow
 from sync.client import MAX_RESYNCS, Round, Step, next_push, next_step
 from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class SyncError(Exception):

@@ -9,10 +9,10 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy import select, update
 
-from server.db.base import utcnow
 from server.db.models import Device, User
 from server.deps import Principal
 from server.security import token_hash
+from shared.clock import utcnow
 from shared.enums import Role
 
 SEEN_RESOLUTION = timedelta(seconds=60)

@@ -13,10 +13,10 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
-from server.db.base import utcnow
 from server.db.models import AuditEntry, Device, LoginFailure, User
 from server.errors import NotFound
 from server.security import DUMMY_HASH, hash_password, new_token, token_hash, verify_password
+from shared.clock import utcnow
 from shared.models import LoginRequest
 
 log = logging.getLogger("levee.auth")

@@ -11,9 +11,8 @@ from sqlalchemy import select
 from server import audit
 from server.changes import Change, log_changes
 from server.db.models import ChecklistTemplate, Customer, Part, SlaPolicy
-from server.deps import CurrentUser, DbSession, requires, requires_any_user, requires_office
+from server.deps import CurrentUser, DbSession, requires_any_user, requires_office, requires_to
 from server.errors import Conflict, NotFound
-from shared.enums import Role
 from shared.models import (
     ChecklistTemplateCreate,
     ChecklistTemplateOut,
@@ -22,11 +21,12 @@ from shared.models import (
     SlaPolicyCreate,
     SlaPolicyOut,
 )
+from shared.roles import Capability
 
-requires_manager = requires(Role.MANAGER, Role.ADMIN)
+requires_manager = requires_to(Capability.MANAGE_CATALOG)
 
 
-requires_stock_admin = requires(Role.WAREHOUSE, Role.MANAGER, Role.ADMIN)
+requires_stock_admin = requires_to(Capability.MOVE_STOCK)
 
 
 class SlaPolicyController(Controller):

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.changes import log_changes
-from server.db.base import utcnow
 from server.db.models import Job
 from server.deps import Principal
 from server.errors import Conflict, NotFound
 from server.jobs.service import bump, job_changes
+from shared.clock import utcnow
 from shared.customers import BillingOverride
 from shared.enums import JobStatus
 

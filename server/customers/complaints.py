@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.changes import take_numbers
-from server.db.base import utcnow
 from server.db.models import Complaint, Customer, Job, User
-from server.deps import OFFICE, Principal
+from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
+from shared.clock import utcnow
 from shared.customers import ComplaintClose, ComplaintCreate, ComplaintHandle, ComplaintStatus
+from shared.roles import ROLES, Capability
 
 #: a complaint's time may be a few minutes ahead of the server's clock (the office PC's clock)
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -89,7 +90,7 @@ class ComplaintService:
             raise Conflict(f"complaint {complaint.number} is closed")
         handler_id = data.handler_id or by.user_id
         handler = await self.session.get(User, handler_id)
-        if handler is None or handler.role not in {r.value for r in OFFICE} or not handler.active:
+        if handler is None or handler.role not in ROLES[Capability.WORK_IN_THE_OFFICE] or not handler.active:
             raise Invalid(f"no active office user with id {handler_id}", field="handler_id")
         before = {
             "status": complaint.status,

@@ -25,11 +25,11 @@ from server.customers.complaints import ComplaintService
 from server.customers.file import complaint_rows, customer_file, satisfaction_report, visit_rows
 from server.customers.training import TrainingService
 from server.customers.visits import ReturnVisitService
-from server.db.base import utcnow
 from server.db.models import Complaint, Job, ReturnVisit
-from server.deps import DISPATCH, CurrentUser, DbSession, requires, requires_dispatch, requires_qa
+from server.deps import CurrentUser, DbSession, requires_dispatch, requires_qa, requires_to
 from server.errors import Invalid
 from server.paging import MAX_LIMIT, fetch_page
+from shared.clock import utcnow
 from shared.customers import (
     BillingOverride,
     ComplaintClose,
@@ -49,17 +49,16 @@ from shared.customers import (
     TrainingOut,
     TrainingUpdate,
 )
-from shared.enums import Role
 from shared.models import EARLIEST_DAY, LATEST_DAY, JobOut, Page
+from shared.roles import ROLES, Capability
 
 #: who answers customers: reads the file, handles complaints, records return visits
-CUSTOMER_CARE = (Role.DISPATCHER, Role.MANAGER, Role.QA, Role.ADMIN)
-requires_customer_care = requires(*CUSTOMER_CARE)
+requires_customer_care = requires_to(Capability.CARE_FOR_CUSTOMERS)
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, QueryParameter(ge=0)]
 Month = Annotated[str, QueryParameter(description="YYYY-MM", pattern=r"^\d{4}-\d{2}$")]
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-assert set(DISPATCH) <= set(CUSTOMER_CARE)
+assert ROLES[Capability.DISPATCH] <= ROLES[Capability.CARE_FOR_CUSTOMERS]
 
 
 def _tz(state: State) -> ZoneInfo:
@@ -262,7 +261,7 @@ class SatisfactionController(Controller):
     path = "/reports"
     tags = ["reports"]  # noqa: RUF012
 
-    @get("/satisfaction", guards=[requires(Role.MANAGER, Role.QA, Role.DISPATCHER, Role.ADMIN)])
+    @get("/satisfaction", guards=[requires_customer_care])
     async def satisfaction(self, db_session: DbSession, state: State, month: Month) -> SatisfactionReport:
         """Per engineer for one month: return-visit satisfaction (and unreachable customers), and the
         satisfaction given at sign-off."""

@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.changes import log_changes
-from server.db.base import utcnow
 from server.db.models import Job
 from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
 from server.jobs.service import FINAL_STATUSES, JobService, bump, job_changes
+from shared.clock import utcnow
 from shared.customers import TrainingCreate, TrainingUpdate
 from shared.enums import JobKind
 from shared.models import JobCreate

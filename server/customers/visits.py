@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
-from server.db.base import utcnow
 from server.db.models import Job, ReturnVisit
 from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
+from shared.clock import utcnow
 from shared.customers import (
     RETURN_VISIT_KINDS,
     ReturnVisitCreate,

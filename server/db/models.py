@@ -22,7 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.db.base import Base, IdMixin, TimestampMixin, utcnow
+from server.db.base import Base, IdMixin, TimestampMixin
+from shared.clock import utcnow
 
 
 class User(IdMixin, TimestampMixin, Base):

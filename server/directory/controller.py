@@ -16,20 +16,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.customers import equipment as equipment_warranty
-from server.db.base import utcnow
 from server.db.models import Customer, Device, Equipment, Job, Site, User
 from server.deps import (
     CurrentUser,
     DbSession,
-    requires,
     requires_admin,
     requires_any_user,
     requires_office,
+    requires_to,
 )
 from server.errors import Conflict, DomainError, NotFound
 from server.paging import MAX_LIMIT, fetch_page
 from server.security import hash_password
 from server.stock.service import ensure_van
+from shared.clock import utcnow
 from shared.enums import EquipmentCategory, Role
 from shared.models import (
     CustomerCreate,
@@ -44,10 +44,11 @@ from shared.models import (
     UserOut,
     UserUpdate,
 )
+from shared.roles import Capability
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, QueryParameter(ge=0)]
-requires_directory_admin = requires(Role.ADMIN, Role.MANAGER, Role.DISPATCHER)
+requires_directory_admin = requires_to(Capability.MANAGE_CUSTOMERS)
 
 
 async def _visible_to(session: AsyncSession, principal: CurrentUser, column: Any, value: uuid.UUID) -> bool:

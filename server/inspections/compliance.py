@@ -13,8 +13,8 @@ from datetime import date, tzinfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.console.exports import Table, TableMaker
 from server.db.models import Customer, Job
+from server.reports.exports import Table, TableMaker
 from shared.enums import JobStatus
 from shared.schedules import ComplianceReport, ComplianceRow, compliance, month_bounds
 

@@ -12,8 +12,6 @@ from litestar import Controller, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from server.console.exports import TableMaker, to_csv, to_xlsx
-from server.db.base import utcnow
 from server.db.models import Customer
 from server.deps import CurrentUser, DbSession, requires_dispatch
 from server.errors import DomainError
@@ -22,6 +20,8 @@ from server.inspections.generator import generate, local_today
 from server.inspections.service import ScheduleService
 from server.paging import MAX_LIMIT
 from server.reports.controller import requires_reports
+from server.reports.exports import TableMaker, to_csv, to_xlsx
+from shared.clock import utcnow
 from shared.i18n import LANGS, translate
 from shared.models import Page
 from shared.schedules import (

@@ -34,11 +34,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.db.base import utcnow
 from server.db.models import InspectionSchedule, Job, User
 from server.deps import Principal
 from server.errors import DomainError
 from server.jobs.service import JobService
+from shared.clock import utcnow
 from shared.enums import JobKind, Role, Severity
 from shared.i18n import translate
 from shared.models import JobCreate

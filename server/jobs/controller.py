@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+import anyio
 from litestar import Controller, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -14,10 +16,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import undefer
 
 from server.db.models import Customer, Equipment, Job, JobSignature, Photo, Site, User
-from server.deps import CurrentUser, DbSession, requires_any_user, requires_dispatch, requires_qa
+from server.deps import CurrentUser, DbSession, requires_any_user, requires_dispatch, requires_qa, requires_to
 from server.errors import Invalid, NotFound
+from server.jobs.form import photo_bytes, service_form
+from server.jobs.form_pdf import MAX_PHOTOS, render_form_pdf
 from server.jobs.service import JobService
 from server.paging import MAX_LIMIT, fetch_page
+from shared.clock import utcnow
 from shared.enums import OPEN_STATUSES, JobKind, JobStatus, Severity
 from shared.models import (
     CustomerOut,
@@ -35,6 +40,8 @@ from shared.models import (
     SiteOut,
     UserOut,
 )
+from shared.roles import Capability
+from shared.service_form import ServiceForm
 
 
 class JobController(Controller):
@@ -259,4 +266,40 @@ class PhotoController(Controller):
             photo.data,
             media_type=photo.content_type,
             headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        )
+
+
+Lang = Annotated[str, QueryParameter(description="zh-CN (default) or en", pattern="^(zh-CN|en)$")]
+
+
+class ServiceFormController(Controller):
+    path = "/api/jobs"
+    tags = ["console"]  # noqa: RUF012
+    guards = [requires_to(Capability.REVIEW_CONFLICTS)]  # noqa: RUF012
+
+    @get("/{job_id:uuid}/form")
+    async def form(self, job_id: FromPath[uuid.UUID], db_session: DbSession) -> ServiceForm:
+        """The whole service form: job, timeline with clock flags, checklist, parts, photos (metadata)."""
+        return await service_form(db_session, job_id)
+
+    @get("/{job_id:uuid}/form.pdf", media_type="application/pdf")
+    async def form_pdf(
+        self, job_id: FromPath[uuid.UUID], db_session: DbSession, state: State, lang: Lang = "zh-CN"
+    ) -> Response[bytes]:
+        """The printable service form (A4, Chinese by default) with the customer's signature."""
+        form = await service_form(db_session, job_id)
+        photos = await photo_bytes(db_session, form, MAX_PHOTOS)
+        render = partial(
+            render_form_pdf,
+            form,
+            lang=lang,
+            tz=ZoneInfo(state.settings.timezone),
+            printed_at=utcnow(),
+            photos=photos,
+        )
+        pdf = await anyio.to_thread.run_sync(render)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{form.job.number}.pdf"'},
         )

@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.changes import Change, log_changes, take_numbers
-from server.console.form import checklist_items
 from server.customers.visits import schedule_after_close
-from server.db.base import utcnow
 from server.db.models import Customer, Equipment, Job, JobAssignment, Site, SlaPolicy, User
 from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
+from server.jobs.form import checklist_items
 from shared.acceptance import SATISFACTION, SIGNATURE, RequiredItem, missing_for_approval
+from shared.clock import utcnow
 from shared.customers import DEFAULT_RETURN_VISIT_DAYS
 from shared.enums import JobKind, JobStatus, Role
 from shared.models import JobCreate, JobOfficeUpdate

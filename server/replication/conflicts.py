@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.changes import Change, log_changes
-from server.db.base import utcnow
 from server.db.models import ChecklistResult, Conflict, Job, JobSignature
 from server.deps import Principal
 from server.errors import Conflict as ConflictError
@@ -20,6 +19,7 @@ from server.errors import Forbidden, Invalid, NotFound
 from server.jobs.service import bump, job_changes
 from server.paging import fetch_page
 from server.stock.ledger import VAN_STOCK
+from shared.clock import utcnow
 from shared.enums import Role
 from sync.merge import LWW_JOB_FIELDS, OFFICE_DECIDED
 from sync.protocol import JobEditFields

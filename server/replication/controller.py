@@ -14,18 +14,19 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.base import utcnow
 from server.db.models import Device
 from server.db.models import Mutation as MutationRow
-from server.deps import CurrentUser, DbSession, Principal, requires, requires_engineer, requires_office
+from server.deps import CurrentUser, DbSession, Principal, requires_engineer, requires_office, requires_to
 from server.errors import Invalid
 from server.paging import MAX_LIMIT, fetch_page
 from server.replication.conflicts import ConflictService
 from server.replication.pull import PullService
 from server.replication.push import PushService
 from server.stock.ledger import VAN_STOCK
+from shared.clock import utcnow
 from shared.enums import Role
 from shared.models import ConflictOut, ConflictOverride, ConflictReview, Page, RejectedMutationOut
+from shared.roles import Capability
 from sync.protocol import (
     PROTOCOL_VERSION,
     ProtocolMismatch,
@@ -36,9 +37,9 @@ from sync.protocol import (
     WaitResponse,
 )
 
-requires_reviewer = requires(Role.MANAGER, Role.QA, Role.DISPATCHER, Role.ADMIN)
+requires_reviewer = requires_to(Capability.REVIEW_CONFLICTS)
 #: the warehouse reviews van stock conflicts only (parts used beyond the van's books)
-requires_conflict_reader = requires(Role.MANAGER, Role.QA, Role.DISPATCHER, Role.ADMIN, Role.WAREHOUSE)
+requires_conflict_reader = requires_to(Capability.READ_CONFLICTS)
 
 
 def _check_protocol(version: int) -> None:

@@ -7,22 +7,35 @@ from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, get
+import anyio
+from litestar import Controller, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
-from server.db.base import utcnow
-from server.deps import DbSession, requires
-from server.errors import DomainError
+from server.db.models import Customer, Site, User
+from server.deps import DbSession, requires_to
+from server.errors import DomainError, Invalid, NotFound
 from server.paging import MAX_LIMIT
+from server.reports.exports import Table, TableMaker, to_csv, to_xlsx
 from server.reports.filters import ReportFilters
 from server.reports.service import ReportService
-from shared.enums import EquipmentCategory, JobKind, Role, Severity
+from shared.clock import utcnow
+from shared.enums import EquipmentCategory, JobKind, Severity
+from shared.i18n import LANGS, translate
 from shared.models import Page
-from shared.reports import BreachRow, QualityReport, ReportGroup, ResponseTimeReport, SlaReport
+from shared.reports import (
+    EXPORT_FORMATS,
+    EXPORT_REPORTS,
+    BreachRow,
+    QualityReport,
+    ReportGroup,
+    ResponseTimeReport,
+    SlaReport,
+)
+from shared.roles import Capability
 
-requires_reports = requires(Role.MANAGER, Role.QA, Role.DISPATCHER, Role.ADMIN)
+requires_reports = requires_to(Capability.READ_REPORTS)
 Filters = NamedDependency[ReportFilters]
 Reports = NamedDependency[ReportService]
 
@@ -121,3 +134,102 @@ class ReportController(Controller):
         received within 30 days after its resolved_at.
         """
         return await reports.quality(filters)
+
+
+Lang = Annotated[str, QueryParameter(description="zh-CN (default) or en", pattern="^(zh-CN|en)$")]
+BREACH_EXPORT_MAX = 20_000
+
+
+async def _filter_lines(
+    db_session: DbSession, filters: ReportFilters, maker: TableMaker
+) -> list[tuple[str, str]]:
+    """The filters a file was made with, in words (names, not ids)."""
+    t = maker.t
+    lines = [
+        (t("report.filter.from"), maker.when(filters.received_from) or t("report.filter.any")),
+        (t("report.filter.to"), maker.when(filters.received_to) or t("report.filter.any")),
+    ]
+    for key, model, value in (
+        ("customer", Customer, filters.customer_id),
+        ("site", Site, filters.site_id),
+        ("engineer", User, filters.engineer_id),
+    ):
+        if value is not None:
+            row = await db_session.get(model, value)
+            name = getattr(row, "display_name", None) or getattr(row, "name", None) or str(value)
+            lines.append((t(f"report.filter.{key}"), name))
+    if filters.severity is not None:
+        lines.append((t("report.filter.severity"), t(f"enum.severity.{filters.severity.value}")))
+    if filters.category is not None:
+        lines.append((t("report.filter.category"), t(f"enum.category.{filters.category.value}")))
+    if filters.kind is not None:
+        lines.append((t("report.filter.kind"), t(f"enum.kind.{filters.kind.value}")))
+    return lines
+
+
+class ExportController(Controller):
+    path = "/api/exports"
+    tags = ["reports"]  # noqa: RUF012
+    guards = [requires_reports]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "filters": Provide(provide_filters, sync_to_thread=False),
+        "reports": Provide(provide_report_service, sync_to_thread=False),
+    }
+
+    @get("/{name:str}", media_type="application/octet-stream")
+    async def export(
+        self,
+        name: FromPath[str],
+        filters: Filters,
+        reports: Reports,
+        db_session: DbSession,
+        state: State,
+        group_by: Annotated[ReportGroup | None, QueryParameter(description="response-times only")] = None,
+        now: Annotated[
+            datetime | None, QueryParameter(description="sla/breaches: judge open jobs at")
+        ] = None,
+        lang: Lang = "zh-CN",
+    ) -> Response[bytes]:
+        """A report as a file: ``response-times``, ``sla``, ``breaches``, ``quality`` or ``feedback``,
+        each as ``.csv`` (UTF-8 with BOM) or ``.xlsx``, e.g. ``/api/exports/response-times.xlsx?group_by=engineer``.
+        Takes the filters of ``/api/reports/*``."""
+        report, _, fmt = name.rpartition(".")
+        if report not in EXPORT_REPORTS or fmt not in EXPORT_FORMATS:
+            raise NotFound(
+                f"no export '{name}': use one of {', '.join(EXPORT_REPORTS)} with .csv or .xlsx", field="name"
+            )
+        lang = lang if lang in LANGS else "zh-CN"
+        judged_at = now or utcnow()
+        if judged_at.tzinfo is None:
+            raise Invalid("now needs a time zone, e.g. 2026-06-01T00:00:00+08:00", field="now")
+        maker = TableMaker(lang, ZoneInfo(state.settings.timezone))
+        table: Table
+        if report == "response-times":
+            table = maker.response_times(await reports.response_times(filters, group_by))
+        elif report == "sla":
+            table = maker.sla(await reports.sla(filters, judged_at))
+        elif report == "breaches":
+            rows: list[BreachRow] = []
+            while len(rows) < BREACH_EXPORT_MAX:
+                page = await reports.breaches(filters, judged_at, MAX_LIMIT, len(rows))
+                rows += page.items
+                if len(rows) >= page.total or not page.items:
+                    break
+            table = maker.breaches(rows)
+        else:
+            quality = await reports.quality(filters)
+            table = maker.quality(quality) if report == "quality" else maker.feedback(quality)
+        stamp = utcnow().astimezone(maker.tz).strftime("%Y%m%d-%H%M")
+        filename = f"levee-{report}-{stamp}.{fmt}"
+        if fmt == "csv":
+            content, media_type = to_csv(table), "text/csv; charset=utf-8"
+        else:
+            lines = await _filter_lines(db_session, filters, maker)
+            lines.append((translate(lang, "report.filter.made_at"), maker.when(utcnow())))
+            content = await anyio.to_thread.run_sync(to_xlsx, table, lines)
+            media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(
+            content,
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )

@@ -56,7 +56,6 @@ from shared.reports import (
     BackupCompliance,
     BreachRow,
     MeasureStats,
-    Promise,
     PromiseBreach,
     PromiseCompliance,
     QualityReport,
@@ -66,12 +65,11 @@ from shared.reports import (
     SlaReport,
     TimeStats,
 )
+from shared.sla import CLOCKS, PROMISE_FIELDS, Promise
 
-#: promise -> (deadline, the stamp that keeps it)
+#: promise -> (deadline column, the stamp that keeps it), the engineer's three clocks (shared/sla.py)
 PROMISES: dict[Promise, tuple[Any, Any]] = {
-    Promise.RESPOND: (Job.respond_due_at, Job.acknowledged_at),
-    Promise.ONSITE: (Job.onsite_due_at, Job.arrived_at),
-    Promise.FIX: (Job.fix_due_at, Job.resolved_at),
+    p: (getattr(Job, PROMISE_FIELDS[p][0]), getattr(Job, PROMISE_FIELDS[p][1])) for p in CLOCKS
 }
 CANCELLED = JobStatus.CANCELLED.value
 
@@ -238,7 +236,8 @@ class ReportService:
         d = self.dialect
         at = self._at(now)
         cancelled = Job.status == CANCELLED
-        specs = {**PROMISES, Promise.BACKUP: (Job.backup_due_at, Job.resolved_at)}
+        due, done = PROMISE_FIELDS[Promise.BACKUP]
+        specs = {**PROMISES, Promise.BACKUP: (getattr(Job, due), getattr(Job, done))}
         conditions: list[ColumnElement[bool]] = []
         columns: list[Any] = []
         for promise, (due, done) in specs.items():

@@ -17,16 +17,16 @@ from litestar import Controller, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from server.console.exports import to_csv, to_xlsx_book
-from server.db.base import utcnow
-from server.deps import CurrentUser, DbSession, requires
+from server.deps import CurrentUser, DbSession, requires_to
 from server.errors import NotFound
 from server.paging import MAX_LIMIT
+from server.reports.exports import to_csv, to_xlsx_book
 from server.stock.reports import PARTS_TABLES, PartsReport, PartsReportService, parse_period, report_tables
-from server.stock.service import READ_ROLES, STORE_ADMIN_ROLES, WRITE_ROLES, StockService
-from shared.enums import Role
+from server.stock.service import StockService
+from shared.clock import utcnow
 from shared.i18n import LANGS
 from shared.models import Page
+from shared.roles import Capability
 from shared.stock import (
     BalanceOut,
     CountIn,
@@ -43,10 +43,11 @@ from shared.stock import (
     TransferIn,
 )
 
-requires_stock_read = requires(*READ_ROLES)
-requires_stock_or_own_van = requires(*READ_ROLES, Role.ENGINEER)
-requires_stock_write = requires(*WRITE_ROLES)
-requires_store_admin = requires(*STORE_ADMIN_ROLES)
+#: every store for the office; engineers read their own van only (the service checks which store)
+requires_stock_read = requires_to(Capability.READ_STOCK)
+requires_stock_or_own_van = requires_to(Capability.READ_STOCK, Capability.WORK_IN_THE_FIELD)
+requires_stock_write = requires_to(Capability.MOVE_STOCK)
+requires_store_admin = requires_to(Capability.ADMINISTER_STORES)
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, QueryParameter(ge=0)]

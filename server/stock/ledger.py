@@ -36,8 +36,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.changes import Change, log_changes, take_numbers
-from server.db.base import utcnow
 from server.db.models import JobPart, Part, StockBalance, StockLot, StockMovement, Store
+from shared.clock import utcnow
 from shared.ids import uuid7
 from shared.stock import TRANSFERABLE, MovementKind, StoreKind
 

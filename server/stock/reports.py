@@ -22,9 +22,9 @@ from pydantic import BaseModel
 from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.console.exports import Table
 from server.db.models import Job, Part, StockMovement, Store, User
 from server.errors import DomainError
+from server.reports.exports import Table
 from shared.i18n import translate
 from shared.local_time import full
 from shared.stock import MovementKind, StoreKind

@@ -55,12 +55,6 @@ from shared.stock import (
     TransferIn,
 )
 
-#: who may move stock (receive, transfer, take old parts in, count) and open or close stores
-WRITE_ROLES = (Role.WAREHOUSE, Role.MANAGER, Role.ADMIN)
-#: who may read every store; engineers read their own van only
-READ_ROLES = (*WRITE_ROLES, Role.DISPATCHER, Role.QA)
-STORE_ADMIN_ROLES = (Role.WAREHOUSE, Role.ADMIN)
-
 
 def refusal(exc: StockError, **extra: Any) -> DomainError:
     """The ledger's refusal as problem details: its status, its words, its stable reason code."""

@@ -31,9 +31,9 @@ from console.logic.reports import (
 )
 from console.logic.times import parse_day, parse_local
 from console.roles import Screen, can_dispatch, can_review, screen_of, screens_for
-from shared.console import ServiceForm, flag_reason_text, timeline
 from shared.enums import Role
 from shared.i18n import LANGS, catalogue, translate
+from shared.service_form import ServiceForm, flag_reason_text, timeline
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 7, 14, 2, 0, tzinfo=UTC)

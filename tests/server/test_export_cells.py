@@ -3,7 +3,7 @@ and neutralised, so a spreadsheet never runs what an engineer, customer or store
 
 A text that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return is a formula to Excel and
 LibreOffice (``=HYPERLINK(...)`` leaks the sheet; ``=cmd|...`` runs a program on old versions). The one
-home for what an export writes, ``server.console.exports.cell_text``, puts a ``'`` before such text and
+home for what an export writes, ``server.reports.exports.cell_text``, puts a ``'`` before such text and
 drops the control characters an XLSX cannot hold. Checked two ways: a property over random text through
 the writers, and hostile names and causes entered through the API and read back from every export.
 """
@@ -21,7 +21,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from server.console.exports import Table, to_csv, to_xlsx_book
+from server.reports.exports import Table, to_csv, to_xlsx_book
 from shared.enums import JobEventType
 from tests.conftest import DeviceFactory
 from tests.properties import examples

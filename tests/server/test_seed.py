@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -191,6 +192,52 @@ async def test_password_is_random_per_run_and_verifies(tmp_path: Path) -> None:
             await engine.dispose()
     assert results[0].logins[0].password != results[1].logins[0].password
     assert snapshots[0] == snapshots[1]  # same rng_seed and now: same data
+
+
+#: values made fresh on every run by design: a random mark per change-log restore check, and the audit
+#: chain's hashes and details, which hold ids and the wall-clock time of the write
+PER_RUN = {"change_log_marks": {"mark"}, "audit_log": {"detail", "hash", "prev_hash"}}
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _comparable(table: str, row: dict[str, object], ran: tuple[datetime, datetime]) -> str:
+    """A row with what may differ between two runs of the same seed named instead of shown: ids (UUIDv7
+    carry the wall clock), the password hash (salted), and times the database stamped while seeding."""
+    out: dict[str, object] = {}
+    for column, value in row.items():
+        if column in PER_RUN.get(table, ()) or column == "password_hash":
+            continue
+        if isinstance(value, uuid.UUID):
+            value = "<id>"
+        elif isinstance(value, str):
+            value = UUID_TEXT.sub("<id>", value)
+        elif isinstance(value, datetime):
+            aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+            value = "<written at>" if ran[0] <= aware <= ran[1] else aware.isoformat()
+        out[column] = value
+    return repr(sorted(out.items()))
+
+
+async def test_two_runs_with_the_same_seed_and_now_write_the_same_data(tmp_path: Path) -> None:
+    tables: list[dict[str, list[str]]] = []
+    for name in ("first", "second"):
+        engine = await _engine(f"sqlite+aiosqlite:///{tmp_path / name}.db")
+        try:
+            began = datetime.now(UTC) - timedelta(minutes=1)
+            await _seed(engine, now=NOW, password="same-password")
+            ran = (began, datetime.now(UTC) + timedelta(minutes=1))
+            snapshot = {}
+            async with engine.connect() as conn:
+                for table in Base.metadata.sorted_tables:
+                    rows = (await conn.execute(select(table))).mappings()
+                    snapshot[table.name] = sorted(_comparable(table.name, dict(r), ran) for r in rows)
+            tables.append(snapshot)
+        finally:
+            await engine.dispose()
+    first, second = tables
+    assert sum(len(rows) for rows in first.values()) > 4000
+    for name in first:
+        assert first[name] == second[name], name
 
 
 async def test_given_password_and_format_logins(fresh_engine: AsyncEngine) -> None:

@@ -12,8 +12,8 @@ from sqlalchemy import update
 
 from server.db.models import Device, Job
 from server.db.models import Mutation as MutationRow
-from shared.console import flag_reason_text
 from shared.ids import uuid7
+from shared.service_form import flag_reason_text
 from tests.server.test_approval import approve, event, mutation, push, sign
 from tests.support import PASSWORD, World
 

@@ -8,24 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-from shared.sla import breached
+from shared.sla import CLOCKS, PROMISE_FIELDS, Promise, breached
 
-
-class Promise(StrEnum):
-    RESPOND = "respond"
-    ONSITE = "onsite"
-    FIX = "fix"
-
-
-#: promise -> (deadline field, field that keeps the promise)
-PROMISE_FIELDS: dict[Promise, tuple[str, str]] = {
-    Promise.RESPOND: ("respond_due_at", "acknowledged_at"),
-    Promise.ONSITE: ("onsite_due_at", "arrived_at"),
-    Promise.FIX: ("fix_due_at", "resolved_at"),
-}
+__all__ = [
+    "PROMISE_FIELDS",
+    "Promise",
+    "SlaClock",
+    "any_breached",
+    "clock",
+    "clocks",
+    "current_clock",
+    "parse_time",
+    "split_duration",
+]
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -70,12 +67,12 @@ def clock(job: dict[str, Any], promise: Promise, now: datetime) -> SlaClock:
 
 def clocks(job: dict[str, Any], now: datetime) -> list[SlaClock]:
     """All three promises, in the order they fall due."""
-    return [clock(job, p, now) for p in Promise]
+    return [clock(job, p, now) for p in CLOCKS]
 
 
 def current_clock(job: dict[str, Any], now: datetime) -> SlaClock | None:
     """The promise the engineer is working against now: the first one not yet kept; None when all are."""
-    for promise in Promise:
+    for promise in CLOCKS:
         c = clock(job, promise, now)
         if not c.done:
             return c

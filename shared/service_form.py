@@ -1,9 +1,6 @@
-"""What the back-office console reads beyond the plain job and directory models.
-
-The dispatcher's engineer list (open load and how long since each tablet last synced), the QA
-reviewer's full service form (timeline with clock flags, checklist with its labels, parts, photos) and
-the conflict queue with names instead of ids. The server fills them (``server/console/``); the console
-and the tests read them.
+"""The service form (售后维修服务单) of one job: what the QA reviewer reads, the console shows and the
+PDF prints. The timeline with its clock flags, the checklist with its labels, parts and photos; the
+server fills it (``server/jobs/form.py``), the console and the printed form read it alike.
 """
 
 from __future__ import annotations
@@ -12,44 +9,13 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from shared.enums import ChecklistItemKind, CheckResult, JobEventType, JobStatus
 from shared.i18n import translate
-from shared.models import ConflictOut, JobDetail
-
-EXPORT_FORMATS = ("csv", "xlsx")
-ExportFormat = Literal["csv", "xlsx"]
-#: report name -> what it holds (the names of ``GET /api/exports/{name}.{csv|xlsx}``)
-EXPORT_REPORTS: dict[str, str] = {
-    "response-times": "minutes to acknowledge, arrive and fix: count, median, p90, max (group_by=)",
-    "sla": "compliance per promise, and backup equipment for late fixes",
-    "breaches": "every job that broke a promise, with which promises and by how many minutes",
-    "quality": "first-time-fix rate, satisfaction, backup equipment lent",
-    "feedback": "the monthly quality feedback by equipment model and fault",
-}
-
-
-class EngineerLoad(BaseModel):
-    """One engineer as the dispatcher weighs them: open jobs and how fresh their tablet's data is."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    username: str
-    display_name: str
-    phone: str
-    active: bool
-    open_jobs: int = Field(description="jobs assigned to them in an open status (on hold included)")
-    major_open: int = Field(description="of those, major faults")
-    breached_open: int = Field(description="of those, past a respond, on-site or fix deadline not yet kept")
-    devices: int = Field(description="signed-in devices that are not revoked")
-    last_sync_at: datetime | None = Field(
-        description="newest sync of any of their devices (a finished pull or a push, stamped at most every "
-        "30 s; or a long-poll, to the minute); None if never"
-    )
+from shared.models import JobDetail
+from shared.sla import CLOCKS, PROMISE_FIELDS
 
 
 class FormEvent(BaseModel):
@@ -118,19 +84,6 @@ class ServiceForm(BaseModel):
         return self.job.status in (JobStatus.RESOLVED, JobStatus.SIGNED_OFF)
 
 
-class ConflictRow(ConflictOut):
-    """A conflict with the names the review queue shows: job number, engineer, device, reviewer."""
-
-    job_number: str | None = None
-    job_status: JobStatus | None = None
-    engineer_name: str | None = None
-    device_name: str | None = None
-    reviewer_name: str | None = None
-    #: who wrote the value the server held when the device's change arrived (the office's side), and when
-    server_by_name: str | None = None
-    server_at: datetime | None = None
-
-
 _CLOCK = re.compile(r"^device clock is (\d+) min (fast|slow)$")
 #: the server's fixed flag reasons (sync/merge.py flag_event_time) -> catalogue key
 _FLAG_REASONS = {
@@ -150,14 +103,10 @@ def flag_reason_text(lang: str, reason: str) -> str:
     return translate(lang, key) if key else reason
 
 
-#: the timeline's steps in order, with the deadline each one keeps
-STEPS: tuple[tuple[str, str | None], ...] = (
-    ("acknowledged", "respond_due_at"),
-    ("departed", None),
-    ("arrived", "onsite_due_at"),
-    ("started", None),
-    ("resolved", "fix_due_at"),
-    ("signed_off", None),
+_DUE_KEPT_BY = {done: due for due, done in (PROMISE_FIELDS[p] for p in CLOCKS)}
+#: the timeline's steps in order, with the deadline each one keeps (shared/sla.py pairs them)
+STEPS: tuple[tuple[str, str | None], ...] = tuple(
+    (step.value, _DUE_KEPT_BY.get(f"{step.value}_at")) for step in JobEventType
 )
 
 

@@ -22,9 +22,9 @@ from server.db.models import (
     User,
 )
 from server.errors import NotFound
-from shared.console import FormAnswer, FormEvent, FormPart, FormPhoto, ServiceForm
 from shared.enums import ChecklistItemKind
 from shared.models import CustomerOut, EquipmentOut, JobDetail, JobOut, SiteOut, UserOut
+from shared.service_form import FormAnswer, FormEvent, FormPart, FormPhoto, ServiceForm
 
 
 async def job_detail(session: AsyncSession, job: Job) -> JobDetail:

@@ -19,10 +19,10 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 import shared
 from server.photos import bounded_point, thumbnail
-from shared.console import FormAnswer, ServiceForm, flag_reason_text, timeline
 from shared.enums import ChecklistItemKind, JobKind
 from shared.i18n import translate
 from shared.local_time import full
+from shared.service_form import FormAnswer, ServiceForm, flag_reason_text, timeline
 
 FONT_FILE = Path(shared.__file__).resolve().parent / "assets" / "fonts" / "NotoSansSC-Levee.otf"
 FONT = "NotoSansSC"

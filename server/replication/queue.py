@@ -1,109 +1,47 @@
-"""The dispatcher's engineer list and the conflict queue with names, each in one call."""
+"""The conflict review queue with names: job number, engineer, device, reviewer, and who wrote the
+value the server kept (GET /api/console/conflicts)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated
 
+from litestar import Controller, get
+from litestar.params import FromQuery, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from server.db.models import AuditEntry, Conflict, Device, Job, User
-from shared.console import ConflictRow, EngineerLoad
-from shared.enums import OPEN_STATUSES, Role
-from shared.models import ConflictOut
-from shared.sla import breached
+from server.deps import DbSession, requires_to
+from server.paging import MAX_LIMIT
+from shared.conflicts import ConflictRow
+from shared.models import ConflictOut, Page
+from shared.roles import Capability
 
 #: offsets beyond this overflow the databases' integers; no table gets near it
 MAX_OFFSET = 2**31 - 1
-#: deadline column -> the stamp that keeps it
-PROMISES = (
-    ("respond_due_at", "acknowledged_at"),
-    ("onsite_due_at", "arrived_at"),
-    ("fix_due_at", "resolved_at"),
-)
+requires_review = requires_to(Capability.REVIEW_CONFLICTS)
 
 
-def _breached_now(job: Any, now: datetime) -> bool:
-    """Past a deadline whose promise is not kept yet (a promise kept late is history, not load)."""
-    return any(
-        getattr(job, done) is None and breached(getattr(job, due), None, now) for due, done in PROMISES
-    )
+class ConflictQueueController(Controller):
+    path = "/api/console"
+    tags = ["console"]  # noqa: RUF012
 
+    @get("/conflicts", guards=[requires_review])
+    async def conflicts(
+        self,
+        db_session: DbSession,
+        status: FromQuery[str | None] = "open",
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> Page[ConflictRow]:
+        """The conflict review queue with job numbers and names; ``status=`` (empty) lists every status.
 
-def _newest(*stamps: datetime | None) -> datetime | None:
-    present = [s for s in stamps if s is not None]
-    return max(present) if present else None
-
-
-async def engineer_loads(session: AsyncSession, now: datetime) -> list[EngineerLoad]:
-    """Every engineer, active first, with their open jobs and their devices' last sync.
-
-    Only a push stamps ``devices.last_sync_at``; every authenticated request (an engineer's token only
-    pulls, long-polls and pushes) moves ``last_seen_at`` at most once a minute, so the newer of the two
-    is when the tablet last synced.
-    """
-    engineers = (
-        await session.scalars(
-            select(User)
-            .where(User.role == Role.ENGINEER.value)
-            .order_by(User.active.desc(), User.display_name, User.username)
-        )
-    ).all()
-    open_jobs = (
-        await session.execute(
-            select(
-                Job.assigned_engineer_id,
-                Job.severity,
-                *(getattr(Job, c) for pair in PROMISES for c in pair),
-            ).where(
-                Job.assigned_engineer_id.is_not(None),
-                Job.status.in_([s.value for s in OPEN_STATUSES]),
-            )
-        )
-    ).all()
-    load: dict[uuid.UUID, list[int]] = {}
-    for row in open_jobs:
-        counts = load.setdefault(row.assigned_engineer_id, [0, 0, 0])
-        counts[0] += 1
-        counts[1] += row.severity == "major"
-        counts[2] += _breached_now(row, now)
-    devices = {
-        row.user_id: row
-        for row in (
-            await session.execute(
-                select(
-                    Device.user_id,
-                    func.count().label("n"),
-                    func.max(Device.last_sync_at).label("last_sync_at"),
-                    func.max(Device.last_seen_at).label("last_seen_at"),
-                )
-                .where(Device.revoked_at.is_(None))
-                .group_by(Device.user_id)
-            )
-        ).all()
-    }
-    out = []
-    for user in engineers:
-        n_open, n_major, n_breached = load.get(user.id, [0, 0, 0])
-        dev = devices.get(user.id)
-        out.append(
-            EngineerLoad(
-                id=user.id,
-                username=user.username,
-                display_name=user.display_name,
-                phone=user.phone,
-                active=user.active,
-                open_jobs=n_open,
-                major_open=n_major,
-                breached_open=n_breached,
-                devices=int(dev.n) if dev else 0,
-                last_sync_at=_newest(dev.last_sync_at, dev.last_seen_at) if dev else None,
-            )
-        )
-    return out
+        Accept or override through ``/api/conflicts/{id}/accept`` and ``/override``.
+        """
+        rows, total = await conflict_rows(db_session, status=status or None, limit=limit, offset=offset)
+        return Page[ConflictRow](items=rows, total=total, limit=limit, offset=offset)
 
 
 async def conflict_rows(

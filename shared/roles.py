@@ -1,0 +1,90 @@
+"""Who may do what: one table of capabilities and the roles that hold each.
+
+The server builds every route guard from this table (``server.deps.requires_to``), and the console
+reads the same table to decide which tabs and buttons a signed-in user sees. A role gains or loses
+a capability here and nowhere else; ``tests/server/test_access_matrix.py`` checks every live route
+against the guard it carries.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from shared.enums import Role
+
+__all__ = ["ROLES", "Capability", "can", "roles_for"]
+
+_OFFICE = frozenset({Role.DISPATCHER, Role.MANAGER, Role.QA, Role.WAREHOUSE, Role.ADMIN})
+_DESK = frozenset({Role.DISPATCHER, Role.MANAGER, Role.ADMIN})
+_CARE = frozenset({Role.DISPATCHER, Role.MANAGER, Role.QA, Role.ADMIN})
+_QUALITY = frozenset({Role.QA, Role.MANAGER, Role.ADMIN})
+_STOCK = frozenset({Role.WAREHOUSE, Role.MANAGER, Role.ADMIN})
+
+
+class Capability(StrEnum):
+    """Something a user may do. Several capabilities are held by the same roles today; they are named
+    apart so that one can change without the others."""
+
+    #: any signed-in user: their own profile, the catalogue, one customer, site or piece of equipment
+    SIGN_IN = "sign_in"
+    #: a field engineer's tablet: push, pull, wait; their own van's stock
+    WORK_IN_THE_FIELD = "work_in_the_field"
+    #: read what the whole office reads: the board, lists of users, customers and equipment, conflicts
+    WORK_IN_THE_OFFICE = "work_in_the_office"
+    #: record calls, assign, hold, resume and cancel jobs; inspection schedules; return visits
+    DISPATCH = "dispatch"
+    #: add and change customers, sites and equipment
+    MANAGE_CUSTOMERS = "manage_customers"
+    #: approve or return a service form; close complaints; the office's billing decision
+    APPROVE_QUALITY = "approve_quality"
+    #: read the conflict queue (the warehouse: van stock conflicts only, parts used beyond the books)
+    READ_CONFLICTS = "read_conflicts"
+    #: resolve conflicts, read the whole service form
+    REVIEW_CONFLICTS = "review_conflicts"
+    #: complaints, return visits, the customer file, satisfaction
+    CARE_FOR_CUSTOMERS = "care_for_customers"
+    #: SLA, response-time and quality reports and their exports
+    READ_REPORTS = "read_reports"
+    #: SLA policies and checklist templates
+    MANAGE_CATALOG = "manage_catalog"
+    #: read stores, vans, balances and the ledger
+    READ_STOCK = "read_stock"
+    #: receive, issue, move and count stock; add parts to the catalogue
+    MOVE_STOCK = "move_stock"
+    #: open and close stores
+    ADMINISTER_STORES = "administer_stores"
+    #: add and change users
+    ADMINISTER_USERS = "administer_users"
+
+
+#: capability -> the roles that hold it
+ROLES: dict[Capability, frozenset[Role]] = {
+    Capability.SIGN_IN: frozenset(Role),
+    Capability.WORK_IN_THE_FIELD: frozenset({Role.ENGINEER}),
+    Capability.WORK_IN_THE_OFFICE: _OFFICE,
+    Capability.DISPATCH: _DESK,
+    Capability.MANAGE_CUSTOMERS: _DESK,
+    Capability.APPROVE_QUALITY: _QUALITY,
+    Capability.READ_CONFLICTS: _OFFICE,
+    Capability.REVIEW_CONFLICTS: _CARE,
+    Capability.CARE_FOR_CUSTOMERS: _CARE,
+    Capability.READ_REPORTS: _CARE,
+    Capability.MANAGE_CATALOG: frozenset({Role.MANAGER, Role.ADMIN}),
+    Capability.READ_STOCK: _OFFICE,
+    Capability.MOVE_STOCK: _STOCK,
+    Capability.ADMINISTER_STORES: frozenset({Role.WAREHOUSE, Role.ADMIN}),
+    Capability.ADMINISTER_USERS: frozenset({Role.ADMIN}),
+}
+
+
+def roles_for(*capabilities: Capability) -> frozenset[Role]:
+    """The roles holding any of ``capabilities``."""
+    return frozenset().union(*(ROLES[c] for c in capabilities))
+
+
+def can(role: Role | str | None, capability: Capability) -> bool:
+    """Whether ``role`` (a name the caller may not know, or nobody) holds ``capability``."""
+    try:
+        return Role(role) in ROLES[capability] if role else False
+    except ValueError:
+        return False
