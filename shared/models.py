@@ -2,6 +2,10 @@
 
 Every model validates on the way in: a bad value is rejected with a message naming the field and
 saying what would be accepted, so a dispatcher or an engineer can fix it without reading code.
+
+One module (~530 lines) on purpose: these are the API's request and answer models of the core domain
+(jobs, people, places, equipment, catalogue), read together as the schema; the newer domains have
+modules of their own (stock, customers, service_form, conflicts, reports).
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 Every user action writes the changed job and its outbox entry in one transaction; every pulled page is
 applied together with the cursor that follows it. A crash at any point leaves either all of it or none.
+
+One module (~650 lines) because the transactions above span every table of the replica: splitting the
+class by table would split the transactions.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""SQLAlchemy tables of the server. Migrations live in ``server/migrations``."""
+"""SQLAlchemy tables of the server. Migrations live in ``server/migrations``.
+
+One module (~560 lines) on purpose: it is the schema, one class per table, checked against the migrations
+by a test; one file lets a reader see every foreign key and index in one place."""
 
 from __future__ import annotations
 

@@ -3,6 +3,9 @@
 fpdf2 embeds a subset of the bundled Noto Sans SC (an OpenType font with CFF outlines), so the form
 shows no boxes on any machine. Labels come from the message catalogues (``form.*``), like the console's.
 Rendering is synchronous CPU work; the route runs it in a worker thread.
+
+One module (~470 lines) because it is one document laid out top to bottom: the sections share the page
+cursor, the fonts and the page-break rule; split, each part would need all three.
 """
 
 from __future__ import annotations

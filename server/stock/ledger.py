@@ -22,6 +22,9 @@ Every operation runs in the caller's transaction and raises :class:`StockError` 
 done; some checks can only be made under the balance lock (a count's book figure, a transfer racing
 another), after earlier lines were written, so the caller rolls the whole transaction back on a
 :class:`StockError` and nothing of the operation remains.
+
+One module (~600 lines) because the ledger's rules are one invariant (movements, balances and lots move
+together in one order); each operation is a method of :class:`Ledger` and they share its locking steps.
 """
 
 from __future__ import annotations

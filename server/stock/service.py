@@ -5,6 +5,9 @@ Every write runs one :class:`~server.stock.ledger.Ledger` operation in the reque
 an audit entry, tells the engineer's tablet about a van balance it changed, and commits. When the ledger
 refuses (:class:`StockError`) the transaction is rolled back first, so nothing of the operation stays,
 and the refusal becomes problem details with the ledger's status and reason.
+
+One module (~600 lines): one service class whose methods are the stock API's operations, each a thin
+wrapper (guard, ledger call, audit, notice) over the ledger; the schemas are in ``shared/stock.py``.
 """
 
 from __future__ import annotations

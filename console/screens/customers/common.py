@@ -1,0 +1,14 @@
+"""What the customer screens share: a link to a job, the statuses after which a job is final."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from console.components.widgets import button
+from console.state import Office
+
+FINAL = {"closed", "cancelled"}
+
+
+def job_link(office: Office, number: str, job_id: str) -> ft.Control:
+    return button(number, lambda _e: office.go(f"/job/{job_id}"), kind="quiet")
