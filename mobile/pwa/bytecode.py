@@ -3,7 +3,7 @@
 Pyodide's Python ships its standard library as sources in a zip and cannot keep the ``.pyc`` files it
 compiles (its file system is memory), so every start compiled every module it imported: most of a
 start's Python time. Once the app is up on a start without bytecode, :func:`keep_bytecode` compiles
-the modules that start imported, a few at a time between the app's own work, and hands two files to
+the modules that start imported, one at a time between the app's own work, and hands two files to
 the worker (python-worker.js), which keeps them in Cache Storage under the build's version:
 
 * ``stdlib.zip``: Pyodide's standard library zip with a ``.pyc`` beside each imported module (the
@@ -32,8 +32,7 @@ log = logging.getLogger("levee.pwa")
 
 STDLIB_ZIP = "/lib/python{}{}.zip".format(*sys.version_info[:2])
 HOME = Path("/home/pyodide")
-START_AFTER_S = 5.0  # let the first screen settle before compiling
-BATCH = 20  # modules compiled between two yields to the app
+START_AFTER_S = 20.0  # let the first screen settle (and the engineer sign in) before compiling
 
 
 def _pyc(code: Any, source: bytes) -> bytes:
@@ -67,9 +66,10 @@ async def compile_imported() -> tuple[bytes, bytes]:
     prefix = STDLIB_ZIP + "/"
     home = str(HOME) + "/"
     with zipfile.ZipFile(STDLIB_ZIP) as original:
-        for n, (_name, origin, _package) in enumerate(_imported()):
-            if n % BATCH == BATCH - 1:
-                await asyncio.sleep(0)  # the app's taps and syncs go first
+        for _name, origin, _package in _imported():
+            # One module at a time, then the app's own events: a batch holding Python for a second
+            # delays key strokes enough for Flet's text fields to lose characters (seen at sign-in).
+            await asyncio.sleep(0)
             if origin.startswith(prefix):
                 inner = origin[len(prefix) :]
                 source = original.read(inner)
@@ -81,7 +81,9 @@ async def compile_imported() -> tuple[bytes, bytes]:
                 app[importlib.util.cache_from_source(origin)[len(home) :]] = _pyc(code, source)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as out:
-            for info in original.infolist():
+            for n, info in enumerate(original.infolist()):
+                if n % 50 == 0:
+                    await asyncio.sleep(0)
                 data = original.read(info)
                 info.compress_type = zipfile.ZIP_STORED  # read without inflating at every start
                 out.writestr(info, data)
