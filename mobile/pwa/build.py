@@ -37,14 +37,13 @@ BASE = "/app/"  # where `levee serve` mounts the build (same origin as /api)
 PLATFORM = "pyemscripten_2026_0_wasm32"  # flet-web 1.0.5's Pyodide: Python 3.14, emscripten ABI 2026_0
 PYTHON_VERSION = "3.14"
 
-#: Files of flet-web's ``web/`` the Chromium/CanvasKit client uses. The rest of its 75 MB (the
+#: Files of flet-web's ``web/`` the Chromium/CanvasKit client uses (its ``python.js`` and
+#: ``python-worker.js`` are replaced by the build's own, in ``static/``). The rest of its 75 MB (the
 #: skwasm renderer, main.dart.wasm, debug symbols, Pyodide's command-line runner) stays out.
 FLET_WEB_FILES = (
     "flutter.js",
     "flutter_bootstrap.js",
     "main.dart.js",
-    "python.js",
-    "python-worker.js",
     "favicon.png",
     "version.json",
     "canvaskit/canvaskit.js",
@@ -97,6 +96,7 @@ APP_PACKAGES = (
     "ui/web/guard.py",
     "mobile/pwa/__init__.py",
     "mobile/pwa/device.py",
+    "mobile/pwa/bytecode.py",
     "sync",
     "shared",
 )
@@ -358,8 +358,6 @@ def build(out: Path | None = None, *, version: str | None = None, log: bool = Tr
     if n != 1:
         raise BuildError("flutter_bootstrap.js of this flet-web has no serviceWorkerSettings block to drop")
     files["flutter_bootstrap.js"] = bootstrap.encode("utf-8")
-    worker = files["python-worker.js"].decode("utf-8")
-    files["python-worker.js"] = ('import "./levee-store.js";\n' + worker).encode("utf-8")
     for path in _static_sources():
         if path.name not in {"sw.js", "levee-boot.js"}:
             files[path.relative_to(STATIC).as_posix()] = path.read_bytes()

@@ -23,6 +23,7 @@ import asyncio
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,9 @@ class BrowserFieldApp(FieldApp):
                     if path.name not in self._kept_photos:
                         entries.append([PHOTO_PREFIX + path.name, to_js(path.read_bytes())])
             if entries:
+                writing = time.perf_counter()
                 await self.store.putMany(to_js(entries))
+                _tap_timing(writing)
             if replica.photo_dir.exists():
                 self._kept_photos.update(p.name for p in replica.photo_dir.iterdir())
             self._logged_seq = max([self._logged_seq, *(m.client_seq for m in fresh)])
@@ -186,6 +189,34 @@ class BrowserFieldApp(FieldApp):
             self.save_soon()  # after a round: what was pulled and acknowledged
 
 
+#: When the latest control event (a tap) reached Python (perf_counter), for the tap timing below.
+_EVENT_AT: list[float] = [0.0]
+
+
+def _tap_timing(writing: float) -> None:
+    """Tell the page (``levee.taps``) how long a tap took to become durable: from its event reaching
+    Python to the IndexedDB commit resolving (the SQLite write, the outbox entry, the commit), and the
+    IndexedDB transaction alone. The ✓ on screen comes later, after Flutter's redraw."""
+    import js
+
+    done = time.perf_counter()
+    if hasattr(js, "leveeTap") and _EVENT_AT[0]:
+        js.leveeTap((done - _EVENT_AT[0]) * 1000, (done - writing) * 1000)
+
+
+def _time_events() -> None:
+    """Note when each control event reaches Python (for :func:`_tap_timing`)."""
+    from flet.messaging.session import Session
+
+    dispatch = Session.dispatch_event
+
+    async def timed(self: Session, control_id: int, event_name: str, event_data: Any) -> None:
+        _EVENT_AT[0] = time.perf_counter()
+        await dispatch(self, control_id, event_name, event_data)
+
+    Session.dispatch_event = timed  # type: ignore[method-assign]
+
+
 def _tap_key(seq: int) -> str:
     return f"tap:{seq:012d}"
 
@@ -223,15 +254,27 @@ def _listen_to_network(app: FieldApp, store: Any) -> None:
 
 
 _DEVICE: dict[str, BrowserFieldApp] = {}
+_BACKGROUND: set[asyncio.Task[None]] = set()
+
+
+def mark(name: str) -> None:
+    """A start-up timing for the page (``levee.timings``, performance marks; python-worker.js)."""
+    import js
+
+    if hasattr(js, "leveeMark"):
+        js.leveeMark(name)
 
 
 def run() -> None:
     """The archive's ``main.py``: start Flet in the worker with the browser's device."""
+    mark("device imported")
     import flet as ft
     import js
 
     from mobile.app import main as field
 
+    mark("app imported")
+    _time_events()
     build = json.loads(Path("build.json").read_text())["version"]
     os.environ.setdefault("LEVEE_APP_BUILD", build)
     server = str(js.location.origin)
@@ -243,9 +286,15 @@ def run() -> None:
                 page.add(ft.Text(translate(DEFAULT_LANG, "app.pwa.other_tab"), size=20))
                 return
             app = await open_device(store, build, server)
+            mark("device opened")
             _listen_to_network(app, store)
             _DEVICE["app"] = app
             field._APP["app"] = app
+            if not getattr(js, "leveeBytecodeCached", True):
+                from mobile.pwa.bytecode import keep_bytecode
+
+                _BACKGROUND.add(asyncio.get_running_loop().create_task(keep_bytecode()))
         await field.main(page)
+        mark("first page built")
 
     ft.run(page_main)

@@ -65,6 +65,24 @@ def wait_controlled(d: Driver, timeout: float = 120.0) -> None:
         time.sleep(0.25)
 
 
+def wait_bytecode(d: Driver, timeout: float = 300.0) -> None:
+    """Until a start without bytecode has kept it for the next start (mobile/pwa/bytecode.py)."""
+    deadline = time.monotonic() + timeout
+    while not d.page.evaluate(
+        """async () => {
+            const key = (await caches.keys()).find((k) => k.startsWith("levee-bytecode-"));
+            return Boolean(key) && (await (await caches.open(key)).keys()).length >= 2;
+        }"""
+    ):
+        assert time.monotonic() < deadline, "the app never kept its bytecode"
+        time.sleep(0.5)
+
+
+def start_marks(d: Driver) -> list[str]:
+    """The names of the page's start-up marks so far (levee-boot.js's ``levee.timings``)."""
+    return [str(name) for name, _ms in d.page.evaluate("levee.timings")]
+
+
 def outbox_in_indexeddb(d: Driver) -> list[dict[str, Any]]:
     """The taps the browser holds in IndexedDB (the log and those inside the saved replica are
     read by the app; this reads the log as the browser stored it)."""

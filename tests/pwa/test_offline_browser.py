@@ -15,7 +15,7 @@ import pytest
 
 from tests.mobile.browser import require_browser, zh
 from tests.mobile.test_field_app_browser import _between, _work_job
-from tests.pwa.browser import PwaStack, open_app, tablet, wait_controlled
+from tests.pwa.browser import PwaStack, open_app, start_marks, tablet, wait_bytecode, wait_controlled
 
 # Chromium starts Pyodide and Flutter several times here: 10-30 s each on a loaded 2-core machine.
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1500)]
@@ -63,10 +63,12 @@ def test_tablet_works_a_job_offline_from_the_installed_app_and_syncs_it_once(sta
         d.wait_text("sync-state", zh("app.sync.offline"))
         pending = d.number_in("sync-pending")
         assert pending >= 6, d.text_of("sync-pending")
+        wait_bytecode(d)  # kept by a start that had none, for the next one
         d.page.close()
 
         d = open_app(context, stack.pwa_url, shots)  # a new page, still offline
         d.by_id(f"job-{job['number']}").wait_for(timeout=300_000)
+        assert "bytecode found" in start_marks(d), start_marks(d)  # imports from the kept bytecode
         assert d.number_in("sync-pending") == pending
         d.tap(f"job-{job['number']}")
         d.wait_text("tap-resolved", "✓ ")

@@ -17,7 +17,41 @@ var flet = {
   pythonModuleName: "main",
   micropipIncludePre: false,
 };
-var levee = { build: "__LEVEE_BUILD__", serviceWorker: null };
+var levee = { build: "__LEVEE_BUILD__", serviceWorker: null, timings: [], taps: [] };
+
+// Start-up timings (ms since the page's navigation began), from the page and from the Python worker:
+// `levee.timings` ([[name, ms], ...]) and performance marks "levee:<name>"; and each tap's time to
+// durable, `levee.taps` ([[event to IndexedDB commit, the commit alone], ...] in ms, python.js).
+// bench/pwa_bench.py reads them.
+levee.mark = (name, at) => {
+  const ms = at === undefined ? performance.now() : at;
+  levee.timings.push([name, Math.round(ms)]);
+  if (performance.mark) performance.mark("levee:" + name, { startTime: ms });
+};
+levee.timing = ([name, epochMs]) => levee.mark(name, epochMs - performance.timeOrigin);
+
+// The Python worker starts now, while Flutter loads (python.js's jsConnect takes it over).
+levee.startWorker = () => {
+  const worker = new Worker("__LEVEE_BASE__python-worker.js", { type: "module" });
+  worker.onmessage = (event) => {
+    if (event.data && event.data.leveeTiming) levee.timing(event.data.leveeTiming);
+  };
+  worker.postMessage({
+    pyodideUrl: flet.pyodideUrl,
+    appPackageUrl: flet.appPackageUrl,
+    pythonModuleName: flet.pythonModuleName,
+    documentUrl: document.URL,
+    build: levee.build,
+    base: "__LEVEE_BASE__",
+  });
+  return worker;
+};
+levee.worker = levee.startWorker();
+levee.takeWorker = () => {
+  const worker = levee.worker || levee.startWorker();
+  levee.worker = null;
+  return worker;
+};
 
 flet.flutterAppLoaded = new Promise((resolve) => {
   flet.flutterAppResolve = resolve;

@@ -18,7 +18,9 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
       for (const key of await caches.keys()) {
-        if (key.startsWith("levee-app-") && key !== CACHE) await caches.delete(key);
+        const old = (key.startsWith("levee-app-") && key !== CACHE) ||
+          (key.startsWith("levee-bytecode-") && key !== "levee-bytecode-" + VERSION); // python-worker.js's
+        if (old) await caches.delete(key);
       }
       await self.clients.claim();
     })()
