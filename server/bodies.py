@@ -1,9 +1,17 @@
-"""Request bodies as JSON: refused with a readable 400 when they are not UTF-8 or nest too deep.
+"""Request bodies as JSON: refused with a readable 400 when they are not UTF-8, nest too deep or hold a
+NUL character.
 
 Litestar decodes JSON with msgspec, which raises ``UnicodeDecodeError`` on bytes that are not UTF-8 and
 ``RecursionError`` past its own nesting limit; both used to be 500s, some before sign-in. No Levee
 message nests deeper than a handful of levels (a push: envelope, mutations, a mutation, its args, the
 fields), so anything deeper than :data:`MAX_JSON_DEPTH` is refused before a handler walks it.
+
+A NUL character (``\\u0000``) in any text or key is refused at the door, on both databases: PostgreSQL
+cannot store one (in text or in JSON), SQLite can, so without this rule the same request was a 400 on
+one and stored on the other, and on PostgreSQL a NUL in a field that is only written to the audit log
+(a sign-in's device name) made the sign-in fail as "unavailable". A device's push is the exception: it
+is never refused whole for one mutation's text (its outbox would be stuck behind it); the push path
+answers that mutation alone (see server/replication).
 """
 
 from __future__ import annotations
@@ -38,7 +46,31 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
-def decode_body(body: bytes, type_decoders: TypeDecodersSequence | None = None) -> Any:
+NUL_REFUSED = "text may not contain NUL characters (\\u0000)"
+#: paths whose bodies may carry NUL: each mutation of a push is answered on its own
+NUL_PER_ITEM = frozenset({"/api/sync/push"})
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether any string (or object key) in decoded JSON ``value`` holds a NUL character."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            if any("\x00" in key for key in item if isinstance(key, str)):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def decode_body(
+    body: bytes, type_decoders: TypeDecodersSequence | None = None, *, allow_nul: bool = False
+) -> Any:
     """The body as JSON, or a 400 saying why it is not acceptable JSON."""
     try:
         value = decode_json(body or b"null", type_decoders=type_decoders)
@@ -48,6 +80,9 @@ def decode_body(body: bytes, type_decoders: TypeDecodersSequence | None = None) 
         raise ClientException(f"the JSON body nests too deep (more than {MAX_JSON_DEPTH} levels)") from None
     if json_depth(value) > MAX_JSON_DEPTH:
         raise ClientException(f"the JSON body nests too deep (more than {MAX_JSON_DEPTH} levels)")
+    # a NUL can only arrive escaped (JSON forbids raw control characters in strings): look only then
+    if not allow_nul and b"\\u0000" in body and holds_nul(value):
+        raise ClientException(NUL_REFUSED)
     return value
 
 
@@ -60,6 +95,8 @@ class LeveeRequest(Request[Any, Any, Any]):
                 self._json = cached
             else:
                 self._json = self._connection_state.json = decode_body(
-                    await self.body(), self.route_handler.resolve_type_decoders()
+                    await self.body(),
+                    self.route_handler.resolve_type_decoders(),
+                    allow_nul=self.scope["path"] in NUL_PER_ITEM,
                 )
         return self._json
