@@ -9,9 +9,10 @@ fields), so anything deeper than :data:`MAX_JSON_DEPTH` is refused before a hand
 A NUL character (``\\u0000``) in any text or key is refused at the door, on both databases: PostgreSQL
 cannot store one (in text or in JSON), SQLite can, so without this rule the same request was a 400 on
 one and stored on the other, and on PostgreSQL a NUL in a field that is only written to the audit log
-(a sign-in's device name) made the sign-in fail as "unavailable". A device's push is the exception: it
-is never refused whole for one mutation's text (its outbox would be stuck behind it); the push path
-answers that mutation alone (see server/replication).
+(a sign-in's device name) made the sign-in fail as "unavailable". A device's sync is the exception,
+because a 400 there would stop the device for good: a push is never refused whole for one mutation's
+text (its outbox would be stuck behind it), the push path answers that mutation alone; a pull's cursor
+that holds a NUL is garbage like any other and answered "resync required" (see server/replication).
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def json_depth(value: Any) -> int:
 
 
 NUL_REFUSED = "text may not contain NUL characters (\\u0000)"
-#: paths whose bodies may carry NUL: each mutation of a push is answered on its own
-NUL_PER_ITEM = frozenset({"/api/sync/push"})
+#: the device's sync, whose bodies may carry NUL: each mutation of a push is answered on its own, and a
+#: pull's unreadable cursor means "resync required"
+NUL_PER_ITEM = frozenset({"/api/sync/push", "/api/sync/pull"})
 
 
 def holds_nul(value: Any) -> bool:
