@@ -5,6 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from server.db.models import User
 from tests.support import PASSWORD, World
 
 
@@ -83,6 +87,12 @@ async def test_password_change_signs_out_other_devices(world: World) -> None:
     assert ok.status_code == 200
     assert (await world.client.get("/api/auth/me", headers=a)).status_code == 200
     assert (await world.client.get("/api/auth/me", headers=b)).status_code == 401
+    # The new password is stored with argon2id at the production cost (the suite's own users are hashed
+    # cheaply, tests/support.py; what the server stores must not be).
+    async with world.app.state.sessionmaker() as session:
+        stored = await session.scalar(select(User.password_hash).where(User.id == world.users["eng1"]))
+    assert stored and stored.startswith("$argon2id$") and not PasswordHasher().check_needs_rehash(stored)
+    assert PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).check_needs_rehash(stored)
 
 
 async def test_dispatcher_creates_and_assigns_a_job_with_sla_deadlines(world: World) -> None:
