@@ -130,6 +130,8 @@ def soak(args: list[str]) -> int:
         minutes = float(rest[at + 1])
         del rest[at : at + 2]
     env = {**os.environ, "LEVEE_HYPOTHESIS_PROFILE": "soak"}
+    # the API fuzzing (tests/server/test_fuzz_api.py) goes deeper too, seeded like the rest
+    env.update({"LEVEE_FUZZ_EXAMPLES": "30", "LEVEE_FUZZ_NEGATIVE": "25", "LEVEE_FUZZ_RANDOM": "1"})
     paths = [a for a in rest if not a.startswith("-")]
     if paths:  # soak only these files (one group), e.g. tests/sync/test_sync_properties.py
         groups = [paths]
@@ -158,7 +160,8 @@ def soak(args: list[str]) -> int:
             if code not in (0, 5):  # 5: nothing collected in that group
                 print(
                     f"\nsoak FOUND a failure with seed {seed}; replay it with:\n"
-                    f"  LEVEE_HYPOTHESIS_PROFILE=soak .venv/bin/python {shown}",
+                    f"  LEVEE_HYPOTHESIS_PROFILE=soak LEVEE_FUZZ_EXAMPLES=30 LEVEE_FUZZ_NEGATIVE=25"
+                    f" LEVEE_FUZZ_RANDOM=1 .venv/bin/python {shown}",
                     flush=True,
                 )
                 return 1

@@ -12,6 +12,10 @@ request is handed back to the loop. Operations the role may use get ``MAX_EXAMPL
 handlers run past the 404; operations the role may not use get a couple of cases (their 403 must be
 documented too). Hypothesis is derandomized, so a run is repeatable.
 
+A deeper hunt: ``LEVEE_FUZZ_EXAMPLES=30 LEVEE_FUZZ_NEGATIVE=25 LEVEE_FUZZ_RANDOM=1`` sends more cases per
+operation with a new random seed each run (``python3 tasks.py soak`` does so, with the seed it prints); whatever it finds becomes a
+test of its own below, on both databases.
+
 Left out: ``POST /api/auth/logout`` and ``POST /api/auth/password`` (they would sign the fuzzing user
 out), and ``/api/console/*`` (the console's own routes, fuzzed with the console). ``GET /api/sync/wait``
 is always sent with ``timeout=0`` so it never hangs.
@@ -20,6 +24,7 @@ is always sent with ``timeout=0`` so it never hangs.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import uuid
 from typing import Any
@@ -51,8 +56,12 @@ ROLES = {
     Role.WAREHOUSE: "warehouse",
     Role.ADMIN: "admin",
 }
-MAX_EXAMPLES = 8  # schema-conforming cases per operation the role may use (and as many on real records)
-MAX_NEGATIVE = 6  # schema-violating cases per operation the role may use
+#: schema-conforming cases per operation the role may use (and as many on real records)
+MAX_EXAMPLES = int(os.environ.get("LEVEE_FUZZ_EXAMPLES", "8"))
+#: schema-violating cases per operation the role may use
+MAX_NEGATIVE = int(os.environ.get("LEVEE_FUZZ_NEGATIVE", "6"))
+#: a new random seed each run instead of the repeatable derandomized one
+RANDOM = os.environ.get("LEVEE_FUZZ_RANDOM", "") not in ("", "0")
 FORBIDDEN_EXAMPLES = 2  # cases per operation the role may not use: only the 403 is checked
 SKIPPED = {("POST", "/api/auth/logout"), ("POST", "/api/auth/password")}
 SKIPPED_PREFIXES = ("/api/console/", "/console")
@@ -166,7 +175,7 @@ class Fuzzer:
         @settings(
             max_examples=examples,
             deadline=None,
-            derandomize=True,
+            derandomize=not RANDOM,
             database=None,
             phases=[Phase.explicit, Phase.generate],
             suppress_health_check=list(HealthCheck),
@@ -193,6 +202,7 @@ def _strategies(
     return plans
 
 
+@pytest.mark.property  # the soak runs it deeper, with a random seed (tasks.py soak)
 @pytest.mark.parametrize("role", list(ROLES), ids=[r.value for r in ROLES])
 async def test_fuzzed_requests_get_documented_answers_and_never_a_5xx(world: World, role: Role) -> None:
     raw = (await world.client.get("/schema/openapi.json")).json()
