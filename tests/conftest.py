@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.db.engine import make_engine
 from server.db.migrate import upgrade
 from tests import properties, retries
+from tests.databases import TemplateCopies
 from tests.support import Device, World, make_world
 
 # Servers the tests start serve /app/ only from a build a test asks for (tests/pwa/conftest.py); none
@@ -148,6 +149,14 @@ def _pg_url(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
+def pg_copies(pg_template: str) -> Iterator[TemplateCopies]:
+    """Fresh copies of the template, made ahead on a thread and dropped behind (tests/databases.py)."""
+    copies = TemplateCopies(pg_template, _pg_admin)
+    yield copies
+    copies.close()  # before the template itself is dropped
+
+
+@pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tpl") / "template.db"
 
@@ -170,7 +179,7 @@ def db_factory(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
     """Makes fresh, migrated databases on the backend under test; all are dropped after the test."""
     made: list[str] = []
     template_path: Path | None = request.getfixturevalue("sqlite_template") if backend == "sqlite" else None
-    template_name: str | None = request.getfixturevalue("pg_template") if backend == "postgres" else None
+    copies: TemplateCopies | None = request.getfixturevalue("pg_copies") if backend == "postgres" else None
 
     def make() -> str:
         if template_path is not None:
@@ -178,14 +187,14 @@ def db_factory(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
             shutil.copyfile(template_path, target)
             made.append(str(target))
             return f"sqlite+aiosqlite:///{target}"
-        name = f"levee_t_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_pg_admin([f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"']))
+        assert copies is not None
+        name = copies.take()
         made.append(name)
         return _pg_url(name)
 
     yield make
-    if template_name is not None and made:
-        asyncio.run(_pg_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in made]))
+    if copies is not None:
+        copies.done(made)
 
 
 @pytest.fixture
