@@ -75,3 +75,24 @@ async def test_a_refused_sign_in_says_why_in_the_pages_language(
     state.say_error(refused.value)
     state.lang = "zh-CN"  # the notice follows the language switch
     assert state.notice.startswith("服务器拒绝登录：请 ")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code"),
+    [
+        (429, {"detail": "x", "code": "auth.from_a_newer_server", "params": {}}, "sign_in_failed"),
+        (400, {"detail": "the body is not UTF-8 text"}, "sign_in_failed"),  # an older server: no code
+        (429, {"detail": "x", "code": "auth.throttled", "params": {"minutes": 3}}, "sign_in_refused"),
+    ],
+)
+async def test_a_refusal_without_a_code_this_build_knows_keeps_the_general_message(
+    tmp_path: Path, status: int, body: dict[str, object], code: str
+) -> None:
+    answer = httpx.MockTransport(lambda request: httpx.Response(status, json=body))
+    with pytest.raises(ActionError) as refused:
+        await DeviceSession(tmp_path, transport=answer).sign_in("http://levee.test", "eng1", "pw", "平板")
+    assert refused.value.code == code
+    if code == "sign_in_failed":
+        assert AppState().error_text(refused.value) == "服务器拒绝登录，请稍后再试或联系办公室。"
+    else:
+        assert AppState().error_text(refused.value) == "服务器拒绝登录：请 3 分钟后再试"
