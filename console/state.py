@@ -21,6 +21,7 @@ from console.api import ApiError, ConsoleApi
 from shared.clock import utcnow
 from shared.i18n import DEFAULT_LANG, translate
 from shared.local_time import DEFAULT_TIMEZONE, zone
+from shared.refusals import refusal_text
 
 T = TypeVar("T")
 
@@ -52,9 +53,14 @@ class ConsoleState:
         self.notice, self.notice_error = text, error
 
     def error_text(self, exc: ApiError) -> str:
-        """The refusal in the page's language. The server words its details in English: they are shown
-        after an English text only, so a Chinese page never reads 连不上服务器：cannot reach the server."""
+        """The refusal in the page's language: the server's reason worded from its ``code`` and
+        ``params`` (无法执行：工单 J-001 已关闭，不能派工). A refusal without a code this build knows (an
+        older or newer server) falls back to the English detail, shown after an English text only, so a
+        Chinese page never reads 连不上服务器：cannot reach the server."""
         key = f"error.console.{exc.code}"
+        reason = refusal_text(self.lang, exc.body)
+        if reason is not None:  # "not found" is in the reason itself (没有编号为 … 的工单)
+            return reason if exc.code == "not_found" else self.t(key, detail=reason)
         if in_language(exc.message, self.lang):
             return self.t(key, detail=exc.message)
         return self.t(key, detail="").rstrip(" ：:;；")

@@ -137,7 +137,8 @@ def busy_problem(seconds: int) -> tuple[dict[str, Any], dict[str, str]]:
         "title": "Service Unavailable",
         "status": 503,
         "detail": f"the server is busy; nothing was changed: try again in {seconds} s",
-        "code": "server_busy",
+        "code": "server_busy",  # error.server.server_busy in the apps' catalogues
+        "params": {"seconds": seconds},
         "retry_after": seconds,
     }
     return body, {"Retry-After": str(seconds)}

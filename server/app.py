@@ -47,7 +47,7 @@ from server.replication.queue import ConflictQueueController
 from server.reports.controller import ExportController, ReportController
 from server.settings import Settings
 from server.stock.controller import PartsReportController, StockController
-from sync.protocol import ProtocolMismatch
+from sync.protocol import PROTOCOL_VERSION, ProtocolMismatch
 
 log = logging.getLogger("levee.server")
 
@@ -149,7 +149,15 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 def _protocol_mismatch(request: Request[Any, Any, Any], exc: ProtocolMismatch) -> Response[dict[str, Any]]:
     """A push or pull naming another sync protocol version: 422, before the rest of the body is judged."""
-    return _http_error(request, Invalid(str(exc), field="protocol"))
+    return _http_error(
+        request,
+        Invalid(
+            str(exc),
+            field="protocol",
+            code="sync.protocol_mismatch",
+            params={"sent": exc.sent, "speaks": PROTOCOL_VERSION},
+        ),
+    )
 
 
 def _admission(settings: Settings) -> Admission:

@@ -14,6 +14,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.errors import problem_code
 from shared.enums import Role
 from shared.roles import Capability, roles_for
 
@@ -59,7 +60,10 @@ def requires(*roles: Role) -> Guard:
         if user.role not in allowed:
             raise PermissionDeniedException(
                 f"a {user.role.value} may not do this; it needs one of: "
-                + ", ".join(sorted(r.value for r in allowed))
+                + ", ".join(sorted(r.value for r in allowed)),
+                extra=problem_code(
+                    "role.not_allowed", role=user.role, roles=sorted(r.value for r in allowed)
+                ),
             )
 
     guard.allowed_roles = allowed  # type: ignore[attr-defined]

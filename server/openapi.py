@@ -30,7 +30,9 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "title": PROBLEM,
     "description": "An error answer (RFC 9457). Validation errors list each problem under `errors`; "
-    "domain errors may name the offending `field`.",
+    "domain errors may name the offending `field`. A refusal by the rules also carries a stable `code` "
+    "and its `params`, so that a client words it in its user's language (the apps' catalogues hold "
+    "`error.server.<code>` with the same placeholders); `detail` keeps the same refusal in English.",
     "required": ["title", "status", "detail"],
     "properties": {
         "type": {"type": "string"},
@@ -38,6 +40,19 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer"},
         "detail": {"type": "string"},
         "field": {"type": "string"},
+        "code": {
+            "type": "string",
+            "description": "What was refused, stable across versions (e.g. `job.not_assignable`); a code "
+            "a client does not know yet is worded from `detail` instead.",
+            "examples": ["job.not_assignable"],
+        },
+        "params": {
+            "type": "object",
+            "description": "The names, numbers and enum values the refusal's words name (statuses, kinds "
+            "and roles as their values, e.g. `cancelled`, for the client to translate).",
+            "additionalProperties": True,
+            "examples": [{"number": "WO-202606-00012", "status": "cancelled"}],
+        },
         "errors": {
             "type": "array",
             "items": {

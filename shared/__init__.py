@@ -17,6 +17,7 @@ __all__ = [
     "lifetime",
     "local_time",
     "models",
+    "refusals",
     "relay",
     "reports",
     "roles",

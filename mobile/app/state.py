@@ -22,11 +22,12 @@ from typing import Any
 import flet as ft
 
 from mobile.app.queries import JobQueries
-from mobile.services.jobs import ActionError, JobActions
+from mobile.services.jobs import ActionError, JobActions, Refusal
 from mobile.services.session import DeviceSession, SignedIn, off_loop
 from mobile.services.sync import SyncStatus
 from shared.clock import utcnow
 from shared.i18n import DEFAULT_LANG, translate
+from shared.refusals import refusal_text
 
 log = logging.getLogger("levee.app")
 
@@ -287,9 +288,18 @@ class AppState:
         """The message in the page's language now ('' when none)."""
         if not self.notice_key:
             return ""
-        return self.t(
-            self.notice_key, **{k: self.t(v) if isinstance(v, Key) else v for k, v in self.notice_params}
-        )
+        return self.t(self.notice_key, **{k: self._shown(v) for k, v in self.notice_params})
+
+    def _shown(self, value: Any) -> Any:
+        """A message parameter as shown now: a catalogue key or the server's refusal in the page's language,
+        a list joined, anything else as it is."""
+        if isinstance(value, Key):
+            return self.t(value)
+        if isinstance(value, Refusal):
+            return refusal_text(self.lang, value) or ""
+        if isinstance(value, list | tuple):
+            return ", ".join(map(str, value))
+        return value
 
     def say(self, key: str, *, error: bool = False, **params: Any) -> None:
         """Show the catalogue text ``key``; a parameter given as :class:`Key` is translated too."""
@@ -297,10 +307,7 @@ class AppState:
         self.notice_serial += 1
 
     def say_error(self, exc: ActionError) -> None:
-        params = {
-            k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v) for k, v in exc.params.items()
-        }
-        self.say(f"error.{exc.code}", error=True, **params)
+        self.say(f"error.{exc.code}", error=True, **exc.params)
 
     def clear_notice(self) -> None:
         if self.notice_key:
@@ -308,10 +315,7 @@ class AppState:
             self.notice_serial += 1
 
     def error_text(self, exc: ActionError) -> str:
-        params = {
-            k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v) for k, v in exc.params.items()
-        }
-        return self.t(f"error.{exc.code}", **params)
+        return self.t(f"error.{exc.code}", **{k: self._shown(v) for k, v in exc.params.items()})
 
 
 class PageBinding:

@@ -34,6 +34,11 @@ class ActionError(ValueError):
         self.params = params
 
 
+class Refusal(dict[str, Any]):
+    """An :class:`ActionError` parameter that is the server's refusal (its problem body, with ``code``
+    and ``params``): worded when shown, in the language then (:func:`shared.refusals.refusal_text`)."""
+
+
 class JobActions:
     def __init__(
         self,

@@ -24,10 +24,11 @@ from typing import Any, TypeVar
 import httpx
 
 from mobile.replica.store import Replica
-from mobile.services.jobs import ActionError, JobActions
+from mobile.services.jobs import ActionError, JobActions, Refusal
 from mobile.services.sync import SyncRunner
 from shared.clock import utcnow
 from shared.local_time import DEFAULT_TIMEZONE, zone
+from shared.refusals import refusal_text
 
 T = TypeVar("T")
 
@@ -114,6 +115,11 @@ class DeviceSession:
             seconds = response.headers.get("retry-after", "5")
             raise ActionError("server_busy", f"the server is busy: try again in {seconds} s", seconds=seconds)
         if response.status_code != 200:
+            refusal = _refusal(response)
+            if refusal is not None:  # the server said why, with a code this build can word
+                raise ActionError(
+                    "sign_in_refused", f"the server refused: {response.text[:200]}", reason=refusal
+                )
             raise ActionError("sign_in_failed", f"the server refused: {response.text[:200]}")
         body = response.json()
         user = body["user"]
@@ -271,3 +277,14 @@ class DeviceSession:
             await self.current.runner.aclose()
         self._forget()
         return path
+
+
+def _refusal(response: httpx.Response) -> Refusal | None:
+    """The server's refusal when it carries a code this build knows (else None: an older or newer server)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or refusal_text("en", body) is None:
+        return None
+    return Refusal(body)

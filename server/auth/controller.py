@@ -16,7 +16,7 @@ from server.auth import relay
 from server.auth.service import AuthService, LoginFailed, LoginThrottled, SignInUnavailable
 from server.db.models import Device, User
 from server.deps import CurrentUser, DbSession, requires_admin, requires_any_user
-from server.errors import Invalid
+from server.errors import Invalid, problem_code
 from shared.models import DeviceOut, LoginRequest, LoginResponse, PasswordChange, UserOut
 
 
@@ -40,6 +40,7 @@ class AuthController(Controller):
         except LoginThrottled as exc:
             raise TooManyRequestsException(
                 f"too many failed sign-ins: try again in {exc.retry_after // 60 + 1} min",
+                extra=problem_code("auth.throttled", minutes=exc.retry_after // 60 + 1),
                 headers={"Retry-After": str(exc.retry_after)},
             ) from None
         except LoginFailed:
@@ -79,10 +80,13 @@ class AuthController(Controller):
         except LoginThrottled as exc:
             raise TooManyRequestsException(
                 f"too many wrong passwords: try again in {exc.retry_after // 60 + 1} min",
+                extra=problem_code("auth.throttled", minutes=exc.retry_after // 60 + 1),
                 headers={"Retry-After": str(exc.retry_after)},
             ) from None
         if not ok:
-            raise Invalid("the current password is wrong", field="old_password")
+            raise Invalid(
+                "the current password is wrong", field="old_password", code="auth.wrong_current_password"
+            )
         return {"detail": "password changed; other devices were signed out"}
 
 

@@ -184,7 +184,9 @@ class AuthService:
     ) -> Device:
         device = await self.session.get(Device, device_id)
         if device is None:
-            raise NotFound(f"no device with id {device_id}")
+            raise NotFound(
+                f"no device with id {device_id}", code="device.not_found", params={"id": device_id}
+            )
         if device.revoked_at is None:
             device.revoked_at = utcnow()
             await audit.record(

@@ -44,7 +44,12 @@ class SlaPolicyController(Controller):
     ) -> SlaPolicyOut:
         """Set the promise for one severity, for one customer's contract or as the default."""
         if data.customer_id is not None and await db_session.get(Customer, data.customer_id) is None:
-            raise NotFound(f"no customer with id {data.customer_id}", field="customer_id")
+            raise NotFound(
+                f"no customer with id {data.customer_id}",
+                field="customer_id",
+                code="customer.not_found",
+                params={"id": data.customer_id},
+            )
         same = select(SlaPolicy.id).where(SlaPolicy.severity == data.severity.value)
         same = same.where(
             SlaPolicy.customer_id.is_(None)
@@ -52,7 +57,10 @@ class SlaPolicyController(Controller):
             else SlaPolicy.customer_id == data.customer_id
         )
         if await db_session.scalar(same):
-            raise Conflict("a policy for this customer and severity exists; change it with PUT instead")
+            raise Conflict(
+                "a policy for this customer and severity exists; change it with PUT instead",
+                code="sla_policy.exists",
+            )
         policy = SlaPolicy(**data.model_dump())
         db_session.add(policy)
         await db_session.flush()
@@ -73,9 +81,14 @@ class SlaPolicyController(Controller):
         """Change the limits; jobs already opened keep the deadlines they were given."""
         policy = await db_session.get(SlaPolicy, policy_id)
         if policy is None:
-            raise NotFound(f"no SLA policy with id {policy_id}")
+            raise NotFound(
+                f"no SLA policy with id {policy_id}", code="sla_policy.not_found", params={"id": policy_id}
+            )
         if policy.customer_id != data.customer_id or policy.severity != data.severity.value:
-            raise Conflict("customer_id and severity of a policy cannot change; create a new policy")
+            raise Conflict(
+                "customer_id and severity of a policy cannot change; create a new policy",
+                code="sla_policy.key_fixed",
+            )
         limits = ("respond_minutes", "onsite_minutes", "fix_minutes", "backup_minutes")
         changes = {
             k: [getattr(policy, k), getattr(data, k)]
@@ -114,7 +127,9 @@ class ChecklistTemplateController(Controller):
             )
         )
         if exists:
-            raise Conflict("a template for this equipment category and job kind exists")
+            raise Conflict(
+                "a template for this equipment category and job kind exists", code="checklist_template.exists"
+            )
         template = ChecklistTemplate(
             category=data.category.value,
             job_kind=data.job_kind.value,
@@ -145,7 +160,12 @@ class PartController(Controller):
         self, data: JSONBody[PartCreate], db_session: DbSession, principal: CurrentUser
     ) -> PartOut:
         if await db_session.scalar(select(Part.id).where(Part.code == data.code)):
-            raise Conflict(f"part code '{data.code}' exists", field="code")
+            raise Conflict(
+                f"part code '{data.code}' exists",
+                field="code",
+                code="part.code_taken",
+                params={"part_code": data.code},
+            )
         part = Part(**data.model_dump(mode="json"))
         db_session.add(part)
         await db_session.flush()

@@ -30,9 +30,13 @@ async def override_billing(
     now = now or utcnow()
     job = await session.get(Job, job_id, with_for_update=True)
     if job is None:
-        raise NotFound(f"no job with id {job_id}")
+        raise NotFound(f"no job with id {job_id}", code="job.not_found", params={"id": job_id})
     if job.status == JobStatus.CANCELLED.value:
-        raise Conflict(f"job {job.number} was cancelled; there is nothing to bill")
+        raise Conflict(
+            f"job {job.number} was cancelled; there is nothing to bill",
+            code="billing.job_cancelled",
+            params={"number": job.number},
+        )
     before = {
         "billable": job.billable,
         "billable_reason": job.billable_reason,

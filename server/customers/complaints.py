@@ -45,21 +45,40 @@ class ComplaintService:
     async def get(self, complaint_id: uuid.UUID) -> Complaint:
         complaint = await self.session.get(Complaint, complaint_id)
         if complaint is None:
-            raise NotFound(f"no complaint with id {complaint_id}")
+            raise NotFound(
+                f"no complaint with id {complaint_id}",
+                code="complaint.not_found",
+                params={"id": complaint_id},
+            )
         return complaint
 
     async def create(self, data: ComplaintCreate, by: Principal, now: datetime | None = None) -> Complaint:
         now = now or utcnow()
         customer = await self.session.get(Customer, data.customer_id)
         if customer is None:
-            raise Invalid(f"no customer with id {data.customer_id}", field="customer_id")
+            raise Invalid(
+                f"no customer with id {data.customer_id}",
+                field="customer_id",
+                code="customer.not_found",
+                params={"id": data.customer_id},
+            )
         if data.job_id is not None:
             job = await self.session.get(Job, data.job_id)
             if job is None or job.customer_id != customer.id:
-                raise Invalid(f"job {data.job_id} is not a job of {customer.name}", field="job_id")
+                raise Invalid(
+                    f"job {data.job_id} is not a job of {customer.name}",
+                    field="job_id",
+                    code="complaint.job_not_of_customer",
+                    params={"job": data.job_id, "customer": customer.name},
+                )
         received = data.received_at or now
         if received > now + FUTURE_TOLERANCE:
-            raise Invalid("received_at is in the future", field="received_at")
+            raise Invalid(
+                "received_at is in the future",
+                field="received_at",
+                code="time.in_future",
+                params={"field": "received_at"},
+            )
         year = received.astimezone(self.tz).year
         n = await take_numbers(self.session, counter_name(year))
         complaint = Complaint(
@@ -87,11 +106,20 @@ class ComplaintService:
         """received -> handling, or a new handler / handling note while it is handled."""
         complaint = await self.get(complaint_id)
         if complaint.status == ComplaintStatus.CLOSED.value:
-            raise Conflict(f"complaint {complaint.number} is closed")
+            raise Conflict(
+                f"complaint {complaint.number} is closed",
+                code="complaint.closed",
+                params={"number": complaint.number},
+            )
         handler_id = data.handler_id or by.user_id
         handler = await self.session.get(User, handler_id)
         if handler is None or handler.role not in ROLES[Capability.WORK_IN_THE_OFFICE] or not handler.active:
-            raise Invalid(f"no active office user with id {handler_id}", field="handler_id")
+            raise Invalid(
+                f"no active office user with id {handler_id}",
+                field="handler_id",
+                code="complaint.no_handler",
+                params={"id": handler_id},
+            )
         before = {
             "status": complaint.status,
             "handler_id": complaint.handler_id,
@@ -111,9 +139,17 @@ class ComplaintService:
         """handling -> closed, with the root cause."""
         complaint = await self.get(complaint_id)
         if complaint.status == ComplaintStatus.CLOSED.value:
-            raise Conflict(f"complaint {complaint.number} is already closed")
+            raise Conflict(
+                f"complaint {complaint.number} is already closed",
+                code="complaint.closed",
+                params={"number": complaint.number},
+            )
         if complaint.status != ComplaintStatus.HANDLING.value:
-            raise Conflict(f"complaint {complaint.number} is {complaint.status}; handle it before closing it")
+            raise Conflict(
+                f"complaint {complaint.number} is {complaint.status}; handle it before closing it",
+                code="complaint.not_handled",
+                params={"number": complaint.number, "complaint_status": complaint.status},
+            )
         now = utcnow()
         complaint.status = ComplaintStatus.CLOSED.value
         complaint.root_cause = data.root_cause

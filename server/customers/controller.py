@@ -269,6 +269,8 @@ class SatisfactionController(Controller):
             raise Invalid(
                 f"month must be YYYY-MM between {EARLIEST_DAY:%Y-%m} and {LATEST_DAY:%Y-%m}, e.g. 2026-05",
                 field="month",
+                code="month.invalid",
+                params={"month": month},
             )
         return await satisfaction_report(db_session, month, _tz(state))
 

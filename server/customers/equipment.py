@@ -68,7 +68,7 @@ async def on_update(session: AsyncSession, item: Equipment, data: EquipmentUpdat
     """Apply the office's correction; the warranty end follows unless it was or is set by hand."""
     sent = data.model_fields_set
     if "model" in sent and data.model is None:
-        raise Invalid("model cannot be empty", field="model")
+        raise Invalid("model cannot be empty", field="model", code="field.empty", params={"field": "model"})
     customer_years = await contract_years(session, item.site_id)
     before = _snapshot(item)
     followed_rules = item.warranty_end == warranty_end(
@@ -88,7 +88,11 @@ async def on_update(session: AsyncSession, item: Equipment, data: EquipmentUpdat
         item.warranty_end = computed
     end: date | None = item.warranty_end
     if item.delivered_on is not None and end is not None and end < item.delivered_on:
-        raise Invalid("warranty_end must not be before delivered_on", field="warranty_end")
+        raise Invalid(
+            "warranty_end must not be before delivered_on",
+            field="warranty_end",
+            code="equipment.warranty_before_delivery",
+        )
     after = _snapshot(item)
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if not changes:

@@ -126,7 +126,9 @@ async def visit_rows(
 async def customer_file(session: AsyncSession, customer_id: uuid.UUID, today: date) -> CustomerFile:
     customer = await session.get(Customer, customer_id)
     if customer is None:
-        raise NotFound(f"no customer with id {customer_id}")
+        raise NotFound(
+            f"no customer with id {customer_id}", code="customer.not_found", params={"id": customer_id}
+        )
     sites = (
         await session.scalars(select(Site).where(Site.customer_id == customer.id).order_by(Site.name))
     ).all()

@@ -66,19 +66,28 @@ class TrainingService:
     async def get(self, job_id: uuid.UUID) -> Job:
         job = await self.session.get(Job, job_id)
         if job is None:
-            raise NotFound(f"no job with id {job_id}")
+            raise NotFound(f"no job with id {job_id}", code="job.not_found", params={"id": job_id})
         if job.kind != JobKind.TRAINING.value:
-            raise Invalid(f"job {job.number} is a {job.kind} job, not a training session", field="job_id")
+            raise Invalid(
+                f"job {job.number} is a {job.kind} job, not a training session",
+                field="job_id",
+                code="training.not_training",
+                params={"number": job.number, "kind": job.kind},
+            )
         return job
 
     async def update(self, job_id: uuid.UUID, data: TrainingUpdate, by: Principal) -> Job:
         job = await self.get(job_id)
         if job.status in FINAL_STATUSES:
-            raise Conflict(f"job {job.number} is {job.status}; its training details are final")
+            raise Conflict(
+                f"job {job.number} is {job.status}; its training details are final",
+                code="training.final",
+                params={"number": job.number, "status": job.status},
+            )
         sent = data.model_dump(exclude_unset=True)
         for key in list(sent):
             if sent[key] is None:
-                raise Invalid(f"{key} cannot be empty", field=key)
+                raise Invalid(f"{key} cannot be empty", field=key, code="field.empty", params={"field": key})
         if "attendees" in sent:
             sent["attendees"] = _attendees(sent["attendees"])
         changes: dict[str, list[Any]] = {}

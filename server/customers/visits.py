@@ -75,17 +75,34 @@ class ReturnVisitService:
     async def get(self, visit_id: uuid.UUID) -> ReturnVisit:
         visit = await self.session.get(ReturnVisit, visit_id)
         if visit is None:
-            raise NotFound(f"no return visit with id {visit_id}")
+            raise NotFound(
+                f"no return visit with id {visit_id}", code="return_visit.not_found", params={"id": visit_id}
+            )
         return visit
 
     async def create(self, data: ReturnVisitCreate, by: Principal) -> ReturnVisit:
         job = await self.session.get(Job, data.job_id)
         if job is None:
-            raise Invalid(f"no job with id {data.job_id}", field="job_id")
+            raise Invalid(
+                f"no job with id {data.job_id}",
+                field="job_id",
+                code="job.not_found",
+                params={"id": data.job_id},
+            )
         if job.status == JobStatus.CANCELLED.value:
-            raise Conflict(f"job {job.number} was cancelled; there is nothing to follow up", field="job_id")
+            raise Conflict(
+                f"job {job.number} was cancelled; there is nothing to follow up",
+                field="job_id",
+                code="return_visit.job_cancelled",
+                params={"number": job.number},
+            )
         if await self.session.scalar(select(ReturnVisit.id).where(ReturnVisit.job_id == job.id)) is not None:
-            raise Conflict(f"job {job.number} already has a return visit", field="job_id")
+            raise Conflict(
+                f"job {job.number} already has a return visit",
+                field="job_id",
+                code="return_visit.exists",
+                params={"number": job.number},
+            )
         visit = ReturnVisit(
             id=uuid.uuid4(),
             job_id=job.id,
@@ -109,10 +126,15 @@ class ReturnVisitService:
         now = now or utcnow()
         visit = await self.get(visit_id)
         if visit.status == ReturnVisitStatus.DONE.value:
-            raise Conflict("this return visit is already done")
+            raise Conflict("this return visit is already done", code="return_visit.done")
         visited_at = data.visited_at or now
         if visited_at > now + timedelta(minutes=5):
-            raise Invalid("visited_at is in the future", field="visited_at")
+            raise Invalid(
+                "visited_at is in the future",
+                field="visited_at",
+                code="time.in_future",
+                params={"field": "visited_at"},
+            )
         before = {"status": visit.status, "satisfaction": visit.satisfaction}
         visit.status = data.result.value
         visit.method = data.method.value

@@ -23,7 +23,11 @@ class TextTooLong(DomainError):
 
     def __init__(self, field: str, limit: int, given: int) -> None:
         super().__init__(
-            f"{field} may have at most {limit} characters; {given} were given", field=field, max_length=limit
+            f"{field} may have at most {limit} characters; {given} were given",
+            field=field,
+            max_length=limit,
+            code="text.too_long",
+            params={"field": field, "limit": limit, "given": given},
         )
 
 

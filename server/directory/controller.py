@@ -86,7 +86,12 @@ class UserController(Controller):
         self, data: JSONBody[UserCreate], db_session: DbSession, principal: CurrentUser
     ) -> UserOut:
         if await db_session.scalar(select(User.id).where(User.username == data.username)):
-            raise Conflict(f"username '{data.username}' is taken", field="username")
+            raise Conflict(
+                f"username '{data.username}' is taken",
+                field="username",
+                code="user.username_taken",
+                params={"username": data.username},
+            )
         user = User(
             username=data.username,
             display_name=data.display_name,
@@ -116,7 +121,7 @@ class UserController(Controller):
     ) -> UserOut:
         user = await db_session.get(User, user_id)
         if user is None or (principal.is_engineer and user_id != principal.user_id):
-            raise NotFound(f"no user with id {user_id}")
+            raise NotFound(f"no user with id {user_id}", code="user.not_found", params={"id": user_id})
         return UserOut.model_validate(user)
 
     @patch("/{user_id:uuid}", guards=[requires_admin])
@@ -129,12 +134,15 @@ class UserController(Controller):
     ) -> UserOut:
         user = await db_session.get(User, user_id)
         if user is None:
-            raise NotFound(f"no user with id {user_id}")
+            raise NotFound(f"no user with id {user_id}", code="user.not_found", params={"id": user_id})
         changes = data.model_dump(exclude_unset=True)
         cleared = sorted(key for key, value in changes.items() if value is None)
         if cleared:  # null is "leave it", not "erase it": these fields always have a value
             raise DomainError(
-                f"{', '.join(cleared)} cannot be null; leave a field out to keep it", field=cleared[0]
+                f"{', '.join(cleared)} cannot be null; leave a field out to keep it",
+                field=cleared[0],
+                code="field.not_null",
+                params={"fields": cleared},
             )
         before = {key: getattr(user, key) for key in changes}
         for key, value in changes.items():
@@ -177,7 +185,12 @@ class CustomerController(Controller):
         self, data: JSONBody[CustomerCreate], db_session: DbSession, principal: CurrentUser
     ) -> CustomerOut:
         if await db_session.scalar(select(Customer.id).where(Customer.name == data.name)):
-            raise Conflict(f"a customer named '{data.name}' already exists", field="name")
+            raise Conflict(
+                f"a customer named '{data.name}' already exists",
+                field="name",
+                code="customer.name_taken",
+                params={"name": data.name},
+            )
         customer = Customer(**data.model_dump())
         db_session.add(customer)
         await db_session.flush()
@@ -193,7 +206,9 @@ class CustomerController(Controller):
     ) -> CustomerOut:
         customer = await db_session.get(Customer, customer_id)
         if customer is None or not await _visible_to(db_session, principal, Job.customer_id, customer_id):
-            raise NotFound(f"no customer with id {customer_id}")
+            raise NotFound(
+                f"no customer with id {customer_id}", code="customer.not_found", params={"id": customer_id}
+            )
         return CustomerOut.model_validate(customer)
 
 
@@ -222,7 +237,12 @@ class SiteController(Controller):
         self, data: JSONBody[SiteCreate], db_session: DbSession, principal: CurrentUser
     ) -> SiteOut:
         if await db_session.get(Customer, data.customer_id) is None:
-            raise NotFound(f"no customer with id {data.customer_id}", field="customer_id")
+            raise NotFound(
+                f"no customer with id {data.customer_id}",
+                field="customer_id",
+                code="customer.not_found",
+                params={"id": data.customer_id},
+            )
         site = Site(**data.model_dump())
         db_session.add(site)
         await db_session.flush()
@@ -238,7 +258,7 @@ class SiteController(Controller):
     ) -> SiteOut:
         site = await db_session.get(Site, site_id)
         if site is None or not await _visible_to(db_session, principal, Job.site_id, site_id):
-            raise NotFound(f"no site with id {site_id}")
+            raise NotFound(f"no site with id {site_id}", code="site.not_found", params={"id": site_id})
         return SiteOut.model_validate(site)
 
 
@@ -275,14 +295,24 @@ class EquipmentController(Controller):
         """Register equipment; its warranty end is delivered_on + warranty years (the item's, else the
         customer's contract) unless warranty_end is given."""
         if await db_session.get(Site, data.site_id) is None:
-            raise NotFound(f"no site with id {data.site_id}", field="site_id")
+            raise NotFound(
+                f"no site with id {data.site_id}",
+                field="site_id",
+                code="site.not_found",
+                params={"id": data.site_id},
+            )
         duplicate = await db_session.scalar(
             select(Equipment.id).where(
                 Equipment.category == data.category.value, Equipment.serial_no == data.serial_no
             )
         )
         if duplicate:
-            raise Conflict(f"serial number '{data.serial_no}' is already registered", field="serial_no")
+            raise Conflict(
+                f"serial number '{data.serial_no}' is already registered",
+                field="serial_no",
+                code="equipment.serial_taken",
+                params={"serial": data.serial_no},
+            )
         item = Equipment(**data.model_dump())
         await equipment_warranty.on_create(db_session, item, principal)
         db_session.add(item)
@@ -301,7 +331,11 @@ class EquipmentController(Controller):
         office set it (here or before) to something else. Devices holding this equipment get the change."""
         item = await db_session.get(Equipment, equipment_id)
         if item is None:
-            raise NotFound(f"no equipment with id {equipment_id}")
+            raise NotFound(
+                f"no equipment with id {equipment_id}",
+                code="equipment.not_found",
+                params={"id": equipment_id},
+            )
         await equipment_warranty.on_update(db_session, item, data, principal)
         await db_session.commit()
         return EquipmentOut.model_validate(item)
@@ -312,5 +346,9 @@ class EquipmentController(Controller):
     ) -> EquipmentOut:
         item = await db_session.get(Equipment, equipment_id)
         if item is None or not await _visible_to(db_session, principal, Job.equipment_id, equipment_id):
-            raise NotFound(f"no equipment with id {equipment_id}")
+            raise NotFound(
+                f"no equipment with id {equipment_id}",
+                code="equipment.not_found",
+                params={"id": equipment_id},
+            )
         return EquipmentOut.model_validate(item)

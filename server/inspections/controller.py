@@ -130,7 +130,7 @@ def _month(month: str) -> str:
     try:
         month_bounds(month)
     except ValueError as exc:
-        raise DomainError(str(exc), field="month") from exc
+        raise DomainError(str(exc), field="month", code="month.invalid", params={"month": month}) from exc
     return month
 
 

@@ -33,7 +33,11 @@ class ScheduleService:
     async def get(self, schedule_id: uuid.UUID) -> InspectionSchedule:
         schedule = await self.session.get(InspectionSchedule, schedule_id)
         if schedule is None:
-            raise NotFound(f"no inspection schedule with id {schedule_id}")
+            raise NotFound(
+                f"no inspection schedule with id {schedule_id}",
+                code="schedule.not_found",
+                params={"id": schedule_id},
+            )
         return schedule
 
     async def _audit(self, schedule: InspectionSchedule, action: str, by: Principal, **detail: Any) -> None:
@@ -50,40 +54,78 @@ class ScheduleService:
     async def _engineer(self, engineer_id: uuid.UUID) -> User:
         user = await self.session.get(User, engineer_id)
         if user is None or user.role != Role.ENGINEER.value:
-            raise Invalid(f"no engineer with id {engineer_id}", field="engineer_id")
+            raise Invalid(
+                f"no engineer with id {engineer_id}",
+                field="engineer_id",
+                code="engineer.not_found",
+                params={"id": engineer_id},
+            )
         if not user.active:
-            raise Invalid(f"engineer {user.display_name} is disabled", field="engineer_id")
+            raise Invalid(
+                f"engineer {user.display_name} is disabled",
+                field="engineer_id",
+                code="engineer.disabled",
+                params={"name": user.display_name},
+            )
         return user
 
     async def _template(self, template_id: uuid.UUID, equipment: Equipment | None) -> ChecklistTemplate:
         template = await self.session.get(ChecklistTemplate, template_id)
         if template is None:
-            raise Invalid(f"no checklist template with id {template_id}", field="template_id")
+            raise Invalid(
+                f"no checklist template with id {template_id}",
+                field="template_id",
+                code="checklist_template.not_found",
+                params={"id": template_id},
+            )
         if equipment is not None and template.category != equipment.category:
             raise Invalid(
                 f"checklist '{template.name}' is for {template.category}, "
                 f"but the equipment is a {equipment.category}",
                 field="template_id",
+                code="schedule.template_category",
+                params={
+                    "template": template.name,
+                    "category": template.category,
+                    "equipment_category": equipment.category,
+                },
             )
         return template
 
     async def create(self, data: ScheduleCreate, by: Principal) -> InspectionSchedule:
         customer = await self.session.get(Customer, data.customer_id)
         if customer is None:
-            raise Invalid(f"no customer with id {data.customer_id}", field="customer_id")
+            raise Invalid(
+                f"no customer with id {data.customer_id}",
+                field="customer_id",
+                code="customer.not_found",
+                params={"id": data.customer_id},
+            )
         site = await self.session.get(Site, data.site_id)
         if site is None or site.customer_id != customer.id:
-            raise Invalid(f"site {data.site_id} is not a site of {customer.name}", field="site_id")
+            raise Invalid(
+                f"site {data.site_id} is not a site of {customer.name}",
+                field="site_id",
+                code="site.not_of_customer",
+                params={"site": data.site_id, "customer": customer.name},
+            )
         equipment = None
         if data.equipment_id is not None:
             equipment = await self.session.get(Equipment, data.equipment_id)
             if equipment is None or equipment.site_id != site.id:
-                raise Invalid(f"equipment {data.equipment_id} is not at {site.name}", field="equipment_id")
+                raise Invalid(
+                    f"equipment {data.equipment_id} is not at {site.name}",
+                    field="equipment_id",
+                    code="equipment.not_at_site",
+                    params={"equipment": data.equipment_id, "site": site.name},
+                )
         if data.template_id is not None:
             await self._template(data.template_id, equipment)
         elif equipment is None:
             raise Invalid(
-                "a schedule for a whole site needs a checklist template (template_id)", field="template_id"
+                "a schedule for a whole site needs a checklist template (template_id)",
+                field="template_id",
+                code="schedule.needs_template",
             )
         if data.engineer_id is not None:
             await self._engineer(data.engineer_id)
@@ -94,6 +136,8 @@ class ScheduleService:
                 + ("equipment" if equipment else f"site {site.name}")
                 + "; change or deactivate it instead",
                 schedule_id=str(twin),
+                code="schedule.exists",
+                params={"frequency": data.frequency},
             )
         schedule = InspectionSchedule(
             customer_id=customer.id,
@@ -121,7 +165,12 @@ class ScheduleService:
         given = data.model_dump(exclude_unset=True)
         for required in ("lead_days", "active", "note"):
             if required in given and given[required] is None:
-                raise Invalid(f"{required} cannot be empty", field=required)
+                raise Invalid(
+                    f"{required} cannot be empty",
+                    field=required,
+                    code="field.empty",
+                    params={"field": required},
+                )
         if given.get("engineer_id") is not None:
             await self._engineer(given["engineer_id"])
         if "template_id" in given:
@@ -131,9 +180,18 @@ class ScheduleService:
             if given["template_id"] is not None:
                 await self._template(given["template_id"], equipment)
             elif equipment is None:
-                raise Invalid("a schedule for a whole site needs a checklist template", field="template_id")
+                raise Invalid(
+                    "a schedule for a whole site needs a checklist template",
+                    field="template_id",
+                    code="schedule.needs_template",
+                )
         if given.get("end_on") is not None and given["end_on"] < schedule.start_on:
-            raise Invalid(f"end_on must not be before the start ({schedule.start_on})", field="end_on")
+            raise Invalid(
+                f"end_on must not be before the start ({schedule.start_on})",
+                field="end_on",
+                code="schedule.ends_before_start",
+                params={"start": schedule.start_on},
+            )
         if given.get("active") is True and not schedule.active:
             await self._no_active_twin(schedule)
         changes = {k: [getattr(schedule, k), v] for k, v in given.items() if getattr(schedule, k) != v}
@@ -170,14 +228,17 @@ class ScheduleService:
         twin = await self._twin(schedule.site_id, schedule.equipment_id, schedule.frequency, schedule.id)
         if twin is not None:
             raise Conflict(
-                "another active schedule with the same place and frequency exists", schedule_id=str(twin)
+                "another active schedule with the same place and frequency exists",
+                schedule_id=str(twin),
+                code="schedule.exists",
+                params={"frequency": schedule.frequency},
             )
 
     async def deactivate(self, schedule_id: uuid.UUID, by: Principal) -> InspectionSchedule:
         """Stop generating jobs; jobs already generated stay on the board (cancel them there if needed)."""
         schedule = await self.get(schedule_id)
         if not schedule.active:
-            raise Conflict("this schedule is already inactive")
+            raise Conflict("this schedule is already inactive", code="schedule.inactive")
         schedule.active = False
         await self._audit(schedule, "inspection_schedule.deactivate", by)
         await self.session.commit()

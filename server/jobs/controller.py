@@ -78,7 +78,12 @@ class JobController(Controller):
         """Jobs, newest call first. An engineer only ever sees the jobs assigned to them."""
         for name, stamp in (("received_from", received_from), ("received_to", received_to)):
             if stamp is not None and stamp.tzinfo is None:
-                raise Invalid(f"{name} needs a time zone, e.g. 2026-06-01T00:00:00+08:00", field=name)
+                raise Invalid(
+                    f"{name} needs a time zone, e.g. 2026-06-01T00:00:00+08:00",
+                    field=name,
+                    code="time.needs_zone",
+                    params={"field": name},
+                )
         query = select(Job).order_by(Job.call_received_at.desc(), Job.id)
         if principal.is_engineer:
             query = query.where(Job.assigned_engineer_id == principal.user_id)
@@ -251,7 +256,7 @@ class PhotoController(Controller):
     ) -> Response[bytes]:
         """A job's photo; an engineer only gets photos of their own jobs. A photo of a job the caller
         may not see answers exactly as a photo that does not exist, so its existence does not leak."""
-        missing = NotFound(f"no photo with id {photo_id}")
+        missing = NotFound(f"no photo with id {photo_id}", code="photo.not_found", params={"id": photo_id})
         job_id = await db_session.scalar(select(Photo.job_id).where(Photo.id == photo_id))
         if job_id is None:
             raise missing

@@ -107,7 +107,7 @@ async def checklist_items(session: AsyncSession, job: Job) -> list[FormAnswer]:
 async def service_form(session: AsyncSession, job_id: uuid.UUID) -> ServiceForm:
     job = await session.get(Job, job_id)
     if job is None:
-        raise NotFound(f"no job with id {job_id}")
+        raise NotFound(f"no job with id {job_id}", code="job.not_found", params={"id": job_id})
     detail = await job_detail(session, job)
     template_name, checklist = await _checklist(
         session, job, detail.equipment.category.value if detail.equipment else None

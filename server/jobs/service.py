@@ -64,6 +64,8 @@ def stale_edit(job: Job, fields: list[str], base_version: int) -> None:
             "look at the current value and edit again",
             version=job.version,
             current={f: _plain(getattr(job, f)) for f in newer},
+            code="job.changed_since",
+            params={"number": job.number, "version": base_version, "fields": newer},
         )
 
 
@@ -133,15 +135,25 @@ class JobService:
         if job is None or (
             principal is not None and principal.is_engineer and job.assigned_engineer_id != principal.user_id
         ):
-            raise NotFound(f"no job with id {job_id}")
+            raise NotFound(f"no job with id {job_id}", code="job.not_found", params={"id": job_id})
         return job
 
     async def _engineer(self, engineer_id: uuid.UUID) -> User:
         user = await self.session.get(User, engineer_id)
         if user is None or user.role != Role.ENGINEER.value:
-            raise Invalid(f"no engineer with id {engineer_id}", field="engineer_id")
+            raise Invalid(
+                f"no engineer with id {engineer_id}",
+                field="engineer_id",
+                code="engineer.not_found",
+                params={"id": engineer_id},
+            )
         if not user.active:
-            raise Invalid(f"engineer {user.display_name} is disabled", field="engineer_id")
+            raise Invalid(
+                f"engineer {user.display_name} is disabled",
+                field="engineer_id",
+                code="engineer.disabled",
+                params={"name": user.display_name},
+            )
         return user
 
     async def create(self, data: JobCreate, by: Principal, now: datetime | None = None) -> Job:
@@ -165,17 +177,37 @@ class JobService:
         now = now or utcnow()
         customer = await self.session.get(Customer, data.customer_id)
         if customer is None:
-            raise Invalid(f"no customer with id {data.customer_id}", field="customer_id")
+            raise Invalid(
+                f"no customer with id {data.customer_id}",
+                field="customer_id",
+                code="customer.not_found",
+                params={"id": data.customer_id},
+            )
         site = await self.session.get(Site, data.site_id)
         if site is None or site.customer_id != customer.id:
-            raise Invalid(f"site {data.site_id} is not a site of {customer.name}", field="site_id")
+            raise Invalid(
+                f"site {data.site_id} is not a site of {customer.name}",
+                field="site_id",
+                code="site.not_of_customer",
+                params={"site": data.site_id, "customer": customer.name},
+            )
         if data.equipment_id is not None:
             equipment = await self.session.get(Equipment, data.equipment_id)
             if equipment is None or equipment.site_id != site.id:
-                raise Invalid(f"equipment {data.equipment_id} is not at {site.name}", field="equipment_id")
+                raise Invalid(
+                    f"equipment {data.equipment_id} is not at {site.name}",
+                    field="equipment_id",
+                    code="equipment.not_at_site",
+                    params={"equipment": data.equipment_id, "site": site.name},
+                )
         received = data.call_received_at or now
         if received > now:
-            raise Invalid("call_received_at is in the future", field="call_received_at")
+            raise Invalid(
+                "call_received_at is in the future",
+                field="call_received_at",
+                code="time.in_future",
+                params={"field": "call_received_at"},
+            )
         number = await take_numbers(self.session, JOB_NUMBER_COUNTER)
         job = Job(
             number=f"WO-{received:%Y%m}-{number:05d}",
@@ -233,7 +265,11 @@ class JobService:
     async def assign(self, job_id: uuid.UUID, engineer_id: uuid.UUID, by: Principal) -> Job:
         job = await self.get(job_id)
         if job.status in FINAL_STATUSES:
-            raise Conflict(f"job {job.number} is {job.status}; it cannot be assigned")
+            raise Conflict(
+                f"job {job.number} is {job.status}; it cannot be assigned",
+                code="job.not_assignable",
+                params={"number": job.number, "status": job.status},
+            )
         await self._assign(job, engineer_id, by)
         await self._audit(job, "job.assign", by, engineer_id=str(engineer_id))
         await self.session.commit()
@@ -245,9 +281,17 @@ class JobService:
         """Hold or cancel a job (office decisions), or resume a held one."""
         job = await self.get(job_id)
         if job.status in FINAL_STATUSES:
-            raise Conflict(f"job {job.number} is already {job.status}")
+            raise Conflict(
+                f"job {job.number} is already {job.status}",
+                code="job.final",
+                params={"number": job.number, "status": job.status},
+            )
         if status is JobStatus.ON_HOLD and job.status == JobStatus.ON_HOLD.value:
-            raise Conflict(f"job {job.number} is already on hold")
+            raise Conflict(
+                f"job {job.number} is already on hold",
+                code="job.already_on_hold",
+                params={"number": job.number},
+            )
         job.status = status.value
         job.office_reason = reason
         bump(job, ["status", "office_reason"])
@@ -272,7 +316,9 @@ class JobService:
         job = await self.get(job_id)
         if job.status not in REVIEWABLE:
             raise Conflict(
-                f"job {job.number} is {job.status}; only resolved or signed-off jobs can be approved"
+                f"job {job.number} is {job.status}; only resolved or signed-off jobs can be approved",
+                code="job.not_reviewable",
+                params={"number": job.number, "status": job.status},
             )
         await self._check_complete(job)
         now = utcnow()
@@ -306,14 +352,21 @@ class JobService:
             lacking.append(
                 "no customer acceptance: " + " and ".join(f"the {m}" for m in acceptance) + " missing"
             )
-        raise Conflict(f"job {job.number} cannot be approved; " + "; ".join(lacking), missing=missing)
+        raise Conflict(
+            f"job {job.number} cannot be approved; " + "; ".join(lacking),
+            missing=missing,
+            code="job.incomplete",
+            params={"number": job.number, "lacking": [*unanswered, *acceptance]},
+        )
 
     async def return_to_engineer(self, job_id: uuid.UUID, by: Principal, reason: str) -> Job:
         """QA sends the form back: the job reopens as started, keeping the times already recorded."""
         job = await self.get(job_id)
         if job.status not in REVIEWABLE:
             raise Conflict(
-                f"job {job.number} is {job.status}; only resolved or signed-off jobs can be returned"
+                f"job {job.number} is {job.status}; only resolved or signed-off jobs can be returned",
+                code="job.not_returnable",
+                params={"number": job.number, "status": job.status},
             )
         job.status = JobStatus.STARTED.value
         job.qa_note, job.qa_by, job.qa_at = reason, by.user_id, utcnow()
@@ -327,7 +380,9 @@ class JobService:
     async def resume(self, job_id: uuid.UUID, by: Principal) -> Job:
         job = await self.get(job_id)
         if job.status != JobStatus.ON_HOLD.value:
-            raise Conflict(f"job {job.number} is not on hold")
+            raise Conflict(
+                f"job {job.number} is not on hold", code="job.not_on_hold", params={"number": job.number}
+            )
         job.status = await self._status_from_progress(job)
         job.office_reason = ""
         bump(job, ["status", "office_reason"])

@@ -36,16 +36,24 @@ class ConflictService:
     async def _open(self, conflict_id: uuid.UUID) -> Conflict:
         conflict = await self.session.get(Conflict, conflict_id, with_for_update=True)
         if conflict is None:
-            raise NotFound(f"no conflict with id {conflict_id}")
+            raise NotFound(
+                f"no conflict with id {conflict_id}", code="conflict.not_found", params={"id": conflict_id}
+            )
         if conflict.status != OPEN:
-            raise ConflictError(f"this conflict was already {conflict.status}")
+            raise ConflictError(
+                f"this conflict was already {conflict.status}",
+                code="conflict.closed",
+                params={"conflict_status": conflict.status},
+            )
         return conflict
 
     @staticmethod
     def _check_reviewer(conflict: Conflict, by: Principal) -> None:
         """The warehouse reviews van stock conflicts only; the rest are the office's."""
         if by.role is Role.WAREHOUSE and conflict.entity != VAN_STOCK:
-            raise Forbidden("the warehouse reviews van stock conflicts only")
+            raise Forbidden(
+                "the warehouse reviews van stock conflicts only", code="conflict.warehouse_van_only"
+            )
 
     async def _close(
         self, conflict: Conflict, status: str, by: Principal, note: str, value: Any = None
@@ -77,14 +85,15 @@ class ConflictService:
         conflict = await self._open(conflict_id)
         self._check_reviewer(conflict, by)
         if conflict.job_id is None:
-            raise ConflictError("only conflicts on a job can be overridden")
+            raise ConflictError("only conflicts on a job can be overridden", code="conflict.not_on_job")
         job = await self.session.get(Job, conflict.job_id, with_for_update=True)
         if job is None:  # pragma: no cover - foreign key
-            raise NotFound("the job of this conflict is gone")
+            raise NotFound("the job of this conflict is gone", code="conflict.job_gone")
         if conflict.entity == "job" and conflict.field in OFFICE_DECIDED:
             raise ConflictError(
                 "billing is decided with the billing decision of the job (POST /api/jobs/{id}/billing), "
-                "which needs a manager, QA or administrator and a reason; accept this conflict here"
+                "which needs a manager, QA or administrator and a reason; accept this conflict here",
+                code="conflict.billing_elsewhere",
             )
         if conflict.entity == "job" and conflict.field in LWW_JOB_FIELDS:
             self._still_standing(conflict, getattr(job, conflict.field))
@@ -92,7 +101,10 @@ class ConflictService:
                 checked = JobEditFields.model_validate({conflict.field: value})
             except ValidationError as exc:
                 raise Invalid(
-                    f"not a valid value for {conflict.field}: {exc.errors()[0]['msg']}", field="value"
+                    f"not a valid value for {conflict.field}: {exc.errors()[0]['msg']}",
+                    field="value",
+                    code="conflict.bad_value",
+                    params={"fields": conflict.field, "problem": exc.errors()[0]["msg"]},
                 ) from None
             new_value = checked.model_dump(mode="json")[conflict.field]
             setattr(job, conflict.field, new_value)
@@ -100,7 +112,7 @@ class ConflictService:
         elif conflict.entity == "checklist_result":
             row = await self.session.get(ChecklistResult, conflict.entity_id)
             if row is None:  # pragma: no cover
-                raise NotFound("the checklist answer of this conflict is gone")
+                raise NotFound("the checklist answer of this conflict is gone", code="conflict.answer_gone")
             self._still_standing(conflict, {"result": row.result, "value": row.value, "note": row.note})
             answer = _answer(value)
             row.result, row.value, row.note = answer["result"], answer["value"], answer["note"]
@@ -116,7 +128,9 @@ class ConflictService:
             bump(job, [ACCEPTANCE])
         else:
             raise ConflictError(
-                f"a '{conflict.field}' conflict cannot be overridden here; accept it, or change the job itself"
+                f"a '{conflict.field}' conflict cannot be overridden here; accept it, or change the job itself",
+                code="conflict.not_overridable",
+                params={"fields": conflict.field},
             )
         changes = await self._close(conflict, "overridden", by, note, value) + job_changes(job)
         await log_changes(self.session, changes)
@@ -136,6 +150,8 @@ class ConflictService:
                 f"'{conflict.field}' was changed again after this conflict; overriding it would replace "
                 "that newer value: accept this conflict and review the job as it is now",
                 current=current,
+                code="conflict.changed_again",
+                params={"fields": conflict.field},
             )
 
     async def _signature(self, job: Job, value: Any) -> JobSignature:
@@ -145,11 +161,18 @@ class ConflictService:
             signature_id = uuid.UUID(str(raw))
         except ValueError:
             raise Invalid(
-                "choose a signature: send the signature_id of one of the conflict's values", field="value"
+                "choose a signature: send the signature_id of one of the conflict's values",
+                field="value",
+                code="conflict.choose_signature",
             ) from None
         chosen = await self.session.get(JobSignature, signature_id)
         if chosen is None or chosen.job_id != job.id:
-            raise Invalid(f"job {job.number} has no signature {signature_id}", field="value")
+            raise Invalid(
+                f"job {job.number} has no signature {signature_id}",
+                field="value",
+                code="conflict.no_such_signature",
+                params={"number": job.number, "id": signature_id},
+            )
         return chosen
 
     async def list_conflicts(
@@ -179,11 +202,13 @@ def _answer(value: Any) -> dict[str, Any]:
     try:
         data = adapter.validate_python(value)
     except ValidationError:
-        raise Invalid("a checklist override needs {result, value, note}", field="value") from None
+        raise Invalid(
+            "a checklist override needs {result, value, note}", field="value", code="conflict.answer_shape"
+        ) from None
     result = data.get("result")
     if result not in (None, "ok", "fault", "na"):
-        raise Invalid("result must be ok, fault or na", field="value")
+        raise Invalid("result must be ok, fault or na", field="value", code="conflict.answer_result")
     number = data.get("value")
     if number is not None and (not isinstance(number, int | float) or not math.isfinite(number)):
-        raise Invalid("value must be a finite number", field="value")
+        raise Invalid("value must be a finite number", field="value", code="conflict.answer_number")
     return {"result": result, "value": number, "note": str(data.get("note", ""))[:4000]}

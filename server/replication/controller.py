@@ -45,7 +45,12 @@ requires_conflict_reader = requires_to(Capability.READ_CONFLICTS)
 def _check_protocol(version: int) -> None:
     """A version sent as text (``"2"``) passes the envelope's own check; it is refused here alike."""
     if version != PROTOCOL_VERSION:
-        raise Invalid(str(ProtocolMismatch(version)), field="protocol")
+        raise Invalid(
+            str(ProtocolMismatch(version)),
+            field="protocol",
+            code="sync.protocol_mismatch",
+            params={"sent": version, "speaks": PROTOCOL_VERSION},
+        )
 
 
 SYNC_STAMP_RESOLUTION = timedelta(seconds=30)

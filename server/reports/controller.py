@@ -76,7 +76,12 @@ def _now(now: datetime | None) -> datetime:
     if now is None:
         return utcnow()
     if now.tzinfo is None:
-        raise DomainError("now needs a time zone, e.g. 2026-06-01T00:00:00+08:00", field="now")
+        raise DomainError(
+            "now needs a time zone, e.g. 2026-06-01T00:00:00+08:00",
+            field="now",
+            code="time.needs_zone",
+            params={"field": "now"},
+        )
     return now
 
 
@@ -196,12 +201,23 @@ class ExportController(Controller):
         report, _, fmt = name.rpartition(".")
         if report not in EXPORT_REPORTS or fmt not in EXPORT_FORMATS:
             raise NotFound(
-                f"no export '{name}': use one of {', '.join(EXPORT_REPORTS)} with .csv or .xlsx", field="name"
+                f"no export '{name}': use one of {', '.join(EXPORT_REPORTS)} with .csv or .xlsx",
+                field="name",
+                code="export.unknown",
+                params={
+                    "name": name,
+                    "choices": [f"{r}.{f}" for r in EXPORT_REPORTS for f in EXPORT_FORMATS],
+                },
             )
         lang = lang if lang in LANGS else "zh-CN"
         judged_at = now or utcnow()
         if judged_at.tzinfo is None:
-            raise Invalid("now needs a time zone, e.g. 2026-06-01T00:00:00+08:00", field="now")
+            raise Invalid(
+                "now needs a time zone, e.g. 2026-06-01T00:00:00+08:00",
+                field="now",
+                code="time.needs_zone",
+                params={"field": "now"},
+            )
         maker = TableMaker(lang, ZoneInfo(state.settings.timezone))
         table: Table
         if report == "response-times":

@@ -31,13 +31,23 @@ class ReportFilters:
         for name in ("received_from", "received_to"):
             stamp = getattr(self, name)
             if stamp is not None and stamp.tzinfo is None:
-                raise DomainError(f"{name} needs a time zone, e.g. 2026-06-01T00:00:00+08:00", field=name)
+                raise DomainError(
+                    f"{name} needs a time zone, e.g. 2026-06-01T00:00:00+08:00",
+                    field=name,
+                    code="time.needs_zone",
+                    params={"field": name},
+                )
         if (
             self.received_from is not None
             and self.received_to is not None
             and self.received_to <= self.received_from
         ):
-            raise DomainError("received_to must be after received_from", field="received_to")
+            raise DomainError(
+                "received_to must be after received_from",
+                field="received_to",
+                code="time.range_reversed",
+                params={"start": "received_from", "end": "received_to"},
+            )
 
     @property
     def kinds(self) -> list[JobKind]:

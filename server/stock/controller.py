@@ -217,9 +217,19 @@ class PartsReportController(Controller):
         per table, with the period it covers)."""
         report_name, _, fmt = name.rpartition(".")
         if report_name != "parts" or fmt not in ("csv", "xlsx"):
-            raise NotFound(f"no export '{name}': use parts.csv or parts.xlsx", field="name")
+            raise NotFound(
+                f"no export '{name}': use parts.csv or parts.xlsx",
+                field="name",
+                code="export.unknown",
+                params={"name": name, "choices": ["parts.csv", "parts.xlsx"]},
+            )
         if table not in PARTS_TABLES:
-            raise NotFound(f"no table '{table}': use one of {', '.join(PARTS_TABLES)}", field="table")
+            raise NotFound(
+                f"no table '{table}': use one of {', '.join(PARTS_TABLES)}",
+                field="table",
+                code="export.unknown_table",
+                params={"name": table, "choices": list(PARTS_TABLES)},
+            )
         lang = lang if lang in LANGS else "zh-CN"
         tz = ZoneInfo(state.settings.timezone)
         report = await PartsReportService(db_session).report(parse_period(period, date, tz, utcnow()))

@@ -32,6 +32,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -52,11 +53,12 @@ SEQ_BLOCK = 32  # stock counter numbers reserved at a time (see Ledger._seq)  # 
 class StockError(Exception):
     """An operation the books cannot take; ``reason`` is a stable code, the message is for people."""
 
-    def __init__(self, reason: str, message: str, status: int = 409) -> None:
+    def __init__(self, reason: str, message: str, status: int = 409, **params: Any) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
         self.status = status
+        self.params = params  # what the catalogue text ``error.server.stock.<reason>`` names
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,12 +346,20 @@ class Ledger:
         held = await self.balance(source.id, part_id)
         if held < quantity:
             raise StockError(
-                "insufficient_stock", f"{source.name} holds {max(held, 0)} of this part, not {quantity}"
+                "insufficient_stock",
+                f"{source.name} holds {max(held, 0)} of this part, not {quantity}",
+                store=source.name,
+                held=max(held, 0),
+                requested=quantity,
             )
         _, before = await self._move_balance(source, part_id, -quantity)
         if before < quantity:  # someone took units between the check and the lock
             raise StockError(
-                "insufficient_stock", f"{source.name} holds {max(before, 0)} of this part, not {quantity}"
+                "insufficient_stock",
+                f"{source.name} holds {max(before, 0)} of this part, not {quantity}",
+                store=source.name,
+                held=max(before, 0),
+                requested=quantity,
             )
         _, target_before = await self._move_balance(target, part_id, quantity)
         deficit = [max(0, -target_before)]
@@ -577,7 +587,7 @@ class Ledger:
     async def _active(self, store_id: uuid.UUID) -> Store:
         store = await self.store(store_id)
         if not store.active:
-            raise StockError("inactive_store", f"{store.name} is closed", 409)
+            raise StockError("inactive_store", f"{store.name} is closed", 409, store=store.name)
         return store
 
     # --- what devices need to hear --------------------------------------------------------------

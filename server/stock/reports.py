@@ -99,32 +99,43 @@ class PartsReport(PeriodSpan):
 def parse_period(period: str, day: str | None, tz: tzinfo, now: datetime) -> PeriodSpan:
     """The UTC span of a local day or month; ``day`` is YYYY-MM-DD (or YYYY-MM for a month)."""
     if period not in ("day", "month"):
-        raise DomainError("period must be day or month", field="period")
+        raise DomainError(
+            "period must be day or month", field="period", code="period.invalid", params={"period": period}
+        )
     if day is None or day == "":
         first = now.astimezone(tz).date()
     elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         try:
             first = date.fromisoformat(day)
         except ValueError:
-            raise DomainError(f"{day} is not a date", field="date") from None
+            raise DomainError(
+                f"{day} is not a date", field="date", code="date.invalid", params={"date": day}
+            ) from None
     elif period == "month" and re.fullmatch(r"\d{4}-\d{2}", day):
         try:
             first = date.fromisoformat(day + "-01")
         except ValueError:
-            raise DomainError(f"{day} is not a month", field="date") from None
+            raise DomainError(
+                f"{day} is not a month", field="date", code="month.invalid", params={"month": day}
+            ) from None
     else:
-        raise DomainError("date must be YYYY-MM-DD (or YYYY-MM for a month)", field="date")
+        raise DomainError(
+            "date must be YYYY-MM-DD (or YYYY-MM for a month)",
+            field="date",
+            code="date.invalid",
+            params={"date": day},
+        )
     if period == "day":
         last = first + timedelta(days=1)
         label = first.isoformat()
     else:
         first = first.replace(day=1)
         if first.year >= 9999 and first.month == 12:
-            raise DomainError("a time or number is out of range", field="date")
+            raise DomainError("a time or number is out of range", field="date", code="date.out_of_range")
         last = (first + timedelta(days=32)).replace(day=1)
         label = first.isoformat()[:7]
     if first.year < 1900 or last.year > 9999:
-        raise DomainError("the date is out of range", field="date")
+        raise DomainError("the date is out of range", field="date", code="date.out_of_range")
     return PeriodSpan(
         period=period,
         label=label,

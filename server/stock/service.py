@@ -60,8 +60,16 @@ from shared.stock import (
 
 
 def refusal(exc: StockError, **extra: Any) -> DomainError:
-    """The ledger's refusal as problem details: its status, its words, its stable reason code."""
-    return DomainError(exc.message, status_code=exc.status, reason=exc.reason, **extra)
+    """The ledger's refusal as problem details: its status, its words, its stable reason code (also as
+    ``code`` ``stock.<reason>`` with the ledger's params, for the apps' catalogues)."""
+    return DomainError(
+        exc.message,
+        status_code=exc.status,
+        reason=exc.reason,
+        code=f"stock.{exc.reason}",
+        params=exc.params,
+        **extra,
+    )
 
 
 def van_name(display_name: str) -> str:
@@ -126,12 +134,20 @@ class StockService:
         """A store the caller may read; 404 also for another engineer's van (nothing leaks)."""
         store = await self.session.get(Store, store_id)
         if store is None or (self.principal.is_engineer and store.engineer_id != self.principal.user_id):
-            raise NotFound(f"no store with id {store_id}", field="store_id")
+            raise NotFound(
+                f"no store with id {store_id}",
+                field="store_id",
+                code="store.not_found",
+                params={"id": store_id},
+            )
         return store
 
     async def create_store(self, data: StoreCreate) -> StoreOut:
         if data.kind is StoreKind.VAN:
-            raise DomainError("vans are made for each engineer automatically; create a new or returned store")
+            raise DomainError(
+                "vans are made for each engineer automatically; create a new or returned store",
+                code="store.van_automatic",
+            )
         store = Store(id=uuid7(), kind=data.kind.value, name=data.name, active=True)
         self.session.add(store)
         await self.session.flush()
@@ -144,7 +160,7 @@ class StockService:
         still holds parts cannot be closed."""
         store = await self.session.get(Store, store_id)
         if store is None:
-            raise NotFound(f"no store with id {store_id}")
+            raise NotFound(f"no store with id {store_id}", code="store.not_found", params={"id": store_id})
         before = {"name": store.name, "active": store.active}
         if data.active is False and store.active:
             held = await self.session.scalar(
@@ -155,6 +171,8 @@ class StockService:
                     f"{store.name} still holds {held} part(s); move or count them out before closing it",
                     status_code=409,
                     reason="store_not_empty",
+                    code="store.not_empty",
+                    params={"store": store.name, "held": held},
                 )
         if data.name is not None:
             store.name = data.name
@@ -220,12 +238,22 @@ class StockService:
         """Ledger lines, newest first."""
         for name, stamp in (("from", at_from), ("to", at_to)):
             if stamp is not None and stamp.tzinfo is None:
-                raise DomainError(f"{name} needs a time zone, e.g. 2026-06-01T00:00:00+08:00", field=name)
+                raise DomainError(
+                    f"{name} needs a time zone, e.g. 2026-06-01T00:00:00+08:00",
+                    field=name,
+                    code="time.needs_zone",
+                    params={"field": name},
+                )
         conditions: list[Any] = []
         if self.principal.is_engineer:
             van = await self._own_van_id()
             if store_id is not None and store_id != van:
-                raise NotFound(f"no store with id {store_id}", field="store_id")
+                raise NotFound(
+                    f"no store with id {store_id}",
+                    field="store_id",
+                    code="store.not_found",
+                    params={"id": store_id},
+                )
             conditions.append(StockMovement.store_id == van)
         elif store_id is not None:
             await self.visible_store(store_id)
@@ -292,7 +320,9 @@ class StockService:
     async def count(self, count_id: uuid.UUID) -> CountOut:
         count = await self.session.get(StockCount, count_id)
         if count is None:
-            raise NotFound(f"no stock count with id {count_id}")
+            raise NotFound(
+                f"no stock count with id {count_id}", code="count.not_found", params={"id": count_id}
+            )
         store = await self.visible_store(count.store_id)
         rows = (
             await self.session.execute(
@@ -432,7 +462,12 @@ class StockService:
     async def return_old(self, data: ReturnIn) -> OperationOut:
         usage = await self.session.get(JobPart, data.job_part_id)
         if usage is None:
-            raise NotFound(f"no part usage with id {data.job_part_id}", field="job_part_id")
+            raise NotFound(
+                f"no part usage with id {data.job_part_id}",
+                field="job_part_id",
+                code="part_usage.not_found",
+                params={"id": data.job_part_id},
+            )
         store_id = data.store_id
         if store_id is None:
             returned = (
@@ -445,6 +480,8 @@ class StockService:
                     "choose the returned-parts store (store_id): there is "
                     + ("none open" if not returned else f"more than one ({len(returned)})"),
                     field="store_id",
+                    code="store.returned_ambiguous",
+                    params={"open": len(returned)},
                 )
             store_id = returned[0]
         ledger = self._ledger()
@@ -467,7 +504,12 @@ class StockService:
         """Post a count: book figures read under the balance locks, each difference one adjustment."""
         store = await self.session.get(Store, data.store_id)
         if store is None:
-            raise NotFound(f"no store with id {data.store_id}", field="store_id")
+            raise NotFound(
+                f"no store with id {data.store_id}",
+                field="store_id",
+                code="store.not_found",
+                params={"id": data.store_id},
+            )
         count = StockCount(id=uuid7(), store_id=store.id, counted_by=self.principal.user_id, note=data.note)
         self.session.add(count)
         await self.session.flush()

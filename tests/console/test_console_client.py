@@ -66,8 +66,9 @@ async def test_a_dispatcher_records_a_call_assigns_and_holds_it(world: World) ->
     held = await office.act(lambda api: api.office_status(job["id"], "hold", "等待配件"))
     assert held["status"] == "on_hold" and office.state.revision == revision + 1
     again = await office.act(lambda api: api.office_status(job["id"], "hold", "再次暂停"))
-    # refused, said in one language: the server's English detail is not appended to a Chinese page
-    assert again is None and office.state.notice_error and office.state.notice == "无法执行"
+    # refused, and why, in the page's language: worded from the refusal's code, not the English detail
+    assert again is None and office.state.notice_error
+    assert office.state.notice == f"无法执行：工单 {job['number']} 已经暂停"
     resumed = await office.act(lambda api: api.office_status(job["id"], "resume"))
     assert resumed["status"] == "assigned"
 
@@ -77,7 +78,11 @@ async def test_a_role_refusal_is_told_and_a_revoked_sign_in_ends_the_session(wor
     await office.sign_in("http://levee.test", "qa", PASSWORD, "x")
     job = await world.create_job()
     assert await office.act(lambda api: api.office_status(job["id"], "cancel", "客户撤回")) is None
-    assert office.state.notice.startswith("你的角色不能执行此操作") and office.state.signed_in
+    assert (
+        office.state.notice.startswith("你的角色不能执行此操作：需要以下角色之一：")
+        and office.state.signed_in
+    )
+    assert "（当前为质管审核）" in office.state.notice
     api = office.require()
     await api.client.post("/api/auth/logout")  # e.g. an administrator revoked this browser
     assert await office.act(lambda api: api.get("/api/jobs")) is None

@@ -407,6 +407,24 @@ def test_a_refusal_reads_in_one_language_never_chinese_with_the_servers_english_
     assert ConsoleState(lang="en").error_text(offline) == "Cannot reach the server: cannot reach the server"
     named = ApiError("conflict", "机械密封 库存不足")
     assert ConsoleState(lang="zh-CN").error_text(named) == "无法执行：机械密封 库存不足"
+    # the server's code and params, worded by the catalogue; a code this build does not know (a newer
+    # server) or no code (an older one) falls back to the words above
+    body = {"detail": "job J-001 is closed; it cannot be assigned", "code": "job.not_assignable"}
+    coded = ApiError(
+        "conflict", body["detail"], 409, {**body, "params": {"number": "J-001", "status": "closed"}}
+    )
+    assert ConsoleState(lang="zh-CN").error_text(coded) == "无法执行：工单 J-001 已关闭，不能派工"
+    assert (
+        ConsoleState(lang="en").error_text(coded)
+        == "Not possible now: Job J-001 is Closed; it cannot be assigned"
+    )
+    newer = ApiError("conflict", body["detail"], 409, {**body, "code": "job.from_the_future", "params": {}})
+    assert ConsoleState(lang="zh-CN").error_text(newer) == "无法执行"
+    assert ConsoleState(lang="en").error_text(newer) == "Not possible now: " + body["detail"]
+    garbled = ApiError("conflict", body["detail"], 409, {**body, "params": ["J-001"]})
+    assert ConsoleState(lang="zh-CN").error_text(garbled) == "无法执行"
+    gone = ApiError("not_found", "no job with id 7", 404, {"code": "job.not_found", "params": {"id": "7"}})
+    assert ConsoleState(lang="zh-CN").error_text(gone) == "没有编号为 7 的工单"
     for lang in LANGS:
         for code in ("busy", "conflict", "forbidden", "invalid", "not_found", "offline", "server_error"):
             text = ConsoleState(lang=lang).error_text(ApiError(code, "the job is not resolved"))

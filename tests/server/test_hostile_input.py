@@ -288,5 +288,9 @@ async def test_a_photo_of_another_engineers_job_answers_like_a_missing_photo(wor
     nowhere = await world.client.get(f"/api/photos/{nowhere_id}", headers=await world.login("eng2"))
     assert other.status_code == nowhere.status_code == 404
     assert other.headers["content-type"] == nowhere.headers["content-type"]
-    assert other.json() == {**nowhere.json(), "detail": f"no photo with id {photo_id}"}
+    assert other.json() == {
+        **nowhere.json(),
+        "detail": f"no photo with id {photo_id}",
+        "params": {"id": str(photo_id)},  # the refusal's code and params leak no more than its words
+    }
     assert "job" not in other.text

@@ -268,6 +268,17 @@ async def test_login_and_refusals_are_as_documented(world: World) -> None:
     match.check("errors.response", _ok(mistaken, 400))
     match.done()
 
+    job = await world.create_job(engineer="eng1")
+    office = await world.login("dispatcher")
+    _ok(await world.client.post(f"/api/jobs/{job['id']}/cancel", json={"reason": "撤销"}, headers=office))
+    refused = await world.client.post(
+        f"/api/jobs/{job['id']}/assign", json={"engineer_id": str(world.users["eng2"])}, headers=office
+    )
+    as_documented = json.loads(json.dumps(_ok(refused, 409)).replace(job["number"], "WO-202606-00012"))
+    match = Match()
+    match.check("errors.refusal", as_documented)
+    match.done()
+
 
 async def test_a_documented_session_first_download_push_pull_remove_resync_wait(world: World) -> None:
     """The page's story: a repair job on the pump, a van with 3 seals; the engineer downloads, arrives,
