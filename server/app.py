@@ -24,6 +24,7 @@ from server.auth.middleware import TokenAuthMiddleware
 from server.bodies import LeveeRequest
 from server.catalog.controller import ChecklistTemplateController, PartController, SlaPolicyController
 from server.changes import current_seq
+from server.contracts.controller import ContractController
 from server.customers.controller import customer_routes
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.meta import ensure_server_meta
@@ -251,6 +252,7 @@ def create_app(
             SiteController,
             EquipmentController,
             SlaPolicyController,
+            ContractController,
             ChecklistTemplateController,
             PartController,
             JobController,
