@@ -41,6 +41,7 @@ from server.errors import Invalid
 from server.inspections.controller import InspectionController, InspectionReportController
 from server.inspections.generator import ScheduleRunner
 from server.jobs.controller import JobController, PhotoController, ServiceFormController
+from server.jobs.decision import ManagerDecisionController
 from server.notify import ChangeNotifier, PgListener, install_after_commit_hook
 from server.openapi import LeveeOpenAPIConfig
 from server.pwa import ROUTES as pwa_routes
@@ -253,6 +254,7 @@ def create_app(
             EquipmentController,
             SlaPolicyController,
             ContractController,
+            ManagerDecisionController,
             ChecklistTemplateController,
             PartController,
             JobController,

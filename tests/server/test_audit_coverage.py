@@ -401,6 +401,9 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
             },
             Ctx.contract,
         ),
+        ("PUT", "/api/jobs/{job_id:uuid}/manager-decision"): on(
+            "/api/jobs/{}/manager-decision", "manager", "PUT", {"text": "给予表扬"}, Ctx.resolved_job
+        ),
         ("POST", "/api/sla-policies"): policy_free_customer,
         ("PUT", "/api/sla-policies/{policy_id:uuid}"): _sla_update,
         ("POST", "/api/checklist-templates"): template,
