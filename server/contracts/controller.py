@@ -9,7 +9,7 @@ within a contract, so the choice of a call's promise is never a tie (shared/cont
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from litestar import Controller, delete, get, patch, post
@@ -53,6 +53,20 @@ async def _check_period(session: AsyncSession, contract: Contract) -> None:
                 "one contract at a time is in force",
                 field="starts_on",
             )
+
+
+async def _end_open_contract(session: AsyncSession, new: Contract) -> Contract | None:
+    """End the customer's open-ended contract that started before ``new`` the day before ``new`` starts."""
+    open_ended = await session.scalar(
+        select(Contract).where(
+            Contract.customer_id == new.customer_id,
+            Contract.ends_on.is_(None),
+            Contract.starts_on < new.starts_on,
+        )
+    )
+    if open_ended is not None:
+        open_ended.ends_on = new.starts_on - timedelta(days=1)
+    return open_ended
 
 
 async def _unique_number(
@@ -120,14 +134,24 @@ class ContractController(Controller):
     async def create_contract(
         self, data: JSONBody[ContractCreate], db_session: DbSession, principal: CurrentUser
     ) -> ContractOut:
-        """Record a contract; its period must not overlap another contract of the customer (409)."""
+        """Record a contract. The customer's open-ended contract that started before it ends the day
+        before it starts (an open end means "until another contract is signed"); otherwise its period
+        must not overlap another contract of the customer (409)."""
         if await db_session.get(Customer, data.customer_id) is None:
             raise NotFound(f"no customer with id {data.customer_id}", field="customer_id")
         await _unique_number(db_session, Contract, data.number)
         contract = Contract(**data.model_dump())
+        ended = await _end_open_contract(db_session, contract)
         await _check_period(db_session, contract)
         db_session.add(contract)
         await db_session.flush()
+        if ended is not None:
+            detail = {
+                "number": ended.number,
+                "changes": {"ends_on": [None, ended.ends_on]},
+                "by": contract.number,
+            }
+            await audit.record_by(db_session, principal, "contract.update", "contract", ended.id, detail)
         await audit.record_by(
             db_session, principal, "contract.create", "contract", contract.id, data.model_dump(mode="json")
         )

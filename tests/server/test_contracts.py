@@ -153,6 +153,17 @@ async def test_a_call_is_measured_against_the_most_specific_promise_of_the_contr
     assert [c["number"] for c in listed.json()] == ["HT-2020-007", "HT-2019-001"]
     assert len(listed.json()[0]["promises"]) == 4
 
+    # the next contract ends the open-ended one the day before it starts
+    nxt = await world.client.post(
+        "/api/contracts",
+        json={"customer_id": str(world.customer_id), "number": "HT-2199-001", "starts_on": "2199-01-01"},
+        headers=boss,
+    )
+    assert nxt.status_code == 201, nxt.text
+    ended = await world.client.get(f"/api/contracts/{new.json()['id']}", headers=desk)
+    assert ended.json()["ends_on"] == "2198-12-31"
+    assert _due_minutes(await world.create_job(severity="general"), "respond_due_at") == 10
+
 
 async def test_warranty_certificates_and_maintenance_agreements_keep_their_fee_to_the_fen(
     world: World,
