@@ -294,6 +294,10 @@ def test_a_manager_edits_a_customer_and_signs_its_next_contract(
     sign_in(d, "manager")
     customer = min(items(stack.get("/api/customers", limit=500)), key=lambda c: (len(c["name"]), c["name"]))
     before = stack.get("/api/contracts", customer_id=customer["id"])
+    d.tap("nav-customers")
+    # the screen built whole first: a search typed while it builds scrolled past the field once
+    d.by_id("visits-due").wait_for()
+    d.to_top()
     open_file(d, stack, customer)
     d.wait_text("customer-contracts", before[0]["number"])  # the demo's current contract
 

@@ -249,6 +249,8 @@ def ContractsPanel(state: ConsoleState, customer_id: str) -> ft.Control:
             )
         if manage:
             block.append(keyed(PromiseForm)(state, c, key=c["id"]))
+        if lines:
+            lines.append(ft.Divider(height=1))
         lines.append(ft.Container(ft.Column(block, spacing=8), key=c["id"]))
     if not lines and not loaded.loading:
         lines.append(muted(t("console.contracts.none")))
