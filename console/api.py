@@ -143,6 +143,9 @@ class ConsoleApi:
     async def patch(self, path: str, body: Json) -> Json:
         return (await self.request("PATCH", path, json=body)).json()
 
+    async def put(self, path: str, body: Json) -> Json:
+        return (await self.request("PUT", path, json=body)).json()
+
     async def download(self, path: str, **params: Any) -> tuple[bytes, str]:
         """A file and the name the server gave it."""
         clean = {k: v for k, v in params.items() if v is not None and v != ""}

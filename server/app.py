@@ -24,6 +24,7 @@ from server.auth.middleware import TokenAuthMiddleware
 from server.bodies import LeveeRequest
 from server.catalog.controller import ChecklistTemplateController, PartController, SlaPolicyController
 from server.changes import current_seq
+from server.contracts.controller import ContractController
 from server.customers.controller import customer_routes
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.meta import ensure_server_meta
@@ -40,6 +41,7 @@ from server.errors import Invalid
 from server.inspections.controller import InspectionController, InspectionReportController
 from server.inspections.generator import ScheduleRunner
 from server.jobs.controller import JobController, PhotoController, ServiceFormController
+from server.jobs.decision import ManagerDecisionController
 from server.notify import ChangeNotifier, PgListener, install_after_commit_hook
 from server.openapi import LeveeOpenAPIConfig
 from server.pwa import ROUTES as pwa_routes
@@ -259,6 +261,8 @@ def create_app(
             SiteController,
             EquipmentController,
             SlaPolicyController,
+            ContractController,
+            ManagerDecisionController,
             ChecklistTemplateController,
             PartController,
             JobController,

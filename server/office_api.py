@@ -33,7 +33,9 @@ OFFICE_OPERATIONS: dict[tuple[str, str], OfficeOperation] = {
     ("post", "/api/jobs"): OfficeOperation(
         "Open a job for a customer's call",
         "The service desk records a call as a job (status `new`, or `assigned` when `assigned_engineer_id` "
-        "is given) with deadlines from the customer's SLA policy for the severity. " + DISPATCH,
+        "is given) with deadlines from the most specific promise (severity x equipment category x job "
+        "kind) of the customer's contract in force on the call's date, else the customer's SLA policy "
+        "for the severity, else the default policy. " + DISPATCH,
         {
             "422": "The customer, site or equipment does not exist or they do not belong together; the "
             "engineer is unknown or disabled; `call_received_at` is in the future (`field` names it).",
@@ -66,6 +68,18 @@ OFFICE_OPERATIONS: dict[tuple[str, str], OfficeOperation] = {
             "409": "A field of the edit changed after `base_version`: nothing is applied; the answer "
             "carries the job's `version` and the `current` values of the contested fields.",
         },
+    ),
+    ("get", "/api/jobs/{job_id}/manager-decision"): OfficeOperation(
+        "The manager's decision on a job",
+        "The form's 公司领导处理意见 with who wrote it and when, or null while there is none. "
+        "Any office role.",
+    ),
+    ("put", "/api/jobs/{job_id}/manager-decision"): OfficeOperation(
+        "Record the manager's decision on a job",
+        "Writes the form's 公司领导处理意见 (reward, penalty, follow-up) with the manager and the time; "
+        "writing it again replaces the text, and the audit trail keeps the one before. The printed "
+        "form shows it. Office only: the engineer's device does not get it. Manager only.",
+        {"409": "The job is not resolved, signed off or closed yet: a decision judges finished work."},
     ),
     ("post", "/api/jobs/{job_id}/assign"): OfficeOperation(
         "Assign or reassign a job to an engineer",

@@ -159,6 +159,17 @@ class CustomerCreate(Model):
     warranty_years: Annotated[int, Field(ge=0, le=30)] = 2
 
 
+class CustomerUpdate(Model):
+    """What the office may change on a customer; a field left out stays, an empty name is refused."""
+
+    name: Name | None = None
+    contract_no: ShortText | None = None
+    contact_name: ShortText | None = None
+    contact_phone: Phone | None = None
+    address: ShortText | None = None
+    warranty_years: Annotated[int, Field(ge=0, le=30)] | None = None
+
+
 class CustomerOut(OutModel):
     id: uuid.UUID
     name: str
@@ -175,6 +186,17 @@ class SiteCreate(Model):
     address: ShortText = ""
     contact_name: ShortText = ""
     contact_phone: Phone = ""
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+
+class SiteUpdate(Model):
+    """What the office may change on a site (not its customer); ``latitude: null`` clears the position."""
+
+    name: Name | None = None
+    address: ShortText | None = None
+    contact_name: ShortText | None = None
+    contact_phone: Phone | None = None
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
 

@@ -47,6 +47,10 @@ class Capability(StrEnum):
     READ_REPORTS = "read_reports"
     #: SLA policies and checklist templates
     MANAGE_CATALOG = "manage_catalog"
+    #: contracts, their promises, warranty certificates and maintenance agreements
+    MANAGE_CONTRACTS = "manage_contracts"
+    #: the form's 公司领导处理意见 (the manager's decision on a job)
+    DECIDE_AS_MANAGER = "decide_as_manager"
     #: read stores, vans, balances and the ledger
     READ_STOCK = "read_stock"
     #: receive, issue, move and count stock; add parts to the catalogue
@@ -70,6 +74,8 @@ ROLES: dict[Capability, frozenset[Role]] = {
     Capability.CARE_FOR_CUSTOMERS: _CARE,
     Capability.READ_REPORTS: _CARE,
     Capability.MANAGE_CATALOG: frozenset({Role.MANAGER, Role.ADMIN}),
+    Capability.MANAGE_CONTRACTS: frozenset({Role.MANAGER, Role.ADMIN}),
+    Capability.DECIDE_AS_MANAGER: frozenset({Role.MANAGER}),
     Capability.READ_STOCK: _OFFICE,
     Capability.MOVE_STOCK: _STOCK,
     Capability.ADMINISTER_STORES: frozenset({Role.WAREHOUSE, Role.ADMIN}),

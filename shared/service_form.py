@@ -9,12 +9,13 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from shared.enums import ChecklistItemKind, CheckResult, JobEventType, JobStatus
 from shared.i18n import translate
-from shared.models import JobDetail
+from shared.models import JobDetail, Model
 from shared.sla import CLOCKS, PROMISE_FIELDS
 
 
@@ -68,6 +69,22 @@ class FormPhoto(BaseModel):
     taken_at: datetime
 
 
+class ManagerDecisionIn(Model):
+    """The form's 公司领导处理意见: what the manager decides on the job (reward, penalty, follow-up)."""
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class ManagerDecisionOut(BaseModel):
+    """The manager's decision with who made it and when (the last writer; earlier texts are audited)."""
+
+    job_id: uuid.UUID
+    text: str
+    decided_by: uuid.UUID
+    decided_by_name: str
+    decided_at: datetime
+
+
 class ServiceForm(BaseModel):
     """The whole service form (售后维修服务单) of one job, as QA reviews it and as it is printed."""
 
@@ -78,6 +95,7 @@ class ServiceForm(BaseModel):
     parts: list[FormPart]
     photos: list[FormPhoto]
     qa_by_name: str | None = None
+    manager_decision: ManagerDecisionOut | None = None
 
     @property
     def reviewable(self) -> bool:

@@ -393,6 +393,8 @@ def _family_sources() -> dict[str, Callable[[], Iterable[str]]]:
         "console.complaint.done.": _complaint_actions,
         "parts_report.period.": _parts_report_periods,
         "report.title.": lambda: {n.replace("-", "_") for n in _export_reports()},
+        "console.contracts.field.": _customer_fields,
+        "console.contracts.hours.": lambda: {"respond", "onsite", "fix", "backup"},
     }
     for family, source in extra.items():
         sources.setdefault(family, []).append(source)
@@ -400,6 +402,12 @@ def _family_sources() -> dict[str, Callable[[], Iterable[str]]]:
         family: (lambda fs=fs: set().union(*(set(f()) for f in fs)))  # type: ignore[misc]
         for family, fs in sources.items()
     }
+
+
+def _customer_fields() -> set[str]:
+    from console.screens.customers.contracts import CUSTOMER_FIELDS
+
+    return set(CUSTOMER_FIELDS)
 
 
 def _timeline_steps() -> set[str]:

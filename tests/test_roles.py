@@ -23,6 +23,8 @@ def test_each_capability_is_held_by_the_roles_the_service_plan_gives_it() -> Non
         Capability.CARE_FOR_CUSTOMERS: {D, M, Q, A},
         Capability.READ_REPORTS: {D, M, Q, A},
         Capability.MANAGE_CATALOG: {M, A},
+        Capability.MANAGE_CONTRACTS: {M, A},
+        Capability.DECIDE_AS_MANAGER: {M},
         Capability.READ_STOCK: {D, M, Q, W, A},
         Capability.MOVE_STOCK: {W, M, A},
         Capability.ADMINISTER_STORES: {W, A},

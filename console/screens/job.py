@@ -15,6 +15,7 @@ from console.logic.board import past_backup_limit
 from console.logic.times import full
 from console.roles import can_dispatch, can_review
 from console.screens.customers import BillingPanel, TrainingPanel
+from console.screens.decision import DecisionPanel
 from console.state import ConsoleState, use_draft, use_remote
 from shared.enums import Severity
 from ui.components.common import AMBER_BG, INK, RED, RED_BG, badge, tagged, text_field
@@ -261,6 +262,7 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
     if job["kind"] == "training":
         body.append(TrainingPanel(state, job))
     body.append(BillingPanel(state, job))
+    body.append(DecisionPanel(state, job))
     if can_review(state.role) or dispatch:
         extra: list[ft.Control] = []
         if can_review(state.role) and job["status"] in ("resolved", "signed_off"):

@@ -1,12 +1,13 @@
 """SQLAlchemy tables of the server. Migrations live in ``server/migrations``.
 
-One module (~560 lines) on purpose: it is the schema, one class per table, checked against the migrations
+One module (~650 lines) on purpose: it is the schema, one class per table, checked against the migrations
 by a test; one file lets a reader see every foreign key and index in one place."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from advanced_alchemy.types import JsonB
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -566,3 +568,69 @@ class ReturnVisit(IdMixin, TimestampMixin, Base):
     outcome: Mapped[str] = mapped_column(Text, default="")
     satisfaction: Mapped[int | None] = mapped_column(Integer, default=None)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Contract(IdMixin, TimestampMixin, Base):
+    """A customer's contract (合同): one after another over the years, periods never overlapping."""
+
+    __tablename__ = "contracts"
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date, default=None)
+    warranty_years: Mapped[int] = mapped_column(Integer, default=2)
+    promise_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class ContractPromise(IdMixin, TimestampMixin, Base):
+    """A contract's clocks for the calls it covers; an empty severity, category or kind covers all.
+    Unique per contract and key (checked by the service: NULLs are never equal in a unique index)."""
+
+    __tablename__ = "contract_promises"
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"), index=True)
+    severity: Mapped[str | None] = mapped_column(String(20), default=None)
+    category: Mapped[str | None] = mapped_column(String(40), default=None)
+    job_kind: Mapped[str | None] = mapped_column(String(20), default=None)
+    respond_minutes: Mapped[int] = mapped_column(Integer)
+    onsite_minutes: Mapped[int] = mapped_column(Integer)
+    fix_minutes: Mapped[int] = mapped_column(Integer)
+    backup_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class WarrantyCertificate(IdMixin, TimestampMixin, Base):
+    """质量保修书 signed with the customer before acceptance: scope, period, responsibility."""
+
+    __tablename__ = "warranty_certificates"
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    responsibility: Mapped[str] = mapped_column(Text, default="")
+
+
+class MaintenanceAgreement(IdMixin, TimestampMixin, Base):
+    """长期维护协议 after the warranty: scope, content, method, rules, and the fee (decimal, yuan)."""
+
+    __tablename__ = "maintenance_agreements"
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text, default="")
+    method: Mapped[str] = mapped_column(Text, default="")
+    rules: Mapped[str] = mapped_column(Text, default="")
+    fee: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    fee_terms: Mapped[str] = mapped_column(String(200), default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+
+
+class ManagerDecision(IdMixin, TimestampMixin, Base):
+    """The form's 公司领导处理意见: one per job, written by a manager; every change is in the audit trail."""
+
+    __tablename__ = "manager_decisions"
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id"), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime]

@@ -15,17 +15,19 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
+from server.changes import Change, log_changes
 from server.customers import equipment as equipment_warranty
 from server.db.models import Customer, Device, Equipment, Job, Site, User
 from server.deps import (
     CurrentUser,
     DbSession,
+    Principal,
     requires_admin,
     requires_any_user,
     requires_office,
     requires_to,
 )
-from server.errors import Conflict, DomainError, NotFound
+from server.errors import Conflict, DomainError, Invalid, NotFound
 from server.paging import MAX_LIMIT, fetch_page
 from server.security import hash_password
 from server.stock.service import ensure_van
@@ -34,12 +36,14 @@ from shared.enums import EquipmentCategory, Role
 from shared.models import (
     CustomerCreate,
     CustomerOut,
+    CustomerUpdate,
     EquipmentCreate,
     EquipmentOut,
     EquipmentUpdate,
     Page,
     SiteCreate,
     SiteOut,
+    SiteUpdate,
     UserCreate,
     UserOut,
     UserUpdate,
@@ -211,6 +215,31 @@ class CustomerController(Controller):
             )
         return CustomerOut.model_validate(customer)
 
+    @patch("/{customer_id:uuid}", guards=[requires_directory_admin])
+    async def update_customer(
+        self,
+        customer_id: FromPath[uuid.UUID],
+        data: JSONBody[CustomerUpdate],
+        db_session: DbSession,
+        principal: CurrentUser,
+    ) -> CustomerOut:
+        """Change a customer's name, contact, address or contract defaults; the same rules as creating
+        one (a name is required and unique). Devices holding the customer get the change."""
+        customer = await db_session.get(Customer, customer_id)
+        if customer is None:
+            raise NotFound(f"no customer with id {customer_id}")
+        if (
+            data.name is not None
+            and data.name != customer.name
+            and await db_session.scalar(select(Customer.id).where(Customer.name == data.name))
+        ):
+            raise Conflict(f"a customer named '{data.name}' already exists", field="name")
+        await _apply(
+            db_session, principal, customer, "customer", data, required=set(CustomerUpdate.model_fields)
+        )
+        await db_session.commit()
+        return CustomerOut.model_validate(customer)
+
 
 class SiteController(Controller):
     path = "/api/sites"
@@ -260,6 +289,55 @@ class SiteController(Controller):
         if site is None or not await _visible_to(db_session, principal, Job.site_id, site_id):
             raise NotFound(f"no site with id {site_id}", code="site.not_found", params={"id": site_id})
         return SiteOut.model_validate(site)
+
+    @patch("/{site_id:uuid}", guards=[requires_directory_admin])
+    async def update_site(
+        self,
+        site_id: FromPath[uuid.UUID],
+        data: JSONBody[SiteUpdate],
+        db_session: DbSession,
+        principal: CurrentUser,
+    ) -> SiteOut:
+        """Change a site's name, address, contact or position; the same rules as creating one."""
+        site = await db_session.get(Site, site_id)
+        if site is None:
+            raise NotFound(f"no site with id {site_id}")
+        await _apply(
+            db_session,
+            principal,
+            site,
+            "site",
+            data,
+            required={"name", "address", "contact_name", "contact_phone"},
+        )
+        await db_session.commit()
+        return SiteOut.model_validate(site)
+
+
+async def _apply(
+    session: AsyncSession,
+    principal: Principal,
+    row: Customer | Site,
+    entity: str,
+    data: Any,
+    required: set[str],
+) -> None:
+    """Set the fields the office sent (``null`` only where a field may be empty), log the change for the
+    devices that hold the row and audit what changed."""
+    sent = data.model_fields_set
+    for name in sorted(sent & required):
+        if getattr(data, name) is None:
+            raise Invalid(f"{name} cannot be null", field=name)
+    changes = {
+        k: [getattr(row, k), getattr(data, k)] for k in sorted(sent) if getattr(row, k) != getattr(data, k)
+    }
+    if not changes:
+        return
+    for key, (_old, new) in changes.items():
+        setattr(row, key, new)
+    await session.flush()
+    await log_changes(session, [Change(entity, row.id, "put", None)])
+    await audit.record_by(session, principal, f"{entity}.update", entity, row.id, {"changes": changes})
 
 
 class EquipmentController(Controller):

@@ -50,10 +50,11 @@ class JobController(Controller):
 
     @post("/", guards=[requires_dispatch])
     async def create_job(
-        self, data: JSONBody[JobCreate], db_session: DbSession, principal: CurrentUser
+        self, data: JSONBody[JobCreate], db_session: DbSession, principal: CurrentUser, state: State
     ) -> JobOut:
-        """Record a call; the SLA deadlines come from the customer's contract or the default policy."""
-        job = await JobService(db_session).create(data, principal)
+        """Record a call; the SLA deadlines come from the most specific promise of the customer's contract
+        in force on the call's date, else the customer's SLA policy, else the default policy."""
+        job = await JobService(db_session, ZoneInfo(state.settings.timezone)).create(data, principal)
         return JobOut.model_validate(job)
 
     @get("/", guards=[requires_any_user])
@@ -164,8 +165,10 @@ class JobController(Controller):
         data: JSONBody[JobOfficeUpdate],
         db_session: DbSession,
         principal: CurrentUser,
+        state: State,
     ) -> JobOut:
-        return JobOut.model_validate(await JobService(db_session).update(job_id, data, principal))
+        service = JobService(db_session, ZoneInfo(state.settings.timezone))
+        return JobOut.model_validate(await service.update(job_id, data, principal))
 
     @post("/{job_id:uuid}/assign", guards=[requires_dispatch], status_code=200)
     async def assign_job(

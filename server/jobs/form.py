@@ -22,6 +22,7 @@ from server.db.models import (
     User,
 )
 from server.errors import NotFound
+from server.jobs.decision import decision_out
 from shared.enums import ChecklistItemKind
 from shared.models import CustomerOut, EquipmentOut, JobDetail, JobOut, SiteOut, UserOut
 from shared.service_form import FormAnswer, FormEvent, FormPart, FormPhoto, ServiceForm
@@ -164,6 +165,7 @@ async def service_form(session: AsyncSession, job_id: uuid.UUID) -> ServiceForm:
             for p in photos
         ],
         qa_by_name=qa_by.display_name if qa_by else None,
+        manager_decision=await decision_out(session, job.id),
     )
 
 

@@ -416,7 +416,13 @@ class FormRenderer:
             qa = t("form.qa_pending")
         if job.qa_returns:
             qa += " " + t("form.qa_returned", n=job.qa_returns)
-        self.pairs([(t("form.qa_opinion"), qa), (t("form.manager_decision"), "\n\n")])
+        decision = form.manager_decision
+        decided = (
+            f"{decision.text} （{t('form.manager_by', name=decision.decided_by_name or '—', when=self.when(decision.decided_at))}）"
+            if decision is not None
+            else "\n\n"  # room to write it by hand
+        )
+        self.pairs([(t("form.qa_opinion"), qa), (t("form.manager_decision"), decided)])
 
     def photos(self, data: dict[uuid.UUID, bytes]) -> None:
         pdf, t = self.pdf, self.t

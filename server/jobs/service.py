@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.changes import Change, log_changes, take_numbers
+from server.contracts.promises import ChosenLimits, limits_for_call
 from server.customers.visits import schedule_after_close
-from server.db.models import Customer, Equipment, Job, JobAssignment, Site, SlaPolicy, User
+from server.db.models import Customer, Equipment, Job, JobAssignment, Site, User
 from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
 from server.jobs.form import checklist_items
@@ -25,6 +26,7 @@ from shared.acceptance import SATISFACTION, SIGNATURE, RequiredItem, missing_for
 from shared.clock import utcnow
 from shared.customers import DEFAULT_RETURN_VISIT_DAYS
 from shared.enums import JobKind, JobStatus, Role
+from shared.local_time import DEFAULT_TIMEZONE, zone
 from shared.models import JobCreate, JobOfficeUpdate
 from shared.sla import SlaLimits, deadlines_for
 
@@ -87,36 +89,29 @@ def job_changes(job: Job, previous_engineer: uuid.UUID | None = None) -> list[Ch
     return out
 
 
-async def applicable_policy(session: AsyncSession, customer_id: uuid.UUID, severity: str) -> SlaPolicy | None:
-    """The customer's own contract terms if it has them, else the default for the severity."""
-    rows = (
-        await session.scalars(
-            select(SlaPolicy).where(
-                SlaPolicy.severity == severity,
-                (SlaPolicy.customer_id == customer_id) | SlaPolicy.customer_id.is_(None),
-            )
-        )
-    ).all()
-    own = [p for p in rows if p.customer_id == customer_id]
-    chosen = own or list(rows)
-    return chosen[0] if chosen else None
+async def applicable_limits(session: AsyncSession, job: Job, tz: tzinfo) -> ChosenLimits:
+    """The clocks the job's call is measured against: the contract in force on the call's date (its most
+    specific promise), else the customer's policy, else the default (server/contracts/promises.py)."""
+    category = None
+    if job.equipment_id is not None:
+        equipment = await session.get(Equipment, job.equipment_id)
+        category = equipment.category if equipment else None
+    day = job.call_received_at.astimezone(tz).date()
+    return await limits_for_call(session, job.customer_id, day, job.severity, job.kind, category)
 
 
-def apply_deadlines(job: Job, policy: SlaPolicy | None) -> None:
+def apply_deadlines(job: Job, limits: SlaLimits | None) -> None:
     """The job's deadlines for its kind (shared/sla.py): the contract's clocks, an appointment, or none."""
-    limits = (
-        SlaLimits(policy.respond_minutes, policy.onsite_minutes, policy.fix_minutes, policy.backup_minutes)
-        if policy is not None
-        else None
-    )
     d = deadlines_for(JobKind(job.kind), job.call_received_at, limits, job.scheduled_at)
     job.respond_due_at, job.onsite_due_at = d.respond_due_at, d.onsite_due_at
     job.fix_due_at, job.backup_due_at = d.fix_due_at, d.backup_due_at
 
 
 class JobService:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, tz: tzinfo | None = None) -> None:
         self.session = session
+        #: the installation's calendar: which contract is in force on a call's date
+        self.tz = tz or zone(DEFAULT_TIMEZONE)
 
     async def _audit(self, job: Job, action: str, by: Principal | None, **detail: Any) -> None:
         await audit.record(
@@ -227,14 +222,16 @@ class JobService:
             updated_at=now,
         )
         job.scheduled_at = (planned or {}).get("scheduled_at", data.scheduled_at)  # an appointment's clock
-        apply_deadlines(job, await applicable_policy(self.session, customer.id, job.severity))
+        chosen = await applicable_limits(self.session, job, self.tz)
+        apply_deadlines(job, chosen.limits)
         for column, value in (planned or {}).items():
             setattr(job, column, value)
         self.session.add(job)
         await self.session.flush()
         if data.assigned_engineer_id is not None:
             await self._assign(job, data.assigned_engineer_id, by)
-        extra = {"planned": dict(planned)} if planned else {}
+        extra: dict[str, Any] = {"planned": dict(planned)} if planned else {}
+        extra["promise"] = chosen.source
         await self._audit(job, "job.create", by, data=data.model_dump(mode="json"), **extra)
         return job
 
@@ -420,7 +417,7 @@ class JobService:
         for key in changed:
             setattr(job, key, changes[key])
         if "severity" in changed:
-            apply_deadlines(job, await applicable_policy(self.session, job.customer_id, job.severity))
+            apply_deadlines(job, (await applicable_limits(self.session, job, self.tz)).limits)
             changed += ["respond_due_at", "onsite_due_at", "fix_due_at", "backup_due_at"]
         bump(job, changed)
         await log_changes(self.session, job_changes(job))

@@ -26,9 +26,11 @@ from server.customers.seed import seed_customers
 from server.db.models import ChecklistTemplate, Counter, Job, Part, User
 from server.inspections.seed import seed_inspections
 from server.security import hash_password
+from server.seed.contracts import seed_contracts
 from server.seed.jobs import Jobs
 from server.seed.reference import CHECKLISTS, PARTS, ROLE_LABELS
 from server.stock.seed import seed_stock
+from shared.local_time import DEFAULT_TIMEZONE, zone
 from shared.models import ChecklistTemplateCreate
 
 #: Counter row that numbers jobs; the seed leaves it at the number of jobs it made.
@@ -158,6 +160,8 @@ async def seed_demo(
     counts.update(
         await seed_customers(session, now=now, rng_seed=rng_seed, counts=counts)
     )  # visits, training
+    today = now.astimezone(zone(DEFAULT_TIMEZONE)).date()
+    counts.update(await seed_contracts(session, b.customers, b.jobs, b.users, today, now))
     logins = [DemoLogin(u.username, password, u.role, u.display_name) for u in b.users]
     return SeedResult(logins=logins, counts=counts)
 

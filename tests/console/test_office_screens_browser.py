@@ -282,3 +282,38 @@ def test_a_clerk_reads_the_new_parts_store_and_posts_a_count_with_a_reason(
     assert _balances(stack, store["id"])[code]["quantity"] == counted
     d.page.mouse.wheel(0, 2000)  # the result at the foot of the screen, whole, for the picture
     d.shot("console-stock")
+
+
+# --- 4. a customer edited and a contract added (issue 16 part 1) ------------------------------------
+
+
+def test_a_manager_edits_a_customer_and_signs_its_next_contract(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
+    d = driver
+    sign_in(d, "manager")
+    customer = min(items(stack.get("/api/customers", limit=500)), key=lambda c: (len(c["name"]), c["name"]))
+    before = stack.get("/api/contracts", customer_id=customer["id"])
+    d.tap("nav-customers")
+    # the screen built whole first: a search typed while it builds scrolled past the field once
+    d.by_id("visits-due").wait_for()
+    d.to_top()
+    open_file(d, stack, customer)
+    d.wait_text("customer-contracts", before[0]["number"])  # the demo's current contract
+
+    d.type_into(zh("console.contracts.field.contact_name"), "赵科长", within="customer-edit")
+    d.press("customer-save")
+    d.wait_text("notice", zh("console.contracts.saved"))
+    assert stack.get(f"/api/customers/{customer['id']}")["contact_name"] == "赵科长"
+
+    d.type_into(zh("console.contracts.number"), "HT-2199-001", within="contract-form")
+    d.type_into(zh("console.contracts.starts_on"), "2199-01-01", within="contract-form")
+    d.type_into(zh("console.contracts.promise_text"), "2小时内响应，8小时内到场", within="contract-form")
+    d.press("contract-record")
+    d.wait_text("notice", zh("console.contracts.recorded", number="HT-2199-001"))
+    after = {c["number"]: c for c in stack.get("/api/contracts", customer_id=customer["id"])}
+    assert after["HT-2199-001"]["promise_text"] == "2小时内响应，8小时内到场"
+    assert after[before[0]["number"]]["ends_on"] == "2198-12-31"  # the open-ended one ends the day before
+    d.wait_text("customer-contracts", "HT-2199-001")
+    d.reveal("customer-contracts")
+    d.shot("console-contracts")

@@ -38,6 +38,7 @@ class Ctx:
     def __init__(self, world: World, new_device: DeviceFactory) -> None:
         self.world, self.new_device = world, new_device
         self.wrote = 0
+        self.contracts = 0
 
     async def call(self, who: str | None, method: str, path: str, json: Any = None) -> httpx.Response:
         """One request; the audit entries it alone wrote are counted (``self.wrote``)."""
@@ -124,6 +125,22 @@ class Ctx:
             "frequency": "monthly",
             "start_on": "2024-01-31",
         }
+
+    async def contract(self) -> str:
+        body = {"customer_id": str(self.world.customer_id), "number": f"HT-{uuid.uuid4().hex[:8]}"}
+        body["starts_on"] = f"{2100 + self.contracts}-01-01"
+        body["ends_on"] = f"{2100 + self.contracts}-12-31"
+        self.contracts += 1
+        r = await self.call("manager", "POST", "/api/contracts", body)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    async def promise(self) -> str:
+        contract = await self.contract()
+        limits = {"respond_minutes": 30, "onsite_minutes": 60, "fix_minutes": 90, "backup_minutes": 480}
+        r = await self.call("manager", "POST", f"/api/contracts/{contract}/promises", limits)
+        assert r.status_code == 201, r.text
+        return f"{contract}/promises/{r.json()['id']}"
 
     async def training(self) -> str:
         body = {
@@ -325,6 +342,68 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         ("PATCH", "/api/equipment/{equipment_id:uuid}"): on(
             "/api/equipment/{}", "dispatcher", "PATCH", {"model": "QSZ-2000"}, equipment
         ),
+        ("PATCH", "/api/customers/{customer_id:uuid}"): on(
+            "/api/customers/{}",
+            "dispatcher",
+            "PATCH",
+            {"contact_name": "赵科长"},
+            lambda c: _const(str(w.customer_id)),
+        ),
+        ("PATCH", "/api/sites/{site_id:uuid}"): on(
+            "/api/sites/{}", "dispatcher", "PATCH", {"contact_name": "老周"}, lambda c: _const(str(w.site_id))
+        ),
+        ("POST", "/api/contracts"): const(
+            "/api/contracts",
+            "manager",
+            {
+                "customer_id": str(w.customer_id),
+                "number": "HT-1",
+                "starts_on": "2020-01-01",
+                "ends_on": "2020-12-31",
+            },
+        ),
+        ("PATCH", "/api/contracts/{contract_id:uuid}"): on(
+            "/api/contracts/{}", "manager", "PATCH", {"promise_text": "2小时内响应"}, Ctx.contract
+        ),
+        ("POST", "/api/contracts/{contract_id:uuid}/promises"): on(
+            "/api/contracts/{}/promises",
+            "manager",
+            "POST",
+            {"respond_minutes": 30, "onsite_minutes": 60, "fix_minutes": 90, "backup_minutes": 480},
+            Ctx.contract,
+        ),
+        ("DELETE", "/api/contracts/{contract_id:uuid}/promises/{promise_id:uuid}"): on(
+            "/api/contracts/{}", "manager", "DELETE", None, Ctx.promise
+        ),
+        ("POST", "/api/contracts/{contract_id:uuid}/certificates"): on(
+            "/api/contracts/{}/certificates",
+            "manager",
+            "POST",
+            {
+                "number": "ZLBX-1",
+                "issued_on": "2020-01-01",
+                "scope": "排涝泵",
+                "starts_on": "2020-01-01",
+                "ends_on": "2022-01-01",
+            },
+            Ctx.contract,
+        ),
+        ("POST", "/api/contracts/{contract_id:uuid}/agreements"): on(
+            "/api/contracts/{}/agreements",
+            "manager",
+            "POST",
+            {
+                "number": "WHXY-1",
+                "scope": "排涝泵",
+                "fee": "1200.00",
+                "starts_on": "2022-01-01",
+                "ends_on": "2024-01-01",
+            },
+            Ctx.contract,
+        ),
+        ("PUT", "/api/jobs/{job_id:uuid}/manager-decision"): on(
+            "/api/jobs/{}/manager-decision", "manager", "PUT", {"text": "给予表扬"}, Ctx.resolved_job
+        ),
         ("POST", "/api/sla-policies"): policy_free_customer,
         ("PUT", "/api/sla-policies/{policy_id:uuid}"): _sla_update,
         ("POST", "/api/checklist-templates"): template,
@@ -414,6 +493,10 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         ),
     }
     return recipes
+
+
+async def _const(value: str) -> str:
+    return value
 
 
 async def _empty(made: Awaitable[str]) -> str:

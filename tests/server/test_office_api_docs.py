@@ -102,6 +102,11 @@ async def test_the_documented_refusals_of_office_actions_are_answered(world: Wor
         json={"symptom": "不出水", "base_version": seen},
     )
     await call("post", "/api/jobs/{job_id}/resume", 409, "is not on hold")
+    boss = await world.login("manager")
+    decision = {"text": "给予表扬"}
+    await call(
+        "put", "/api/jobs/{job_id}/manager-decision", 409, "once the work is done", who=boss, json=decision
+    )
     await call("post", "/api/jobs/{job_id}/approve", 409, "only resolved or signed-off", who=qa, json={})
     back = {"reason": "照片不清楚，请重拍"}
     await call("post", "/api/jobs/{job_id}/return", 409, "only resolved or signed-off", who=qa, json=back)

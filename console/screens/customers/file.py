@@ -16,6 +16,7 @@ from console.components.widgets import (
     title,
 )
 from console.context import use_office
+from console.logic.contracts import can_edit_customers
 from console.logic.customers import (
     average_text,
     can_record,
@@ -24,6 +25,7 @@ from console.logic.customers import (
 from console.logic.times import full
 from console.screens.customers.common import job_link
 from console.screens.customers.complaints import ComplaintForm, ComplaintItem
+from console.screens.customers.contracts import ContractsPanel, CustomerEditForm
 from console.screens.customers.training import TrainingForm
 from console.screens.customers.visits import VisitItem
 from console.state import ConsoleState, use_remote
@@ -95,6 +97,9 @@ def CustomerFileScreen(state: ConsoleState, customer_id: str) -> ft.Control:
             ident="customer-summary",
         )
     )
+    if can_edit_customers(state.role):
+        body.append(keyed(CustomerEditForm)(state, c, key=f"edit-{c['id']}"))
+    body.append(ContractsPanel(state, c["id"]))
     equipment_rows = [
         [
             t(f"enum.category.{e['category']}"),

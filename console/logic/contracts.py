@@ -1,0 +1,109 @@
+"""What the customer's contract panels and the manager's decision decide without a browser: who may do
+what, and the request bodies of the forms (customer, contract, promise, decision), each checked before
+it is sent. The plan counts promises in hours ("XX小时"); the API keeps minutes. A form error is a
+catalogue key (``console.logic.customers.FormError``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from console.logic.customers import FormError
+from shared.roles import Capability, can
+
+#: hours a promise may give (the API allows up to 60 days)
+MAX_HOURS = 24 * 60
+
+
+def can_edit_customers(role: str) -> bool:
+    return can(role, Capability.MANAGE_CUSTOMERS)
+
+
+def can_manage_contracts(role: str) -> bool:
+    return can(role, Capability.MANAGE_CONTRACTS)
+
+
+def can_decide_as_manager(role: str) -> bool:
+    return can(role, Capability.DECIDE_AS_MANAGER)
+
+
+def customer_changes(customer: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
+    """The fields that differ from the customer as loaded (only those are sent); a name is required."""
+    if "name" in fields and not fields["name"].strip():
+        raise FormError("console.contracts.need_name")
+    return {k: v.strip() for k, v in fields.items() if v.strip() != (customer.get(k) or "")}
+
+
+def _day(text: str, key: str) -> str:
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError as exc:
+        raise FormError(key) from exc
+
+
+def contract_body(
+    customer_id: str, number: str, starts_on: str, ends_on: str, years: str, promise_text: str
+) -> dict[str, Any]:
+    if not number.strip():
+        raise FormError("console.contracts.need_number")
+    start = _day(starts_on, "console.contracts.bad_date")
+    end = _day(ends_on, "console.contracts.bad_date") if ends_on.strip() else None
+    if end is not None and end < start:
+        raise FormError("console.contracts.end_before_start")
+    try:
+        warranty = int(years.strip() or "2")
+    except ValueError as exc:
+        raise FormError("console.contracts.bad_years") from exc
+    if not 0 <= warranty <= 30:
+        raise FormError("console.contracts.bad_years")
+    return {
+        "customer_id": customer_id,
+        "number": number.strip(),
+        "starts_on": start,
+        "ends_on": end,
+        "warranty_years": warranty,
+        "promise_text": promise_text.strip(),
+    }
+
+
+def _minutes(hours: str) -> int:
+    try:
+        value = Decimal(hours.strip())
+    except InvalidOperation as exc:
+        raise FormError("console.contracts.bad_hours") from exc
+    if not value.is_finite() or not 0 < value <= MAX_HOURS:
+        raise FormError("console.contracts.bad_hours")
+    minutes = value * 60
+    if minutes != minutes.to_integral_value():
+        raise FormError("console.contracts.bad_hours")
+    return int(minutes)
+
+
+def promise_body(
+    severity: str, category: str, job_kind: str, respond: str, onsite: str, fix: str, backup: str
+) -> dict[str, Any]:
+    """A promise from hours; an empty severity, category or kind covers all."""
+    r, o, f, b = (_minutes(h) for h in (respond, onsite, fix, backup))
+    if not r <= o <= f:
+        raise FormError("console.contracts.unordered")
+    return {
+        "severity": severity or None,
+        "category": category or None,
+        "job_kind": job_kind or None,
+        "respond_minutes": r,
+        "onsite_minutes": o,
+        "fix_minutes": f,
+        "backup_minutes": b,
+    }
+
+
+def hours_text(minutes: int) -> str:
+    """Minutes as the plan counts them: ``2`` hours, ``1.5`` hours."""
+    return f"{minutes / 60:g}"
+
+
+def decision_body(text: str) -> dict[str, Any]:
+    if not text.strip():
+        raise FormError("console.decision.need_text")
+    return {"text": text.strip()}

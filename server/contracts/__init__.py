@@ -1,0 +1,1 @@
+"""Contracts (合同) with their promises, warranty certificates and maintenance agreements."""

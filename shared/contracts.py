@@ -1,0 +1,236 @@
+"""Contracts with their promises, warranty certificates (质量保修书) and maintenance agreements (长期维护协议).
+
+The service plan leaves its numbers to the contract ("XX小时", "XX年"): a customer signs one contract
+after another over the years, each with its warranty years and its promises. A promise may be given for
+a severity, an equipment category and a job kind, or leave any of them open; the SLA of a call uses the
+most specific promise of the contract in force on the call's date (:func:`choose_promise`), and falls
+back to the per-customer policy when that contract has none that matches.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Self, TypeVar
+
+from pydantic import Field, StringConstraints, model_validator
+
+from shared.enums import EquipmentCategory, JobKind, Severity
+from shared.models import LongText, Minutes, Model, OutModel, ShortText
+from shared.sla import PROMISES_BY_KIND, REPAIR_PROMISES
+
+__all__ = [
+    "PROMISE_KINDS",
+    "ContractCreate",
+    "ContractOut",
+    "ContractUpdate",
+    "MaintenanceAgreementCreate",
+    "MaintenanceAgreementOut",
+    "PromiseCreate",
+    "PromiseKey",
+    "PromiseOut",
+    "WarrantyCertificateCreate",
+    "WarrantyCertificateOut",
+    "choose_promise",
+    "in_force",
+    "specificity",
+]
+
+Number = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Years = Annotated[int, Field(ge=0, le=30)]
+#: money is decimal, never float: up to 9,999,999,999.99 yuan
+Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
+#: job kinds that carry the clocks a promise sets (installation and training keep an appointment instead)
+PROMISE_KINDS = frozenset(k for k, p in PROMISES_BY_KIND.items() if p == REPAIR_PROMISES)
+
+
+def _period(starts_on: date | None, ends_on: date | None) -> None:
+    if starts_on is not None and ends_on is not None and ends_on < starts_on:
+        raise ValueError("ends_on must not be before starts_on")
+
+
+class ContractCreate(Model):
+    """A customer's contract (合同): its number, its period and the free-warranty years it gives."""
+
+    customer_id: uuid.UUID
+    number: Number
+    starts_on: date
+    #: empty: in force until another contract is signed
+    ends_on: date | None = None
+    warranty_years: Years = 2
+    #: the service promise as the contract words it (服务承诺)
+    promise_text: LongText = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        _period(self.starts_on, self.ends_on)
+        return self
+
+
+class ContractUpdate(Model):
+    """What the office may correct on a contract; a field left out stays as it is."""
+
+    number: Number | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    warranty_years: Years | None = None
+    promise_text: LongText | None = None
+
+
+class PromiseCreate(Model):
+    """A promise of a contract: the four clocks (minutes) for the calls it covers. A severity, category
+    or job kind left empty covers all of them."""
+
+    severity: Severity | None = None
+    category: EquipmentCategory | None = None
+    job_kind: JobKind | None = None
+    respond_minutes: Minutes
+    onsite_minutes: Minutes
+    fix_minutes: Minutes
+    backup_minutes: Minutes
+
+    @model_validator(mode="after")
+    def _sane(self) -> Self:
+        if not self.respond_minutes <= self.onsite_minutes <= self.fix_minutes:
+            raise ValueError("limits must be ordered: respond_minutes <= onsite_minutes <= fix_minutes")
+        if self.job_kind is not None and self.job_kind not in PROMISE_KINDS:
+            kinds = ", ".join(sorted(PROMISE_KINDS))
+            raise ValueError(f"job_kind {self.job_kind.value} keeps an appointment, not clocks; use {kinds}")
+        return self
+
+
+class PromiseOut(OutModel):
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    severity: Severity | None
+    category: EquipmentCategory | None
+    job_kind: JobKind | None
+    respond_minutes: int
+    onsite_minutes: int
+    fix_minutes: int
+    backup_minutes: int
+
+
+class WarrantyCertificateCreate(Model):
+    """质量保修书: what it covers (项目内容及范围), for how long (保修期), and the supplier's duty (保修责任)."""
+
+    number: Number
+    issued_on: date
+    scope: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    starts_on: date
+    ends_on: date
+    responsibility: LongText = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        _period(self.starts_on, self.ends_on)
+        return self
+
+
+class WarrantyCertificateOut(OutModel):
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    number: str
+    issued_on: date
+    scope: str
+    starts_on: date
+    ends_on: date
+    responsibility: str
+    created_at: datetime
+
+
+class MaintenanceAgreementCreate(Model):
+    """长期维护协议 after the warranty: scope (服务范围), content, method and rules of the service, the fee
+    and how it is charged (服务费用收取方法), and its period."""
+
+    number: Number
+    scope: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    content: LongText = ""
+    method: LongText = ""
+    rules: LongText = ""
+    fee: Money
+    fee_terms: ShortText = ""
+    starts_on: date
+    ends_on: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        _period(self.starts_on, self.ends_on)
+        return self
+
+
+class MaintenanceAgreementOut(OutModel):
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    number: str
+    scope: str
+    content: str
+    method: str
+    rules: str
+    fee: Decimal
+    fee_terms: str
+    starts_on: date
+    ends_on: date
+    created_at: datetime
+
+
+class ContractOut(OutModel):
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    number: str
+    starts_on: date
+    ends_on: date | None
+    warranty_years: int
+    promise_text: str
+    promises: list[PromiseOut] = Field(default_factory=list)
+    certificates: list[WarrantyCertificateOut] = Field(default_factory=list)
+    agreements: list[MaintenanceAgreementOut] = Field(default_factory=list)
+
+
+def in_force(starts_on: date, ends_on: date | None, day: date) -> bool:
+    """Whether a contract of this period is in force on ``day`` (both ends included)."""
+    return starts_on <= day and (ends_on is None or day <= ends_on)
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseKey:
+    """What a promise covers (None: any) or, for a call, what it is."""
+
+    severity: str | None
+    category: str | None
+    job_kind: str | None
+
+
+P = TypeVar("P")
+
+
+def specificity(key: PromiseKey) -> tuple[int, bool, bool, bool]:
+    """How specific a promise is: first how many of its three keys are named, then, between equally
+    specific promises, a named severity before a named category before a named job kind."""
+    named = (key.severity is not None, key.category is not None, key.job_kind is not None)
+    return (sum(named), *named)
+
+
+def _covers(promise: PromiseKey, call: PromiseKey) -> bool:
+    return all(
+        mine is None or mine == theirs
+        for mine, theirs in (
+            (promise.severity, call.severity),
+            (promise.category, call.category),
+            (promise.job_kind, call.job_kind),
+        )
+    )
+
+
+def choose_promise(promises: Iterable[tuple[PromiseKey, P]], call: PromiseKey) -> P | None:
+    """The most specific promise that covers ``call`` (a call with no equipment has no category, so only
+    promises open on category cover it), or None. Keys are unique within a contract, so the choice does
+    not depend on the order the promises come in."""
+    best: tuple[tuple[int, bool, bool, bool], P] | None = None
+    for key, value in promises:
+        if _covers(key, call) and (best is None or specificity(key) > best[0]):
+            best = (specificity(key), value)
+    return best[1] if best else None
