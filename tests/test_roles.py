@@ -27,6 +27,7 @@ def test_each_capability_is_held_by_the_roles_the_service_plan_gives_it() -> Non
         Capability.MOVE_STOCK: {W, M, A},
         Capability.ADMINISTER_STORES: {W, A},
         Capability.ADMINISTER_USERS: {A},
+        Capability.LEND_BACKUP: {D, M, W, A},
     } == ROLES
 
 
