@@ -60,6 +60,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.REPORTS,
             Screen.INSPECTIONS,
             Screen.CUSTOMERS,
+            Screen.LOANS,
         ),
         M: (
             Screen.BOARD,
@@ -70,9 +71,10 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.INSPECTIONS,
             Screen.CUSTOMERS,
             Screen.STOCK,
+            Screen.LOANS,
         ),
         Q: (Screen.BOARD, Screen.CONFLICTS, Screen.QA, Screen.REPORTS, Screen.CUSTOMERS),
-        W: (Screen.BOARD, Screen.STOCK),
+        W: (Screen.BOARD, Screen.STOCK, Screen.LOANS),
         A: tuple(Screen),
         E: (),
     }
