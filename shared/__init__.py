@@ -15,6 +15,7 @@ __all__ = [
     "i18n",
     "ids",
     "lifetime",
+    "loans",
     "local_time",
     "models",
     "relay",
