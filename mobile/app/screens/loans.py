@@ -135,8 +135,10 @@ def LoansSection(state: AppState, view: JobView) -> ft.Control:
                 vertical_alignment=ft.CrossAxisAlignment.CENTER,
             )
         )
-    if not pool_rows:
-        pool_rows.append(ft.Text(t("app.loans.pool_empty"), size=17, color=MUTED))
+    if not pool_rows:  # nothing synced yet, or every unit of the pool is the one lent here
+        pool_rows.append(
+            ft.Text(t("app.loans.pool_others" if units else "app.loans.pool_empty"), size=17, color=MUTED)
+        )
     return ft.Column(
         [
             section(
