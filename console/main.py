@@ -23,6 +23,7 @@ from console.screens.conflicts import ConflictsScreen
 from console.screens.customers import CustomerFileScreen, CustomersScreen
 from console.screens.inspections import InspectionsScreen
 from console.screens.job import JobScreen
+from console.screens.loans import LoansScreen
 from console.screens.qa import QaFormScreen, QaListScreen
 from console.screens.reports import ReportsScreen
 from console.screens.signin import SignInScreen
@@ -116,6 +117,11 @@ def StockRoute() -> ft.Control:
 
 
 @ft.component
+def LoansRoute() -> ft.Control:
+    return LoansScreen(ft.use_context(STATE))
+
+
+@ft.component
 def Layout() -> ft.Control:
     """The tabs this role may use, above the routed screen."""
     state: ConsoleState = ft.use_context(STATE)
@@ -172,6 +178,7 @@ ROUTES = [
             ft.Route(path="qa/:job_id", component=QaFormRoute),
             ft.Route(path="reports", component=ReportsRoute),
             ft.Route(path="stock", component=StockRoute),
+            ft.Route(path="loans", component=LoansRoute),
             ft.Route(path="inspections", component=InspectionsRoute),
             ft.Route(path="customers", component=CustomersRoute),
             ft.Route(path="customers/:customer_id", component=CustomerFileRoute),

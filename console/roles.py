@@ -18,6 +18,7 @@ class Screen(StrEnum):
     INSPECTIONS = "inspections"
     CUSTOMERS = "customers"
     STOCK = "stock"
+    LOANS = "loans"
 
 
 ROUTES: dict[Screen, str] = {
@@ -29,6 +30,7 @@ ROUTES: dict[Screen, str] = {
     Screen.INSPECTIONS: "/inspections",
     Screen.CUSTOMERS: "/customers",
     Screen.STOCK: "/stock",
+    Screen.LOANS: "/loans",
 }
 
 #: screen -> what its user must be able to do (the board shows the whole office's work)
@@ -41,6 +43,7 @@ NEEDS: dict[Screen, Capability] = {
     Screen.INSPECTIONS: Capability.DISPATCH,
     Screen.CUSTOMERS: Capability.CARE_FOR_CUSTOMERS,
     Screen.STOCK: Capability.MOVE_STOCK,
+    Screen.LOANS: Capability.LEND_BACKUP,
 }
 _SCREENS: dict[Role, tuple[Screen, ...]] = {
     role: tuple(s for s in Screen if role in ROLES[NEEDS[s]]) for role in Role

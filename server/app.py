@@ -249,6 +249,7 @@ def create_app(
     settings = settings or Settings()
     engine = engine or make_engine(settings.resolved_database_url, echo=settings.sql_echo)
 
+    from server.loans.controller import BackupUnitController, LoanController
     from server.replication.controller import ConflictController, SyncController
 
     return Litestar(
@@ -279,6 +280,8 @@ def create_app(
             ServiceFormController,
             ExportController,
             customer_routes,
+            BackupUnitController,
+            LoanController,
             *pwa_routes,
         ],
         dependencies={

@@ -16,6 +16,7 @@ __all__ = [
     "i18n",
     "ids",
     "lifetime",
+    "loans",
     "local_time",
     "models",
     "refusals",

@@ -119,6 +119,10 @@ class BackupCompliance(BaseModel):
     overdue: int = Field(description="jobs past backup_due_at that were not resolved by then")
     backup_lent: int
     lent_pct: float | None
+    lent_in_time: int = Field(
+        default=0,
+        description="of the overdue jobs, those with a loan recorded by the backup deadline (lent_at)",
+    )
 
 
 class SlaReport(BaseModel):

@@ -59,6 +59,8 @@ class Capability(StrEnum):
     ADMINISTER_STORES = "administer_stores"
     #: add and change users
     ADMINISTER_USERS = "administer_users"
+    #: the backup-equipment pool: add and move units, record loans and returns from the office
+    LEND_BACKUP = "lend_backup"
 
 
 #: capability -> the roles that hold it
@@ -80,6 +82,7 @@ ROLES: dict[Capability, frozenset[Role]] = {
     Capability.MOVE_STOCK: _STOCK,
     Capability.ADMINISTER_STORES: frozenset({Role.WAREHOUSE, Role.ADMIN}),
     Capability.ADMINISTER_USERS: frozenset({Role.ADMIN}),
+    Capability.LEND_BACKUP: _DESK | _STOCK,
 }
 
 

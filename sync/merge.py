@@ -20,6 +20,8 @@ from sync.protocol import (
     JobEditArgs,
     JobEventArgs,
     JobSignArgs,
+    LoanLendArgs,
+    LoanReturnArgs,
     Mutation,
     MutationName,
     PartUseArgs,
@@ -90,6 +92,7 @@ JOB_FIELD_RULES: dict[str, FieldRule] = {
     "job_part.row": _APPEND,
     "job_event.row": _APPEND,
     "job_photo.row": _APPEND,
+    "job_loan.row": _APPEND,
 }
 
 EVENT_FIELD: dict[JobEventType, str] = {
@@ -333,6 +336,32 @@ def _sign_locally(out: dict[str, Any], args: JobSignArgs) -> None:
     _event_locally(out, JobEventArgs.model_validate(tap))
 
 
+def _lend_locally(out: dict[str, Any], args: LoanLendArgs) -> None:
+    """The loan as the tablet shows it until the server judges it (a refusal takes it away again)."""
+    loans = out.setdefault("loans", [])
+    if not any(loan["id"] == str(args.loan_id) for loan in loans):
+        loans.append(
+            {
+                "id": str(args.loan_id),
+                "unit_id": str(args.unit_id),
+                "lent_at": wire_time(args.lent_at),
+                "note": args.note,
+                "returned_at": None,
+                "condition": None,
+                "return_note": "",
+            }
+        )
+    out["backup_lent"] = True
+
+
+def _return_locally(out: dict[str, Any], args: LoanReturnArgs) -> None:
+    for loan in out.setdefault("loans", []):
+        if loan["id"] == str(args.loan_id) and loan.get("returned_at") is None:
+            loan.update(
+                returned_at=wire_time(args.returned_at), condition=args.condition.value, return_note=args.note
+            )
+
+
 #: mutation name -> its effect on the device's own view of the job document (changed in place).
 LOCAL_APPLY: dict[MutationName, Callable[[dict[str, Any], Any], None]] = {
     MutationName.JOB_EVENT: _event_locally,
@@ -342,6 +371,8 @@ LOCAL_APPLY: dict[MutationName, Callable[[dict[str, Any], Any], None]] = {
     MutationName.PART_VOID: _void_locally,
     MutationName.JOB_SIGN: _sign_locally,
     MutationName.PHOTO_ADD: _photo_locally,
+    MutationName.LOAN_LEND: _lend_locally,
+    MutationName.LOAN_RETURN: _return_locally,
 }
 
 
@@ -353,6 +384,7 @@ EMBEDDED_ORDER: dict[str, tuple[str, ...]] = {
     "checklist": ("item_code",),
     "parts": ("used_at", "id"),
     "photos": ("taken_at", "id"),
+    "loans": ("lent_at", "id"),
 }
 
 

@@ -24,6 +24,7 @@ from pydantic import (
 
 from shared.acceptance import MAX_SIGNATURE_CHARS as MAX_SIGNATURE_CHARS  # part of the wire too
 from shared.enums import BillableReason, CheckResult, JobEventType
+from shared.loans import ReturnCondition
 
 PROTOCOL_VERSION = 1
 MAX_PUSH_BATCH = 500
@@ -67,6 +68,8 @@ class MutationName(StrEnum):
     PART_VOID = "part.void"
     JOB_SIGN = "job.sign"
     PHOTO_ADD = "photo.add"
+    LOAN_LEND = "loan.lend"
+    LOAN_RETURN = "loan.return"
 
 
 class JobEventArgs(Strict):
@@ -164,6 +167,26 @@ class PhotoAddArgs(Strict):
     taken_at: Time
 
 
+class LoanLendArgs(Strict):
+    """A backup unit lent to the customer on this job (备用设备), with the device's time of lending."""
+
+    job_id: uuid.UUID
+    loan_id: uuid.UUID
+    unit_id: uuid.UUID
+    lent_at: Time
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class LoanReturnArgs(Strict):
+    """The lent unit came back from the customer: when, and in what condition."""
+
+    job_id: uuid.UUID
+    loan_id: uuid.UUID
+    returned_at: Time
+    condition: ReturnCondition = ReturnCondition.GOOD
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
 ARGS_MODELS: dict[MutationName, type[Strict]] = {
     MutationName.JOB_EVENT: JobEventArgs,
     MutationName.JOB_EDIT: JobEditArgs,
@@ -172,10 +195,20 @@ ARGS_MODELS: dict[MutationName, type[Strict]] = {
     MutationName.PART_VOID: PartVoidArgs,
     MutationName.JOB_SIGN: JobSignArgs,
     MutationName.PHOTO_ADD: PhotoAddArgs,
+    MutationName.LOAN_LEND: LoanLendArgs,
+    MutationName.LOAN_RETURN: LoanReturnArgs,
 }
 
 MutationArgs = (
-    JobEventArgs | JobEditArgs | ChecklistAnswerArgs | PartUseArgs | PartVoidArgs | JobSignArgs | PhotoAddArgs
+    JobEventArgs
+    | JobEditArgs
+    | ChecklistAnswerArgs
+    | PartUseArgs
+    | PartVoidArgs
+    | JobSignArgs
+    | PhotoAddArgs
+    | LoanLendArgs
+    | LoanReturnArgs
 )
 
 
@@ -281,7 +314,15 @@ class PullRequest(Envelope):
 
 
 EntityName = Literal[
-    "job", "customer", "site", "equipment", "checklist_template", "part", "conflict", "van_stock"
+    "job",
+    "customer",
+    "site",
+    "equipment",
+    "checklist_template",
+    "part",
+    "conflict",
+    "van_stock",
+    "backup_unit",
 ]
 
 

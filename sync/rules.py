@@ -119,3 +119,40 @@ def edit_refused_on(*, changed: Collection[str], judged: bool, outcome: Outcome)
     """Whether an edit that changed no field still gives the job a new version (see ``refused_on``):
     the device shows its refused value until a pull brings the job back."""
     return not changed and (judged or outcome is Outcome.CONFLICT)
+
+
+# --- backup equipment (备用设备): the server is the judge of a unit's loans -----------------------
+
+
+def lend_refusal(
+    unit_status: str | None, *, open_loan_job: str | None, last_returned_at: str | None, lent_at: str
+) -> str:
+    """Why a unit cannot be lent on this job (``""`` when it can); times are wire times (they sort).
+
+    - no such unit: ``unknown_unit``;
+    - the unit is on an open loan (another device's lend arrived first, or the office lent it): ``unit_out``.
+      The first lend to reach the server holds the unit; the later one is refused, never merged, since a
+      unit cannot be at two sites at once. The engineer is told, and the refusal stays in the office's list;
+    - the unit is being repaired or retired: ``unit_unavailable``;
+    - the device's lending time falls before the unit's last return (the loans would overlap): ``unit_out``.
+    """
+    if unit_status is None:
+        return "unknown_unit"
+    if open_loan_job is not None:
+        return "unit_out"
+    if unit_status in {"repair", "retired"}:
+        return "unit_unavailable"
+    if last_returned_at is not None and lent_at < last_returned_at:
+        return "unit_out"
+    return ""
+
+
+def return_refusal(loan_job: str | None, job_id: str, lent_at: str, returned_at: str) -> str:
+    """Why a ``loan.return`` cannot be taken: no such loan on this job (``unknown_loan``), or a return
+    before the lending (``invalid_args``). A second return of a returned loan is no refusal: the first
+    return stands and the resend changes nothing."""
+    if loan_job != job_id:
+        return "unknown_loan"
+    if returned_at < lent_at:
+        return "invalid_args"
+    return ""

@@ -29,6 +29,7 @@ def test_each_capability_is_held_by_the_roles_the_service_plan_gives_it() -> Non
         Capability.MOVE_STOCK: {W, M, A},
         Capability.ADMINISTER_STORES: {W, A},
         Capability.ADMINISTER_USERS: {A},
+        Capability.LEND_BACKUP: {D, M, W, A},
     } == ROLES
 
 
@@ -61,6 +62,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.REPORTS,
             Screen.INSPECTIONS,
             Screen.CUSTOMERS,
+            Screen.LOANS,
         ),
         M: (
             Screen.BOARD,
@@ -71,9 +73,10 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.INSPECTIONS,
             Screen.CUSTOMERS,
             Screen.STOCK,
+            Screen.LOANS,
         ),
         Q: (Screen.BOARD, Screen.CONFLICTS, Screen.QA, Screen.REPORTS, Screen.CUSTOMERS),
-        W: (Screen.BOARD, Screen.STOCK),
+        W: (Screen.BOARD, Screen.STOCK, Screen.LOANS),
         A: tuple(Screen),
         E: (),
     }

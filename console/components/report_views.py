@@ -133,6 +133,7 @@ def sla_view(state: ConsoleState, report: dict[str, Any], tz: Any) -> list[ft.Co
                     overdue=backup["overdue"],
                     lent=backup["backup_lent"],
                     pct=lent,
+                    in_time=backup.get("lent_in_time", 0),
                 ),
                 size=15,
                 color=INK,

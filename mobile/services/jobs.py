@@ -235,6 +235,54 @@ class JobActions:
             {"job_id": str(job_id), "usage_id": str(usage_id), "at": self.clock().isoformat()},
         )
 
+    def backup_units(self) -> list[dict[str, Any]]:
+        """The backup-equipment pool as last pulled, by category and serial number (备用设备)."""
+        units = self.replica.reference("backup_unit")
+        return sorted(units, key=lambda u: (str(u.get("category", "")), str(u.get("serial_no", ""))))
+
+    def lend_unit(self, job_id: uuid.UUID, unit_id: uuid.UUID | str, note: str = "") -> Mutation:
+        """Record a backup unit lent to the customer now. The server judges the unit: if another
+        tablet's lend of it arrived first, this one comes back refused (``unit_out``) and is shown."""
+        job = self._job(job_id)
+        if self.replica.reference("backup_unit", unit_id) is None:
+            raise ActionError("unknown_unit", "this unit is not in the backup pool")
+        if any(
+            loan["unit_id"] == str(unit_id) and loan.get("returned_at") is None
+            for loan in job.get("loans", [])
+        ):
+            raise ActionError("already_lent", "this unit is already lent on this job")
+        return self._record(
+            MutationName.LOAN_LEND,
+            {
+                "job_id": str(job_id),
+                "loan_id": str(uuid7()),
+                "unit_id": str(unit_id),
+                "lent_at": self.clock().isoformat(),
+                "note": note,
+            },
+        )
+
+    def return_unit(
+        self, job_id: uuid.UUID, loan_id: uuid.UUID | str, condition: str = "good", note: str = ""
+    ) -> Mutation:
+        """Record the lent unit back from the customer now, in ``condition`` (good, worn, damaged)."""
+        job = self._job(job_id)
+        loan = next((x for x in job.get("loans", []) if x["id"] == str(loan_id)), None)
+        if loan is None:
+            raise ActionError("unknown_loan", "there is no such loan on this job")
+        if loan.get("returned_at") is not None:
+            raise ActionError("already_returned", "this unit is already back")
+        return self._record(
+            MutationName.LOAN_RETURN,
+            {
+                "job_id": str(job_id),
+                "loan_id": str(loan_id),
+                "returned_at": self.clock().isoformat(),
+                "condition": condition,
+                "note": note,
+            },
+        )
+
     def add_photo(
         self,
         job_id: uuid.UUID,

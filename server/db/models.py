@@ -634,3 +634,42 @@ class ManagerDecision(IdMixin, TimestampMixin, Base):
     text: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime]
+
+
+class BackupUnit(IdMixin, TimestampMixin, Base):
+    """A unit of the backup-equipment pool (备用设备): lent to a customer while their own is repaired."""
+
+    __tablename__ = "backup_units"
+    __table_args__ = (UniqueConstraint("category", "serial_no", name="backup_category_serial"),)
+    category: Mapped[str] = mapped_column(String(64), index=True)
+    model: Mapped[str] = mapped_column(String(200))
+    serial_no: Mapped[str] = mapped_column(String(64))
+    #: shared.loans.UnitPlace, and which store, engineer or site in words
+    place: Mapped[str] = mapped_column(String(20), default="store")
+    place_note: Mapped[str] = mapped_column(String(500), default="")
+    #: shared.loans.UnitStatus; ``lent`` exactly while ``current_loan_id`` names an open loan
+    status: Mapped[str] = mapped_column(String(20), default="available", index=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    current_loan_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+
+
+class JobLoan(Base):
+    """A backup unit lent on a job: lent at and returned at as the device (or the office) recorded them.
+
+    The id is made where the loan was recorded (the tablet, offline), so a resend is the same loan.
+    """
+
+    __tablename__ = "job_loans"
+    __table_args__ = (Index("ix_job_loans_unit_lent", "unit_id", "lent_at"),)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("backup_units.id"))
+    lent_at: Mapped[datetime]
+    lent_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    returned_at: Mapped[datetime | None] = mapped_column(default=None)
+    returned_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    #: shared.loans.ReturnCondition once returned
+    condition: Mapped[str | None] = mapped_column(String(20), default=None)
+    return_note: Mapped[str] = mapped_column(String(500), default="")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,6 +11,7 @@ from sqlalchemy import LargeBinary, String, Text, cast, func, select, true, type
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import (
+    BackupUnit,
     ChecklistResult,
     ChecklistTemplate,
     Conflict,
@@ -18,6 +19,7 @@ from server.db.models import (
     Equipment,
     Job,
     JobEvent,
+    JobLoan,
     JobPart,
     Part,
     Photo,
@@ -142,22 +144,33 @@ PHOTO_COLUMNS = (
     Photo.caption,
     Photo.taken_at,
 )
+LOAN_COLUMNS = (
+    JobLoan.id,
+    JobLoan.job_id,
+    JobLoan.unit_id,
+    JobLoan.lent_at,
+    JobLoan.note,
+    JobLoan.returned_at,
+    JobLoan.condition,
+    JobLoan.return_note,
+)
 CHILDREN = (
     ("events", EVENT_COLUMNS, JobEvent.job_id),
     ("checklist", ANSWER_COLUMNS, ChecklistResult.job_id),
     ("parts", PART_COLUMNS, JobPart.job_id),
     ("photos", PHOTO_COLUMNS, Photo.job_id),
+    ("loans", LOAN_COLUMNS, JobLoan.job_id),
 )
 
 
 async def job_documents(
     session: AsyncSession, job_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
-    """Each job with its timeline events, checklist answers, parts used and photos (metadata)."""
+    """Each job with its timeline events, checklist answers, parts used, photos (metadata) and loans."""
     docs: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(list(job_ids)):
         for doc in await _dicts(session, JOB_COLUMNS, Job.id.in_(chunk)):
-            doc.update(events=[], checklist=[], parts=[], photos=[])
+            doc.update(events=[], checklist=[], parts=[], photos=[], loans=[])
             docs[doc["id"]] = doc
         for key, columns, job_column in CHILDREN:
             for child in await _dicts(session, columns, job_column.in_(chunk)):
@@ -173,6 +186,7 @@ REFERENCE_TABLES: dict[str, Any] = {
     "equipment": Equipment,
     "checklist_template": ChecklistTemplate,
     "part": Part,
+    "backup_unit": BackupUnit,
 }
 
 

@@ -37,7 +37,7 @@ from sync.protocol import (
 )
 
 REFERENCE_FOR_JOB = (("customer", "customer_id"), ("site", "site_id"), ("equipment", "equipment_id"))
-GLOBAL_ENTITIES = ("checklist_template", "part")
+GLOBAL_ENTITIES = ("checklist_template", "part", "backup_unit")
 SCOPED_REFERENCE = ("customer", "site", "equipment")
 FIRST_PAGE_CONFLICTS = 200
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    exists,
     func,
     or_,
     select,
@@ -30,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Customer, Job, Site, User
+from server.db.models import Customer, Job, JobLoan, Site, User
 from server.paging import MAX_OFFSET
 from server.reports.durations import (
     Figures,
@@ -192,9 +193,13 @@ class ReportService:
             Job.backup_due_at < at,
             or_(Job.resolved_at > Job.backup_due_at, and_(Job.resolved_at.is_(None), ~cancelled)),
         )
+        # The loan record says when the unit reached the customer (the tablet's lent_at): in time when by
+        # the backup deadline. ``backup_lent`` is the job's flag, which every loan sets.
+        in_time = exists().where(JobLoan.job_id == Job.id, JobLoan.lent_at <= Job.backup_due_at)
         aggregates += [
             count_if(overdue).label("backup_overdue"),
             count_if(and_(overdue, Job.backup_lent)).label("backup_lent"),
+            count_if(and_(overdue, in_time)).label("backup_in_time"),
         ]
         row = (await self.session.execute(select(*aggregates).where(*filters.conditions()))).mappings().one()
         promises = []
@@ -219,7 +224,12 @@ class ReportService:
             now=now,
             kinds=filters.kinds,
             promises=promises,
-            backup=BackupCompliance(overdue=overdue_n, backup_lent=lent, lent_pct=percent(lent, overdue_n)),
+            backup=BackupCompliance(
+                overdue=overdue_n,
+                backup_lent=lent,
+                lent_pct=percent(lent, overdue_n),
+                lent_in_time=int(row["backup_in_time"]),
+            ),
         )
 
     # --- breaches ---------------------------------------------------------------------------------

@@ -263,6 +263,29 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         body = {"from_store_id": a, "to_store_id": b, "part_id": part, "quantity": 1}
         return await c.call("warehouse", "POST", "/api/stock/transfers", body)
 
+    async def unit(c: Ctx) -> str:
+        serial = f"BY-{uuid.uuid4().hex[:8]}"
+        body = {"category": "drainage_pump", "model": "QW100-30", "serial_no": serial}
+        r = await c.call("warehouse", "POST", "/api/backup-units", body)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    async def lend_body(c: Ctx) -> dict[str, Any]:
+        return {"job_id": await c.job(), "unit_id": await unit(c), "lent_at": datetime.now(UTC).isoformat()}
+
+    async def lend(c: Ctx) -> httpx.Response:
+        return await c.call("dispatcher", "POST", "/api/loans", await lend_body(c))
+
+    async def loan(c: Ctx) -> str:
+        r = await lend(c)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    async def give_back(c: Ctx) -> httpx.Response:
+        made = await loan(c)
+        body = {"returned_at": datetime.now(UTC).isoformat()}
+        return await c.call("dispatcher", "POST", f"/api/loans/{made}/return", body)
+
     async def count(c: Ctx) -> httpx.Response:
         store = await c.store("new")
         body = {"store_id": store, "lines": [{"part_id": part, "counted_quantity": 2, "reason": "盘盈"}]}
@@ -459,6 +482,16 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         ("POST", "/api/stock/transfers"): transfer,
         ("POST", "/api/stock/returns"): stock_return,
         ("POST", "/api/stock/counts"): count,
+        ("POST", "/api/backup-units"): const(
+            "/api/backup-units",
+            "warehouse",
+            {"category": "drainage_pump", "model": "QW100-30", "serial_no": "BY-1"},
+        ),
+        ("PATCH", "/api/backup-units/{unit_id:uuid}"): on(
+            "/api/backup-units/{}", "warehouse", "PATCH", {"status": "repair"}, unit
+        ),
+        ("POST", "/api/loans"): lend,
+        ("POST", "/api/loans/{loan_id:uuid}/return"): give_back,
         ("POST", "/api/complaints"): const(
             "/api/complaints",
             "dispatcher",

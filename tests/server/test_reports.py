@@ -338,7 +338,12 @@ async def test_sla_compliance(world: World, data: Data) -> None:
     # 4 / 7 = 57.1 %
     assert got["fix"] == promise(8, 4, 2, 1, 1, 57.1)
     # backup: J2 (fixed 18:00 > 16:00, lent), J3 (fixed next day), J5 (still open) -> 3, one lent.
-    assert body["backup"] == {"overdue": 3, "backup_lent": 1, "lent_pct": 33.3}
+    assert body["backup"] == {
+        "overdue": 3,
+        "backup_lent": 1,
+        "lent_pct": 33.3,
+        "lent_in_time": 0,
+    }  # a flag, no loan record
 
 
 async def test_sla_now_and_filters(world: World, data: Data) -> None:

@@ -570,6 +570,17 @@ def test_signing_records_the_acceptance_and_the_signed_off_event() -> None:
 def test_every_mutation_name_changes_the_local_view() -> None:
     usage_id = uuid.uuid4()
     with_part = apply_locally(_job(), _use_part(usage_id))
+    loan_id = uuid.uuid4()
+    lend = _mutation(
+        MutationName.LOAN_LEND,
+        {
+            "job_id": str(JOB_ID),
+            "loan_id": str(loan_id),
+            "unit_id": str(uuid.uuid4()),
+            "lent_at": T0.isoformat(),
+        },
+    )
+    with_loan = apply_locally(_job(), lend)
     samples: dict[MutationName, tuple[dict[str, Any], Mutation]] = {
         MutationName.JOB_EVENT: (_job(), _tap(JobEventType.ACKNOWLEDGED, T0)),
         MutationName.JOB_EDIT: (_job(), _edit(fix="更换机械密封")),
@@ -588,6 +599,19 @@ def test_every_mutation_name_changes_the_local_view() -> None:
                     "content_type": "image/jpeg",
                     "data_b64": "/9j/4AAQ",
                     "taken_at": T0.isoformat(),
+                },
+            ),
+        ),
+        MutationName.LOAN_LEND: (_job(), lend),
+        MutationName.LOAN_RETURN: (
+            with_loan,
+            _mutation(
+                MutationName.LOAN_RETURN,
+                {
+                    "job_id": str(JOB_ID),
+                    "loan_id": str(loan_id),
+                    "returned_at": T0.isoformat(),
+                    "condition": "worn",
                 },
             ),
         ),

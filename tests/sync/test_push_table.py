@@ -73,6 +73,17 @@ def _use(part_id: str) -> Build:
     )
 
 
+def _lend(unit_id: str) -> Build:
+    return lambda job: (
+        "loan.lend",
+        {"job_id": job, "loan_id": str(uuid7()), "unit_id": unit_id, "lent_at": _at()},
+    )
+
+
+def _return() -> Build:
+    return lambda job: ("loan.return", {"job_id": job, "loan_id": str(uuid7()), "returned_at": _at()})
+
+
 def _at() -> str:
     return (datetime.now(UTC) - timedelta(seconds=30)).isoformat()
 
@@ -160,6 +171,10 @@ CASES = [
     # --- parts
     Case("voiding a use that does not exist", {}, _void(), "rejected", "unknown_usage"),
     Case("a part not in the catalogue", {}, _use(str(uuid.UUID(int=7))), "rejected", "unknown_part"),
+    # --- backup loans (a unit lent twice: tests/sync/test_loans.py, with a pool)
+    Case("lending a unit the pool does not have", {}, _lend(str(uuid.UUID(int=7))), "rejected", "unknown_unit",
+         after={"backup_lent": False}),
+    Case("returning a loan that does not exist", {}, _return(), "rejected", "unknown_loan"),
 ]
 # fmt: on
 

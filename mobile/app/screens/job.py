@@ -8,13 +8,14 @@ from mobile.app.context import use_device
 from mobile.app.screens.acceptance import AcceptanceSection
 from mobile.app.screens.checklist import ChecklistSection
 from mobile.app.screens.job_overview import OverviewSection
+from mobile.app.screens.loans import LoansSection
 from mobile.app.screens.parts import PartsSection
 from mobile.app.screens.photos import PhotosSection
 from mobile.app.state import AppState
 from ui.components.common import AMBER_BG, INK, MUTED, RED, RED_BG, badge, big_button, bind, tagged
 from ui.logic.explain import explain_conflict
 
-SECTIONS = ("overview", "checklist", "parts", "photos", "acceptance")
+SECTIONS = ("overview", "checklist", "parts", "loans", "photos", "acceptance")
 
 
 @ft.component
@@ -103,6 +104,8 @@ def JobScreen(state: AppState, job_id: str) -> ft.Control:
         body.append(ChecklistSection(state, view))
     elif section == "parts":
         body.append(PartsSection(state, view))
+    elif section == "loans":
+        body.append(LoansSection(state, view))
     elif section == "photos":
         body.append(PhotosSection(state, view))
     else:

@@ -17,6 +17,8 @@ from server.replication.handlers import (
     job_edit,
     job_event,
     job_sign,
+    loan_lend,
+    loan_return,
     part_use,
     part_void,
     photo_add,
@@ -33,4 +35,6 @@ HANDLERS: dict[MutationName, Handler] = {
     MutationName.PART_VOID: part_void.apply,
     MutationName.JOB_SIGN: job_sign.apply,
     MutationName.PHOTO_ADD: photo_add.apply,
+    MutationName.LOAN_LEND: loan_lend.apply,
+    MutationName.LOAN_RETURN: loan_return.apply,
 }

@@ -1,0 +1,230 @@
+"""The backup-equipment screen (备用设备): the pool, units still out after their job closed (flagged), the
+loan history per unit and per customer, adding a unit and recording a return the tablet did not."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from console.clients.loans import LoansClient
+from console.clients.stock import checked
+from console.components.widgets import button, chip, chips, error_text, muted, on, panel, table, title
+from console.context import use_office
+from console.logic.times import full
+from console.state import ConsoleState, use_draft, use_remote
+from shared.clock import utcnow
+from shared.enums import EquipmentCategory
+from shared.loans import LoanOut, LoanReturn, UnitCreate
+from ui.components.common import text_field
+
+
+def _loan_rows(state: ConsoleState, tz: object, loans: list[LoanOut]) -> list[list[str]]:
+    t = state.t
+    return [
+        [
+            loan.unit_label,
+            loan.job_number,
+            loan.customer_name,
+            full(loan.lent_at, tz),  # type: ignore[arg-type]
+            full(loan.returned_at, tz) if loan.returned_at else t("console.loans.still_out"),  # type: ignore[arg-type]
+            t(f"enum.return_condition.{loan.condition.value}") if loan.condition else "—",
+            t(f"enum.status.{loan.job_status}"),
+        ]
+        for loan in loans
+    ]
+
+
+@ft.component
+def LoansScreen(state: ConsoleState) -> ft.Control:
+    office = use_office()
+    t = state.t
+    loaded = use_remote(office, lambda api: LoansClient(api).pool(), [state.revision])
+    unit_pick, set_unit_pick = ft.use_state("")
+    customer_pick, set_customer_pick = ft.use_state("")
+    category, set_category = use_draft(office, "loans.add.category", EquipmentCategory.DRAINAGE_PUMP.value)
+    model, set_model = use_draft(office, "loans.add.model", "")
+    serial, set_serial = use_draft(office, "loans.add.serial", "")
+    place_note, set_place_note = use_draft(office, "loans.add.place", "")
+    body: list[ft.Control] = [
+        ft.Row([title(t("console.loans.title"))], wrap=True),
+        muted(t("console.loans.explain")),
+    ]
+    if loaded.error:
+        body.append(error_text(loaded.error))
+    pool = loaded.value
+    if pool is None:
+        body.append(muted(t("console.stock.loading")))
+        return ft.ListView(body, spacing=12, padding=16, expand=True)
+    headers = [
+        t(f"console.loans.col.{c}")
+        for c in ("unit", "job", "customer", "lent", "returned", "condition", "status")
+    ]
+
+    async def give_back(loan_id: str) -> None:
+        await office.act(
+            lambda api: LoansClient(api).give_back(loan_id, checked(LoanReturn, returned_at=utcnow())),
+            done=t("console.loans.returned"),
+        )
+
+    flagged = pool.out_after_close
+    body.append(
+        panel(
+            t("console.loans.flagged", n=len(flagged)),
+            [
+                table(
+                    headers,
+                    _loan_rows(state, office.tz, flagged),
+                    red=[(r, 4) for r in range(len(flagged))],
+                    ident="loans-flagged",
+                )
+                if flagged
+                else muted(t("console.loans.none_flagged")),
+                *(
+                    button(
+                        t("console.loans.record_return", unit=loan.unit_label),
+                        on(give_back, str(loan.id)),
+                        kind="quiet",
+                        ident=f"loan-return-{loan.id}",
+                    )
+                    for loan in flagged
+                ),
+            ],
+            ident="loans-flagged-panel",
+        )
+    )
+    unit_headers = [
+        t(f"console.loans.unit_col.{c}") for c in ("category", "model", "serial", "status", "place", "job")
+    ]
+    unit_rows = [
+        [
+            t(f"enum.category.{u.category}") if u.category in set(EquipmentCategory) else u.category,
+            u.model,
+            u.serial_no,
+            t(f"enum.unit_status.{u.status.value}"),
+            f"{t(f'enum.unit_place.{u.place.value}')} {u.place_note}".strip(),
+            u.current_job_number or "—",
+        ]
+        for u in pool.units
+    ]
+    body.append(
+        panel(
+            t("console.loans.pool", n=len(pool.units)),
+            [
+                table(unit_headers, unit_rows, ident="loans-units")
+                if unit_rows
+                else muted(t("console.loans.pool_empty"))
+            ],
+        )
+    )
+
+    async def add() -> None:
+        if not model.strip() or not serial.strip():
+            state.tell(t("console.loans.add_incomplete"), error=True)
+            return
+        if await office.act(
+            lambda api: LoansClient(api).add_unit(
+                checked(UnitCreate, category=category, model=model, serial_no=serial, place_note=place_note)
+            ),
+            done=t("console.loans.added", serial=serial.strip()),
+        ):
+            set_model("")
+            set_serial("")
+            set_place_note("")
+
+    body.append(
+        panel(
+            t("console.loans.add_title"),
+            [
+                chips(
+                    [
+                        chip(
+                            t(f"enum.category.{c.value}"),
+                            c.value == category,
+                            on(set_category, c.value),
+                            ident=f"unit-cat-{c.value}",
+                        )
+                        for c in EquipmentCategory
+                    ]
+                ),
+                ft.Row(
+                    [
+                        ft.Container(
+                            text_field(t("console.loans.model"), model, lambda e: set_model(e.control.value)),
+                            width=220,
+                        ),
+                        ft.Container(
+                            text_field(
+                                t("console.loans.serial"), serial, lambda e: set_serial(e.control.value)
+                            ),
+                            width=200,
+                        ),
+                        ft.Container(
+                            text_field(
+                                t("console.loans.place_note"),
+                                place_note,
+                                lambda e: set_place_note(e.control.value),
+                            ),
+                            width=220,
+                        ),
+                        button(t("console.loans.add"), on(add), ident="unit-add", icon=ft.Icons.ADD),
+                    ],
+                    wrap=True,
+                    spacing=10,
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                ),
+            ],
+            ident="loans-add",
+        )
+    )
+    customers = sorted({(x.customer_name, str(x.customer_id)) for x in pool.loans})
+    shown = [
+        x
+        for x in pool.loans
+        if (not unit_pick or str(x.unit_id) == unit_pick)
+        and (not customer_pick or str(x.customer_id) == customer_pick)
+    ]
+    body.append(
+        panel(
+            t("console.loans.history"),
+            [
+                muted(t("console.loans.by_unit")),
+                chips(
+                    [
+                        chip(
+                            t("console.loans.all"),
+                            not unit_pick,
+                            on(set_unit_pick, ""),
+                            ident="loans-unit-all",
+                        )
+                    ]
+                    + [
+                        chip(
+                            u.serial_no,
+                            str(u.id) == unit_pick,
+                            on(set_unit_pick, str(u.id)),
+                            ident=f"loans-unit-{u.serial_no}",
+                        )
+                        for u in pool.units
+                    ]
+                ),
+                muted(t("console.loans.by_customer")),
+                chips(
+                    [
+                        chip(
+                            t("console.loans.all"),
+                            not customer_pick,
+                            on(set_customer_pick, ""),
+                            ident="loans-customer-all",
+                        )
+                    ]
+                    + [
+                        chip(name, cid == customer_pick, on(set_customer_pick, cid))
+                        for name, cid in customers
+                    ]
+                ),
+                table(headers, _loan_rows(state, office.tz, shown), ident="loans-history")
+                if shown
+                else muted(t("console.loans.none")),
+            ],
+        )
+    )
+    return ft.ListView(body, spacing=12, padding=16, expand=True)
