@@ -179,10 +179,8 @@ class Event:
     at: datetime | None = None
 
 
-_audit = table_of(AuditEntry).c
-_PREVIOUS_HASH = select(_audit.hash).where(_audit.seq == bindparam("seq"))
-_INSERT = insert(table_of(AuditEntry))
-_COLUMNS = tuple(c.key for c in table_of(AuditEntry).columns)
+_PREVIOUS_HASH = select(AuditEntry.hash).where(AuditEntry.seq == bindparam("seq"))  # built once
+_INSERT, _COLUMNS = insert(table_of(AuditEntry)), tuple(c.key for c in table_of(AuditEntry).columns)
 
 
 async def record_many(session: AsyncSession, events: list[Event]) -> list[AuditEntry]:
@@ -210,8 +208,7 @@ async def record_many(session: AsyncSession, events: list[Event]) -> list[AuditE
         )
         entry.hash = prev = entry_hash(prev, entry, key)
         entries.append(entry)
-    # One Core executemany, not the ORM's unit of work: the entries are written now, in the caller's
-    # transaction, and never changed afterwards (triggers refuse it).
+    # One Core executemany, not the ORM's unit of work: entries are never changed (triggers refuse it).
     rows = [{name: getattr(entry, name) for name in _COLUMNS} for entry in entries]
     check_row_lengths(AuditEntry, rows)
     await session.execute(_INSERT, rows)
