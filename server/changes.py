@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.base import table_of
 from server.db.models import ChangeLog, Counter, LogMark
 from shared.clock import utcnow
 
@@ -27,11 +28,45 @@ MAX_NOTICE_AUDIENCES = 100  # a NOTIFY payload must stay under 8,000 bytes
 NOTIFY_KEY = "levee_changed_audiences"
 
 
+# Statements every sync request runs, built once: building a statement and computing its cache key
+# cost more server CPU than executing it (the load bench's profile, docs/performance.md); a statement
+# object keeps its cache key, so the compiled form is found at once.
+# Core statements on the tables (not the ORM classes): the session then has no identity map to keep
+# in step and no ORM bulk machinery to run.
+_counters = table_of(Counter).c
+_log = table_of(ChangeLog).c
+_TAKE_NUMBERS = (
+    update(table_of(Counter))
+    .where(_counters.name == bindparam("counter_name"))
+    .values(value=_counters.value + bindparam("n"))
+    .returning(_counters.value)
+)
+_CURRENT_SEQ = select(Counter.value).where(Counter.name == LOG_COUNTER)
+_MARK_AT = (
+    select(LogMark.first_seq, LogMark.mark)
+    .where(LogMark.last_seq >= bindparam("seq"))
+    .order_by(LogMark.last_seq)
+    .limit(1)
+)
+_INSERT_MARK = insert(table_of(LogMark))
+_INSERT_LOG = insert(table_of(ChangeLog))
+_DELETE_FOR_ALL = delete(table_of(ChangeLog)).where(
+    _log.entity == bindparam("entity"),
+    _log.audience.is_(None),
+    _log.entity_id.in_(bindparam("ids", expanding=True)),
+)
+_DELETE_FOR_ONE = delete(table_of(ChangeLog)).where(
+    _log.entity == bindparam("entity"),
+    _log.audience == bindparam("audience"),
+    _log.entity_id.in_(bindparam("ids", expanding=True)),
+)
+
+_NOTIFY = select(func.pg_notify(PG_CHANNEL, bindparam("payload")))
+
+
 async def take_numbers(session: AsyncSession, name: str, n: int = 1) -> int:
     """Reserve ``n`` numbers from counter ``name``; returns the last one of the range."""
-    result = await session.execute(
-        update(Counter).where(Counter.name == name).values(value=Counter.value + n).returning(Counter.value)
-    )
+    result = await session.execute(_TAKE_NUMBERS, {"counter_name": name, "n": n})
     value = result.scalar_one_or_none()
     if value is None:
         # First use: the row is created by the initial migration for known counters; create others.
@@ -60,13 +95,12 @@ async def log_changes(session: AsyncSession, changes: Iterable[Change]) -> int |
     for ch in todo:
         groups.setdefault((ch.entity, ch.audience), []).append(ch.entity_id)
     for (entity, audience), ids in groups.items():
-        same_audience = ChangeLog.audience.is_(None) if audience is None else ChangeLog.audience == audience
         for i in range(0, len(ids), 500):
-            await session.execute(
-                delete(ChangeLog).where(
-                    and_(ChangeLog.entity == entity, same_audience, ChangeLog.entity_id.in_(ids[i : i + 500]))
-                )
-            )
+            params: dict[str, Any] = {"entity": entity, "ids": ids[i : i + 500]}
+            if audience is None:
+                await session.execute(_DELETE_FOR_ALL, params)
+            else:
+                await session.execute(_DELETE_FOR_ONE, {**params, "audience": audience})
     rows: list[dict[str, Any]] = [
         {
             "seq": first + offset,
@@ -78,10 +112,10 @@ async def log_changes(session: AsyncSession, changes: Iterable[Change]) -> int |
         }
         for offset, ch in enumerate(todo)
     ]
-    await session.execute(insert(ChangeLog), rows)
+    await session.execute(_INSERT_LOG, rows)
     # The range's mark: a restored database reuses these numbers, never this mark (see LogMark).
     await session.execute(
-        insert(LogMark).values(last_seq=last, first_seq=first, mark=new_mark(), created_at=now)
+        _INSERT_MARK, {"last_seq": last, "first_seq": first, "mark": new_mark(), "created_at": now}
     )
     pending: dict[str, Any] = session.info.setdefault(NOTIFY_KEY, {"seq": 0, "audiences": set()})
     pending["seq"] = max(pending["seq"], last)
@@ -90,7 +124,7 @@ async def log_changes(session: AsyncSession, changes: Iterable[Change]) -> int |
     bind = session.bind
     if bind is not None and bind.dialect.name == "postgresql":
         # Other server processes hear of it on commit (PostgreSQL drops the notice on rollback).
-        await session.execute(select(func.pg_notify(PG_CHANNEL, notice_payload(last, audiences))))
+        await session.execute(_NOTIFY, {"payload": notice_payload(last, audiences)})
     return last
 
 
@@ -109,7 +143,7 @@ def parse_notice(payload: str) -> tuple[int, set[uuid.UUID | None]]:
 
 
 async def current_seq(session: AsyncSession) -> int:
-    value = await session.scalar(select(Counter.value).where(Counter.name == LOG_COUNTER))
+    value = await session.scalar(_CURRENT_SEQ)
     return int(value or 0)
 
 
@@ -125,14 +159,7 @@ async def mark_at(session: AsyncSession, seq: int) -> str | None:
     """The mark of the log range holding ``seq`` (None when no range holds it: pruned, or never made)."""
     if seq <= 0:
         return NO_MARK
-    row = (
-        await session.execute(
-            select(LogMark.first_seq, LogMark.mark)
-            .where(LogMark.last_seq >= seq)
-            .order_by(LogMark.last_seq)
-            .limit(1)
-        )
-    ).first()
+    row = (await session.execute(_MARK_AT, {"seq": seq})).first()
     if row is None or row.first_seq > seq:
         return None
     return str(row.mark)

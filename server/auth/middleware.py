@@ -7,8 +7,9 @@ from datetime import timedelta
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
+from server.db.base import table_of
 from server.db.models import Device, User
 from server.deps import Principal
 from server.security import token_hash
@@ -16,6 +17,31 @@ from shared.clock import utcnow
 from shared.enums import Role
 
 SEEN_RESOLUTION = timedelta(seconds=60)
+
+# Built once: every request runs them, and building a statement cost more than running it (the load
+# bench's profile in docs/performance.md). Columns only, no ORM objects to load and track.
+_devices = table_of(Device).c
+_users = table_of(User).c
+_LOOKUP = (
+    select(
+        _devices.id,
+        _devices.revoked_at,
+        _devices.expires_at,
+        _devices.last_seen_at,
+        _users.id.label("user_id"),
+        _users.username,
+        _users.display_name,
+        _users.role,
+        _users.active,
+    )
+    .select_from(table_of(Device).join(table_of(User), _users.id == _devices.user_id))
+    .where(_devices.token_hash == bindparam("token_hash"))
+)
+_SEEN = (
+    update(table_of(Device))
+    .where(_devices.id == bindparam("device_id"))
+    .values(last_seen_at=bindparam("now"))
+)
 
 
 class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -27,30 +53,23 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
         sessionmaker = connection.app.state.sessionmaker
         now = utcnow()
         async with sessionmaker() as session:
-            row = (
-                await session.execute(
-                    select(Device, User)
-                    .join(User, User.id == Device.user_id)
-                    .where(Device.token_hash == token_hash(token.strip()))
-                )
-            ).first()
+            row = (await session.execute(_LOOKUP, {"token_hash": token_hash(token.strip())})).first()
             if row is None:
                 raise NotAuthorizedException("this token is not known: sign in again")
-            device, user = row
-            if device.revoked_at is not None:
+            if row.revoked_at is not None:
                 raise NotAuthorizedException("this device was signed out or revoked: sign in again")
-            if device.expires_at < now:
+            if row.expires_at < now:
                 raise NotAuthorizedException("this sign-in has expired: sign in again")
-            if not user.active:
+            if not row.active:
                 raise NotAuthorizedException("this account is disabled: ask an administrator")
-            if device.last_seen_at is None or now - device.last_seen_at > SEEN_RESOLUTION:
-                await session.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+            if row.last_seen_at is None or now - row.last_seen_at > SEEN_RESOLUTION:
+                await session.execute(_SEEN, {"device_id": row.id, "now": now})
                 await session.commit()
         principal = Principal(
-            user_id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            role=Role(user.role),
-            device_id=device.id,
+            user_id=row.user_id,
+            username=row.username,
+            display_name=row.display_name,
+            role=Role(row.role),
+            device_id=row.id,
         )
-        return AuthenticationResult(user=principal, auth=device.id)
+        return AuthenticationResult(user=principal, auth=row.id)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.clock import utcnow as utcnow  # re-exported for server/replication/push.py, being rewritten apart
@@ -39,3 +39,10 @@ class IdMixin:
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core statements built once on hot paths (no ORM identity map or bulk work)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -52,5 +52,15 @@ def check_lengths(session: Session, _context: Any, _instances: Any) -> None:
                     raise TextTooLong(key, limit, len(value))
 
 
+def check_row_lengths(model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """The same check for rows written by a Core ``insert`` (no flush sees them)."""
+    sized = sized_columns(inspect(model))
+    for row in rows:
+        for key, limit in sized:
+            value = row.get(key)
+            if isinstance(value, str) and len(value) > limit:
+                raise TextTooLong(key, limit, len(value))
+
+
 if not event.contains(Session, "before_flush", check_lengths):
     event.listen(Session, "before_flush", check_lengths)

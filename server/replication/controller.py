@@ -11,9 +11,10 @@ from litestar import Controller, MediaType, Response, get, post
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.base import table_of
 from server.db.models import Device
 from server.db.models import Mutation as MutationRow
 from server.deps import CurrentUser, DbSession, Principal, requires_engineer, requires_office, requires_to
@@ -54,18 +55,23 @@ def _check_protocol(version: int) -> None:
 
 
 SYNC_STAMP_RESOLUTION = timedelta(seconds=30)
+_devices = table_of(Device).c
+_MARK_SYNCED = (  # built once: every pull that reaches the end runs it
+    update(table_of(Device))
+    .where(
+        _devices.id == bindparam("device_id"),
+        or_(_devices.last_sync_at.is_(None), _devices.last_sync_at < bindparam("stale_before")),
+    )
+    .values(last_sync_at=bindparam("now"))
+)
 
 
 async def mark_synced(session: AsyncSession, principal: Principal) -> None:
     """Note that this device is up to date (shown to dispatchers), at most every 30 seconds."""
     now = utcnow()
     await session.execute(
-        update(Device)
-        .where(
-            Device.id == principal.device_id,
-            or_(Device.last_sync_at.is_(None), Device.last_sync_at < now - SYNC_STAMP_RESOLUTION),
-        )
-        .values(last_sync_at=now)
+        _MARK_SYNCED,
+        {"device_id": principal.device_id, "stale_before": now - SYNC_STAMP_RESOLUTION, "now": now},
     )
     await session.commit()
 

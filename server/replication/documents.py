@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import LargeBinary, String, Text, cast, func, select, true, type_coerce
+from sqlalchemy import LargeBinary, String, Text, bindparam, cast, func, select, true, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import (
@@ -84,14 +84,40 @@ WIRE_TIME_PG = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
 _PLANS: dict[tuple[tuple[Any, ...], str], tuple[list[Any], dict[int, Any]]] = {}
 
 
-async def _dicts(session: AsyncSession, columns: Sequence[Any], where: Any) -> list[dict[str, Any]]:
-    """Rows as plain dicts: ids as text, other values as the driver gives them (encoded once, in the response)."""
+#: (columns, id column, dialect) -> the statement reading those columns of the rows with ``:ids``, built
+#: once: building a statement and its cache key cost more than running it (docs/performance.md).
+_BY_IDS: dict[tuple[tuple[Any, ...], Any, str], tuple[Any, dict[int, Any]]] = {}
+
+
+async def _dicts(
+    session: AsyncSession,
+    columns: Sequence[Any],
+    where: Any = None,
+    *,
+    by: Any = None,
+    ids: Sequence[uuid.UUID] = (),
+) -> list[dict[str, Any]]:
+    """Rows as plain dicts: ids as text, other values as the driver gives them (encoded once, in the response).
+
+    The rows are those matching ``where``, or those whose column ``by`` is one of ``ids`` (a statement
+    built once per shape).
+    """
     connection = await session.connection()
-    key = (tuple(columns), connection.dialect.name)
-    if key not in _PLANS:
-        _PLANS[key] = _plan(*key)
-    selected, finish = _PLANS[key]
-    result = await connection.execute(select(*selected).where(where))
+    dialect = connection.dialect.name
+    if by is not None:
+        shape = (tuple(columns), by, dialect)
+        if shape not in _BY_IDS:
+            selected, finish = _plan(tuple(columns), dialect)
+            statement = select(*selected).where(by.in_(bindparam("ids", expanding=True)))
+            _BY_IDS[shape] = (statement, finish)
+        statement, finish = _BY_IDS[shape]
+        result = await connection.execute(statement, {"ids": list(ids)})
+    else:
+        key = (tuple(columns), dialect)
+        if key not in _PLANS:
+            _PLANS[key] = _plan(*key)
+        selected, finish = _PLANS[key]
+        result = await connection.execute(select(*selected).where(where))
     keys = list(result.keys())
     rows = result.all()
     if not finish:
@@ -169,11 +195,11 @@ async def job_documents(
     """Each job with its timeline events, checklist answers, parts used, photos (metadata) and loans."""
     docs: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(list(job_ids)):
-        for doc in await _dicts(session, JOB_COLUMNS, Job.id.in_(chunk)):
+        for doc in await _dicts(session, JOB_COLUMNS, by=Job.id, ids=chunk):
             doc.update(events=[], checklist=[], parts=[], photos=[], loans=[])
             docs[doc["id"]] = doc
         for key, columns, job_column in CHILDREN:
-            for child in await _dicts(session, columns, job_column.in_(chunk)):
+            for child in await _dicts(session, columns, by=job_column, ids=chunk):
                 docs[child.pop("job_id")][key].append(child)
     for doc in docs.values():
         order_embedded(doc)  # one order on both databases (sync/merge.py: EMBEDDED_ORDER)
@@ -188,6 +214,10 @@ REFERENCE_TABLES: dict[str, Any] = {
     "part": Part,
     "backup_unit": BackupUnit,
 }
+_REFERENCE_COLUMNS = {
+    entity: tuple(c for c in model.__table__.columns if c.name not in {"created_at", "updated_at"})
+    for entity, model in REFERENCE_TABLES.items()
+}
 
 
 async def reference_documents(
@@ -195,37 +225,40 @@ async def reference_documents(
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """Customers, sites, equipment, checklist templates or parts, by id (all of them when ``ids`` is None)."""
     model = REFERENCE_TABLES[entity]
-    columns = tuple(c for c in model.__table__.columns if c.name not in {"created_at", "updated_at"})
+    columns = _REFERENCE_COLUMNS[entity]
     if ids is None:
         return {uuid.UUID(d["id"]): d for d in await _dicts(session, columns, true())}
     out: dict[uuid.UUID, dict[str, Any]] = {}
     for chunk in _chunks(list(ids)):
-        out.update((uuid.UUID(d["id"]), d) for d in await _dicts(session, columns, model.id.in_(chunk)))
+        out.update((uuid.UUID(d["id"]), d) for d in await _dicts(session, columns, by=model.id, ids=chunk))
     return out
 
 
 async def conflict_documents(
     session: AsyncSession, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
-    columns = [
-        Conflict.id,
-        Conflict.entity,
-        Conflict.entity_id,
-        Conflict.job_id,
-        Conflict.field,
-        Conflict.device_value,
-        Conflict.server_value,
-        Conflict.resolution,
-        Conflict.reason,
-        Conflict.status,
-        Conflict.review_note,
-        Conflict.created_at,
-        Conflict.reviewed_at,
-    ]
+    columns = CONFLICT_COLUMNS
     out: dict[uuid.UUID, dict[str, Any]] = {}
     for chunk in _chunks(list(ids)):
-        out.update((uuid.UUID(d["id"]), d) for d in await _dicts(session, columns, Conflict.id.in_(chunk)))
+        out.update((uuid.UUID(d["id"]), d) for d in await _dicts(session, columns, by=Conflict.id, ids=chunk))
     return out
+
+
+CONFLICT_COLUMNS = (
+    Conflict.id,
+    Conflict.entity,
+    Conflict.entity_id,
+    Conflict.job_id,
+    Conflict.field,
+    Conflict.device_value,
+    Conflict.server_value,
+    Conflict.resolution,
+    Conflict.reason,
+    Conflict.status,
+    Conflict.review_note,
+    Conflict.created_at,
+    Conflict.reviewed_at,
+)
 
 
 VAN_STOCK_COLUMNS = (StockBalance.id, StockBalance.part_id, StockBalance.quantity, StockBalance.updated_at)

@@ -10,11 +10,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.base import table_of
 from server.db.models import Device, Job, StockBalance, StockMovement
 from server.db.models import Mutation as MutationRow
 from server.replication.batch import BatchContext
@@ -27,13 +28,28 @@ from sync.merge import SESSION_GAP
 from sync.protocol import Mutation
 from sync.protocol import MutationName as Name
 
+# Built once (see server/changes.py).
+_LOCK_JOBS = (
+    select(Job).where(Job.id.in_(bindparam("ids", expanding=True))).order_by(Job.id).with_for_update()
+)
+_devices = table_of(Device).c
+_SIGN_INS = select(_devices.id, _devices.created_at).where(
+    _devices.user_id == bindparam("user_id"),
+    _devices.name == select(_devices.name).where(_devices.id == bindparam("device_id")).scalar_subquery(),
+)
+_mutations = table_of(MutationRow).c
+_LAST_PUSH_BEFORE = select(func.max(_mutations.received_at)).where(
+    _mutations.device_id.in_(bindparam("device_ids", expanding=True)),
+    _mutations.received_at < bindparam("before"),
+)
+
 
 async def lock_jobs(session: AsyncSession, mutations: list[Mutation]) -> dict[uuid.UUID, Job]:
     """Load and lock every job the batch touches, in id order, so concurrent pushes cannot deadlock."""
     job_ids = sorted({j for m in mutations if (j := m.job_id()) is not None})
     if not job_ids:
         return {}
-    locked = await session.scalars(select(Job).where(Job.id.in_(job_ids)).order_by(Job.id).with_for_update())
+    locked = await session.scalars(_LOCK_JOBS, {"ids": job_ids})
     return {job.id: job for job in locked}
 
 
@@ -52,21 +68,14 @@ async def offline_since(ctx: PushContext, mutations: list[Mutation]) -> datetime
     if not any(m.name in (Name.JOB_EVENT, Name.JOB_SIGN) for m in mutations):
         return None
     principal = ctx.principal
-    name = select(Device.name).where(Device.id == principal.device_id).scalar_subquery()
     sign_ins = (
-        await ctx.session.execute(
-            select(Device.id, Device.created_at).where(
-                Device.user_id == principal.user_id, Device.name == name
-            )
-        )
+        await ctx.session.execute(_SIGN_INS, {"user_id": principal.user_id, "device_id": principal.device_id})
     ).all()
     if not sign_ins:  # pragma: no cover - the caller's own device row
         return None
     before = await ctx.session.scalar(
-        select(func.max(MutationRow.received_at)).where(
-            MutationRow.device_id.in_([row[0] for row in sign_ins]),
-            MutationRow.received_at < ctx.now - SESSION_GAP,
-        )
+        _LAST_PUSH_BEFORE,
+        {"device_ids": [row[0] for row in sign_ins], "before": ctx.now - SESSION_GAP},
     )
     first = min(utc(row[1]) for row in sign_ins)
     return max(first, utc(before)) if before is not None else first

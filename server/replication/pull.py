@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.changes import current_seq, mark_at
@@ -40,6 +40,35 @@ REFERENCE_FOR_JOB = (("customer", "customer_id"), ("site", "site_id"), ("equipme
 GLOBAL_ENTITIES = ("checklist_template", "part", "backup_unit")
 SCOPED_REFERENCE = ("customer", "site", "equipment")
 FIRST_PAGE_CONFLICTS = 200
+
+# Built once: building a statement and its cache key cost more than running it (docs/performance.md).
+_LOG_AFTER = (
+    select(ChangeLog.seq, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op)
+    .where(
+        ChangeLog.seq > bindparam("seq"),
+        or_(ChangeLog.audience == bindparam("me"), ChangeLog.audience.is_(None)),
+    )
+    .order_by(ChangeLog.seq)
+    .limit(bindparam("limit"))
+)
+_LOG_FLOOR = select(ServerMeta.value).where(ServerMeta.key == LOG_FLOOR)
+_MY_JOBS = (
+    select(Job.id)
+    .where(Job.assigned_engineer_id == bindparam("me"))
+    .order_by(Job.id)
+    .limit(bindparam("limit"))
+)
+_MY_JOBS_AFTER = (
+    select(Job.id)
+    .where(Job.assigned_engineer_id == bindparam("me"), Job.id > bindparam("after"))
+    .order_by(Job.id)
+    .limit(bindparam("limit"))
+)
+_MY_REFERENCES = (
+    select(Job.customer_id, Job.site_id, Job.equipment_id)
+    .where(Job.assigned_engineer_id == bindparam("me"))
+    .distinct()
+)
 
 
 class PullService:
@@ -79,9 +108,7 @@ class PullService:
             except ValueError:
                 return self._resync(ResyncCode.BAD_CURSOR, "the cursor is not one this server made")
         else:
-            floor = int(
-                await self.session.scalar(select(ServerMeta.value).where(ServerMeta.key == LOG_FLOOR)) or 0
-            )
+            floor = int(await self.session.scalar(_LOG_FLOOR) or 0)
             if seq < floor:
                 return self._resync(ResyncCode.TOO_OLD, "offline longer than the server keeps its change log")
         mark = cursor_mark(request.cursor)
@@ -154,10 +181,12 @@ class PullService:
             changes.extend(_put("conflict", cid, data) for cid, data in conflicts.items())
             van = await van_stock_documents(self.session, self.principal.user_id)
             changes.extend(_put(VAN_STOCK, bid, data) for bid, data in van.items())
-        query = select(Job.id).where(Job.assigned_engineer_id == self.principal.user_id).order_by(Job.id)
+        params: dict[str, Any] = {"me": self.principal.user_id, "limit": limit}
         if after:
-            query = query.where(Job.id > uuid.UUID(after))
-        job_ids = list((await self.session.scalars(query.limit(limit))).all())
+            query, params["after"] = _MY_JOBS_AFTER, uuid.UUID(after)
+        else:
+            query = _MY_JOBS
+        job_ids = list((await self.session.scalars(query, params)).all())
         changes.extend(await self._jobs_with_refs(job_ids, refs=False))
         if len(job_ids) == limit:
             return PullResponse(
@@ -171,17 +200,7 @@ class PullService:
 
     async def _incremental(self, seq: int, head: int, limit: int) -> PullResponse:
         me = self.principal.user_id
-        rows = (
-            await self.session.execute(
-                select(ChangeLog.seq, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op)
-                .where(
-                    ChangeLog.seq > seq,
-                    or_(ChangeLog.audience == me, ChangeLog.audience.is_(None)),
-                )
-                .order_by(ChangeLog.seq)
-                .limit(limit)
-            )
-        ).all()
+        rows = (await self.session.execute(_LOG_AFTER, {"seq": seq, "me": me, "limit": limit})).all()
         has_more = len(rows) == limit
         next_seq = rows[-1].seq if has_more else max(head, rows[-1].seq if rows else seq)
         changes = await self._materialise(rows)
@@ -190,13 +209,7 @@ class PullService:
         )
 
     async def _my_reference_ids(self) -> dict[str, set[uuid.UUID]]:
-        rows = (
-            await self.session.execute(
-                select(Job.customer_id, Job.site_id, Job.equipment_id)
-                .where(Job.assigned_engineer_id == self.principal.user_id)
-                .distinct()
-            )
-        ).all()
+        rows = (await self.session.execute(_MY_REFERENCES, {"me": self.principal.user_id})).all()
         out: dict[str, set[uuid.UUID]] = {"customer": set(), "site": set(), "equipment": set()}
         for customer_id, site_id, equipment_id in rows:
             out["customer"].add(customer_id)

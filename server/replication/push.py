@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.changes import current_seq
-from server.db.base import utcnow
+from server.db.base import table_of, utcnow
+from server.db.limits import check_row_lengths
 from server.db.models import Device
 from server.db.models import Mutation as MutationRow
 from server.deps import Principal
@@ -33,6 +34,19 @@ from sync.protocol import (
     PushResponse,
     describe_validation_error,
 )
+
+# Built once (see server/changes.py): Core statements on the tables, no ORM objects to track.
+_mutations = table_of(MutationRow).c
+_STORED = select(_mutations.id, _mutations.user_id, _mutations.outcome, _mutations.detail).where(
+    _mutations.id.in_(bindparam("ids", expanding=True))
+)
+_INSERT_MUTATIONS = insert(table_of(MutationRow))
+_SYNCED = (
+    update(table_of(Device))
+    .where(table_of(Device).c.id == bindparam("device_id"))
+    .values(last_sync_at=bindparam("now"))
+)
+_MUTATION_COLUMNS = tuple(c.key for c in table_of(MutationRow).columns)
 
 
 class PushService:
@@ -62,9 +76,8 @@ class PushService:
         # Lock first: a duplicate delivery racing this one then waits and finds the stored outcomes.
         jobs = await lock_jobs(self.session, request.mutations)
         ctx = PushContext(self.session, self.principal, self.now, request.device_time, jobs)
-        stored = {
-            row.id: row
-            for row in (await self.session.scalars(select(MutationRow).where(MutationRow.id.in_(ids)))).all()
+        stored: dict[uuid.UUID, Any] = {
+            row.id: row for row in (await self.session.execute(_STORED, {"ids": ids})).all()
         }
         await preload(ctx, [m for m in request.mutations if m.id not in stored])
         results: list[MutationResult] = []
@@ -96,16 +109,18 @@ class PushService:
             stored[mutation.id] = row
             results.append(result)
             ctx.audit(mutation, result, row.args)
-        self.session.add_all(rows)
         await ctx.finish()
-        await self.session.execute(
-            update(Device).where(Device.id == self.principal.device_id).values(last_sync_at=self.now)
-        )
+        if rows:  # the batch's log of mutations: one Core executemany, after the handlers' rows
+            values = [{name: getattr(row, name) for name in _MUTATION_COLUMNS} for row in rows]
+            check_row_lengths(MutationRow, values)
+            await self.session.execute(_INSERT_MUTATIONS, values)
+        await self.session.execute(_SYNCED, {"device_id": self.principal.device_id, "now": self.now})
         seq = await current_seq(self.session)
         await self.session.commit()
         return PushResponse(results=results, clock_offset_ms=offset_ms, server_seq=seq)
 
-    def _stored_result(self, row: MutationRow) -> MutationResult:
+    def _stored_result(self, row: Any) -> MutationResult:
+        """The outcome kept for a resent mutation (a stored row, or one earlier in this batch)."""
         if row.user_id != self.principal.user_id:
             return MutationResult(
                 id=row.id,
