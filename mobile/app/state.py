@@ -150,8 +150,11 @@ class FieldApp:
         """Ids of jobs that arrived on this device and have not been opened yet, oldest first."""
         if self.session.current is None:
             return []
+        stored = json.loads(self.session.replica.get_meta("new_jobs") or "[]")
+        if not stored:  # mostly: no need to read every job's id (each refresh asks, on every tap)
+            return []
         ids = self._job_ids()
-        return [j for j in json.loads(self.session.replica.get_meta("new_jobs") or "[]") if j in ids]
+        return [j for j in stored if j in ids]
 
     def _set_new_jobs(self, ids: list[str]) -> None:
         self.session.replica.set_meta("new_jobs", json.dumps(list(dict.fromkeys(ids))))
