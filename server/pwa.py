@@ -118,6 +118,8 @@ async def app_file(request: Request[Any, Any, Any]) -> Response[Any]:
     builder: Builder | None = getattr(request.app.state, "pwa_builder", None)
     base = pwa_dir(settings)
     name = str(request.path_params.get("path", "")).lstrip("/") or "index.html"
+    if name.startswith("fallback-fonts/"):  # as the service worker answers them (static/sw.js)
+        name = "fonts/LeveeFallback.otf"
     target = (base / name).resolve()
     if not (base / "sw.js").exists():
         return _not_there(settings, builder)

@@ -23,7 +23,7 @@ from mobile.app.screens.signin import SignInScreen
 from mobile.app.screens.sync import SyncScreen
 from mobile.app.screens.unlock import UnlockScreen
 from mobile.app.screens.van import VanScreen
-from mobile.app.state import AppState, FieldApp, PageBinding
+from mobile.app.state import AppState, FieldApp, Live, PageBinding, Talk
 from shared.i18n import LANGS
 from shared.local_time import zone
 from ui.components.common import (
@@ -65,26 +65,30 @@ def field_app() -> FieldApp:
 
 @ft.component
 def JobsRoute() -> ft.Control:
-    return JobsScreen(ft.use_context(STATE))
+    state = ft.use_context(STATE)
+    return JobsScreen(state, state.live, state.data)
 
 
 @ft.component
 def JobRoute() -> ft.Control:
     params = ft.use_route_params()
+    state = ft.use_context(STATE)
     job: ft.Control = keyed(JobScreen)(
-        ft.use_context(STATE), params.get("job_id", ""), key=params.get("job_id", "")
+        state, state.data, params.get("job_id", ""), key=params.get("job_id", "")
     )
     return job
 
 
 @ft.component
 def SyncRoute() -> ft.Control:
-    return SyncScreen(ft.use_context(STATE))
+    state = ft.use_context(STATE)
+    return SyncScreen(state, state.live)
 
 
 @ft.component
 def VanRoute() -> ft.Control:
-    return VanScreen(ft.use_context(STATE))
+    state = ft.use_context(STATE)
+    return VanScreen(state, state.data)
 
 
 ROUTES = [
@@ -136,30 +140,31 @@ ERROR_NOTICE_SECONDS = 12.0
 
 
 @ft.component
-def Notice(state: AppState) -> ft.Control:
-    serial = state.notice_serial
+def Notice(state: AppState, talk: Talk) -> ft.Control:
+    """The message under the bar (``talk``: re-rendered alone when a message comes or goes)."""
+    serial = talk.serial
 
     async def expire() -> None:
         await asyncio.sleep(ERROR_NOTICE_SECONDS if state.notice_error else NOTICE_SECONDS)
-        if state.notice_serial == serial:  # not replaced meanwhile
+        if talk.serial == serial:  # not replaced meanwhile
             state.clear_notice()
 
     ft.use_effect(expire, [serial])
     if not state.notice:
         return ft.Container()
     close = big_button(state.t("app.common.close"), lambda _: state.clear_notice(), kind="quiet")
-    return notice_banner(state.notice, error=state.notice_error, close=close)
+    return notice_banner(state.notice, error=talk.error, close=close)
 
 
 @ft.component
-def NewJobs(state: AppState, device: Device) -> ft.Control:
+def NewJobs(state: AppState, live: Live, device: Device) -> ft.Control:
     """Jobs that arrived on the tablet, until each is opened (issue 11: a new job came silently)."""
-    if not state.new_jobs:
+    if not live.new_jobs:
         return ft.Container()
-    job_id, number, customer = state.new_jobs[0]
+    job_id, number, customer = live.new_jobs[0]
     text = state.t("app.jobs.arrived", number=number, customer=customer)
-    if len(state.new_jobs) > 1:
-        text += " " + state.t("app.jobs.arrived_more", n=len(state.new_jobs) - 1)
+    if len(live.new_jobs) > 1:
+        text += " " + state.t("app.jobs.arrived_more", n=len(live.new_jobs) - 1)
     open_it = tagged(
         "new-job-open",
         big_button(
@@ -196,13 +201,13 @@ def App(state: AppState, device: Device) -> ft.Control:
     body = STATE(state, lambda: DEVICE(device, content))
     bars: list[ft.Control] = [DEVICE(device, lambda: TopBar(state))]
     if state.signed_in:
-        sync = SyncBar(state, lambda: device.app.sync_now(), lambda: device.go("/sync"))
+        sync = SyncBar(state, state.live, lambda: device.app.sync_now(), lambda: device.go("/sync"))
         if state.wide:  # landscape: the sync status beside the title, one bar instead of two
             bars = [DEVICE(device, lambda: TopBar(state, sync))]
         else:
             bars.append(sync)
-        bars.append(NewJobs(state, device))
-    bars.append(Notice(state))
+        bars.append(NewJobs(state, state.live, device))
+    bars.append(Notice(state, state.talk))
     # the bars in a column of their own: the screen below keeps its place (and its state) when the
     # bars change, as they do when a tablet turns
     return ft.Column(

@@ -4,6 +4,10 @@
 turns a revoked device into an export plus a wipe. ``AppState`` is what the screens observe: language,
 who is signed in, a snapshot of sync status, the clock the SLA timers read, and a revision that moves
 whenever data on the device changed, so screens read the replica again.
+
+Over 400 lines because the page state and its binding to the device are read together (every field
+of ``AppState`` is written by ``PageBinding``); the page state's parts could move to a module of their
+own once another helper's work on the job screen has merged.
 """
 
 from __future__ import annotations
@@ -147,8 +151,11 @@ class FieldApp:
         """Ids of jobs that arrived on this device and have not been opened yet, oldest first."""
         if self.session.current is None:
             return []
+        stored = json.loads(self.session.replica.get_meta("new_jobs") or "[]")
+        if not stored:  # mostly: no need to read every job's id (each refresh asks, on every tap)
+            return []
         ids = self._job_ids()
-        return [j for j in json.loads(self.session.replica.get_meta("new_jobs") or "[]") if j in ids]
+        return [j for j in stored if j in ids]
 
     def _set_new_jobs(self, ids: list[str]) -> None:
         self.session.replica.set_meta("new_jobs", json.dumps(list(dict.fromkeys(ids))))
@@ -259,26 +266,81 @@ class Key(str):
 
 @ft.observable
 @dataclass
+class Talk:
+    """The message under the bar, as a catalogue key and its parameters so it follows the language
+    switch; it goes by itself after a few seconds, and when the screen changes."""
+
+    key: str = ""
+    params: tuple[tuple[str, Any], ...] = ()
+    error: bool = False
+    serial: int = 0  # moves with every new message (its timer knows whether it is still shown)
+
+
+@ft.observable
+@dataclass
+class Live:
+    """The device's sync status and the jobs that arrived: what the bars show."""
+
+    sync: SyncView = field(default_factory=SyncView)
+    #: (id, number, customer) of jobs that arrived and are not opened yet: shown until opened
+    new_jobs: tuple[tuple[str, str, str], ...] = ()
+
+
+@ft.observable
+@dataclass
+class Data:
+    """Moves whenever data on the device changed, so the screens that show it read the replica again."""
+
+    revision: int = 0
+
+
+@ft.observable
+@dataclass
 class AppState:
-    """What one open page shows; screens re-render when it changes."""
+    """What one open page shows; screens re-render when it changes.
+
+    A component re-renders when an observable it was given changes, and re-renders every component
+    below it. So what changes on every tap lives in parts of its own, each watched only by the
+    components that show it (``talk``: the notice; ``live``: the sync bar and the new jobs; ``data``:
+    the screens that read the replica): a tap re-renders the job screen, the sync bar and the notice,
+    never the whole page with its bars (issue 14: a tap's ✓ took 0.85 s to show in the browser).
+    The parts are made once and never replaced; read them through the properties below.
+    """
 
     lang: str = DEFAULT_LANG
     signed_in: bool = False
     locked: bool = False  # the device is signed in, but this page's browser has not shown it may use it
     user_name: str = ""
-    sync: SyncView = field(default_factory=SyncView)
     now: datetime = field(default_factory=utcnow)
-    revision: int = 0
-    #: the message under the bar, as a catalogue key and its parameters so it follows the language
-    #: switch; it goes by itself after a few seconds, and when the screen changes
-    notice_key: str = ""
-    notice_params: tuple[tuple[str, Any], ...] = ()
-    notice_error: bool = False
-    notice_serial: int = 0  # moves with every new message (its timer knows whether it is still shown)
     #: a landscape tablet (or a wide window): one compact bar, two columns where a screen has them
     wide: bool = False
-    #: (id, number, customer) of jobs that arrived and are not opened yet: shown until opened
-    new_jobs: tuple[tuple[str, str, str], ...] = ()
+    talk: Talk = field(default_factory=Talk)
+    live: Live = field(default_factory=Live)
+    data: Data = field(default_factory=Data)
+
+    @property
+    def sync(self) -> SyncView:
+        return self.live.sync
+
+    @property
+    def new_jobs(self) -> tuple[tuple[str, str, str], ...]:
+        return self.live.new_jobs
+
+    @property
+    def revision(self) -> int:
+        return self.data.revision
+
+    @property
+    def notice_key(self) -> str:
+        return self.talk.key
+
+    @property
+    def notice_error(self) -> bool:
+        return self.talk.error
+
+    @property
+    def notice_serial(self) -> int:
+        return self.talk.serial
 
     def t(self, key: str, **params: Any) -> str:
         return translate(self.lang, key, **params)
@@ -286,9 +348,10 @@ class AppState:
     @property
     def notice(self) -> str:
         """The message in the page's language now ('' when none)."""
-        if not self.notice_key:
+        talk = self.talk
+        if not talk.key:
             return ""
-        return self.t(self.notice_key, **{k: self._shown(v) for k, v in self.notice_params})
+        return self.t(talk.key, **{k: self._shown(v) for k, v in talk.params})
 
     def _shown(self, value: Any) -> Any:
         """A message parameter as shown now: a catalogue key or the server's refusal in the page's language,
@@ -303,16 +366,18 @@ class AppState:
 
     def say(self, key: str, *, error: bool = False, **params: Any) -> None:
         """Show the catalogue text ``key``; a parameter given as :class:`Key` is translated too."""
-        self.notice_key, self.notice_params, self.notice_error = key, tuple(params.items()), error
-        self.notice_serial += 1
+        talk = self.talk
+        talk.key, talk.params, talk.error = key, tuple(params.items()), error
+        talk.serial += 1
 
     def say_error(self, exc: ActionError) -> None:
         self.say(f"error.{exc.code}", error=True, **exc.params)
 
     def clear_notice(self) -> None:
-        if self.notice_key:
-            self.notice_key, self.notice_params, self.notice_error = "", (), False
-            self.notice_serial += 1
+        talk = self.talk
+        if talk.key:
+            talk.key, talk.params, talk.error = "", (), False
+            talk.serial += 1
 
     def error_text(self, exc: ActionError) -> str:
         return self.t(f"error.{exc.code}", **{k: self._shown(v) for k, v in exc.params.items()})
@@ -349,15 +414,15 @@ class PageBinding:
         state.user_name = current.user.get("display_name", "") if current and trusted else ""
         view = app.status()
         if view.last_success_at != self._last_success or view.pending < self._last_pending:
-            state.revision += 1  # a pull or an acknowledged push may have changed what screens show
+            state.data.revision += 1  # a pull or an acknowledged push may have changed what screens show
         self._last_success, self._last_pending = view.last_success_at, view.pending
-        state.sync = view
+        state.live.sync = view
         now = app.clock()
         if (now - state.now).total_seconds() >= self.TICK_SECONDS:
             state.now = now
         new_jobs = app.new_job_rows() if trusted else ()
-        if new_jobs != state.new_jobs:
-            state.new_jobs = new_jobs
+        if new_jobs != state.live.new_jobs:
+            state.live.new_jobs = new_jobs
         if app.revoked and not state.signed_in:
             where = str(app.revoked_export) if app.revoked_export else ""
             state.say("app.signin.revoked", error=True, path=where or Key("app.signin.nothing_unsent"))
@@ -396,7 +461,7 @@ class PageBinding:
         current = self.app.current
         if current is not None:
             current.runner.refresh_status()
-        self.state.revision += 1
+        self.state.data.revision += 1
         self.refresh()
 
     async def run(self) -> None:

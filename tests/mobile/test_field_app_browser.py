@@ -71,9 +71,10 @@ def _between(value: str | None, window: tuple[datetime, datetime]) -> bool:
 
 
 def _work_job(
-    d: Driver, job: dict[str, Any], reading: str, *, shots: bool
+    d: Driver, job: dict[str, Any], reading: str, *, shots: bool, photo: Path | None = None
 ) -> dict[str, tuple[datetime, datetime]]:
-    """Open the job, acknowledge, arrive, answer the checklist, add a part, resolve, get the signature."""
+    """Open the job, acknowledge, arrive, answer the checklist, add a part (and the ``photo``, picked
+    from the device's files), resolve, get the signature."""
     times: dict[str, tuple[datetime, datetime]] = {}
     d.tap(f"job-{job['number']}")
     d.by_id("tap-acknowledged").wait_for()
@@ -102,6 +103,12 @@ def _work_job(
     d.tap("part-add-P-DP-001")
     d.wait_text("parts-used", "机械密封")
     d.shot("parts" if shots else "parts-offline")  # the row is drawn, not Flutter's grey error box
+    if photo is not None:
+        d.tap("section-photos")
+        with d.page.expect_file_chooser() as chooser:
+            d.tap("photo-add")
+        chooser.value.set_files(str(photo))
+        d.by_id("photo-grid").wait_for()
     if shots:
         d.tap("section-photos")
         d.shot("photos")

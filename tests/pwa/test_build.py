@@ -53,6 +53,15 @@ def test_build_fetches_nothing_from_elsewhere(pwa_build: Path) -> None:
         "fonts/NotoSansSC-Levee.otf",
     ):
         assert (pwa_build / name).stat().st_size > 1_000_000, name
+    # every Chinese character offline, not only GB2312's (a rare one in a name was a box)
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(pwa_build / "fonts" / "NotoSansSC-Levee.otf").getBestCmap()
+    missing = [chr(c) for c in [*range(0x4E00, 0x9FA6), *range(0x3400, 0x4DB6)] if c not in cmap]
+    assert not missing, "".join(missing[:50])
+    assert not TTFont(pwa_build / "fonts" / "LeveeFallback.otf").getBestCmap()
+    sw = (pwa_build / "sw.js").read_text()
+    assert '"fallback-fonts/"' in sw and "fonts/LeveeFallback.otf" in sw
     manifest = json.loads((pwa_build / "manifest.json").read_text())
     assert manifest["start_url"] == manifest["scope"] == "/app/"
 
@@ -116,6 +125,11 @@ async def test_app_is_served_at_slash_app_with_a_strict_policy(served_pwa: Path,
     assert r.headers["cache-control"] == "no-cache"
     r = await client.get("/app/nothing-here.js")
     assert r.status_code == 404
+    # Flutter's Noto fallback pieces: the font with no characters (the bundled face draws them all)
+    r = await client.get("/app/fallback-fonts/notosanssc/v37/k3kCo84MPvpLmixcA63oeAL7.117.woff2")
+    assert r.status_code == 200 and r.content == (served_pwa / "fonts" / "LeveeFallback.otf").read_bytes()
+    r = await client.get("/app/rive/wasm/rive_native.js")  # where Flet's client looks for Rive
+    assert r.status_code == 200 and "RiveNative" in r.text
     r = await client.get("/app/%2e%2e/%2e%2e/etc/passwd")
     assert r.status_code == 404
     r = await client.get("/app/index.html", headers={"Authorization": "Bearer nonsense"})

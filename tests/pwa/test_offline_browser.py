@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -41,10 +42,27 @@ def stack(tmp_path: Path, pwa_build: Path) -> Iterator[PwaStack]:
 def test_tablet_works_a_job_offline_from_the_installed_app_and_syncs_it_once(stack: PwaStack) -> None:
     from playwright.sync_api import sync_playwright
 
-    job = stack.create_job(symptom="机械密封漏水")
+    # rare characters (not in GB2312): drawn from the bundled font, with no fallback font to fetch
+    job = stack.create_job(symptom="机械密封漏水，赟堃记录", caller_name="王喆")
     other = stack.create_job(symptom="运行噪声大")
     shots = stack.tmp / "shots"
+    photo = stack.tmp / "seal.png"
+    photo.write_bytes(PNG)
+    failed: list[str] = []  # what the app asked of /app/ and did not get, online or offline
     with sync_playwright() as p, tablet(p, stack.tmp / "profile") as context:
+        app = urlsplit(stack.pwa_url).path
+        context.on(
+            "response",
+            lambda r: (
+                failed.append(f"{r.status} {r.url}")
+                if r.status >= 400 and urlsplit(r.url).path.startswith(app)
+                else None
+            ),
+        )
+        context.on(
+            "requestfailed",
+            lambda r: failed.append(f"{r.failure} {r.url}") if urlsplit(r.url).path.startswith(app) else None,
+        )
         d = open_app(context, stack.pwa_url, shots)
         d.sign_in("eng1", f"job-{job['number']}", timeout=180)
         d.by_id(f"job-{other['number']}").wait_for()  # the jobs downloaded into the browser
@@ -59,7 +77,8 @@ def test_tablet_works_a_job_offline_from_the_installed_app_and_syncs_it_once(sta
         d.by_id(f"job-{other['number']}").wait_for()
         d.shot("pwa-offline-list")
 
-        times = _work_job(d, job, "0.2", shots=False)  # checklist reading out of range (< 0.5 MΩ)
+        # the checklist reading out of range (< 0.5 MΩ), and a photo picked from the tablet's files
+        times = _work_job(d, job, "0.2", shots=False, photo=photo)
         d.wait_text("sync-state", zh("app.sync.offline"))
         pending = d.number_in("sync-pending")
         assert pending >= 6, d.text_of("sync-pending")
@@ -76,6 +95,8 @@ def test_tablet_works_a_job_offline_from_the_installed_app_and_syncs_it_once(sta
         d.wait_text("checklist-summary", zh("app.checklist.complete"))
         d.tap("section-parts")
         d.wait_text("parts-used", "机械密封")
+        d.tap("section-photos")
+        d.by_id("photo-grid").wait_for()
         d.shot("pwa-offline-new-page")
 
         stack.start_server()
@@ -96,13 +117,23 @@ def test_tablet_works_a_job_offline_from_the_installed_app_and_syncs_it_once(sta
             f"SELECT out_of_range FROM checklist_results WHERE {JOB} AND item_code='insulation'",
             (_hex(job["id"]),),
         ).fetchall()
+        photos = db.execute(f"SELECT filename, size FROM photos WHERE {JOB}", (_hex(job["id"]),)).fetchall()
     assert events and all(n == 1 for _, n in events), events
     assert {t for t, _ in events} >= set(times), events
     assert parts == (1,) and flagged == [(1,)], (parts, flagged)
+    assert photos == [("seal.png", len(PNG))], photos
+    assert failed == [], failed  # the fallback fonts and Flet's Rive script included
 
 
 #: A job id as stored in SQLite, whichever form (text with or without dashes, or 16 bytes), as hex.
 JOB = "replace(lower(CASE WHEN typeof(job_id)='blob' THEN hex(job_id) ELSE job_id END), '-', '') = ?"
+
+
+#: a 1 x 1 PNG: the photo the engineer picks
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415478da63f8cf"
+    "c0f01f0005fe02fea1e1d6a80000000049454e44ae426082"
+)
 
 
 def _hex(job_id: str) -> str:

@@ -6,14 +6,16 @@ from collections.abc import Callable
 
 import flet as ft
 
-from mobile.app.state import AppState
+from mobile.app.state import AppState, Live
 from ui.components.common import AMBER_BG, GREEN, INK, RED, RED_BG, badge, big_button, tagged
 from ui.text import ago
 
 
 @ft.component
-def SyncBar(state: AppState, on_sync_now: Callable[[], None], on_open: Callable[[], None]) -> ft.Control:
-    t, s, lang = state.t, state.sync, state.lang
+def SyncBar(
+    state: AppState, live: Live, on_sync_now: Callable[[], None], on_open: Callable[[], None]
+) -> ft.Control:
+    t, s, lang = state.t, live.sync, state.lang
     if s.syncing:
         link = badge(t("app.sync.syncing"), bg="#dbe9ff")
     elif s.online:

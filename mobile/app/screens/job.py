@@ -11,7 +11,7 @@ from mobile.app.screens.job_overview import OverviewSection
 from mobile.app.screens.loans import LoansSection
 from mobile.app.screens.parts import PartsSection
 from mobile.app.screens.photos import PhotosSection
-from mobile.app.state import AppState
+from mobile.app.state import AppState, Data
 from ui.components.common import AMBER_BG, INK, MUTED, RED, RED_BG, badge, big_button, bind, tagged
 from ui.logic.explain import explain_conflict
 
@@ -19,7 +19,8 @@ SECTIONS = ("overview", "checklist", "parts", "loans", "photos", "acceptance")
 
 
 @ft.component
-def JobScreen(state: AppState, job_id: str) -> ft.Control:
+def JobScreen(state: AppState, data: Data, job_id: str) -> ft.Control:
+    """``data`` moves when the device's data changed (a tap, a pull): the job is read again."""
     device = use_device()
     t = state.t
     section, set_section = ft.use_state("overview")

@@ -9,7 +9,7 @@ import flet as ft
 
 from mobile.app.components.job_card import job_card
 from mobile.app.context import use_device
-from mobile.app.state import AppState
+from mobile.app.state import AppState, Data, Live
 from shared.enums import JobKind, Severity
 from ui.components.common import INK, MUTED, RED, big_button, bind, tagged, text_field
 from ui.logic.grouping import Group, JobFilter, group_rows
@@ -18,7 +18,8 @@ SHOWN_PER_GROUP = 60  # a long list is searched, not scrolled
 
 
 @ft.component
-def JobsScreen(state: AppState) -> ft.Control:
+def JobsScreen(state: AppState, live: Live, data: Data) -> ft.Control:
+    """``live``: the new jobs' badges; ``data``: read again when the device's data changed."""
     device = use_device()
     t = state.t
     search, set_search = ft.use_state("")
@@ -27,7 +28,7 @@ def JobsScreen(state: AppState) -> ft.Control:
     unsynced, set_unsynced = ft.use_state(False)
     rows = ft.use_memo(
         lambda: device.app.queries.job_rows(state.now, device.app.tz),
-        [state.revision, state.now, state.signed_in],
+        [data.revision, state.now, state.signed_in],
     )
     groups = group_rows(rows, JobFilter(search=search, kind=kind, severity=severity, unsynced_only=unsynced))
 

@@ -7,7 +7,7 @@ from functools import partial
 import flet as ft
 
 from mobile.app.context import use_device
-from mobile.app.state import AppState
+from mobile.app.state import AppState, Live
 from ui.components.common import (
     INK,
     LINE,
@@ -26,9 +26,9 @@ from ui.text import ago, when
 
 
 @ft.component
-def SyncScreen(state: AppState) -> ft.Control:
+def SyncScreen(state: AppState, live: Live) -> ft.Control:
     device = use_device()
-    t, lang, s = state.t, state.lang, state.sync
+    t, lang, s = state.t, state.lang, live.sync
     queries = device.app.queries
     numbers = queries.job_numbers() if state.signed_in else {}
     labels = queries.item_labels(lang)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from mobile.app.context import use_device
-from mobile.app.state import AppState
+from mobile.app.state import AppState, Data
 from ui.components.common import (
     INK,
     LINE,
@@ -21,12 +21,13 @@ from ui.components.common import (
 
 
 @ft.component
-def VanScreen(state: AppState) -> ft.Control:
+def VanScreen(state: AppState, data: Data) -> ft.Control:
+    """The van's stock (``data``: read again when the device's data changed)."""
     device = use_device()
     t = state.t
     rows = ft.use_memo(
         lambda: device.app.queries.van_rows() if state.signed_in else [],
-        [state.revision, state.signed_in],
+        [data.revision, state.signed_in],
     )
     lines: list[ft.Control] = []
     for row in rows:

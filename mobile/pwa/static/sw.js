@@ -35,6 +35,9 @@ self.addEventListener("fetch", (event) => {
   }
   let path = url.pathname.slice(BASE.length);
   if (request.mode === "navigate" || path === "") path = "index.html";
+  // Flutter asks for Noto fallback fonts for characters it looks up; the bundled CJK font draws every
+  // Chinese character, so each such request gets a font with none (no request fails offline)
+  if (path.startsWith("fallback-fonts/")) path = "fonts/LeveeFallback.otf";
   event.respondWith(
     (async () => {
       const cache = await caches.open(CACHE);
