@@ -33,6 +33,7 @@ ENUM_PARAMS: dict[str, str] = {
     "equipment_category": "enum.category.",
     "frequency": "enum.frequency.",
     "conflict_status": "enum.conflict_status.",
+    "unit_status": "enum.unit_status.",  # a backup unit's
     "fields": "app.field.",  # a job's field names (a name without a text is shown as it is)
     "lacking": "app.accept.",  # what approval misses: the signature, the satisfaction, checklist labels
 }

@@ -52,6 +52,8 @@ async def _check_period(session: AsyncSession, contract: Contract) -> None:
                 f"({other.starts_on.isoformat()} .. {other.ends_on.isoformat() if other.ends_on else ''}): "
                 "one contract at a time is in force",
                 field="starts_on",
+                code="contract.overlaps",
+                params={"number": other.number},
             )
 
 
@@ -74,7 +76,12 @@ async def _unique_number(
 ) -> None:
     found = await session.scalar(select(model.id).where(model.number == number))
     if found is not None and found != own:
-        raise Conflict(f"number '{number}' is already used", field="number")
+        raise Conflict(
+            f"number '{number}' is already used",
+            field="number",
+            code="contract.number_taken",
+            params={"number": number},
+        )
 
 
 async def contract_out(session: AsyncSession, contract: Contract) -> ContractOut:
@@ -113,7 +120,9 @@ class ContractController(Controller):
     async def _get(self, session: AsyncSession, contract_id: uuid.UUID) -> Contract:
         contract = await session.get(Contract, contract_id)
         if contract is None:
-            raise NotFound(f"no contract with id {contract_id}")
+            raise NotFound(
+                f"no contract with id {contract_id}", code="contract.not_found", params={"id": contract_id}
+            )
         return contract
 
     @get("/", guards=[requires_office])
@@ -138,7 +147,12 @@ class ContractController(Controller):
         before it starts (an open end means "until another contract is signed"); otherwise its period
         must not overlap another contract of the customer (409)."""
         if await db_session.get(Customer, data.customer_id) is None:
-            raise NotFound(f"no customer with id {data.customer_id}", field="customer_id")
+            raise NotFound(
+                f"no customer with id {data.customer_id}",
+                field="customer_id",
+                code="customer.not_found",
+                params={"id": data.customer_id},
+            )
         await _unique_number(db_session, Contract, data.number)
         contract = Contract(**data.model_dump())
         ended = await _end_open_contract(db_session, contract)
@@ -172,14 +186,24 @@ class ContractController(Controller):
         sent = data.model_fields_set
         for required in ("number", "starts_on", "warranty_years", "promise_text"):
             if required in sent and getattr(data, required) is None:
-                raise Invalid(f"{required} cannot be empty", field=required)
+                raise Invalid(
+                    f"{required} cannot be empty",
+                    field=required,
+                    code="field.empty",
+                    params={"field": required},
+                )
         before = {k: getattr(contract, k) for k in sent}
         if data.number is not None:
             await _unique_number(db_session, Contract, data.number, contract.id)
         for key in sent:
             setattr(contract, key, getattr(data, key))
         if contract.ends_on is not None and contract.ends_on < contract.starts_on:
-            raise Invalid("ends_on must not be before starts_on", field="ends_on")
+            raise Invalid(
+                "ends_on must not be before starts_on",
+                field="ends_on",
+                code="contract.ends_before_start",
+                params={"start": contract.starts_on.isoformat()},
+            )
         await _check_period(db_session, contract)
         changes = {k: [before[k], getattr(contract, k)] for k in sent if before[k] != getattr(contract, k)}
         if changes:
@@ -208,7 +232,11 @@ class ContractController(Controller):
             select(ContractPromise).where(ContractPromise.contract_id == contract.id)
         ):
             if all(getattr(existing, k) == v for k, v in key.items()):
-                raise Conflict("this contract already has a promise for this severity, category and kind")
+                raise Conflict(
+                    "this contract already has a promise for this severity, category and kind",
+                    code="contract.promise_exists",
+                    params={"number": contract.number},
+                )
         promise = ContractPromise(contract_id=contract.id, **data.model_dump(mode="json"))
         db_session.add(promise)
         await db_session.flush()
@@ -229,7 +257,11 @@ class ContractController(Controller):
         contract = await self._get(db_session, contract_id)
         promise = await db_session.get(ContractPromise, promise_id)
         if promise is None or promise.contract_id != contract.id:
-            raise NotFound(f"no promise with id {promise_id} in contract {contract.number}")
+            raise NotFound(
+                f"no promise with id {promise_id} in contract {contract.number}",
+                code="contract.promise_not_found",
+                params={"id": promise_id, "number": contract.number},
+            )
         detail = {"contract": contract.number, **PromiseOut.model_validate(promise).model_dump(mode="json")}
         await db_session.delete(promise)
         await audit.record_by(

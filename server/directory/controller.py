@@ -2,6 +2,9 @@
 
 Office roles see the whole directory; an engineer may open a customer, site or piece of equipment
 only when one of their jobs needs it, and gets 404 otherwise (no hint that it exists).
+
+Over 400 lines: the four resources share one visibility rule (``_visible_to``) and one change path
+(``_apply``); split it by resource when it grows again.
 """
 
 from __future__ import annotations
@@ -227,13 +230,20 @@ class CustomerController(Controller):
         one (a name is required and unique). Devices holding the customer get the change."""
         customer = await db_session.get(Customer, customer_id)
         if customer is None:
-            raise NotFound(f"no customer with id {customer_id}")
+            raise NotFound(
+                f"no customer with id {customer_id}", code="customer.not_found", params={"id": customer_id}
+            )
         if (
             data.name is not None
             and data.name != customer.name
             and await db_session.scalar(select(Customer.id).where(Customer.name == data.name))
         ):
-            raise Conflict(f"a customer named '{data.name}' already exists", field="name")
+            raise Conflict(
+                f"a customer named '{data.name}' already exists",
+                field="name",
+                code="customer.name_taken",
+                params={"name": data.name},
+            )
         await _apply(
             db_session, principal, customer, "customer", data, required=set(CustomerUpdate.model_fields)
         )
@@ -301,7 +311,7 @@ class SiteController(Controller):
         """Change a site's name, address, contact or position; the same rules as creating one."""
         site = await db_session.get(Site, site_id)
         if site is None:
-            raise NotFound(f"no site with id {site_id}")
+            raise NotFound(f"no site with id {site_id}", code="site.not_found", params={"id": site_id})
         await _apply(
             db_session,
             principal,
@@ -327,7 +337,9 @@ async def _apply(
     sent = data.model_fields_set
     for name in sorted(sent & required):
         if getattr(data, name) is None:
-            raise Invalid(f"{name} cannot be null", field=name)
+            raise Invalid(
+                f"{name} cannot be null", field=name, code="field.not_null", params={"fields": [name]}
+            )
     changes = {
         k: [getattr(row, k), getattr(data, k)] for k in sorted(sent) if getattr(row, k) != getattr(data, k)
     }

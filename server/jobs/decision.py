@@ -52,7 +52,7 @@ class ManagerDecisionController(Controller):
     ) -> ManagerDecisionOut | None:
         """The manager's decision on the job, or null while there is none."""
         if await db_session.get(Job, job_id) is None:
-            raise NotFound(f"no job with id {job_id}")
+            raise NotFound(f"no job with id {job_id}", code="job.not_found", params={"id": job_id})
         return await decision_out(db_session, job_id)
 
     @put("/", guards=[requires_manager_decision])
@@ -66,9 +66,13 @@ class ManagerDecisionController(Controller):
         """Record (or rewrite) the manager's decision on a resolved, signed-off or closed job (409 before)."""
         job = await db_session.get(Job, job_id)
         if job is None:
-            raise NotFound(f"no job with id {job_id}")
+            raise NotFound(f"no job with id {job_id}", code="job.not_found", params={"id": job_id})
         if job.status not in DECIDABLE:
-            raise Conflict(f"job {job.number} is {job.status}: a decision is made once the work is done")
+            raise Conflict(
+                f"job {job.number} is {job.status}: a decision is made once the work is done",
+                code="job.not_decidable",
+                params={"number": job.number, "status": job.status},
+            )
         row = await db_session.scalar(select(ManagerDecision).where(ManagerDecision.job_id == job.id))
         before = row.text if row else None
         now = utcnow()

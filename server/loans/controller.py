@@ -112,7 +112,7 @@ def _loan_out(row: Any) -> LoanOut:
 async def _one_loan(session: AsyncSession, loan_id: uuid.UUID) -> LoanOut:
     row = (await session.execute(_loans_query().where(JobLoan.id == loan_id))).first()
     if row is None:
-        raise NotFound(f"no loan with id {loan_id}")
+        raise NotFound(f"no loan with id {loan_id}", code="loan.not_found", params={"id": loan_id})
     return _loan_out(row)
 
 
@@ -132,7 +132,9 @@ async def _unit_out(session: AsyncSession, unit: BackupUnit) -> UnitOut:
 
 def _not_future(moment: datetime, field: str) -> datetime:
     if _utc(moment) > utcnow() + FUTURE_TOLERANCE:
-        raise Invalid(f"{field} is in the future", field=field)
+        raise Invalid(
+            f"{field} is in the future", field=field, code="time.in_future", params={"field": field}
+        )
     return _utc(moment)
 
 
@@ -177,7 +179,9 @@ class BackupUnitController(Controller):
         )
         if taken is not None:
             raise Conflict(
-                f"a {data.category} unit with serial number {data.serial_no} is already in the pool"
+                f"a {data.category} unit with serial number {data.serial_no} is already in the pool",
+                code="backup_unit.serial_taken",
+                params={"category": data.category, "serial": data.serial_no},
             )
         unit = BackupUnit(
             category=data.category,
@@ -214,12 +218,20 @@ class BackupUnitController(Controller):
         """Move a unit, send it to repair or retire it. A lent unit changes only by its loan's return (409)."""
         unit = await lock_unit(db_session, unit_id)
         if unit is None:
-            raise NotFound(f"no backup unit with id {unit_id}")
+            raise NotFound(
+                f"no backup unit with id {unit_id}", code="backup_unit.not_found", params={"id": unit_id}
+            )
         changes = data.model_dump(exclude_unset=True, exclude_none=True, mode="json")
         if data.status is not None and data.status not in SETTABLE_STATUSES:
-            raise Invalid("a unit becomes lent only by a loan", field="status")
+            raise Invalid(
+                "a unit becomes lent only by a loan", field="status", code="backup_unit.lent_by_loan_only"
+            )
         if unit.current_loan_id is not None and ({"status", "place", "place_note"} & changes.keys()):
-            raise Conflict("this unit is out on a loan: record its return first")
+            raise Conflict(
+                "this unit is out on a loan: record its return first",
+                code="backup_unit.on_loan",
+                params={"serial": unit.serial_no},
+            )
         for name, value in changes.items():
             setattr(unit, name, value)
         unit.updated_at = utcnow()
@@ -233,7 +245,9 @@ class BackupUnitController(Controller):
     async def unit_loans(self, unit_id: FromPath[uuid.UUID], db_session: DbSession) -> list[LoanOut]:
         """Every loan of one unit, newest first (its history: which jobs and customers had it)."""
         if await db_session.get(BackupUnit, unit_id) is None:
-            raise NotFound(f"no backup unit with id {unit_id}")
+            raise NotFound(
+                f"no backup unit with id {unit_id}", code="backup_unit.not_found", params={"id": unit_id}
+            )
         rows = (await db_session.execute(_loans_query().where(JobLoan.unit_id == unit_id))).all()
         return [_loan_out(r) for r in rows]
 
@@ -275,14 +289,32 @@ class LoanController(Controller):
         lent_at = _not_future(data.lent_at, "lent_at")
         job = await db_session.scalar(select(Job).where(Job.id == data.job_id).with_for_update())
         if job is None:
-            raise Invalid(f"no job with id {data.job_id}", field="job_id")
+            raise Invalid(
+                f"no job with id {data.job_id}",
+                field="job_id",
+                code="job.not_found",
+                params={"id": data.job_id},
+            )
         unit = await lock_unit(db_session, data.unit_id)
         if unit is None:
-            raise Invalid(f"no backup unit with id {data.unit_id}", field="unit_id")
+            raise Invalid(
+                f"no backup unit with id {data.unit_id}",
+                field="unit_id",
+                code="backup_unit.not_found",
+                params={"id": data.unit_id},
+            )
         loan_id = uuid.uuid4()
         reason = await refusal_to_lend(db_session, unit, lent_at, loan_id)
+        if reason == "unit_out":  # the reasons of sync.rules.lend_refusal for a unit that exists
+            raise Conflict(
+                f"{reason}: {MESSAGES[reason]}", code="loan.unit_out", params={"serial": unit.serial_no}
+            )
         if reason:
-            raise Conflict(f"{reason}: {MESSAGES[reason]}")
+            raise Conflict(
+                f"{reason}: {MESSAGES[reason]}",
+                code="loan.unit_unavailable",
+                params={"serial": unit.serial_no, "unit_status": unit.status},
+            )
         now = utcnow()
         lend(
             db_session,
@@ -322,14 +354,14 @@ class LoanController(Controller):
         returned_at = _not_future(data.returned_at, "returned_at")
         loan = await db_session.get(JobLoan, loan_id)
         if loan is None:
-            raise NotFound(f"no loan with id {loan_id}")
+            raise NotFound(f"no loan with id {loan_id}", code="loan.not_found", params={"id": loan_id})
         job = await db_session.scalar(select(Job).where(Job.id == loan.job_id).with_for_update())
         assert job is not None
         if loan.returned_at is not None:
-            raise Conflict("this loan was already returned")
+            raise Conflict("this loan was already returned", code="loan.already_returned")
         reason = refusal_to_return(loan, job, returned_at)
-        if reason:
-            raise Invalid(MESSAGES[reason], field="returned_at")
+        if reason:  # the loan is this job's, so sync.rules.return_refusal can only say "invalid_args"
+            raise Invalid(MESSAGES[reason], field="returned_at", code="loan.returned_before_lent")
         unit = await lock_unit(db_session, loan.unit_id)
         give_back(
             loan,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.refusals import refusal_text
 from tests.support import World
 
 CALL_2019 = datetime(2019, 6, 3, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, 2019-06-03
@@ -88,6 +89,10 @@ async def test_a_call_is_measured_against_the_most_specific_promise_of_the_contr
         headers=boss,
     )
     assert overlapping.status_code == 409 and "HT-2019-001" in overlapping.text
+    assert (
+        refusal_text("zh-CN", overlapping.json())
+        == "合同期与合同 HT-2019-001 重叠：同一时间只能有一份合同生效"
+    )
     desk = await world.login("dispatcher")
     refused = await world.client.post(
         "/api/contracts",

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from server.db.models import Job
+from shared.refusals import refusal_text
 from tests.support import World
 
 
@@ -67,6 +68,8 @@ async def test_the_office_lends_a_unit_once_at_a_time_and_bad_input_is_a_readabl
         "/api/loans", json={"job_id": second, "unit_id": unit, "lent_at": _ago(hours=1)}, headers=desk
     )
     assert twice.status_code == 409 and "unit_out" in twice.text
+    assert (twice.json()["code"], twice.json()["params"]) == ("loan.unit_out", {"serial": "FD-01"})
+    assert refusal_text("zh-CN", twice.json()) == "备用设备 FD-01 已借出（或在该时间仍在外借），请另选一台"
     for body, field in (
         ({"job_id": str(uuid.uuid4()), "unit_id": unit, "lent_at": _ago(hours=1)}, "job_id"),
         ({"job_id": second, "unit_id": str(uuid.uuid4()), "lent_at": _ago(hours=1)}, "unit_id"),
@@ -74,15 +77,18 @@ async def test_the_office_lends_a_unit_once_at_a_time_and_bad_input_is_a_readabl
     ):
         r = await world.client.post("/api/loans", json=body, headers=desk)
         assert r.status_code == 422 and field in r.text, r.text
+        assert r.json()["code"] in {"job.not_found", "backup_unit.not_found", "time.in_future"}, r.text
     moved = await world.client.patch(f"/api/backup-units/{unit}", json={"status": "retired"}, headers=desk)
     assert moved.status_code == 409  # out on a loan: it comes back first
+    assert refusal_text("zh-CN", moved.json()) == "备用设备 FD-01 正在借出中，请先登记归还"
     r = await world.client.patch(f"/api/backup-units/{unit}", json={"status": "lent"}, headers=desk)
-    assert r.status_code == 422
+    assert r.status_code == 422 and r.json()["code"] == "backup_unit.lent_by_loan_only"
 
     early = await world.client.post(
         f"/api/loans/{loan['id']}/return", json={"returned_at": _ago(hours=3)}, headers=desk
     )
     assert early.status_code == 422, early.text  # before it was lent
+    assert refusal_text("zh-CN", early.json()) == "归还时间不能早于借出时间"
     back = await world.client.post(
         f"/api/loans/{loan['id']}/return",
         json={"returned_at": _ago(minutes=5), "condition": "good"},
@@ -93,7 +99,7 @@ async def test_the_office_lends_a_unit_once_at_a_time_and_bad_input_is_a_readabl
     r = await world.client.post(
         f"/api/loans/{loan['id']}/return", json={"returned_at": _ago(minutes=1)}, headers=desk
     )
-    assert r.status_code == 409  # the first return stands
+    assert r.status_code == 409 and r.json()["code"] == "loan.already_returned"  # the first return stands
     [pool] = (await world.client.get("/api/backup-units", headers=desk)).json()
     assert (pool["status"], pool["place"], pool["current_job_number"]) == ("available", "store", None)
     r = await world.client.post(

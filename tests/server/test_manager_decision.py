@@ -3,6 +3,7 @@ it, only on finished work, with who and when; the service form and its printed P
 
 from __future__ import annotations
 
+from shared.refusals import refusal_text
 from tests.pdf import pdf_text, squeezed
 from tests.server.test_approval import answer, event, push, sign
 from tests.support import World
@@ -15,6 +16,10 @@ async def test_the_manager_records_a_decision_that_the_form_and_its_pdf_show(wor
     text = "到场及时，客户满意，给予表扬"
     early = await world.client.put(url, json={"text": text}, headers=boss)
     assert early.status_code == 409 and job["number"] in early.text
+    assert early.json()["params"] == {"number": job["number"], "status": job["status"]}
+    assert refusal_text("zh-CN", early.json()) == (
+        f"工单 {job['number']} 当前为“已派工”，已修复、已验收或已关闭的工单才能填写处理意见"
+    )
     done = [event(job["id"], "resolved"), answer(job["id"], "insulation", value=12.5)]
     done += [answer(job["id"], "seal", result="ok"), sign(job["id"])]
     assert {r["outcome"] for r in await push(world, *done)} == {"applied"}
