@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.db.models import Contract, ContractPromise, Customer, MaintenanceAgreement, WarrantyCertificate
-from server.deps import CurrentUser, DbSession, requires_office, requires_to
+from server.deps import CurrentUser, DbSession, Principal, requires_office, requires_to
 from server.errors import Conflict, Invalid, NotFound
 from shared.contracts import (
     ContractCreate,
@@ -279,15 +279,7 @@ class ContractController(Controller):
     ) -> WarrantyCertificateOut:
         """Record a warranty certificate (质量保修书) signed under the contract."""
         contract = await self._get(db_session, contract_id)
-        await _unique_number(db_session, WarrantyCertificate, data.number)
-        row = WarrantyCertificate(contract_id=contract.id, **data.model_dump())
-        db_session.add(row)
-        await db_session.flush()
-        detail = {"contract": contract.number, **data.model_dump(mode="json")}
-        await audit.record_by(
-            db_session, principal, "contract.certificate.add", "contract", contract.id, detail
-        )
-        await db_session.commit()
+        row = await _add_document(db_session, principal, contract, WarrantyCertificate, data, "certificate")
         return WarrantyCertificateOut.model_validate(row)
 
     @post("/{contract_id:uuid}/agreements", guards=[requires_contracts])
@@ -300,13 +292,24 @@ class ContractController(Controller):
     ) -> MaintenanceAgreementOut:
         """Record a long-term maintenance agreement (长期维护协议) with its fee (decimal yuan)."""
         contract = await self._get(db_session, contract_id)
-        await _unique_number(db_session, MaintenanceAgreement, data.number)
-        row = MaintenanceAgreement(contract_id=contract.id, **data.model_dump())
-        db_session.add(row)
-        await db_session.flush()
-        detail = {"contract": contract.number, **data.model_dump(mode="json")}
-        await audit.record_by(
-            db_session, principal, "contract.agreement.add", "contract", contract.id, detail
-        )
-        await db_session.commit()
+        row = await _add_document(db_session, principal, contract, MaintenanceAgreement, data, "agreement")
         return MaintenanceAgreementOut.model_validate(row)
+
+
+async def _add_document(
+    session: AsyncSession,
+    principal: Principal,
+    contract: Contract,
+    model: type[WarrantyCertificate] | type[MaintenanceAgreement],
+    data: WarrantyCertificateCreate | MaintenanceAgreementCreate,
+    kind: str,
+) -> WarrantyCertificate | MaintenanceAgreement:
+    """A certificate or agreement signed under ``contract``: its number unique, stored, audited, committed."""
+    await _unique_number(session, model, data.number)
+    row = model(contract_id=contract.id, **data.model_dump())
+    session.add(row)
+    await session.flush()
+    detail = {"contract": contract.number, **data.model_dump(mode="json")}
+    await audit.record_by(session, principal, f"contract.{kind}.add", "contract", contract.id, detail)
+    await session.commit()
+    return row
