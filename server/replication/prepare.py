@@ -1,4 +1,5 @@
-"""Before a batch's handlers run: its jobs locked, what they decide from read once, its stock rows locked.
+"""Before a batch's handlers run: its jobs locked, what they decide from read once, its stock rows and
+backup units locked.
 
 Every query a batch makes before its first mutation is here, so the handlers make none per mutation
 (apart from a part's ledger) and concurrent pushes queue on locks taken in one stable order.
@@ -16,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import table_of
-from server.db.models import Device, Job, StockBalance, StockMovement
+from server.db.models import BackupUnit, Device, Job, JobLoan, StockBalance, StockMovement
 from server.db.models import Mutation as MutationRow
 from server.replication.batch import BatchContext
 from server.replication.context import PushContext, utc
@@ -57,7 +58,32 @@ async def preload(ctx: PushContext, mutations: list[Mutation]) -> None:
     """Read once what the handlers need to decide, so the batch makes no queries per mutation."""
     ctx.batch = await BatchContext.load(ctx.session, mutations, ctx.jobs, ctx.principal.user_id)
     await prepare_stock(ctx, mutations)
+    await lock_units(ctx.session, mutations)
     ctx.offline_since = await offline_since(ctx, mutations)
+
+
+async def lock_units(session: AsyncSession, mutations: list[Mutation]) -> None:
+    """For a batch that lends or returns backup units: every unit it names locked up front, in id order.
+
+    A lend locks its unit and then logs the unit's change, which takes the change-log counter; a batch
+    lending two units, locking them one by one, could hold the counter while it waits for the second
+    unit, held by another push waiting for the counter: a deadlock on PostgreSQL. Locked here, after the
+    jobs and before any counter, concurrent pushes queue instead. A batch without loans makes no query.
+    """
+    lends = [u for m in mutations if m.name is Name.LOAN_LEND if (u := _uuid(m.args.get("unit_id")))]
+    returned = [u for m in mutations if m.name is Name.LOAN_RETURN if (u := _uuid(m.args.get("loan_id")))]
+    if not lends and not returned:
+        return
+    units = set(lends)
+    if returned:
+        units.update(await session.scalars(select(JobLoan.unit_id).where(JobLoan.id.in_(returned))))
+    if units:
+        await session.execute(
+            select(BackupUnit.id)
+            .where(BackupUnit.id.in_(sorted(units)))
+            .order_by(BackupUnit.id)
+            .with_for_update()
+        )
 
 
 async def offline_since(ctx: PushContext, mutations: list[Mutation]) -> datetime | None:

@@ -8,6 +8,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from server.db.models import BackupUnit, Job, JobLoan
@@ -186,3 +187,69 @@ async def _push(
     assert r.status_code == 200, r.text
     [result] = r.json()["results"]
     return result["outcome"], result["reason"]
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_batch_lending_two_units_locks_both_before_it_takes_the_change_log(
+    world: World, new_device: DeviceFactory, db_url: str
+) -> None:
+    """A batch lending units one after another took the change-log counter after the first and then
+    waited for the second; another push holding the second and waiting for the counter deadlocked with
+    it. Here the second unit is held by an open transaction: the batch must wait *before* it holds the
+    counter, so the counter stays free for everyone else (seen failing without the up-front lock)."""
+    import asyncpg
+
+    job_id = uuid.UUID((await world.create_job(engineer="eng1"))["id"])
+    first, second = sorted([await add_unit(world, "BY-101"), await add_unit(world, "BY-102")])
+    tablet = await new_device("eng1")
+    at = datetime.now(UTC) - timedelta(minutes=5)
+    lends = [
+        {
+            "id": str(uuid7()),
+            "client_seq": seq,
+            "name": "loan.lend",
+            "args": {
+                "job_id": str(job_id),
+                "loan_id": str(uuid7()),
+                "unit_id": str(unit),
+                "lent_at": at.isoformat(),
+            },
+            "created_at": at.isoformat(),
+        }
+        for seq, unit in enumerate([first, second], start=1)
+    ]
+    body = {"protocol": 1, "device_time": datetime.now(UTC).isoformat(), "mutations": lends}
+    dsn = db_url.replace("postgresql+asyncpg://", "postgresql://")
+    holder, probe = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
+    try:
+        holder_tx = holder.transaction()
+        await holder_tx.start()
+        await holder.execute("SELECT 1 FROM backup_units WHERE id = $1 FOR UPDATE", second)
+        push = asyncio.create_task(
+            world.client.post("/api/sync/push", json=body, headers=dict(tablet.runner.client.headers))
+        )
+        for _ in range(600):  # the push is waiting for a lock (the unit the holder has)
+            waiting = await probe.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> $1",
+                holder.get_server_pid(),
+            )
+            if waiting:
+                break
+            assert not push.done(), (await push).text
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the push never waited for the held unit")
+        probe_tx = probe.transaction()
+        await probe_tx.start()
+        # the change-log counter is free: nobody holds it while waiting for a unit
+        await probe.execute("SET LOCAL lock_timeout = '2s'")
+        await probe.fetchval("SELECT value FROM counters WHERE name = 'change_log' FOR UPDATE")
+        await probe_tx.rollback()
+        await holder_tx.rollback()
+        r = await push
+        assert r.status_code == 200, r.text
+        assert [x["outcome"] for x in r.json()["results"]] == ["applied", "applied"]
+    finally:
+        await holder.close()
+        await probe.close()
