@@ -189,6 +189,42 @@ async def _push(
     return result["outcome"], result["reason"]
 
 
+async def test_the_backup_flag_cannot_be_switched_off_while_a_unit_is_out_and_can_after_its_return(
+    world: World, new_device: DeviceFactory
+) -> None:
+    """The loan record owns ``backup_lent`` while a unit is out: a tablet switching it off is refused
+    and the refusal kept for review (never a board saying "no backup" with a unit at the customer's)."""
+    from server.db.models import Conflict as ConflictRow
+
+    job_id = uuid.UUID((await world.create_job(engineer="eng1"))["id"])
+    unit_id = await add_unit(world)
+    tablet = await new_device("eng1")
+    await tablet.sync()
+    tablet.actions.lend_unit(job_id, unit_id)
+    await tablet.sync()
+    tablet.actions.edit(job_id, backup_lent=False)
+    await tablet.sync()
+    async with world.app.state.sessionmaker() as s:
+        row = await s.get(Job, job_id)
+        assert row is not None and row.backup_lent is True
+        [kept] = (await s.scalars(select(ConflictRow).where(ConflictRow.job_id == job_id))).all()
+    assert (kept.field, kept.reason, kept.resolution, kept.device_value) == (
+        "backup_lent",
+        "server_owned",
+        "rejected",
+        False,
+    )
+    synced = tablet.replica.job(job_id)
+    assert synced is not None and synced["backup_lent"] is True  # the tablet shows the server's word again
+    [loan] = await _loans(world)
+    tablet.actions.return_unit(job_id, loan.id, condition="good")
+    tablet.actions.edit(job_id, backup_lent=False)
+    await tablet.sync()
+    async with world.app.state.sessionmaker() as s:
+        row = await s.get(Job, job_id)
+        assert row is not None and row.backup_lent is False  # returned: the engineer's word again
+
+
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 async def test_a_batch_lending_two_units_locks_both_before_it_takes_the_change_log(
     world: World, new_device: DeviceFactory, db_url: str

@@ -225,6 +225,8 @@ def FaultForm(state: AppState, view: JobView) -> ft.Control:
     # what is typed now: each field writes itself a moment after typing stops; the button writes all
     typed = use_box(lambda: {k: str(job.get(k) or "") for k in names})
     lent = bool(job.get("backup_lent"))
+    # a unit still out on the job: its loan record owns the flag (the server refuses switching it off)
+    unit_out = any(not loan.get("returned_at") for loan in job.get("loans") or ())
 
     def write(**fields: object) -> bool:
         return device.act(lambda: device.app.actions.edit(view.id, **fields))
@@ -261,6 +263,7 @@ def FaultForm(state: AppState, view: JobView) -> ft.Control:
             ft.Switch(
                 label=t("app.field.backup_lent"),
                 value=lent,
+                disabled=unit_out,
                 on_change=lambda e: write(backup_lent=bool(e.control.value)),
                 label_text_style=ft.TextStyle(size=18, color=INK, font_family=FONT),
                 height=56,

@@ -2,7 +2,8 @@
 
 In the order it decides: a form QA approved keeps its frozen fields (``sync.rules.frozen_fields``);
 a billing that contradicts the three-guarantee rule is taken out (``_judge_billing``); then per field,
-an office-owned field is refused, a field the office decided keeps the office's value, and any other
+an office-owned field is refused (``backup_lent`` switched off too while a backup unit is still out on
+the job: its loan record owns the flag), a field the office decided keeps the office's value, and any other
 lands by last writer wins (``sync.merge.decide_lww``). ``sync.rules.edit_verdict`` words the outcome.
 """
 
@@ -10,13 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.db.models import Job
+from sqlalchemy import bindparam, select
+
+from server.db.models import Job, JobLoan
 from server.replication.context import Applied, PushContext, plain, utc
 from shared.enums import JobKind
 from shared.warranty import contradiction
 from sync.merge import LWW_JOB_FIELDS, SERVER_OWNED_JOB_FIELDS, decide_lww, office_decided
 from sync.protocol import JobEditArgs, Mutation
 from sync.rules import Verdict, edit_refused_on, edit_verdict, frozen_fields, qa_approved
+
+_OPEN_LOAN = (
+    select(JobLoan.id).where(JobLoan.job_id == bindparam("job_id"), JobLoan.returned_at.is_(None)).limit(1)
+)
 
 
 async def apply(ctx: PushContext, mutation: Mutation, args: JobEditArgs) -> Applied:
@@ -36,8 +43,9 @@ async def apply(ctx: PushContext, mutation: Mutation, args: JobEditArgs) -> Appl
     owned: list[str] = []
     kept: list[str] = []  # the office decided these (billing override): its value stands
     judged = _judge_billing(ctx, mutation, job, args, sent, applied)
+    on_loan = sent.get("backup_lent") is False and await _unit_out_on(ctx, job)
     for name, value in sent.items():
-        if name in SERVER_OWNED_JOB_FIELDS:
+        if name in SERVER_OWNED_JOB_FIELDS or (name == "backup_lent" and on_loan):
             owned.append(name)
             conflict = ctx.conflict(
                 mutation,
@@ -102,6 +110,12 @@ async def apply(ctx: PushContext, mutation: Mutation, args: JobEditArgs) -> Appl
     applied.outcome, applied.message = verdict.outcome, verdict.message
     applied.reason = verdict.reason
     return applied
+
+
+async def _unit_out_on(ctx: PushContext, job: Job) -> bool:
+    """Whether a backup unit is still out on ``job``: its loan record then owns ``backup_lent`` (a device
+    switching the flag off is refused as ``server_owned`` until the unit is returned; docs/merge-rules.md)."""
+    return (await ctx.session.scalar(_OPEN_LOAN, {"job_id": job.id})) is not None
 
 
 def _judge_billing(
