@@ -150,6 +150,9 @@ def _customer_with_complaints(stack: ConsoleStack) -> dict[str, Any]:
 def open_file(d: ConsoleDriver, stack: ConsoleStack, customer: dict[str, Any]) -> None:
     """Customers tab, search by name, open the file: the hits are filtered before the click lands."""
     d.tap("nav-customers")
+    # the screen built whole first: a search typed while it builds scrolled past the field once
+    d.by_id("visits-due").wait_for()
+    d.to_top()
     d.type_into(zh("console.call.find_customer"), customer["name"])
     try:
         for other in items(stack.get("/api/customers", limit=500)):
@@ -294,10 +297,6 @@ def test_a_manager_edits_a_customer_and_signs_its_next_contract(
     sign_in(d, "manager")
     customer = min(items(stack.get("/api/customers", limit=500)), key=lambda c: (len(c["name"]), c["name"]))
     before = stack.get("/api/contracts", customer_id=customer["id"])
-    d.tap("nav-customers")
-    # the screen built whole first: a search typed while it builds scrolled past the field once
-    d.by_id("visits-due").wait_for()
-    d.to_top()
     open_file(d, stack, customer)
     d.wait_text("customer-contracts", before[0]["number"])  # the demo's current contract
 
