@@ -272,7 +272,7 @@ class JobActions:
             raise ActionError("unknown_loan", "there is no such loan on this job")
         if loan.get("returned_at") is not None:
             raise ActionError("already_returned", "this unit is already back")
-        return self._record(
+        mutation = self._record(
             MutationName.LOAN_RETURN,
             {
                 "job_id": str(job_id),
@@ -282,6 +282,8 @@ class JobActions:
                 "note": note,
             },
         )
+        self.keep_draft(job_id, f"return_condition:{loan_id}", None)  # picked on the screen, now recorded
+        return mutation
 
     def add_photo(
         self,

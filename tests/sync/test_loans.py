@@ -189,6 +189,21 @@ async def _push(
     return result["outcome"], result["reason"]
 
 
+async def test_the_condition_picked_before_the_return_is_a_draft_until_the_return_is_recorded(
+    world: World, new_device: DeviceFactory
+) -> None:
+    job_id = uuid.UUID((await world.create_job(engineer="eng1"))["id"])
+    unit_id = await add_unit(world)
+    tablet = await new_device("eng1")
+    await tablet.sync()
+    lend = tablet.actions.lend_unit(job_id, unit_id)
+    loan_id = lend.args["loan_id"]
+    tablet.actions.keep_draft(job_id, f"return_condition:{loan_id}", "damaged")  # what the screen does
+    assert tablet.actions.draft(job_id, f"return_condition:{loan_id}") == "damaged"
+    tablet.actions.return_unit(job_id, loan_id, condition="damaged")
+    assert tablet.actions.draft(job_id, f"return_condition:{loan_id}") is None
+
+
 async def test_the_backup_flag_cannot_be_switched_off_while_a_unit_is_out_and_can_after_its_return(
     world: World, new_device: DeviceFactory
 ) -> None:

@@ -33,7 +33,16 @@ def LoanRow(state: AppState, view: JobView, loan: dict[str, Any], unit: dict[str
     """One loan of the job: the unit, when it was lent, and its return (the condition picked first)."""
     device = use_device()
     t, lang = state.t, state.lang
-    condition, set_condition = ft.use_state("good")
+    actions = device.app.actions
+    # the condition picked before "return" is a device draft: another tab or job in between keeps it
+    draft_name = f"return_condition:{loan['id']}"
+    kept = actions.draft(view.id, draft_name)
+    condition, set_condition = ft.use_state(kept if kept in CONDITIONS else "good")
+
+    def pick(value: str) -> None:
+        set_condition(value)
+        actions.keep_draft(view.id, draft_name, value)
+
     back = loan.get("returned_at") is not None
     lines: list[ft.Control] = [
         ft.Text(_label(unit, loan["unit_id"]), size=18, weight=ft.FontWeight.W_600, color=INK),
@@ -73,7 +82,7 @@ def LoanRow(state: AppState, view: JobView, loan: dict[str, Any], unit: dict[str
                     f"loan-condition-{c}",
                     big_button(
                         t(f"enum.return_condition.{c}"),
-                        bind(set_condition, c),
+                        bind(pick, c),
                         kind="selected" if condition == c else "quiet",
                     ),
                 )
