@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -305,14 +305,17 @@ def test_a_manager_edits_a_customer_and_signs_its_next_contract(
     d.wait_text("notice", zh("console.contracts.saved"))
     assert stack.get(f"/api/customers/{customer['id']}")["contact_name"] == "赵科长"
 
-    d.type_into(zh("console.contracts.number"), "HT-2199-001", within="contract-form")
-    d.type_into(zh("console.contracts.starts_on"), "2199-01-01", within="contract-form")
+    # next year's contract, as a customer signs it in December (the demo's runs from its first call on)
+    year = date.today().year + 1
+    number = f"HT-{year}-001"
+    d.type_into(zh("console.contracts.number"), number, within="contract-form")
+    d.type_into(zh("console.contracts.starts_on"), f"{year}-01-01", within="contract-form")
     d.type_into(zh("console.contracts.promise_text"), "2小时内响应，8小时内到场", within="contract-form")
     d.press("contract-record")
-    d.wait_text("notice", zh("console.contracts.recorded", number="HT-2199-001"))
+    d.wait_text("notice", zh("console.contracts.recorded", number=number))
     after = {c["number"]: c for c in stack.get("/api/contracts", customer_id=customer["id"])}
-    assert after["HT-2199-001"]["promise_text"] == "2小时内响应，8小时内到场"
-    assert after[before[0]["number"]]["ends_on"] == "2198-12-31"  # the open-ended one ends the day before
-    d.wait_text("customer-contracts", "HT-2199-001")
+    assert after[number]["promise_text"] == "2小时内响应，8小时内到场"
+    assert after[before[0]["number"]]["ends_on"] == f"{year - 1}-12-31"  # the open one ends the day before
+    d.wait_text("customer-contracts", number)
     d.reveal("customer-contracts")
     d.shot("console-contracts")
