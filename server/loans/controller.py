@@ -56,20 +56,6 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-async def _audit(
-    session: AsyncSession, by: Principal, action: str, entity: str, entity_id: uuid.UUID, **detail: Any
-) -> None:
-    await audit.record(
-        session,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        user_id=by.user_id,
-        device_id=by.device_id,
-        detail=detail,
-    )
-
-
 def _loans_query() -> Select[Any]:
     return (
         select(
@@ -195,13 +181,13 @@ class BackupUnitController(Controller):
         db_session.add(unit)
         await db_session.flush()
         await log_changes(db_session, [unit_change(unit)])
-        await _audit(
+        await audit.record_by(
             db_session,
             principal,
             "backup_unit.create",
             "backup_unit",
             unit.id,
-            data=data.model_dump(mode="json"),
+            {"data": data.model_dump(mode="json")},
         )
         out = await _unit_out(db_session, unit)
         await db_session.commit()
@@ -236,7 +222,9 @@ class BackupUnitController(Controller):
             setattr(unit, name, value)
         unit.updated_at = utcnow()
         await log_changes(db_session, [unit_change(unit)])
-        await _audit(db_session, principal, "backup_unit.update", "backup_unit", unit.id, changes=changes)
+        await audit.record_by(
+            db_session, principal, "backup_unit.update", "backup_unit", unit.id, {"changes": changes}
+        )
         out = await _unit_out(db_session, unit)
         await db_session.commit()
         return out
@@ -326,20 +314,9 @@ class LoanController(Controller):
             by=principal.user_id,
             now=now,
         )
-        bump(job, ["loans", "backup_lent"])
-        await db_session.flush()
-        await log_changes(db_session, [*job_changes(job), unit_change(unit)])
-        await _audit(
-            db_session,
-            principal,
-            "loan.lend",
-            "job",
-            job.id,
-            loan_id=str(loan_id),
-            data=data.model_dump(mode="json"),
+        return await _recorded(
+            db_session, principal, "loan.lend", job, ["loans", "backup_lent"], unit, loan_id, data
         )
-        await db_session.commit()
-        return await _one_loan(db_session, loan_id)
 
     @post("/{loan_id:uuid}/return", guards=[requires_lending], status_code=200)
     async def return_unit(
@@ -373,17 +350,25 @@ class LoanController(Controller):
             by_engineer=False,
             now=utcnow(),
         )
-        bump(job, ["loans"])
-        await db_session.flush()
-        await log_changes(db_session, [*job_changes(job), *([unit_change(unit)] if unit else [])])
-        await _audit(
-            db_session,
-            principal,
-            "loan.return",
-            "job",
-            job.id,
-            loan_id=str(loan_id),
-            data=data.model_dump(mode="json"),
-        )
-        await db_session.commit()
-        return await _one_loan(db_session, loan_id)
+        return await _recorded(db_session, principal, "loan.return", job, ["loans"], unit, loan_id, data)
+
+
+async def _recorded(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    job: Job,
+    fields: list[str],
+    unit: BackupUnit | None,
+    loan_id: uuid.UUID,
+    data: LoanCreate | LoanReturn,
+) -> LoanOut:
+    """An office lend or return made: the job's new version and the unit's state logged for the
+    devices, the audit entry, the commit; the loan as it now reads."""
+    bump(job, fields)
+    await session.flush()
+    await log_changes(session, [*job_changes(job), *([unit_change(unit)] if unit else [])])
+    detail = {"loan_id": str(loan_id), "data": data.model_dump(mode="json")}
+    await audit.record_by(session, principal, action, "job", job.id, detail)
+    await session.commit()
+    return await _one_loan(session, loan_id)
