@@ -15,8 +15,8 @@ Requests fall into lanes by path:
   an HTTP connection but no database connection while it waits.
 
 A refusal happens before authentication, so it costs no database round trip. ``Retry-After`` is the
-time the lane needs, at its measured pace, to serve what is waiting and what was turned away in the
-last second; the device adds jitter so refused devices do not come back in step.
+turn the lane gives the request: refused requests get turns one measured pace apart, after those
+already given, so they come back at the rate the lane serves; the device adds jitter on top.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.response.base import ASGIResponse
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 SYNC_PATHS = frozenset({"/api/sync/push", "/api/sync/pull"})
 UNLIMITED_PREFIXES = ("/api/sync/wait", "/health", "/schema")
@@ -51,7 +51,7 @@ class Lane:
     _waiters: deque[asyncio.Future[None]] = field(default_factory=deque)
     _pace_s: float = 0.05  # seconds between completions at full load (moving average)
     _last_done: float = 0.0
-    _refusals: deque[float] = field(default_factory=deque)  # times of refusals in the last second
+    _next_turn: float = 0.0  # monotonic time of the last turn given to a refused request
 
     @property
     def waiting(self) -> int:
@@ -96,16 +96,19 @@ class Lane:
 
     def _refuse(self) -> bool:
         self.refused += 1
-        now = time.monotonic()
-        self._refusals.append(now)
-        while self._refusals and self._refusals[0] < now - 1.0:
-            self._refusals.popleft()
         return False
 
     def retry_after(self) -> int:
-        """Whole seconds until a place is likely: the backlog at the lane's measured pace."""
-        backlog = self.waiting + len(self._refusals)
-        return max(1, min(MAX_RETRY_AFTER_S, math.ceil(backlog * self._pace_s)))
+        """Whole seconds until this refused request's turn.
+
+        Turns are handed out one lane pace apart, after those already handed out and after the requests
+        waiting for a place: the refused come back at about the rate the lane serves instead of all at
+        once (telling everyone refused within a second the same few seconds brought them back together,
+        to be refused again: three refusals per served request in a 3,000-device flood)."""
+        now = time.monotonic()
+        earliest = now + self.waiting * self._pace_s
+        self._next_turn = min(max(self._next_turn, earliest) + self._pace_s, now + MAX_RETRY_AFTER_S)
+        return max(1, min(MAX_RETRY_AFTER_S, math.ceil(self._next_turn - now)))
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -157,6 +160,7 @@ def admission_middleware(app: ASGIApp) -> ASGIApp:
         if lane is None:
             await app(scope, receive, send)
             return
+        arrived = time.perf_counter()
         if not await lane.enter():
             body, headers = busy_problem(lane.retry_after())
             refusal = ASGIResponse(
@@ -167,8 +171,19 @@ def admission_middleware(app: ASGIApp) -> ASGIApp:
             )
             await refusal(scope, receive, send)
             return
+        admitted = time.perf_counter()
+
+        async def timed_send(message: Message) -> None:
+            # Server-Timing: how long the request waited for a place and how long it took until its
+            # answer started, as the server saw it (a client on a loaded machine sees more).
+            if message["type"] == "http.response.start":
+                now = time.perf_counter()
+                timing = f"wait;dur={(admitted - arrived) * 1000:.1f}, app;dur={(now - admitted) * 1000:.1f}"
+                message["headers"] = [*message.get("headers", ()), (b"server-timing", timing.encode())]
+            await send(message)
+
         try:
-            await app(scope, receive, send)
+            await app(scope, receive, timed_send)
         finally:
             lane.leave()
 

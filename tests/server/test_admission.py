@@ -71,13 +71,23 @@ async def test_a_client_that_goes_away_while_waiting_passes_its_place_on() -> No
     assert lane.active == 0
 
 
-async def test_retry_after_grows_with_the_backlog() -> None:
+async def test_retry_after_gives_the_refused_turns_one_pace_apart() -> None:
+    """Each refused request is told a later turn than the one before it, one measured pace apart, so a
+    burst of refusals comes back spread at the rate the lane serves, never later than 60 s."""
     lane = Lane("sync", limit=1, queue=0, max_wait=0)
     assert await lane.enter()
-    quiet = lane.retry_after()
+    told = []
     for _ in range(200):
         assert not await lane.enter()
-    assert 1 <= quiet < lane.retry_after() <= 60
+        told.append(lane.retry_after())
+    assert told == sorted(told)
+    assert told[0] == 1
+    # 200 turns 0.05 s apart (the lane's starting pace): the last one about 10 s out.
+    assert 9 <= told[-1] <= 11
+    for _ in range(2000):
+        assert not await lane.enter()
+        told.append(lane.retry_after())
+    assert told[-1] == 60 and max(told) == 60
 
 
 # --- through HTTP, on both databases ---------------------------------------------------------------------
@@ -131,6 +141,13 @@ async def test_a_full_sync_lane_answers_503_with_retry_after_and_changes_nothing
     admission.sync.leave()
     r = await world.client.post("/api/sync/push", json=body, headers=eng)
     assert r.status_code == 200 and r.json()["results"][0]["outcome"] == "applied"
+    # An admitted request says how long it waited for a place and how long it took (the load bench
+    # compares the server's view with what the devices measured).
+    timing = {
+        part.split(";")[0].strip(): float(part.split("dur=")[1])
+        for part in r.headers["server-timing"].split(",")
+    }
+    assert set(timing) == {"wait", "app"} and timing["wait"] >= 0 and timing["app"] > 0
 
 
 async def test_the_long_poll_is_not_limited_and_holds_no_database_connection(world: World) -> None:
