@@ -37,7 +37,7 @@ from server.directory.controller import (
     UserController,
 )
 from server.directory.engineers import EngineerLoadController
-from server.errors import Invalid
+from server.errors import Invalid, problem_code
 from server.inspections.controller import InspectionController, InspectionReportController
 from server.inspections.generator import ScheduleRunner
 from server.jobs.controller import JobController, PhotoController, ServiceFormController
@@ -63,29 +63,36 @@ async def health() -> dict[str, str]:
 
 def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[dict[str, Any]]:
     log.warning("integrity error on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
-    return Response(
-        {"status": 409, "title": "Conflict", "detail": "this conflicts with an existing record"},
-        status_code=409,
-        media_type="application/problem+json",
-    )
+    body = {
+        "status": 409,
+        "title": "Conflict",
+        "detail": "this conflicts with an existing record",
+        **problem_code("record.duplicate"),
+    }
+    return Response(body, status_code=409, media_type="application/problem+json")
 
 
 #: PostgreSQL errors caused by a value the client sent, as SQLSTATE -> what the 400 says. Text too long
 #: for its column (22001) is caught before the flush (``server/db/limits.py``); this is the backstop for
 #: statements written without the ORM. PostgreSQL refuses a NUL character in text (22021) and ``\u0000`` in JSON (22P05), which SQLite stores; a time
 #: like 9999-12-31T23:59:59.999999Z reaches it as infinity, and arithmetic on it overflows (22008).
+_NUL = ("text may not contain NUL characters (\\u0000)", problem_code("text.nul"))
+_OUT_OF_RANGE = ("a time or number is out of range", problem_code("value.out_of_range"))
 _CLIENT_VALUE_ERRORS = {
-    "22001": "a text is longer than its field allows",
-    "22021": "text may not contain NUL characters (\\u0000)",
-    "22P05": "text may not contain NUL characters (\\u0000)",
-    "22003": "a time or number is out of range",
-    "22008": "a time or number is out of range",
+    "22001": ("a text is longer than its field allows", problem_code("value.too_long")),
+    "22021": _NUL,
+    "22P05": _NUL,
+    "22003": _OUT_OF_RANGE,
+    "22008": _OUT_OF_RANGE,
 }
 
 
-def _bad_request(request: Request[Any, Any, Any], detail: str) -> Response[dict[str, Any]]:
+def _bad_request(
+    request: Request[Any, Any, Any], detail: str, code: dict[str, Any]
+) -> Response[dict[str, Any]]:
+    """A 400 with the refusal's ``code`` and ``params`` (from ``problem_code``) beside its detail."""
     log.warning("refused on %s %s: %s", request.method, request.url.path, detail)
-    body = {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": detail}
+    body = {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": detail, **code}
     return Response(body, status_code=400, media_type="application/problem+json")
 
 
@@ -110,9 +117,9 @@ def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Respons
     """A value the database cannot take is the client's 400; a database out of room for now is a 503
     (SQLite still locked after its busy timeout, PostgreSQL out of connections); anything else a 500."""
     sqlstate = getattr(exc.orig, "sqlstate", None) or ""
-    detail = _CLIENT_VALUE_ERRORS.get(sqlstate)
-    if detail:
-        return _bad_request(request, detail)
+    known = _CLIENT_VALUE_ERRORS.get(sqlstate)
+    if known:
+        return _bad_request(request, *known)
     if sqlstate in _BUSY_SQLSTATES or "database is locked" in str(exc.orig):
         return _busy(request, f"{type(exc.orig).__name__}: {exc.orig}")
     return _server_error()
@@ -129,7 +136,7 @@ def _out_of_range(
     """A time or number past what Python or the database can hold (9999-12-31T23:59-14:00) is a 400."""
     if isinstance(exc, StatementError) and not isinstance(exc.orig, OverflowError):
         return _server_error()
-    return _bad_request(request, "a time or number is out of range")
+    return _bad_request(request, *_OUT_OF_RANGE)
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:

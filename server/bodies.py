@@ -24,6 +24,8 @@ from litestar.exceptions import ClientException
 from litestar.serialization import decode_json
 from litestar.types import Empty, TypeDecodersSequence
 
+from server.errors import problem_code
+
 MAX_JSON_DEPTH = 32
 
 
@@ -77,14 +79,20 @@ def decode_body(
     try:
         value = decode_json(body or b"null", type_decoders=type_decoders)
     except UnicodeDecodeError:
-        raise ClientException("the body is not UTF-8 text") from None
+        raise ClientException("the body is not UTF-8 text", extra=problem_code("body.not_utf8")) from None
     except RecursionError:
-        raise ClientException(f"the JSON body nests too deep (more than {MAX_JSON_DEPTH} levels)") from None
+        raise ClientException(
+            f"the JSON body nests too deep (more than {MAX_JSON_DEPTH} levels)",
+            extra=problem_code("body.too_deep", limit=MAX_JSON_DEPTH),
+        ) from None
     if json_depth(value) > MAX_JSON_DEPTH:
-        raise ClientException(f"the JSON body nests too deep (more than {MAX_JSON_DEPTH} levels)")
+        raise ClientException(
+            f"the JSON body nests too deep (more than {MAX_JSON_DEPTH} levels)",
+            extra=problem_code("body.too_deep", limit=MAX_JSON_DEPTH),
+        )
     # a NUL can only arrive escaped (JSON forbids raw control characters in strings): look only then
     if not allow_nul and b"\\u0000" in body and holds_nul(value):
-        raise ClientException(NUL_REFUSED)
+        raise ClientException(NUL_REFUSED, extra=problem_code("text.nul"))
     return value
 
 

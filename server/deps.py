@@ -42,7 +42,7 @@ async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     user = request.scope.get("user")
     if not isinstance(user, Principal):  # pragma: no cover - the middleware guarantees it
-        raise NotAuthorizedException("sign in first")
+        raise NotAuthorizedException("sign in first", extra=problem_code("auth.sign_in_first"))
     return user
 
 
@@ -56,7 +56,7 @@ def requires(*roles: Role) -> Guard:
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = connection.scope.get("user")
         if not isinstance(user, Principal):
-            raise NotAuthorizedException("sign in first")
+            raise NotAuthorizedException("sign in first", extra=problem_code("auth.sign_in_first"))
         if user.role not in allowed:
             raise PermissionDeniedException(
                 f"a {user.role.value} may not do this; it needs one of: "

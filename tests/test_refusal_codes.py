@@ -21,6 +21,21 @@ from shared.refusals import KEY_PREFIX, refusal_key
 
 ROOT = Path(__file__).resolve().parents[1]
 ERRORS = frozenset({"DomainError", "NotFound", "Conflict", "Forbidden", "Invalid"})
+#: Litestar's own exceptions, imported from litestar.exceptions: each raise passes
+#: ``extra=problem_code("<area>.<what>", ...)``, its code and params then checked like the others.
+LITESTAR_ERRORS = frozenset(
+    {
+        "HTTPException",
+        "ClientException",
+        "ValidationException",
+        "NotAuthorizedException",
+        "PermissionDeniedException",
+        "NotFoundException",
+        "TooManyRequestsException",
+        "ServiceUnavailableException",
+        "InternalServerException",
+    }
+)
 #: a code that is not a constant at its raise, and where its values are read instead
 COMPUTED = {
     "f'stock.{exc.reason}'": "the reasons of StockError(...) in server/stock/ledger.py",
@@ -64,10 +79,28 @@ def _aliases(tree: ast.Module) -> set[str]:
     }
 
 
+def _litestar_aliases(tree: ast.Module) -> set[str]:
+    return {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("litestar")
+        for alias in node.names
+        if alias.name in LITESTAR_ERRORS
+    }
+
+
+def _passes_problem_code(call: ast.Call) -> bool:
+    extra = next((k.value for k in call.keywords if k.arg == "extra"), None)
+    return (
+        isinstance(extra, ast.Call) and isinstance(extra.func, ast.Name) and extra.func.id == "problem_code"
+    )
+
+
 def uses_in(source: str, where: str) -> Iterator[Use]:
     """The codes given in one module's source (``where`` names it in messages)."""
     tree = ast.parse(source)
     names = _aliases(tree) | (ERRORS if where.endswith("server/errors.py") else set())
+    litestar = _litestar_aliases(tree)
     subclasses = {
         node.name
         for node in ast.walk(tree)
@@ -89,6 +122,14 @@ def uses_in(source: str, where: str) -> Iterator[Use]:
         func = call.func
         if isinstance(func, ast.Name) and func.id in names:
             yield _use(call, f"{where}:{call.lineno}", f"{func.id}(...)")
+        elif isinstance(func, ast.Name) and func.id in litestar and not _passes_problem_code(call):
+            yield Use(
+                f"{where}:{call.lineno}",
+                None,
+                None,
+                f'{func.id}(...) (a Litestar exception: pass extra=problem_code("<area>.<what>", **params))',
+                missing=True,
+            )
         elif isinstance(func, ast.Name) and func.id == "problem_code" and call.args:
             first = call.args[0]
             code = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None

@@ -44,10 +44,14 @@ class AuthController(Controller):
                 headers={"Retry-After": str(exc.retry_after)},
             ) from None
         except LoginFailed:
-            raise NotAuthorizedException("wrong username or password") from None
+            raise NotAuthorizedException(
+                "wrong username or password", extra=problem_code("auth.wrong_password")
+            ) from None
         except SignInUnavailable:
             raise ServiceUnavailableException(
-                "sign-in is not possible right now: try again in a minute", headers={"Retry-After": "60"}
+                "sign-in is not possible right now: try again in a minute",
+                headers={"Retry-After": "60"},
+                extra=problem_code("auth.unavailable"),
             ) from None
         return LoginResponse(
             token=token,

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select, update
 from server.db.base import table_of
 from server.db.models import Device, User
 from server.deps import Principal
+from server.errors import problem_code
 from server.security import token_hash
 from shared.clock import utcnow
 from shared.enums import Role
@@ -49,19 +50,32 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthorizedException("sign in first: send 'Authorization: Bearer <token>'")
+            raise NotAuthorizedException(
+                "sign in first: send 'Authorization: Bearer <token>'",
+                extra=problem_code("auth.sign_in_first"),
+            )
         sessionmaker = connection.app.state.sessionmaker
         now = utcnow()
         async with sessionmaker() as session:
             row = (await session.execute(_LOOKUP, {"token_hash": token_hash(token.strip())})).first()
             if row is None:
-                raise NotAuthorizedException("this token is not known: sign in again")
+                raise NotAuthorizedException(
+                    "this token is not known: sign in again", extra=problem_code("auth.token_unknown")
+                )
             if row.revoked_at is not None:
-                raise NotAuthorizedException("this device was signed out or revoked: sign in again")
+                raise NotAuthorizedException(
+                    "this device was signed out or revoked: sign in again",
+                    extra=problem_code("auth.device_revoked"),
+                )
             if row.expires_at < now:
-                raise NotAuthorizedException("this sign-in has expired: sign in again")
+                raise NotAuthorizedException(
+                    "this sign-in has expired: sign in again", extra=problem_code("auth.expired")
+                )
             if not row.active:
-                raise NotAuthorizedException("this account is disabled: ask an administrator")
+                raise NotAuthorizedException(
+                    "this account is disabled: ask an administrator",
+                    extra=problem_code("auth.account_disabled"),
+                )
             if row.last_seen_at is None or now - row.last_seen_at > SEEN_RESOLUTION:
                 await session.execute(_SEEN, {"device_id": row.id, "now": now})
                 await session.commit()

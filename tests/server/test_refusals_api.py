@@ -75,3 +75,46 @@ async def test_a_store_refusal_and_the_ledgers_own_carry_codes(world: World) -> 
     body = transfer.json()
     assert (body["code"], body["params"], body["reason"]) == ("stock.same_store", {}, "same_store")
     assert refusal_text("zh-CN", body) == "调拨需要两个不同的库"
+
+
+async def test_sign_in_token_and_body_refusals_carry_codes_too(world: World, backend: str) -> None:
+    """Litestar's own exceptions (401s, a body the door refuses) and the database's value errors are
+    worded from a code like the rest: a Chinese sign-in page reads 用户名或密码错误, not English."""
+    wrong = await world.client.post(
+        "/api/auth/login", json={"username": "eng1", "password": "not-it", "device_name": "平板"}
+    )
+    assert wrong.status_code == 401 and wrong.json()["code"] == "auth.wrong_password", wrong.text
+    assert refusal_text("zh-CN", wrong.json()) == "用户名或密码错误"
+
+    unknown = await world.client.get("/api/jobs", headers={"Authorization": "Bearer not-a-token"})
+    assert unknown.status_code == 401 and unknown.json()["code"] == "auth.token_unknown", unknown.text
+    anonymous = await world.client.get("/api/jobs")
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "auth.sign_in_first"
+
+    office = await world.login("dispatcher")
+    job = await world.create_job()
+    nul = await world.client.patch(f"/api/jobs/{job['id']}", json={"symptom": "漏\x00水"}, headers=office)
+    assert nul.status_code == 400 and nul.json()["code"] == "text.nul", nul.text
+    assert "NUL" in (refusal_text("zh-CN", nul.json()) or "")
+    deep: object = 1
+    for _ in range(200):
+        deep = [deep]
+    nested = await world.client.patch(f"/api/jobs/{job['id']}", json={"symptom": deep}, headers=office)
+    assert nested.status_code == 400 and nested.json()["code"] == "body.too_deep", nested.text
+    assert str(nested.json()["params"]["limit"]) in (refusal_text("zh-CN", nested.json()) or "")
+
+
+def test_a_database_integrity_error_is_a_coded_409() -> None:
+    """The backstop for a unique or foreign-key clash no service check caught first (a race between two
+    requests): a 409 worded from a code, not a 500 and not English only."""
+    from types import SimpleNamespace
+
+    from sqlalchemy.exc import IntegrityError
+
+    from server.app import _integrity_error
+
+    request = SimpleNamespace(method="POST", url=SimpleNamespace(path="/api/customers"))
+    answer = _integrity_error(request, IntegrityError("INSERT", {}, Exception("duplicate key")))  # type: ignore[arg-type]
+    assert answer.status_code == 409
+    assert answer.content["code"] == "record.duplicate" and answer.content["params"] == {}
+    assert refusal_text("zh-CN", answer.content) == "与已有记录冲突（可能已经存在）"
