@@ -170,8 +170,9 @@ class ConsoleApi:
 
     # --- what the screens call -----------------------------------------------------------------
 
-    async def assign(self, job_id: uuid.UUID | str, engineer_id: uuid.UUID | str) -> Json:
-        return await self.post(f"/api/jobs/{job_id}/assign", {"engineer_id": str(engineer_id)})
+    async def assign(self, job_id: uuid.UUID | str, engineer_id: uuid.UUID | str, reason: str = "") -> Json:
+        body = {"engineer_id": str(engineer_id), "reason": reason}
+        return await self.post(f"/api/jobs/{job_id}/assign", body)
 
     async def office_status(self, job_id: uuid.UUID | str, action: str, reason: str = "") -> Json:
         """``hold`` or ``cancel`` with a reason, or ``resume``."""

@@ -389,6 +389,20 @@ class JobCreate(Model):
 
 class JobAssign(Model):
     engineer_id: uuid.UUID
+    #: why the job goes to this engineer (e.g. 原工程师病假), kept in the job's assignment history
+    reason: ShortText = ""
+
+
+class AssignmentOut(Model):
+    """One entry of a job's assignment history: who had it, from when until when, given by whom and why."""
+
+    engineer_id: uuid.UUID
+    engineer_name: str
+    assigned_by: uuid.UUID | None
+    assigned_by_name: str
+    assigned_at: datetime
+    unassigned_at: datetime | None
+    reason: str
 
 
 class JobOfficeUpdate(Model):

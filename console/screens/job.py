@@ -77,18 +77,62 @@ def deadlines_panel(state: ConsoleState, job: dict[str, Any], tz: Any) -> ft.Con
     return panel(t("console.job.deadlines"), lines, ident="deadlines")
 
 
+def assignment_history(state: ConsoleState, entries: list[dict[str, Any]], tz: Any) -> ft.Control:
+    """Who had the job, from when until when, assigned by whom and why (指派记录), oldest first."""
+    t = state.t
+    rows = [
+        tagged(
+            f"assignment-{i}",
+            ft.Row(
+                [
+                    ft.Text(
+                        entry["engineer_name"], size=15, weight=ft.FontWeight.W_600, color=INK, width=120
+                    ),
+                    ft.Text(
+                        t(
+                            "console.job.history.period",
+                            start=full(parse_time(entry["assigned_at"]), tz),
+                            end=full(parse_time(entry["unassigned_at"]), tz)
+                            if entry.get("unassigned_at")
+                            else t("console.job.history.now"),
+                        ),
+                        size=15,
+                        color=INK,
+                        width=330,
+                    ),
+                    ft.Text(
+                        t("console.job.history.by", name=entry["assigned_by_name"] or "—"), size=15, color=INK
+                    ),
+                    ft.Text(
+                        t("console.job.history.reason", reason=entry["reason"]) if entry["reason"] else "",
+                        size=15,
+                        color=INK,
+                    ),
+                ],
+                wrap=True,
+            ),
+        )
+        for i, entry in enumerate(entries)
+    ]
+    return panel(t("console.job.history.title"), rows, ident="assignment-history")
+
+
 @ft.component
 def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
     office = use_office()
     t = state.t
     dispatch = can_dispatch(state.role)
     reason, set_reason = use_draft(office, f"job.{job_id}.reason", "")
+    why, set_why = use_draft(office, f"job.{job_id}.assign_reason", "")  # why (re)assigned
     loaded = use_remote(office, lambda api: api.get(f"/api/jobs/{job_id}"), [job_id, state.revision])
 
     async def load_engineers(api: ConsoleApi) -> list[dict[str, Any]]:
         return list(await api.get("/api/console/engineers")) if dispatch else []
 
     engineers = use_remote(office, load_engineers, [job_id, state.revision, dispatch])
+    history = use_remote(
+        office, lambda api: api.get(f"/api/jobs/{job_id}/assignments"), [job_id, state.revision]
+    )
     job: dict[str, Any] | None = loaded.value
     body: list[ft.Control] = [
         ft.Row(
@@ -174,9 +218,11 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
 
         async def assign(engineer_id: str) -> None:
             name = office.directory.name("engineers", engineer_id)
-            await office.act(
-                lambda api: api.assign(job["id"], engineer_id), done=t("console.job.assigned", name=name)
-            )
+            if await office.act(
+                lambda api: api.assign(job["id"], engineer_id, why.strip()),
+                done=t("console.job.assigned", name=name),
+            ):
+                set_why("")
 
         current = job.get("assigned_engineer_id")
         body.append(
@@ -184,6 +230,18 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
                 t("console.job.reassign" if current else "console.job.assign"),
                 [
                     muted(t("console.job.assign_explain")),
+                    ft.Container(
+                        tagged(
+                            "assign-reason",
+                            text_field(
+                                t("console.job.assign_reason"),
+                                why,
+                                lambda e: set_why(e.control.value),
+                                hint=t("console.job.assign_reason_hint"),
+                            ),
+                        ),
+                        width=420,
+                    ),
                     error_text(engineers.error) if engineers.error else ft.Container(),
                     engineer_rows(
                         state,
@@ -259,6 +317,8 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
             )
         )
 
+    if history.value:
+        body.append(assignment_history(state, history.value, office.tz))
     if job["kind"] == "training":
         body.append(TrainingPanel(state, job))
     body.append(BillingPanel(state, job))

@@ -213,6 +213,7 @@ class JobAssignment(IdMixin, Base):
     assigned_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     unassigned_at: Mapped[datetime | None] = mapped_column(default=None)
+    reason: Mapped[str] = mapped_column(String(200), default="", server_default="")  # why (re)assigned
 
 
 class JobEvent(Base):

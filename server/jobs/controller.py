@@ -13,9 +13,9 @@ from litestar import Controller, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import or_, select
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import aliased, undefer
 
-from server.db.models import Customer, Equipment, Job, JobSignature, Photo, Site, User
+from server.db.models import Customer, Equipment, Job, JobAssignment, JobSignature, Photo, Site, User
 from server.deps import CurrentUser, DbSession, requires_any_user, requires_dispatch, requires_qa, requires_to
 from server.errors import Invalid, NotFound
 from server.jobs.form import photo_bytes, service_form
@@ -25,6 +25,7 @@ from server.paging import MAX_LIMIT, fetch_page
 from shared.clock import utcnow
 from shared.enums import OPEN_STATUSES, JobKind, JobStatus, Severity
 from shared.models import (
+    AssignmentOut,
     CustomerOut,
     EquipmentOut,
     JobAssign,
@@ -179,7 +180,36 @@ class JobController(Controller):
         principal: CurrentUser,
     ) -> JobOut:
         """Assign or reassign; the job leaves the previous engineer's device at their next sync."""
-        return JobOut.model_validate(await JobService(db_session).assign(job_id, data.engineer_id, principal))
+        job = await JobService(db_session).assign(job_id, data.engineer_id, principal, data.reason)
+        return JobOut.model_validate(job)
+
+    @get("/{job_id:uuid}/assignments", guards=[requires_any_user])
+    async def job_assignments(
+        self, job_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
+    ) -> list[AssignmentOut]:
+        """The job's assignment history, oldest first: each engineer who had it, from when until when,
+        who assigned it and why (指派记录). An engineer sees it for their own jobs only."""
+        job = await JobService(db_session).get(job_id, principal)
+        engineer, office = aliased(User), aliased(User)
+        rows = await db_session.execute(
+            select(JobAssignment, engineer.display_name, office.display_name)
+            .join(engineer, engineer.id == JobAssignment.engineer_id)
+            .outerjoin(office, office.id == JobAssignment.assigned_by)
+            .where(JobAssignment.job_id == job.id)
+            .order_by(JobAssignment.assigned_at, JobAssignment.id)
+        )
+        return [
+            AssignmentOut(
+                engineer_id=row.engineer_id,
+                engineer_name=engineer_name,
+                assigned_by=row.assigned_by,
+                assigned_by_name=office_name or "",
+                assigned_at=row.assigned_at,
+                unassigned_at=row.unassigned_at,
+                reason=row.reason,
+            )
+            for row, engineer_name, office_name in rows
+        ]
 
     @post("/{job_id:uuid}/hold", guards=[requires_dispatch], status_code=200)
     async def hold_job(

@@ -235,7 +235,7 @@ class JobService:
         await self._audit(job, "job.create", by, data=data.model_dump(mode="json"), **extra)
         return job
 
-    async def _assign(self, job: Job, engineer_id: uuid.UUID, by: Principal | None) -> None:
+    async def _assign(self, job: Job, engineer_id: uuid.UUID, by: Principal | None, reason: str = "") -> None:
         engineer = await self._engineer(engineer_id)
         previous = job.assigned_engineer_id
         if previous == engineer.id:
@@ -250,7 +250,9 @@ class JobService:
             for row in open_rows:
                 row.unassigned_at = now
         assigned_by = by.user_id if by else None
-        self.session.add(JobAssignment(job_id=job.id, engineer_id=engineer.id, assigned_by=assigned_by))
+        self.session.add(
+            JobAssignment(job_id=job.id, engineer_id=engineer.id, assigned_by=assigned_by, reason=reason)
+        )
         job.assigned_engineer_id = engineer.id
         changed = ["assigned_engineer_id"]
         if job.status == JobStatus.NEW.value:
@@ -259,7 +261,7 @@ class JobService:
         bump(job, changed)
         await log_changes(self.session, job_changes(job, previous))
 
-    async def assign(self, job_id: uuid.UUID, engineer_id: uuid.UUID, by: Principal) -> Job:
+    async def assign(self, job_id: uuid.UUID, engineer_id: uuid.UUID, by: Principal, reason: str = "") -> Job:
         job = await self.get(job_id)
         if job.status in FINAL_STATUSES:
             raise Conflict(
@@ -267,8 +269,8 @@ class JobService:
                 code="job.not_assignable",
                 params={"number": job.number, "status": job.status},
             )
-        await self._assign(job, engineer_id, by)
-        await self._audit(job, "job.assign", by, engineer_id=str(engineer_id))
+        await self._assign(job, engineer_id, by, reason)
+        await self._audit(job, "job.assign", by, engineer_id=str(engineer_id), reason=reason)
         await self.session.commit()
         return job
 

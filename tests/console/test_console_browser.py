@@ -106,6 +106,19 @@ def test_dispatcher_records_a_call_assigns_it_and_the_job_reaches_the_tablet(
     finally:
         tablet.close()
 
+    # reassigned with a reason: the job's assignment history says who had it, until when and why
+    d.type_into(zh("console.job.assign_reason"), "张伟调往抢险现场")
+    d.tap("pick-eng02")
+    d.wait_text("notice", zh("console.job.assigned", name="李强"))
+    d.reveal("assignment-1")
+    history = d.wait_text("assignment-1", "张伟调往抢险现场")
+    assert "李强" in history and zh("console.job.history.now") in history, history
+    first = d.wait_text("assignment-0", "张伟")
+    assert zh("console.job.history.now") not in first, first
+    d.shot("console-job-history")
+    history_rows = stack.get(f"/api/jobs/{job['id']}/assignments")
+    assert [h["reason"] for h in history_rows] == ["", "张伟调往抢险现场"]
+
 
 def test_a_conflict_from_an_offline_tablet_is_overridden_and_the_override_reaches_it(
     stack: ConsoleStack, driver: ConsoleDriver, tmp_path: Path
