@@ -146,7 +146,9 @@ async def test_a_quote_made_offline_is_accepted_charged_and_paid_to_the_fen(
     ):
         r = await world.client.post(pay, json=bad, headers=desk)
         assert r.status_code == status, (bad, r.text)
-    rest = await world.client.post(pay, json={"amount": "163.75", "method": "cash", "paid_on": today}, headers=desk)
+    rest = await world.client.post(
+        pay, json={"amount": "163.75", "method": "cash", "paid_on": today}, headers=desk
+    )
     assert rest.status_code == 201, rest.text
     [now] = [q for q in (await world.client.get("/api/paid/quotes?status=accepted", headers=desk)).json()]
     assert (now["charge"]["paid"], now["charge"]["status"]) == ("1163.75", "paid")
@@ -188,7 +190,9 @@ async def test_a_quote_whose_figures_differ_from_the_price_list_is_kept_for_revi
         {
             "job_id": str(job_id),
             "quote_id": str(uuid.uuid4()),
-            "lines": [{"kind": "part", "part_id": str(world.part_id), "quantity": "1", "unit_price": "300.00"}],
+            "lines": [
+                {"kind": "part", "part_id": str(world.part_id), "quantity": "1", "unit_price": "300.00"}
+            ],
             "discount_pct": "0",
             "total": "300.00",
             "quoted_at": datetime.now(UTC).isoformat(),
