@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from server.db.models import JobQuote
 from tests.conftest import DeviceFactory
+from tests.pdf import pdf_text, squeezed
 from tests.support import World
 from ui.logic.explain import explain_rejection
 
@@ -109,6 +110,16 @@ async def test_a_quote_made_offline_is_accepted_charged_and_paid_to_the_fen(
     assert statuses == [("accepted", ""), ("review", "after_acceptance")]
 
     desk = await world.login("dispatcher")
+    # the printed service form shows the accepted quote, not the one kept for review
+    pdf = await world.client.get(f"/api/jobs/{job_id}/form.pdf", headers=desk)
+    assert pdf.status_code == 200
+    printed = squeezed(pdf_text(pdf.content))
+    assert "有偿维修报价" in printed and "¥1163.75" in printed and "合同优惠（12.50%）" in printed
+    assert (
+        "¥166.25" in printed and "用户已签字确认" in printed and "¥157.50" not in printed
+    )  # the review quote's total
+    form = (await world.client.get(f"/api/jobs/{job_id}/form", headers=desk)).json()
+    assert form["quote"]["total"] == "1163.75" and form["quote"]["status"] == "accepted"
     listed = (await world.client.get(f"/api/paid/quotes?job_id={job_id}", headers=desk)).json()
     accepted = next(q for q in listed if q["status"] == "accepted")
     assert accepted["total"] == "1163.75" and accepted["signed"] is True
