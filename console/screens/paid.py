@@ -13,7 +13,6 @@ from console.clients.paid import PaidClient
 from console.clients.stock import checked
 from console.components.widgets import button, chip, chips, error_text, muted, on, panel, table, title
 from console.context import use_office
-from console.logic.times import full
 from console.state import ConsoleState, use_draft, use_remote
 from shared.paid import (
     ChargeCreate,
@@ -33,7 +32,7 @@ def _yuan(value: Decimal) -> str:
     return f"¥{value:,.2f}"
 
 
-def _quote_rows(state: ConsoleState, tz: object, quotes: list[QuoteOut]) -> list[list[str]]:
+def _quote_rows(state: ConsoleState, quotes: list[QuoteOut]) -> list[list[str]]:
     t = state.t
     rows = []
     for q in quotes:
@@ -43,7 +42,6 @@ def _quote_rows(state: ConsoleState, tz: object, quotes: list[QuoteOut]) -> list
                 q.job_number,
                 q.customer_name,
                 t(f"enum.billable_reason.{q.billable_reason or 'none'}"),
-                full(q.quoted_at, tz),  # type: ignore[arg-type]
                 f"{q.discount_pct}%",
                 _yuan(q.total),
                 t(f"enum.quote_status.{q.status.value}")
@@ -88,7 +86,7 @@ def PaidScreen(state: ConsoleState) -> ft.Control:
 
     headers = [
         t(f"console.paid.col.{c}")
-        for c in ("job", "customer", "cause", "quoted", "discount", "total", "status", "charge", "paid")
+        for c in ("job", "customer", "cause", "discount", "total", "status", "charge", "paid")
     ]
     review = [i for i, q in enumerate(books.quotes) if q.status is QuoteStatus.REVIEW]
 
@@ -103,23 +101,25 @@ def PaidScreen(state: ConsoleState) -> ft.Control:
         panel(
             t("console.paid.quotes", n=len(books.quotes)),
             [
+                chips(
+                    [
+                        button(
+                            t("console.paid.issue", job=q.job_number, total=_yuan(q.total)),
+                            on(issue, q),
+                            ident=f"charge-issue-{q.job_number}",
+                            icon=ft.Icons.RECEIPT_LONG,
+                        )
+                        for q in to_charge
+                    ]
+                ),
                 table(
                     headers,
-                    _quote_rows(state, office.tz, books.quotes),
-                    red=[(r, 6) for r in review],
+                    _quote_rows(state, books.quotes),
+                    red=[(r, 5) for r in review],
                     ident="paid-quotes",
                 )
                 if books.quotes
                 else muted(t("console.paid.none")),
-                *(
-                    button(
-                        t("console.paid.issue", job=q.job_number, total=_yuan(q.total)),
-                        on(issue, q),
-                        ident=f"charge-issue-{q.job_number}",
-                        icon=ft.Icons.RECEIPT_LONG,
-                    )
-                    for q in to_charge
-                ),
             ],
             ident="paid-quotes-panel",
         )

@@ -18,7 +18,17 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Job, JobPart, JobQuote, Part, RepairCharge, RepairPayment, User
+from server.db.models import (
+    Contract,
+    Job,
+    JobPart,
+    JobQuote,
+    MaintenanceAgreement,
+    Part,
+    RepairCharge,
+    RepairPayment,
+    User,
+)
 from server.paid.service import discount_on, figures
 from shared.enums import JobKind, Role
 from shared.ids import uuid7
@@ -41,6 +51,45 @@ def _line(
     }
 
 
+#: the repair discounts (优惠收费) of the maintenance agreements the demo signs with the customers that
+#: have the most paid repairs
+DISCOUNTS = (Decimal("10.00"), Decimal("8.50"))
+
+
+async def _agreements(session: AsyncSession, jobs: list[Job]) -> None:
+    """A maintenance agreement (长期维护协议) with a repair discount on the current contract of the two
+    customers with the most paid repairs, running from before their first one."""
+    counts: dict[uuid.UUID, list[Job]] = {}
+    for job in jobs:
+        counts.setdefault(job.customer_id, []).append(job)
+    ranked = sorted(counts.items(), key=lambda kv: (-len(kv[1]), str(kv[0])))[: len(DISCOUNTS)]
+    for (customer_id, theirs), pct in zip(ranked, DISCOUNTS, strict=False):
+        if await discount_on(session, customer_id, theirs[0].call_received_at.date()) > 0:
+            continue
+        contract = await session.scalar(
+            select(Contract).where(Contract.customer_id == customer_id).order_by(Contract.starts_on.desc())
+        )
+        if contract is None:
+            continue
+        starts = min(j.call_received_at for j in theirs).date() - timedelta(days=1)
+        session.add(
+            MaintenanceAgreement(
+                contract_id=contract.id,
+                number=f"WHXY-YH-{contract.number}",
+                scope="保修期满后的全部防汛设备",
+                content="定期巡检回访；专项维修",
+                method="主动跟踪巡检，7x24小时报修响应",
+                rules="专项维修按价目表报价，给予优惠收费",
+                fee=Decimal("24000.00"),
+                fee_terms=f"按年度收取，专项维修优惠 {pct}%",
+                starts_on=starts,
+                ends_on=starts + timedelta(days=3 * 365),
+                repair_discount_pct=pct,
+            )
+        )
+    await session.flush()
+
+
 async def seed_paid(session: AsyncSession, *, now: datetime, rng_seed: int) -> dict[str, int]:
     """Quotes, charges and payments for the demo's billable repairs; the caller commits."""
     rng = random.Random(rng_seed + 17)
@@ -56,6 +105,7 @@ async def seed_paid(session: AsyncSession, *, now: datetime, rng_seed: int) -> d
             )
         ).all()
     )
+    await _agreements(session, jobs)
     used: dict[uuid.UUID, list[tuple[int, Part]]] = {}
     if jobs:
         rows = await session.execute(
