@@ -101,25 +101,32 @@ def QuoteSection(state: AppState, view: JobView) -> ft.Control:
     try:
         lines = actions.quote_lines(view.id, hours, travel)
         money = actions.quote_figures(view.id, lines)
-        preview = [
-            *(ft.Text(_line_text(t, {**x, "amount": _amount(x)}), size=16, color=INK) for x in lines),
-            ft.Text(
-                t(
-                    "app.quote.discount",
-                    subtotal=money["subtotal"],
-                    pct=money["discount_pct"],
-                    discount=money["discount"],
+        preview = (
+            []
+            if not lines
+            else [
+                *(ft.Text(_line_text(t, {**x, "amount": _amount(x)}), size=16, color=INK) for x in lines),
+                ft.Text(
+                    t(
+                        "app.quote.discount",
+                        subtotal=money["subtotal"],
+                        pct=money["discount_pct"],
+                        discount=money["discount"],
+                    ),
+                    size=16,
+                    color=MUTED,
                 ),
-                size=16,
-                color=MUTED,
-            ),
-            tagged(
-                "quote-total",
-                ft.Text(t("app.quote.to_pay", total=money["total"]), size=20, weight=ft.FontWeight.BOLD),
-            ),
-        ]
+                tagged(
+                    "quote-total",
+                    ft.Text(t("app.quote.to_pay", total=money["total"]), size=20, weight=ft.FontWeight.BOLD),
+                ),
+            ]
+        )
     except ActionError as exc:
         preview = [ft.Text(state.error_text(exc), size=16, color=RED)]
+    if not preview:
+        preview = [ft.Text(t("error.empty_quote"), size=16, color=MUTED)]
+    accepted = any(q.get("status") == "accepted" for q in quotes)
 
     def submit(_e: object) -> None:
         if not is_signed(strokes):
@@ -142,6 +149,7 @@ def QuoteSection(state: AppState, view: JobView) -> ft.Control:
         [
             ft.Text(t("app.quote.note"), size=16, color=MUTED),
             *made,
+            *([ft.Text(t("app.quote.accepted_note"), size=16, color=INK)] if accepted else []),
             ft.Row(
                 [
                     AutosaveField(
