@@ -161,7 +161,7 @@ async def test_a_quote_made_offline_is_accepted_charged_and_paid_to_the_fen(
         pay, json={"amount": "163.75", "method": "cash", "paid_on": today}, headers=desk
     )
     assert rest.status_code == 201, rest.text
-    [now] = [q for q in (await world.client.get("/api/paid/quotes?status=accepted", headers=desk)).json()]
+    [now] = (await world.client.get("/api/paid/quotes?status=accepted", headers=desk)).json()
     assert (now["charge"]["paid"], now["charge"]["status"]) == ("1163.75", "paid")
 
     boss = await world.login("manager")
