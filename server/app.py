@@ -257,6 +257,7 @@ def create_app(
     engine = engine or make_engine(settings.resolved_database_url, echo=settings.sql_echo)
 
     from server.loans.controller import BackupUnitController, LoanController
+    from server.paid.controller import PaidRepairsController
     from server.replication.controller import ConflictController, SyncController
 
     return Litestar(
@@ -289,6 +290,7 @@ def create_app(
             customer_routes,
             BackupUnitController,
             LoanController,
+            PaidRepairsController,
             *pwa_routes,
         ],
         dependencies={

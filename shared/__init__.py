@@ -19,6 +19,7 @@ __all__ = [
     "loans",
     "local_time",
     "models",
+    "paid",
     "refusals",
     "relay",
     "reports",

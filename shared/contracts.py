@@ -155,6 +155,10 @@ class MaintenanceAgreementCreate(Model):
     fee_terms: ShortText = ""
     starts_on: date
     ends_on: date
+    #: 优惠收费: percent off a paid repair's quote while the agreement runs (shared.paid)
+    repair_discount_pct: Annotated[
+        Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False)
+    ] = Decimal("0")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -174,6 +178,7 @@ class MaintenanceAgreementOut(OutModel):
     fee_terms: str
     starts_on: date
     ends_on: date
+    repair_discount_pct: Decimal = Decimal("0")
     created_at: datetime
 
 

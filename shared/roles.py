@@ -61,6 +61,8 @@ class Capability(StrEnum):
     ADMINISTER_USERS = "administer_users"
     #: the backup-equipment pool: add and move units, record loans and returns from the office
     LEND_BACKUP = "lend_backup"
+    #: paid repairs (有偿维修): issue the charge of an accepted quote and record its payments
+    CHARGE_REPAIRS = "charge_repairs"
 
 
 #: capability -> the roles that hold it
@@ -83,6 +85,7 @@ ROLES: dict[Capability, frozenset[Role]] = {
     Capability.ADMINISTER_STORES: frozenset({Role.WAREHOUSE, Role.ADMIN}),
     Capability.ADMINISTER_USERS: frozenset({Role.ADMIN}),
     Capability.LEND_BACKUP: _DESK | _STOCK,
+    Capability.CHARGE_REPAIRS: _DESK,
 }
 
 

@@ -60,6 +60,26 @@ class FormPart(BaseModel):
     voided_at: datetime | None
 
 
+class FormQuoteLine(BaseModel):
+    kind: str
+    description: str
+    quantity: str
+    unit_price: str
+    amount: str
+
+
+class FormQuote(BaseModel):
+    """The paid repair's quote the form shows: the accepted one, else the newest (decimal text)."""
+
+    status: str
+    lines: list[FormQuoteLine]
+    discount_pct: str
+    subtotal: str
+    discount: str
+    total: str
+    accepted_at: datetime | None
+
+
 class FormPhoto(BaseModel):
     id: uuid.UUID
     filename: str
@@ -96,6 +116,8 @@ class ServiceForm(BaseModel):
     photos: list[FormPhoto]
     qa_by_name: str | None = None
     manager_decision: ManagerDecisionOut | None = None
+    #: the paid repair's quote (有偿维修报价), when the repair is billable and was quoted
+    quote: FormQuote | None = None
 
     @property
     def reviewable(self) -> bool:

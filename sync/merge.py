@@ -11,10 +11,12 @@ import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from shared.enums import STATUS_RANK, JobEventType, JobStatus
+from shared.paid import QuoteStatus, line_amount, quote_totals, status_on_arrival
 from sync.protocol import (
     ChecklistAnswerArgs,
     JobEditArgs,
@@ -27,6 +29,7 @@ from sync.protocol import (
     PartUseArgs,
     PartVoidArgs,
     PhotoAddArgs,
+    QuoteMakeArgs,
     wire_time,
 )
 
@@ -93,6 +96,7 @@ JOB_FIELD_RULES: dict[str, FieldRule] = {
     "job_event.row": _APPEND,
     "job_photo.row": _APPEND,
     "job_loan.row": _APPEND,
+    "job_quote.row": _APPEND,
 }
 
 EVENT_FIELD: dict[JobEventType, str] = {
@@ -362,6 +366,50 @@ def _return_locally(out: dict[str, Any], args: LoanReturnArgs) -> None:
             )
 
 
+def _quote_locally(out: dict[str, Any], args: QuoteMakeArgs) -> None:
+    """The quote as the tablet shows it until the server's figures come back with the next pull."""
+    quotes = out.setdefault("quotes", [])
+    if any(q["id"] == str(args.quote_id) for q in quotes):
+        return
+    lines = [
+        {
+            "kind": x.kind,
+            "description": x.description,
+            "part_id": str(x.part_id) if x.part_id else None,
+            "quantity": x.quantity,
+            "unit_price": x.unit_price,
+            "amount": str(line_amount(Decimal(x.quantity), Decimal(x.unit_price))),
+        }
+        for x in args.lines
+    ]
+    totals = quote_totals(
+        [(Decimal(x.quantity), Decimal(x.unit_price)) for x in args.lines], Decimal(args.discount_pct)
+    )
+    accepted = any(q.get("status") == QuoteStatus.ACCEPTED.value for q in quotes)
+    status = status_on_device(signed=bool(args.signature), accepted_exists=accepted)
+    quotes.append(
+        {
+            "id": str(args.quote_id),
+            "lines": lines,
+            "figures": {
+                "discount_pct": args.discount_pct,
+                "subtotal": str(totals.subtotal),
+                "discount": str(totals.discount),
+                "total": str(totals.total),
+                "device_total": args.total,
+            },
+            "status": status,
+            "review_reason": "after_acceptance" if accepted else "",
+            "quoted_at": wire_time(args.quoted_at),
+            "accepted_at": wire_time(args.accepted_at or args.quoted_at) if args.signature else None,
+        }
+    )
+
+
+def status_on_device(*, signed: bool, accepted_exists: bool) -> str:
+    return status_on_arrival(signed=signed, accepted_exists=accepted_exists, figures_differ=False).value
+
+
 #: mutation name -> its effect on the device's own view of the job document (changed in place).
 LOCAL_APPLY: dict[MutationName, Callable[[dict[str, Any], Any], None]] = {
     MutationName.JOB_EVENT: _event_locally,
@@ -373,6 +421,7 @@ LOCAL_APPLY: dict[MutationName, Callable[[dict[str, Any], Any], None]] = {
     MutationName.PHOTO_ADD: _photo_locally,
     MutationName.LOAN_LEND: _lend_locally,
     MutationName.LOAN_RETURN: _return_locally,
+    MutationName.QUOTE_MAKE: _quote_locally,
 }
 
 
@@ -385,6 +434,7 @@ EMBEDDED_ORDER: dict[str, tuple[str, ...]] = {
     "parts": ("used_at", "id"),
     "photos": ("taken_at", "id"),
     "loans": ("lent_at", "id"),
+    "quotes": ("quoted_at", "id"),
 }
 
 

@@ -70,6 +70,7 @@ class MutationName(StrEnum):
     PHOTO_ADD = "photo.add"
     LOAN_LEND = "loan.lend"
     LOAN_RETURN = "loan.return"
+    QUOTE_MAKE = "quote.make"
 
 
 class JobEventArgs(Strict):
@@ -187,6 +188,37 @@ class LoanReturnArgs(Strict):
     note: Annotated[str, StringConstraints(max_length=500)] = ""
 
 
+#: money and quantities travel as decimal text, never as a float: "1234.50", "2", "0.5"
+MoneyText = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,10}(\.[0-9]{1,2})?$")]
+QuantityText = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,4}(\.[0-9]{1,2})?$")]
+PercentText = Annotated[str, StringConstraints(pattern=r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$")]
+
+
+class QuoteLineArgs(Strict):
+    """One line of a quote: labour (hours × rate), a part (quantity × list price) or the travel."""
+
+    kind: Literal["labour", "part", "travel"]
+    description: Annotated[str, StringConstraints(max_length=200)] = ""
+    part_id: uuid.UUID | None = None
+    quantity: QuantityText
+    unit_price: MoneyText
+
+
+class QuoteMakeArgs(Strict):
+    """A quote for a paid repair (有偿维修) made on the tablet, with the customer's acceptance signature
+    when the customer accepted it there. The server recomputes the money with the price list and the
+    contract's discount (``shared.paid.quote_totals``); ``total`` is what the tablet showed."""
+
+    job_id: uuid.UUID
+    quote_id: uuid.UUID
+    lines: Annotated[list[QuoteLineArgs], Field(min_length=1, max_length=40)]
+    discount_pct: PercentText
+    total: MoneyText
+    quoted_at: Time
+    signature: Annotated[str, StringConstraints(max_length=MAX_SIGNATURE_CHARS)] = ""
+    accepted_at: Time | None = None
+
+
 ARGS_MODELS: dict[MutationName, type[Strict]] = {
     MutationName.JOB_EVENT: JobEventArgs,
     MutationName.JOB_EDIT: JobEditArgs,
@@ -197,6 +229,7 @@ ARGS_MODELS: dict[MutationName, type[Strict]] = {
     MutationName.PHOTO_ADD: PhotoAddArgs,
     MutationName.LOAN_LEND: LoanLendArgs,
     MutationName.LOAN_RETURN: LoanReturnArgs,
+    MutationName.QUOTE_MAKE: QuoteMakeArgs,
 }
 
 MutationArgs = (
@@ -209,6 +242,7 @@ MutationArgs = (
     | PhotoAddArgs
     | LoanLendArgs
     | LoanReturnArgs
+    | QuoteMakeArgs
 )
 
 

@@ -12,12 +12,14 @@ import mimetypes
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from mobile.replica.store import Replica
 from shared.clock import utcnow
 from shared.enums import STATUS_RANK, ChecklistItemKind, CheckResult, JobEventType, JobStatus
 from shared.ids import uuid7
+from shared.paid import LABOUR_RATE, cents, quote_refusal, quote_totals
 from sync.client import VanLine
 from sync.protocol import MAX_PHOTO_B64, PHOTO_TYPES, Mutation, MutationName
 
@@ -284,6 +286,91 @@ class JobActions:
         )
         self.keep_draft(job_id, f"return_condition:{loan_id}", None)  # picked on the screen, now recorded
         return mutation
+
+    def quote_lines(self, job_id: uuid.UUID, labour_hours: str, travel: str) -> list[dict[str, Any]]:
+        """The lines of a paid repair's quote (有偿维修): labour hours at the labour rate, every part used on
+        the job (not voided) at its list price, and the travel. Money and quantities are decimal text."""
+        job = self._job(job_id)
+        lines: list[dict[str, Any]] = []
+        try:
+            hours = Decimal(labour_hours or "0")
+            trip = Decimal(travel or "0")
+        except InvalidOperation:
+            raise ActionError("bad_amount", "hours and travel are numbers") from None
+        if not hours.is_finite() or not trip.is_finite() or hours < 0 or trip < 0 or hours > 999:
+            raise ActionError("bad_amount", "hours and travel are numbers, not negative")
+        if hours > 0:
+            lines.append(
+                {
+                    "kind": "labour",
+                    "description": "",
+                    "quantity": str(cents(hours)),
+                    "unit_price": str(LABOUR_RATE),
+                }
+            )
+        used: dict[str, int] = {}
+        for row in job.get("parts", []):
+            if row.get("voided_at") is None:
+                used[str(row["part_id"])] = used.get(str(row["part_id"]), 0) + int(row["quantity"])
+        for part_id, quantity in used.items():
+            part = self.replica.reference("part", part_id) or {}
+            price = cents(Decimal(str(part.get("unit_price", 0))))
+            lines.append(
+                {
+                    "kind": "part",
+                    "description": f"{part.get('code', '')} {part.get('name', '')}".strip(),
+                    "part_id": part_id,
+                    "quantity": str(quantity),
+                    "unit_price": str(price),
+                }
+            )
+        if trip > 0:
+            lines.append(
+                {"kind": "travel", "description": "", "quantity": "1", "unit_price": str(cents(trip))}
+            )
+        return lines
+
+    def quote_figures(self, job_id: uuid.UUID, lines: list[dict[str, Any]]) -> dict[str, str]:
+        """Subtotal, the contract's discount and the total the tablet shows: the same rule the server
+        recomputes with (``shared.paid.quote_totals``)."""
+        job = self._job(job_id)
+        pct = Decimal(str(job.get("repair_discount_pct") or "0"))
+        totals = quote_totals([(Decimal(x["quantity"]), Decimal(x["unit_price"])) for x in lines], pct)
+        return {
+            "discount_pct": str(cents(pct)),
+            "subtotal": str(totals.subtotal),
+            "discount": str(totals.discount),
+            "total": str(totals.total),
+        }
+
+    def make_quote(
+        self, job_id: uuid.UUID, *, labour_hours: str, travel: str = "0", signature: str = ""
+    ) -> Mutation:
+        """Record the quote of a paid repair now, accepted by the customer when ``signature`` is given.
+
+        Only a billable repair is quoted (the three-guarantee rules decided it); the server refuses the
+        others too (``not_billable``) and recomputes the money with the price list."""
+        job = self._job(job_id)
+        if quote_refusal(job.get("billable")):
+            raise ActionError("not_billable", "this repair is free: no quote")
+        lines = self.quote_lines(job_id, labour_hours, travel)
+        if not lines:
+            raise ActionError("empty_quote", "add labour, parts or travel to the quote")
+        money = self.quote_figures(job_id, lines)
+        now = self.clock().isoformat()
+        return self._record(
+            MutationName.QUOTE_MAKE,
+            {
+                "job_id": str(job_id),
+                "quote_id": str(uuid7()),
+                "lines": lines,
+                "discount_pct": money["discount_pct"],
+                "total": money["total"],
+                "quoted_at": now,
+                "signature": signature,
+                "accepted_at": now if signature else None,
+            },
+        )
 
     def add_photo(
         self,

@@ -625,6 +625,10 @@ class MaintenanceAgreement(IdMixin, TimestampMixin, Base):
     fee_terms: Mapped[str] = mapped_column(String(200), default="")
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
+    #: 优惠收费: the percent off a paid repair's quote while the agreement runs (shared.paid)
+    repair_discount_pct: Mapped[Decimal] = mapped_column(
+        Numeric(5, 2), default=Decimal(0), server_default="0"
+    )
 
 
 class ManagerDecision(IdMixin, TimestampMixin, Base):
@@ -674,3 +678,56 @@ class JobLoan(Base):
     condition: Mapped[str | None] = mapped_column(String(20), default=None)
     return_note: Mapped[str] = mapped_column(String(500), default="")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JobQuote(Base):
+    """A quote for a paid repair (有偿维修), made on the tablet: its lines and the server's figures.
+
+    The id is made on the tablet, so a resend is the same quote. ``lines`` and ``figures`` keep the money
+    as decimal text (what the job document carries); the numeric columns are the same figures for reports.
+    """
+
+    __tablename__ = "job_quotes"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    #: [{kind, description, part_id, quantity, unit_price, amount}] with decimal text
+    lines: Mapped[list[Any]] = mapped_column(default=list)
+    #: {discount_pct, subtotal, discount, total, device_total} as decimal text
+    figures: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    discount_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    subtotal: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    discount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    device_total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    #: shared.paid.QuoteStatus
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    review_reason: Mapped[str] = mapped_column(String(40), default="")
+    quoted_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None] = mapped_column(default=None)
+    signature: Mapped[str] = mapped_column(Text, default="")
+    made_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RepairCharge(IdMixin, TimestampMixin, Base):
+    """The office's charge (收费单) for an accepted quote: one per quote, the amount its total."""
+
+    __tablename__ = "repair_charges"
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    quote_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("job_quotes.id"), unique=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    issued_at: Mapped[datetime]
+    issued_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class RepairPayment(IdMixin, TimestampMixin, Base):
+    """A payment received against a charge: amount, method and the day it was paid."""
+
+    __tablename__ = "repair_payments"
+    charge_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("repair_charges.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    method: Mapped[str] = mapped_column(String(20))
+    paid_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))

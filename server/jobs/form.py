@@ -16,6 +16,7 @@ from server.db.models import (
     Job,
     JobEvent,
     JobPart,
+    JobQuote,
     Part,
     Photo,
     Site,
@@ -25,7 +26,15 @@ from server.errors import NotFound
 from server.jobs.decision import decision_out
 from shared.enums import ChecklistItemKind
 from shared.models import CustomerOut, EquipmentOut, JobDetail, JobOut, SiteOut, UserOut
-from shared.service_form import FormAnswer, FormEvent, FormPart, FormPhoto, ServiceForm
+from shared.service_form import (
+    FormAnswer,
+    FormEvent,
+    FormPart,
+    FormPhoto,
+    FormQuote,
+    FormQuoteLine,
+    ServiceForm,
+)
 
 
 async def job_detail(session: AsyncSession, job: Job) -> JobDetail:
@@ -166,6 +175,29 @@ async def service_form(session: AsyncSession, job_id: uuid.UUID) -> ServiceForm:
         ],
         qa_by_name=qa_by.display_name if qa_by else None,
         manager_decision=await decision_out(session, job.id),
+        quote=await _quote(session, job.id),
+    )
+
+
+async def _quote(session: AsyncSession, job_id: uuid.UUID) -> FormQuote | None:
+    """The accepted quote of the job, else its newest one."""
+    quotes = (
+        await session.scalars(
+            select(JobQuote).where(JobQuote.job_id == job_id).order_by(JobQuote.quoted_at.desc(), JobQuote.id)
+        )
+    ).all()
+    chosen = next((q for q in quotes if q.status == "accepted"), quotes[0] if quotes else None)
+    if chosen is None:
+        return None
+    money = chosen.figures
+    return FormQuote(
+        status=chosen.status,
+        lines=[FormQuoteLine.model_validate(line) for line in chosen.lines],
+        discount_pct=money["discount_pct"],
+        subtotal=money["subtotal"],
+        discount=money["discount"],
+        total=money["total"],
+        accepted_at=chosen.accepted_at,
     )
 
 

@@ -359,6 +359,39 @@ class FormRenderer:
             (28, 62, 22, 32, 38),
         )
 
+    def quote(self) -> None:
+        """The paid repair's quote (有偿维修报价): its lines, the contract's discount and the total."""
+        quote = self.form.quote
+        if quote is None and self.form.job.billable is not True:
+            return
+        t = self.t
+        self.heading(t("form.section.quote"))
+        if quote is None:
+            self.pdf.cell(0, 5.5, t("form.none"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            return
+        rows = [
+            [
+                f"{t(f'enum.quote_line.{x.kind}')} {x.description}".strip(),
+                x.quantity,
+                f"¥{x.unit_price}",
+                f"¥{x.amount}",
+            ]
+            for x in quote.lines
+        ]
+        self.grid(
+            [t("form.quote.item"), t("form.quantity"), t("form.quote.price"), t("form.quote.amount")],
+            rows,
+            (92, 26, 32, 32),
+        )
+        self.pairs(
+            [
+                (t("form.quote.subtotal"), f"¥{quote.subtotal}"),
+                (t("form.quote.discount", pct=quote.discount_pct), f"¥{quote.discount}"),
+                (t("form.quote.total"), f"¥{quote.total}"),
+                (t("form.quote.status"), t(f"enum.quote_status.{quote.status}")),
+            ]
+        )
+
     def acceptance(self) -> None:
         """The customer's opinion beside their signature (drawn from the stored strokes)."""
         pdf, job, t = self.pdf, self.job, self.t
@@ -462,6 +495,7 @@ class FormRenderer:
         self.fault()
         self.checklist()
         self.parts()
+        self.quote()
         self.acceptance()
         self.review()
         self.photos(photos)

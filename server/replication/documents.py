@@ -21,12 +21,15 @@ from server.db.models import (
     JobEvent,
     JobLoan,
     JobPart,
+    JobQuote,
     Part,
     Photo,
     Site,
     StockBalance,
     Store,
 )
+from server.paid.service import discounts_for_jobs
+from shared.clock import utcnow
 from shared.stock import StoreKind
 from sync.merge import order_embedded
 
@@ -180,12 +183,23 @@ LOAN_COLUMNS = (
     JobLoan.condition,
     JobLoan.return_note,
 )
+QUOTE_COLUMNS = (
+    JobQuote.id,
+    JobQuote.job_id,
+    JobQuote.lines,
+    JobQuote.figures,
+    JobQuote.status,
+    JobQuote.review_reason,
+    JobQuote.quoted_at,
+    JobQuote.accepted_at,
+)
 CHILDREN = (
     ("events", EVENT_COLUMNS, JobEvent.job_id),
     ("checklist", ANSWER_COLUMNS, ChecklistResult.job_id),
     ("parts", PART_COLUMNS, JobPart.job_id),
     ("photos", PHOTO_COLUMNS, Photo.job_id),
     ("loans", LOAN_COLUMNS, JobLoan.job_id),
+    ("quotes", QUOTE_COLUMNS, JobQuote.job_id),
 )
 
 
@@ -196,11 +210,15 @@ async def job_documents(
     docs: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(list(job_ids)):
         for doc in await _dicts(session, JOB_COLUMNS, by=Job.id, ids=chunk):
-            doc.update(events=[], checklist=[], parts=[], photos=[], loans=[])
+            doc.update(events=[], checklist=[], parts=[], photos=[], loans=[], quotes=[])
+            doc["repair_discount_pct"] = "0.00"
             docs[doc["id"]] = doc
         for key, columns, job_column in CHILDREN:
             for child in await _dicts(session, columns, by=job_column, ids=chunk):
                 docs[child.pop("job_id")][key].append(child)
+        # the discount the customer's maintenance agreement gives today (优惠收费): the tablet quotes with it
+        for job_id, pct in (await discounts_for_jobs(session, list(chunk), utcnow().date())).items():
+            docs[job_id]["repair_discount_pct"] = pct
     for doc in docs.values():
         order_embedded(doc)  # one order on both databases (sync/merge.py: EMBEDDED_ORDER)
     return {uuid.UUID(k): v for k, v in docs.items()}

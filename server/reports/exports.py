@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -22,7 +23,7 @@ from shared.i18n import translate
 from shared.local_time import full
 from shared.reports import BreachRow, QualityReport, ReportGroup, ResponseTimeReport, SlaReport, TimeStats
 
-Cell = str | int | float | None
+Cell = str | int | float | Decimal | None
 #: Characters no XLSX cell may hold (openpyxl refuses C0 controls, which was a 500 for every reader of
 #: the report; XML has no surrogates, U+FFFE or U+FFFF): C0 controls other than tab, line feed and
 #: carriage return, DEL, and those.

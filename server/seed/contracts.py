@@ -96,6 +96,7 @@ async def seed_contracts(
         rules="每次服务如实填写售后维修服务单与主动跟踪报告表",
         fee=Decimal("36800.00"),
         fee_terms="按季度收取，专项维修优惠收费",
+        repair_discount_pct=Decimal("10.00"),  # 优惠收费 on paid repairs (server/paid/seed.py)
         starts_on=start,
         ends_on=start + timedelta(days=3 * 365),
     )

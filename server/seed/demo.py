@@ -26,6 +26,7 @@ from server.customers.seed import seed_customers
 from server.db.models import ChecklistTemplate, Counter, Job, Part, User
 from server.inspections.seed import seed_inspections
 from server.loans.seed import seed_loans
+from server.paid.seed import seed_paid
 from server.security import hash_password
 from server.seed.contracts import seed_contracts
 from server.seed.jobs import Jobs
@@ -164,6 +165,7 @@ async def seed_demo(
     )  # visits, training
     today = now.astimezone(zone(DEFAULT_TIMEZONE)).date()
     counts.update(await seed_contracts(session, b.customers, b.jobs, b.users, today, now))
+    counts.update(await seed_paid(session, now=now, rng_seed=rng_seed))  # quotes, charges, payments
     logins = [DemoLogin(u.username, password, u.role, u.display_name) for u in b.users]
     return SeedResult(logins=logins, counts=counts)
 

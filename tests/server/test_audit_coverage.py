@@ -21,7 +21,7 @@ from server.db.models import AuditEntry, Conflict, JobPart
 from shared.enums import JobEventType
 from tests.conftest import DeviceFactory
 from tests.server.test_access_matrix import _routes
-from tests.server.test_approval import answer, event, push, sign
+from tests.server.test_approval import answer, event, mutation, push, sign
 from tests.support import PASSWORD, World
 
 #: Routes that change data but need no entry of their own, and why.
@@ -286,6 +286,35 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         body = {"returned_at": datetime.now(UTC).isoformat()}
         return await c.call("dispatcher", "POST", f"/api/loans/{made}/return", body)
 
+    async def accepted_quote(c: Ctx) -> str:
+        """A billable repair quoted and accepted on the tablet, through a real push."""
+        job_id = await c.job()
+        edit = mutation(
+            "job.edit", job_id=job_id, base_version=1, fields={"billable": True, "billable_reason": "misuse"}
+        )
+        quote_id = str(uuid.uuid4())
+        quote = mutation(
+            "quote.make",
+            job_id=job_id,
+            quote_id=quote_id,
+            lines=[{"kind": "labour", "quantity": "1", "unit_price": "180.00"}],
+            discount_pct="0",
+            total="180.00",
+            quoted_at=datetime.now(UTC).isoformat(),
+            signature="M 10 10 L 40 40 L 80 12",
+        )
+        assert {r["outcome"] for r in await push(c.world, edit, quote)} == {"applied"}
+        return quote_id
+
+    async def issue_charge(c: Ctx) -> httpx.Response:
+        return await c.call("dispatcher", "POST", f"/api/paid/quotes/{await accepted_quote(c)}/charge", {})
+
+    async def record_payment(c: Ctx) -> httpx.Response:
+        charged = await issue_charge(c)
+        assert charged.status_code == 201, charged.text
+        body = {"amount": "80.00", "method": "cash", "paid_on": datetime.now(UTC).date().isoformat()}
+        return await c.call("dispatcher", "POST", f"/api/paid/charges/{charged.json()['id']}/payments", body)
+
     async def count(c: Ctx) -> httpx.Response:
         store = await c.store("new")
         body = {"store_id": store, "lines": [{"part_id": part, "counted_quantity": 2, "reason": "盘盈"}]}
@@ -492,6 +521,8 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         ),
         ("POST", "/api/loans"): lend,
         ("POST", "/api/loans/{loan_id:uuid}/return"): give_back,
+        ("POST", "/api/paid/quotes/{quote_id:uuid}/charge"): issue_charge,
+        ("POST", "/api/paid/charges/{charge_id:uuid}/payments"): record_payment,
         ("POST", "/api/complaints"): const(
             "/api/complaints",
             "dispatcher",

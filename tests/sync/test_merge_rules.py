@@ -616,6 +616,20 @@ def test_every_mutation_name_changes_the_local_view() -> None:
             ),
         ),
     }
+    samples[MutationName.QUOTE_MAKE] = (
+        _job(),
+        _mutation(
+            MutationName.QUOTE_MAKE,
+            {
+                "job_id": str(JOB_ID),
+                "quote_id": str(uuid.uuid4()),
+                "lines": [{"kind": "travel", "quantity": "1", "unit_price": "120.00"}],
+                "discount_pct": "10",
+                "total": "108.00",
+                "quoted_at": T0.isoformat(),
+            },
+        ),
+    )
     assert set(samples) == set(MutationName)
     for name, (doc, mutation) in samples.items():
         assert mutation.name is name

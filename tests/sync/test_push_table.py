@@ -84,6 +84,21 @@ def _return() -> Build:
     return lambda job: ("loan.return", {"job_id": job, "loan_id": str(uuid7()), "returned_at": _at()})
 
 
+def _quote(signature: str = SIGNATURE) -> Build:
+    return lambda job: (
+        "quote.make",
+        {
+            "job_id": job,
+            "quote_id": str(uuid7()),
+            "lines": [{"kind": "labour", "quantity": "2", "unit_price": "180.00"}],
+            "discount_pct": "0",
+            "total": "360.00",
+            "quoted_at": _at(),
+            "signature": signature,
+        },
+    )
+
+
 def _at() -> str:
     return (datetime.now(UTC) - timedelta(seconds=30)).isoformat()
 
@@ -175,6 +190,11 @@ CASES = [
     Case("lending a unit the pool does not have", {}, _lend(str(uuid.UUID(int=7))), "rejected", "unknown_unit",
          after={"backup_lent": False}),
     Case("returning a loan that does not exist", {}, _return(), "rejected", "unknown_loan"),
+    # --- paid repairs (a quote after acceptance, stale prices: tests/server/test_paid_repairs.py)
+    Case("a quote on a free repair is refused", {"billable": False}, _quote(), "rejected", "not_billable"),
+    Case("a quote on an undecided repair is refused", {}, _quote(), "rejected", "not_billable"),
+    Case("a signed quote on a billable repair is accepted", {"billable": True, "billable_reason": "misuse"},
+         _quote(), "applied", changes=["job"], after={"billable": True}),
 ]
 # fmt: on
 

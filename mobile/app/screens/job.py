@@ -11,11 +11,12 @@ from mobile.app.screens.job_overview import OverviewSection
 from mobile.app.screens.loans import LoansSection
 from mobile.app.screens.parts import PartsSection
 from mobile.app.screens.photos import PhotosSection
+from mobile.app.screens.quote import QuoteSection
 from mobile.app.state import AppState, Data
 from ui.components.common import AMBER_BG, INK, MUTED, RED, RED_BG, badge, big_button, bind, tagged
 from ui.logic.explain import explain_conflict
 
-SECTIONS = ("overview", "checklist", "parts", "loans", "photos", "acceptance")
+SECTIONS = ("overview", "checklist", "parts", "loans", "quote", "photos", "acceptance")
 
 
 @ft.component
@@ -107,6 +108,8 @@ def JobScreen(state: AppState, data: Data, job_id: str) -> ft.Control:
         body.append(PartsSection(state, view))
     elif section == "loans":
         body.append(LoansSection(state, view))
+    elif section == "quote":
+        body.append(QuoteSection(state, view))
     elif section == "photos":
         body.append(PhotosSection(state, view))
     else:
