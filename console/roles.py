@@ -19,6 +19,7 @@ class Screen(StrEnum):
     CUSTOMERS = "customers"
     STOCK = "stock"
     LOANS = "loans"
+    RETURNS = "returns"
 
 
 ROUTES: dict[Screen, str] = {
@@ -31,6 +32,7 @@ ROUTES: dict[Screen, str] = {
     Screen.CUSTOMERS: "/customers",
     Screen.STOCK: "/stock",
     Screen.LOANS: "/loans",
+    Screen.RETURNS: "/returns",
 }
 
 #: screen -> what its user must be able to do (the board shows the whole office's work)
@@ -44,6 +46,7 @@ NEEDS: dict[Screen, Capability] = {
     Screen.CUSTOMERS: Capability.CARE_FOR_CUSTOMERS,
     Screen.STOCK: Capability.MOVE_STOCK,
     Screen.LOANS: Capability.LEND_BACKUP,
+    Screen.RETURNS: Capability.CARE_FOR_CUSTOMERS,
 }
 _SCREENS: dict[Role, tuple[Screen, ...]] = {
     role: tuple(s for s in Screen if role in ROLES[NEEDS[s]]) for role in Role

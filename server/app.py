@@ -250,6 +250,13 @@ def create_app(
     engine = engine or make_engine(settings.resolved_database_url, echo=settings.sql_echo)
 
     from server.loans.controller import BackupUnitController, LoanController
+    from server.returns.controller import (
+        AppraisalController,
+        CompensationController,
+        ReturnController,
+        SupplierClaimController,
+    )
+    from server.returns.report import ReturnsReportController
     from server.replication.controller import ConflictController, SyncController
 
     return Litestar(
@@ -282,6 +289,11 @@ def create_app(
             customer_routes,
             BackupUnitController,
             LoanController,
+            ReturnController,
+            AppraisalController,
+            SupplierClaimController,
+            CompensationController,
+            ReturnsReportController,
             *pwa_routes,
         ],
         dependencies={
