@@ -270,3 +270,54 @@ async def test_self_repair_only_after_a_missed_onsite_promise_and_the_manager_ap
     assert {"/api/returns", "/api/appraisals", "/api/supplier-claims", "/api/compensations"} <= {
         p.rstrip("/") for p in schema["paths"]
     }
+
+
+async def test_an_old_part_handed_in_from_a_job_gets_a_verdict_once(world: World) -> None:
+    import uuid
+
+    from server.db.models import JobPart
+
+    job = (await world.create_job(engineer="eng1"))["id"]
+    handed, kept = uuid.uuid4(), uuid.uuid4()
+    async with world.app.state.sessionmaker() as s:
+        for ident, returned in ((handed, True), (kept, False)):
+            s.add(
+                JobPart(
+                    id=ident,
+                    job_id=uuid.UUID(job),
+                    part_id=world.part_id,
+                    quantity=1,
+                    old_part_returned=returned,
+                    used_at=datetime.now(UTC),
+                )
+            )
+        await s.commit()
+    qa = await world.login("qa")
+    body = {"defect_type": "manufacturing", "supplier_fault": True, "supplier": "台州泰丰轴承"}
+    no_supplier = await world.client.post(
+        "/api/appraisals", json={"job_part_id": str(handed), **body, "supplier": ""}, headers=qa
+    )
+    assert no_supplier.status_code == 422 and no_supplier.json()["code"] == "appraisal.supplier_required"
+    not_handed = await world.client.post(
+        "/api/appraisals", json={"job_part_id": str(kept), **body}, headers=qa
+    )
+    assert not_handed.status_code == 422 and not_handed.json()["code"] == "appraisal.no_old_part"
+    both = await world.client.post(
+        "/api/appraisals",
+        json={"job_part_id": str(handed), "return_id": str(uuid.uuid4()), **body},
+        headers=qa,
+    )
+    assert both.status_code == 422 and both.json()["code"] == "appraisal.one_subject"
+    made = await world.client.post("/api/appraisals", json={"job_part_id": str(handed), **body}, headers=qa)
+    assert made.status_code == 201, made.text
+    assert (made.json()["job_part_id"], made.json()["part_name"]) == (str(handed), "P-DP-001 机械密封")
+    again = await world.client.post("/api/appraisals", json={"job_part_id": str(handed), **body}, headers=qa)
+    assert again.status_code == 409 and again.json()["code"] == "appraisal.already_done"
+    listed = await world.client.get(
+        "/api/appraisals?supplier_fault=true", headers=await world.login("warehouse")
+    )
+    assert [a["id"] for a in listed.json()] == [made.json()["id"]]
+    desk = await world.client.post(
+        "/api/appraisals", json={"job_part_id": str(handed), **body}, headers=await world.login("dispatcher")
+    )
+    assert desk.status_code == 403
