@@ -52,13 +52,6 @@ SUPPLIERS = ("温州华东密封件有限公司", "常州恒力电机配件厂",
 PLAN: tuple[
     tuple[ReturnKind, int, DefectType | None, bool, ReturnDecision | None, bool, ClaimStatus | None], ...
 ] = (
-    (ReturnKind.EXCHANGE, 110, DefectType.MATERIAL, True, ReturnDecision.EXCHANGE, True, ClaimStatus.SETTLED),
-    (ReturnKind.RETURN, 85, DefectType.MANUFACTURING, False, ReturnDecision.RETURN, True, None),
-    (ReturnKind.EXCHANGE, 60, DefectType.MISUSE, False, ReturnDecision.REFUSE, True, None),
-    (ReturnKind.EXCHANGE, 35, DefectType.DESIGN, True, ReturnDecision.EXCHANGE, True, ClaimStatus.SUBMITTED),
-    (ReturnKind.RETURN, 12, DefectType.MATERIAL, True, ReturnDecision.RETURN, False, ClaimStatus.OPEN),
-    (ReturnKind.EXCHANGE, 6, DefectType.WEAR, False, None, False, None),
-    (ReturnKind.RETURN, 2, None, False, None, False, None),
     (
         ReturnKind.EXCHANGE,
         140,
@@ -68,6 +61,13 @@ PLAN: tuple[
         True,
         ClaimStatus.REJECTED,
     ),
+    (ReturnKind.EXCHANGE, 110, DefectType.MATERIAL, True, ReturnDecision.EXCHANGE, True, ClaimStatus.SETTLED),
+    (ReturnKind.RETURN, 85, DefectType.MANUFACTURING, False, ReturnDecision.RETURN, True, None),
+    (ReturnKind.EXCHANGE, 60, DefectType.MISUSE, False, ReturnDecision.REFUSE, True, None),
+    (ReturnKind.EXCHANGE, 35, DefectType.DESIGN, True, ReturnDecision.EXCHANGE, True, ClaimStatus.SUBMITTED),
+    (ReturnKind.RETURN, 12, DefectType.MATERIAL, True, ReturnDecision.RETURN, False, ClaimStatus.OPEN),
+    (ReturnKind.EXCHANGE, 6, DefectType.WEAR, False, None, False, None),
+    (ReturnKind.RETURN, 2, None, False, None, False, None),
 )
 REASONS = (
     "机械密封漏水",

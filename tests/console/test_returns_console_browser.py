@@ -34,7 +34,7 @@ def test_a_manager_decides_an_exchange_and_the_customer_signs_it_at_the_desk(sta
 
         d.sign_in("manager", "nav-board")
         d.tap("nav-returns")
-        d.press(f"returns-pick-{number}")
+        d.press_until(f"returns-pick-{number}", "decide-exchange")
         d.press("decide-exchange")
         d.press("decide-save")
         d.wait_text("notice", zh("console.returns.decided", number=number))
@@ -50,7 +50,7 @@ def test_a_manager_decides_an_exchange_and_the_customer_signs_it_at_the_desk(sta
         d.tap("sign-out")
         d.sign_in("dispatcher", "nav-board")
         d.tap("nav-returns")
-        d.press(f"returns-pick-{number}")
+        d.press_until(f"returns-pick-{number}", "signature-pad")
         d.type_into(zh("console.returns.signer"), "刘站长")
         d.reveal("signature-pad")
         d.drag("signature-pad", SIGNATURE)
