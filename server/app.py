@@ -250,6 +250,7 @@ def create_app(
     engine = engine or make_engine(settings.resolved_database_url, echo=settings.sql_echo)
 
     from server.loans.controller import BackupUnitController, LoanController
+    from server.replication.controller import ConflictController, SyncController
     from server.returns.controller import (
         AppraisalController,
         CompensationController,
@@ -257,7 +258,6 @@ def create_app(
         SupplierClaimController,
     )
     from server.returns.report import ReturnsReportController
-    from server.replication.controller import ConflictController, SyncController
 
     return Litestar(
         route_handlers=[
