@@ -28,7 +28,7 @@ JSON = (
 MONEY = sa.Numeric(precision=12, scale=2)
 
 
-def _stamps() -> list[sa.Column]:
+def _stamps() -> list[sa.Column[object]]:
     return [
         sa.Column("id", GUID(length=16), nullable=False),
         sa.Column("created_at", TIME(timezone=True), nullable=False),
