@@ -27,6 +27,7 @@ from console.screens.loans import LoansScreen
 from console.screens.paid import PaidScreen
 from console.screens.qa import QaFormScreen, QaListScreen
 from console.screens.reports import ReportsScreen
+from console.screens.returns import ReturnsScreen
 from console.screens.signin import SignInScreen
 from console.screens.stock import StockScreen
 from console.state import BrowserDrafts, ConsoleState, Office
@@ -128,6 +129,11 @@ def PaidRoute() -> ft.Control:
 
 
 @ft.component
+def ReturnsRoute() -> ft.Control:
+    return ReturnsScreen(ft.use_context(STATE))
+
+
+@ft.component
 def Layout() -> ft.Control:
     """The tabs this role may use, above the routed screen."""
     state: ConsoleState = ft.use_context(STATE)
@@ -186,6 +192,7 @@ ROUTES = [
             ft.Route(path="stock", component=StockRoute),
             ft.Route(path="loans", component=LoansRoute),
             ft.Route(path="paid", component=PaidRoute),
+            ft.Route(path="returns", component=ReturnsRoute),
             ft.Route(path="inspections", component=InspectionsRoute),
             ft.Route(path="customers", component=CustomersRoute),
             ft.Route(path="customers/:customer_id", component=CustomerFileRoute),

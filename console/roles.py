@@ -20,6 +20,7 @@ class Screen(StrEnum):
     STOCK = "stock"
     LOANS = "loans"
     PAID = "paid"
+    RETURNS = "returns"
 
 
 ROUTES: dict[Screen, str] = {
@@ -33,6 +34,7 @@ ROUTES: dict[Screen, str] = {
     Screen.STOCK: "/stock",
     Screen.LOANS: "/loans",
     Screen.PAID: "/paid",
+    Screen.RETURNS: "/returns",
 }
 
 #: screen -> what its user must be able to do (the board shows the whole office's work)
@@ -47,6 +49,7 @@ NEEDS: dict[Screen, Capability] = {
     Screen.STOCK: Capability.MOVE_STOCK,
     Screen.LOANS: Capability.LEND_BACKUP,
     Screen.PAID: Capability.CHARGE_REPAIRS,
+    Screen.RETURNS: Capability.CARE_FOR_CUSTOMERS,
 }
 _SCREENS: dict[Role, tuple[Screen, ...]] = {
     role: tuple(s for s in Screen if role in ROLES[NEEDS[s]]) for role in Role

@@ -259,6 +259,13 @@ def create_app(
     from server.loans.controller import BackupUnitController, LoanController
     from server.paid.controller import PaidRepairsController
     from server.replication.controller import ConflictController, SyncController
+    from server.returns.controller import (
+        AppraisalController,
+        CompensationController,
+        ReturnController,
+        SupplierClaimController,
+    )
+    from server.returns.report import ReturnsReportController
 
     return Litestar(
         route_handlers=[
@@ -291,6 +298,11 @@ def create_app(
             BackupUnitController,
             LoanController,
             PaidRepairsController,
+            ReturnController,
+            AppraisalController,
+            SupplierClaimController,
+            CompensationController,
+            ReturnsReportController,
             *pwa_routes,
         ],
         dependencies={

@@ -23,6 +23,7 @@ __all__ = [
     "refusals",
     "relay",
     "reports",
+    "returns",
     "roles",
     "schedules",
     "service_form",

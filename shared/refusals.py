@@ -34,6 +34,12 @@ ENUM_PARAMS: dict[str, str] = {
     "frequency": "enum.frequency.",
     "conflict_status": "enum.conflict_status.",
     "unit_status": "enum.unit_status.",  # a backup unit's
+    "return_status": "enum.return_status.",  # a return request's (shared.returns)
+    "return_target": "enum.return_status.",
+    "claim_status": "enum.claim_status.",
+    "claim_target": "enum.claim_status.",
+    "compensation_status": "enum.compensation_status.",
+    "compensation_target": "enum.compensation_status.",
     "fields": "app.field.",  # a job's field names (a name without a text is shown as it is)
     "lacking": "app.accept.",  # what approval misses: the signature, the satisfaction, checklist labels
 }

@@ -29,6 +29,7 @@ class MovementKind(StrEnum):
     UNCONSUME = "unconsume"  # a usage voided on the job: the units are back in the van
     RETURN_OLD = "return_old"  # the replaced old part, into the returned-parts store
     ADJUST = "adjust"  # a stock count's difference, with its reason
+    EXCHANGE_OUT = "exchange_out"  # a replacement issued for an exchange under the three guarantees (包换)
 
 
 #: Stores a transfer may go between (the returned store only takes old parts and counts).

@@ -65,6 +65,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.CUSTOMERS,
             Screen.LOANS,
             Screen.PAID,
+            Screen.RETURNS,
         ),
         M: (
             Screen.BOARD,
@@ -77,8 +78,9 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.STOCK,
             Screen.LOANS,
             Screen.PAID,
+            Screen.RETURNS,
         ),
-        Q: (Screen.BOARD, Screen.CONFLICTS, Screen.QA, Screen.REPORTS, Screen.CUSTOMERS),
+        Q: (Screen.BOARD, Screen.CONFLICTS, Screen.QA, Screen.REPORTS, Screen.CUSTOMERS, Screen.RETURNS),
         W: (Screen.BOARD, Screen.STOCK, Screen.LOANS),
         A: tuple(Screen),
         E: (),

@@ -9,14 +9,14 @@ import flet as ft
 
 from console.api import ConsoleApi
 from console.components.report_views import breaches_view, quality_view, response_view, sla_view
-from console.components.widgets import button, chip, chips, error_text, muted, on, title
+from console.components.widgets import button, chip, chips, error_text, muted, on, table, title
 from console.context import use_office
 from console.logic.reports import Period, period_range
 from console.state import ConsoleState, use_draft, use_remote
 from shared.enums import EquipmentCategory, Severity
 from ui.components.common import INK, LINE, SURFACE, tagged, text_field
 
-TABS = ("response-times", "sla", "breaches", "quality")
+TABS = ("response-times", "sla", "breaches", "quality", "returns")
 GROUPS = ("engineer", "customer", "severity", "month", "")
 #: tab -> the exports it offers
 EXPORTS = {
@@ -24,7 +24,20 @@ EXPORTS = {
     "sla": ("sla",),
     "breaches": ("breaches",),
     "quality": ("quality", "feedback"),
+    "returns": ("returns",),
 }
+#: the returns report's columns (``report.returns.col.<name>``), as server/returns/report.py lists them
+RETURNS_COLUMNS = (
+    "month",
+    "returns",
+    "exchanges",
+    "refused",
+    "refunded",
+    "claimed",
+    "settled",
+    "self_repair",
+    "direct_loss",
+)
 
 
 def _dropdown(
@@ -80,6 +93,7 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
         "category": category or None,
     }
     key = tuple(sorted((k, str(v)) for k, v in filters.items()))
+    year = (until or state.now).astimezone(office.tz).year
 
     async def load(api: ConsoleApi) -> dict[str, Any]:
         if tab == "response-times":
@@ -88,15 +102,20 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
             return dict(await api.get("/api/reports/sla", **filters))
         if tab == "breaches":
             return dict(await api.get("/api/reports/breaches", **filters, limit=200))
+        if tab == "returns":  # the three guarantees' money by month of the year (filters do not apply)
+            return dict(await api.get("/api/reports/returns", year=year))
         return dict(await api.get("/api/reports/quality", **filters))
 
     loaded = use_remote(office, load, [tab, group_by, key, state.revision])
 
     async def export(name: str, fmt: str) -> None:
         params = dict(filters, lang=state.lang)
+        path = f"/api/exports/{name}.{fmt}"
         if name == "response-times":
             params["group_by"] = group_by or None
-        result = await office.act(lambda api: api.download(f"/api/exports/{name}.{fmt}", **params))
+        if name == "returns":
+            params, path = {"year": year, "lang": state.lang}, f"/api/reports/returns/export/returns.{fmt}"
+        result = await office.act(lambda api: api.download(path, **params))
         if isinstance(result, tuple):
             await office.save_file(result[0], result[1])
             state.tell(t("console.reports.exported", file=result[1]))
@@ -255,6 +274,15 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
             body += breaches_view(state, data, office.tz)
         elif tab == "quality" and "feedback" in data:
             body += quality_view(state, data)
+        elif tab == "returns" and "months" in data:
+            body.append(
+                table(
+                    [t(f"report.returns.col.{c}") for c in RETURNS_COLUMNS],
+                    [[str(m[c]) for c in RETURNS_COLUMNS] for m in data["months"]],
+                    numeric=range(1, len(RETURNS_COLUMNS)),
+                    ident="returns-report",
+                )
+            )
     elif loaded.loading:
         body.append(muted(t("console.common.loading")))
     return ft.ListView(body, spacing=12, padding=16, expand=True)

@@ -731,3 +731,85 @@ class RepairPayment(IdMixin, TimestampMixin, Base):
     paid_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(String(500), default="")
     recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+
+
+class ReturnRequest(IdMixin, TimestampMixin, Base):
+    """A return or exchange under the three guarantees (包退、包换): requested, appraised, decided, completed."""
+
+    __tablename__ = "return_requests"
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id"), default=None)
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    #: shared.returns.ReturnKind / ReturnStatus / ReturnDecision
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    requested_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime]
+    decision: Mapped[str | None] = mapped_column(String(20), default=None)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    refund_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), default=None)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: the parts-ledger movements the decision made (their ids)
+    movement_ids: Mapped[list[Any]] = mapped_column(default=list)
+    signer_name: Mapped[str] = mapped_column(String(200), default="")
+    signature: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[datetime | None] = mapped_column(default=None)
+    completed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class OldPartAppraisal(IdMixin, TimestampMixin, Base):
+    """三包旧件鉴定: the verdict on a returned old part (a return request's, or one handed in from a job)."""
+
+    __tablename__ = "old_part_appraisals"
+    return_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("return_requests.id"), unique=True)
+    job_part_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("job_parts.id"), unique=True)
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    #: shared.returns.DefectType
+    defect_type: Mapped[str] = mapped_column(String(20))
+    supplier_fault: Mapped[bool] = mapped_column(Boolean)
+    supplier: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    appraised_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    appraised_at: Mapped[datetime]
+
+
+class SupplierClaim(IdMixin, TimestampMixin, Base):
+    """A claim against the maker of a bought-in component (外协厂家), from a supplier-fault appraisal."""
+
+    __tablename__ = "supplier_claims"
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    appraisal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("old_part_appraisals.id"), unique=True)
+    supplier: Mapped[str] = mapped_column(String(200))
+    amount_claimed: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    amount_settled: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), default=None)
+    #: shared.returns.ClaimStatus
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    opened_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class JobCompensation(IdMixin, TimestampMixin, Base):
+    """Money we owe a customer on a job: their self-repair after a missed on-site promise, or their
+    direct loss; recorded with the evidence, approved or rejected by the manager."""
+
+    __tablename__ = "job_compensations"
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id"), index=True)
+    #: shared.returns.CompensationKind / CompensationStatus
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    evidence: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decision_note: Mapped[str] = mapped_column(Text, default="")

@@ -27,6 +27,7 @@ from server.db.models import ChecklistTemplate, Counter, Job, Part, User
 from server.inspections.seed import seed_inspections
 from server.loans.seed import seed_loans
 from server.paid.seed import seed_paid
+from server.returns.seed import seed_returns
 from server.security import hash_password
 from server.seed.contracts import seed_contracts
 from server.seed.jobs import Jobs
@@ -159,6 +160,7 @@ async def seed_demo(
     counts["counters"] = len({JOB_NUMBER_COUNTER, LOG_COUNTER} - existing_counters)
     counts.update(await seed_stock(session, now=now, rng_seed=rng_seed))  # stores, lots, vans stocked
     counts.update(await seed_loans(session, now=now, rng_seed=rng_seed))  # the backup pool and its loans
+    counts.update(await seed_returns(session, now=now, rng_seed=rng_seed))  # returns, claims, compensation
     counts.update(await seed_inspections(session, now=now, rng_seed=rng_seed, counts=counts))
     counts.update(
         await seed_customers(session, now=now, rng_seed=rng_seed, counts=counts)

@@ -519,6 +519,68 @@ class Ledger:
             )
         ]
 
+    async def take_back(
+        self, store_id: uuid.UUID, part_id: uuid.UUID, quantity: int, *, reference: str, note: str = ""
+    ) -> list[StockMovement]:
+        """Units a customer returns under the three guarantees (包退/包换), into the returned-parts store as
+        old parts at no cost (a ``return_old`` line without a usage; ``reference`` names the request)."""
+        _positive(quantity)
+        store = await self._active(store_id)
+        if store.kind != StoreKind.RETURNED.value:
+            raise StockError("wrong_store", "old parts go to the returned-parts store", 400)
+        await self._part(part_id)
+        _, before = await self._move_balance(store, part_id, quantity)
+        lot = await self._lot(
+            store.id,
+            part_id,
+            quantity,
+            received_at=self.now,
+            unit_cost=0,
+            reference=reference,
+            deficit=[max(0, -before)],
+        )
+        return [
+            await self._movement(
+                MovementKind.RETURN_OLD, store, part_id, quantity, uuid7(), lot=lot, reason=note or reference
+            )
+        ]
+
+    async def issue_exchange(
+        self, store_id: uuid.UUID, part_id: uuid.UUID, quantity: int, *, note: str
+    ) -> list[StockMovement]:
+        """A replacement for an exchange (包换), out of the new-parts store oldest first; an office
+        operation, so never more than the books hold (409 ``insufficient_stock``)."""
+        _positive(quantity)
+        store = await self._active(store_id)
+        if store.kind != StoreKind.NEW.value:
+            raise StockError("wrong_store", "a replacement is issued from the new-parts store", 400)
+        await self._part(part_id)
+        _, before = await self._move_balance(store, part_id, -quantity)
+        if before < quantity:
+            raise StockError(
+                "insufficient_stock",
+                f"{store.name} holds {max(before, 0)} of this part, not {quantity}",
+                store=store.name,
+                held=max(before, 0),
+                requested=quantity,
+            )
+        batch = uuid7()
+        out = []
+        for taken in await self._take(store.id, part_id, quantity, before):
+            assert taken.lot is not None  # the balance covered it, so the lots do
+            out.append(
+                await self._movement(
+                    MovementKind.EXCHANGE_OUT,
+                    store,
+                    part_id,
+                    -taken.quantity,
+                    batch,
+                    lot=taken.lot,
+                    reason=note,
+                )
+            )
+        return out
+
     async def count(
         self, store_id: uuid.UUID, lines: list[CountLine], count_id: uuid.UUID
     ) -> list[CountResult]:

@@ -40,6 +40,7 @@ _COLUMNS = {
     MovementKind.UNCONSUME.value: "consumed",
     MovementKind.RETURN_OLD.value: "returned",
     MovementKind.ADJUST.value: "adjusted",
+    MovementKind.EXCHANGE_OUT.value: "consumed",
 }
 #: columns shown as units leaving the store (positive numbers)
 _OUTGOING = ("transferred_out", "consumed")

@@ -75,6 +75,7 @@ def test_each_role_sees_only_its_screens() -> None:
         Screen.CUSTOMERS,
         Screen.LOANS,
         Screen.PAID,
+        Screen.RETURNS,
     )
     assert Screen.QA in screens_for(Role.QA) and Screen.CALL not in screens_for(Role.QA)
     assert screens_for(Role.WAREHOUSE) == (Screen.BOARD, Screen.STOCK, Screen.LOANS)

@@ -556,6 +556,98 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
             "/api/training/{}", "dispatcher", "PATCH", {"place": "泵站二楼"}, Ctx.training
         ),
     }
+
+    # returns, appraisals, supplier claims, compensation (server/returns)
+    async def requested(c: Ctx) -> str:
+        body = {"customer_id": str(w.customer_id), "part_id": part, "kind": "exchange", "reason": "漏水"}
+        r = await c.call("dispatcher", "POST", "/api/returns", body)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    def verdict(return_id: str) -> dict[str, Any]:
+        return {
+            "return_id": return_id,
+            "defect_type": "material",
+            "supplier_fault": True,
+            "supplier": "密封件厂",
+        }
+
+    async def appraised(c: Ctx) -> str:
+        made = await requested(c)
+        r = await c.call("qa", "POST", "/api/appraisals", verdict(made))
+        assert r.status_code == 201, r.text
+        return made
+
+    async def decided(c: Ctx) -> str:
+        made = await appraised(c)
+        r = await c.call("manager", "POST", f"/api/returns/{made}/decision", {"decision": "refuse"})
+        assert r.status_code == 200, r.text
+        return made
+
+    async def appraise(c: Ctx) -> httpx.Response:
+        return await c.call("qa", "POST", "/api/appraisals", verdict(await requested(c)))
+
+    async def claim_body(c: Ctx) -> dict[str, Any]:
+        made = await appraised(c)
+        r = await c.call("qa", "GET", f"/api/returns/{made}")
+        return {"appraisal_id": r.json()["appraisal"]["id"], "amount_claimed": "100.00"}
+
+    async def open_claim(c: Ctx) -> httpx.Response:
+        return await c.call("qa", "POST", "/api/supplier-claims", await claim_body(c))
+
+    async def claim(c: Ctx) -> str:
+        r = await open_claim(c)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    async def submitted(c: Ctx) -> str:
+        made = await claim(c)
+        r = await c.call("qa", "POST", f"/api/supplier-claims/{made}/submit")
+        assert r.status_code == 200, r.text
+        return made
+
+    async def compensation_body(c: Ctx) -> dict[str, Any]:
+        return {"job_id": await c.job(), "kind": "direct_loss", "amount": "50.00", "evidence": "停机损失"}
+
+    async def compensate(c: Ctx) -> httpx.Response:
+        return await c.call("dispatcher", "POST", "/api/compensations", await compensation_body(c))
+
+    async def compensation(c: Ctx) -> str:
+        r = await compensate(c)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    async def requested_call(c: Ctx) -> httpx.Response:
+        body = {"customer_id": str(w.customer_id), "part_id": part, "kind": "return", "reason": "漏水"}
+        return await c.call("dispatcher", "POST", "/api/returns", body)
+
+    signed = {
+        "signer_name": "王主任",
+        "signature": "M 1 1 L 20 20",
+        "signed_at": datetime.now(UTC).isoformat(),
+    }
+    recipes |= {
+        ("POST", "/api/returns"): requested_call,
+        ("POST", "/api/appraisals"): appraise,
+        ("POST", "/api/returns/{return_id:uuid}/decision"): on(
+            "/api/returns/{}/decision", "manager", "POST", {"decision": "refuse"}, appraised
+        ),
+        ("POST", "/api/returns/{return_id:uuid}/complete"): on(
+            "/api/returns/{}/complete", "dispatcher", "POST", signed, decided
+        ),
+        ("POST", "/api/supplier-claims"): open_claim,
+        ("POST", "/api/supplier-claims/{claim_id:uuid}/submit"): on(
+            "/api/supplier-claims/{}/submit", "qa", "POST", None, claim
+        ),
+        ("POST", "/api/supplier-claims/{claim_id:uuid}/settle"): on(
+            "/api/supplier-claims/{}/settle", "qa", "POST", {"outcome": "rejected"}, submitted
+        ),
+        ("POST", "/api/compensations"): compensate,
+        ("POST", "/api/compensations/{compensation_id:uuid}/decision"): on(
+            "/api/compensations/{}/decision", "manager", "POST", {"approve": True}, compensation
+        ),
+    }
+
     return recipes
 
 

@@ -211,6 +211,8 @@ def _comparable(table: str, row: dict[str, object], ran: tuple[datetime, datetim
             value = "<id>"
         elif isinstance(value, str):
             value = UUID_TEXT.sub("<id>", value)
+        elif isinstance(value, list):  # a JSON list of ids (a return's ledger movements)
+            value = [UUID_TEXT.sub("<id>", v) if isinstance(v, str) else v for v in value]
         elif isinstance(value, datetime):
             aware = value if value.tzinfo else value.replace(tzinfo=UTC)
             value = "<written at>" if ran[0] <= aware <= ran[1] else aware.isoformat()
@@ -331,3 +333,37 @@ async def test_every_seeded_form_waiting_for_qa_can_be_approved(engine: AsyncEng
         for hook in app.on_shutdown:
             await hook(app)
         release_app(app)
+
+
+async def test_the_demo_shows_every_step_of_returns_claims_and_compensation(
+    fresh_engine: AsyncEngine,
+) -> None:
+    from server.db.models import JobCompensation, ReturnRequest, StockMovement, SupplierClaim
+    from shared.returns import missed_onsite
+
+    await _seed(fresh_engine, now=NOW)
+    async with async_sessionmaker(fresh_engine)() as s:
+        requests = (await s.scalars(select(ReturnRequest))).all()
+        assert {r.status for r in requests} == {"requested", "appraised", "decided", "completed"}
+        assert {r.decision for r in requests} == {None, "return", "exchange", "refuse"}
+        claims = (await s.scalars(select(SupplierClaim))).all()
+        assert {c.status for c in claims} == {"open", "submitted", "settled", "rejected"}
+        assert all(c.amount_settled is None or c.amount_settled <= c.amount_claimed for c in claims)
+        paid = (await s.scalars(select(JobCompensation))).all()
+        assert {(p.kind, p.status) for p in paid} >= {
+            ("self_repair", "approved"),
+            ("direct_loss", "approved"),
+        }
+        for p in paid:
+            if p.kind == "self_repair":  # the server's rule holds for the demo too
+                job = await s.get(Job, p.job_id)
+                assert job is not None and missed_onsite(job.onsite_due_at, job.arrived_at, NOW)
+        moved = (
+            await s.scalars(
+                select(StockMovement).where(StockMovement.kind.in_(["exchange_out", "return_old"]))
+            )
+        ).all()
+        for r in requests:  # a decision's movements are real ledger lines naming the request
+            lines = [m for m in moved if str(m.id) in r.movement_ids]
+            assert len(lines) == len(r.movement_ids) and all(m.reason == r.number for m in lines)
+            assert bool(lines) == (r.decision in ("return", "exchange"))
