@@ -60,7 +60,7 @@ def ReportSection(state: ConsoleState) -> ft.Control:
                             on(set_period, p),
                             ident=f"parts-period-{p}",
                         )
-                        for p in ("day", "month")
+                        for p in ("day", "week", "month")
                     ]
                 ),
                 ft.Container(
