@@ -362,6 +362,10 @@ def _return_locally(out: dict[str, Any], args: LoanReturnArgs) -> None:
             )
 
 
+def _shipment_locally(out: dict[str, Any], args: Any) -> None:
+    """A shipment's receipt is on no job: the tablet shows it from its outbox (mobile/app/screens/van.py)."""
+
+
 #: mutation name -> its effect on the device's own view of the job document (changed in place).
 LOCAL_APPLY: dict[MutationName, Callable[[dict[str, Any], Any], None]] = {
     MutationName.JOB_EVENT: _event_locally,
@@ -373,6 +377,7 @@ LOCAL_APPLY: dict[MutationName, Callable[[dict[str, Any], Any], None]] = {
     MutationName.PHOTO_ADD: _photo_locally,
     MutationName.LOAN_LEND: _lend_locally,
     MutationName.LOAN_RETURN: _return_locally,
+    MutationName.SHIPMENT_RECEIVE: _shipment_locally,
 }
 
 

@@ -70,6 +70,7 @@ class MutationName(StrEnum):
     PHOTO_ADD = "photo.add"
     LOAN_LEND = "loan.lend"
     LOAN_RETURN = "loan.return"
+    SHIPMENT_RECEIVE = "shipment.receive"
 
 
 class JobEventArgs(Strict):
@@ -187,6 +188,13 @@ class LoanReturnArgs(Strict):
     note: Annotated[str, StringConstraints(max_length=500)] = ""
 
 
+class ShipmentReceiveArgs(Strict):
+    """Parts shipped to this engineer arrived (备件发运签收): they move from transit into the van."""
+
+    shipment_id: uuid.UUID
+    received_at: Time
+
+
 ARGS_MODELS: dict[MutationName, type[Strict]] = {
     MutationName.JOB_EVENT: JobEventArgs,
     MutationName.JOB_EDIT: JobEditArgs,
@@ -197,6 +205,7 @@ ARGS_MODELS: dict[MutationName, type[Strict]] = {
     MutationName.PHOTO_ADD: PhotoAddArgs,
     MutationName.LOAN_LEND: LoanLendArgs,
     MutationName.LOAN_RETURN: LoanReturnArgs,
+    MutationName.SHIPMENT_RECEIVE: ShipmentReceiveArgs,
 }
 
 MutationArgs = (
@@ -209,6 +218,7 @@ MutationArgs = (
     | PhotoAddArgs
     | LoanLendArgs
     | LoanReturnArgs
+    | ShipmentReceiveArgs
 )
 
 
@@ -323,6 +333,7 @@ EntityName = Literal[
     "conflict",
     "van_stock",
     "backup_unit",
+    "shipment",
 ]
 
 

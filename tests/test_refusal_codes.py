@@ -108,7 +108,11 @@ def _stock_reasons() -> Iterator[Use]:
     for name in ("server/stock/ledger.py", "server/stock/planning.py"):
         path = ROOT / name
         for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "StockError":
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id == "StockError"
+            ):
                 first = call.args[0]
                 assert isinstance(first, ast.Constant), f"{name}:{call.lineno}: a constant reason"
                 names = frozenset(k.arg for k in call.keywords if k.arg)

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from server import audit
+from server.changes import Change, log_changes
 from server.db.models import (
     ApprovalRule,
     Part,
@@ -65,6 +66,13 @@ from shared.stock import (
 )
 
 TRANSIT_STORE = "在途（快递发运）"
+#: the change-log entity a tablet pulls the shipments to its engineer as (audience: the engineer)
+SHIPMENT = "shipment"
+
+
+async def log_shipment(session: AsyncSession, shipment: Shipment) -> None:
+    """Tell the engineer's tablet that a shipment to them was sent or received."""
+    await log_changes(session, [Change(SHIPMENT, shipment.id, "put", shipment.engineer_id)])
 
 
 async def transit_store(session: AsyncSession) -> Store:
@@ -139,6 +147,7 @@ async def receive_shipment(
     shipment.received_at = at
     shipment.received_by = by
     await ledger.log_van_changes()
+    await log_shipment(session, shipment)
     return ledger
 
 
@@ -449,6 +458,8 @@ class PlanningService:
             raise refusal(exc) from None
         shipment.status = ShipmentStatus.IN_TRANSIT.value
         shipment.sent_at = ledger.now
+        await self.session.flush()
+        await log_shipment(self.session, shipment)
         return ledger
 
     async def receive(self, shipment_id: uuid.UUID, at: datetime | None) -> ShipmentOut:

@@ -22,6 +22,7 @@ from server.replication.handlers import (
     part_use,
     part_void,
     photo_add,
+    shipment_receive,
 )
 from sync.protocol import Mutation, MutationName
 
@@ -37,4 +38,5 @@ HANDLERS: dict[MutationName, Handler] = {
     MutationName.PHOTO_ADD: photo_add.apply,
     MutationName.LOAN_LEND: loan_lend.apply,
     MutationName.LOAN_RETURN: loan_return.apply,
+    MutationName.SHIPMENT_RECEIVE: shipment_receive.apply,
 }
