@@ -119,7 +119,7 @@ async def test_reorder_levels_shortages_and_the_stock_plan(world: World, engine:
     assert line[2].startswith("'=HYPERLINK") and line[-1] == "17"  # neutralised text, numbers as numbers
     xlsx = await world.client.get("/api/stock/plan/export/plan.xlsx", headers=await h(world))
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    assert sheet is not None and any("应补数量" == c.value for row in sheet.iter_rows() for c in row)
+    assert sheet is not None and any(c.value == "应补数量" for row in sheet.iter_rows() for c in row)
     assert (
         await world.client.get("/api/stock/plan/export/plan.pdf", headers=await h(world))
     ).status_code == 404
