@@ -602,6 +602,8 @@ class PlanningService:
     async def hold_transfer(self, data: TransferIn, approval: bool) -> StockRequestOut | None:
         """A transfer that must wait for a manager becomes a pending request (audited, committed);
         None when it may be done now."""
+        if not approval:
+            return None
         source = await self.session.get(Store, data.from_store_id)
         target = await self.session.get(Store, data.to_store_id)
         if source is None or target is None:
