@@ -154,7 +154,7 @@ def RequestsPanel(state: ConsoleState) -> ft.Control:
                 ]
             status = t(f"enum.request_status.{r.status.value}")
             controls.append(
-                ft.Row([ft.Text(f"{status} · {line}", size=15, expand=True), *actions], wrap=True, spacing=10)
+                ft.Row([ft.Text(f"{status} · {line}", size=15, expand=True), *actions], spacing=10)
             )
         if not manager:
             controls.append(muted(t("console.plan.manager_decides")))
