@@ -37,9 +37,14 @@ async def seed_planning(session: AsyncSession, *, now: datetime, rng_seed: int) 
     )
     if new_store is None:
         return {}
-    vans = list(
+    vans = list(  # in the engineers' username order: the first engineer (eng01) gets the shipment in transit
         (
-            await session.scalars(select(Store).where(Store.kind == StoreKind.VAN.value).order_by(Store.name))
+            await session.scalars(
+                select(Store)
+                .join(User, User.id == Store.engineer_id)
+                .where(Store.kind == StoreKind.VAN.value)
+                .order_by(User.username)
+            )
         ).all()
     )
     engineers = {
@@ -70,7 +75,7 @@ async def seed_planning(session: AsyncSession, *, now: datetime, rng_seed: int) 
                         id=uuid7(),
                         store_id=van.id,
                         part_id=part_id,
-                        level=quantity + rng.choice((-1, 1)),
+                        level=quantity + (1 if rng.random() < 0.2 else -1),  # about one in five short
                         target=quantity + 2,
                         updated_by=warehouse,
                     )

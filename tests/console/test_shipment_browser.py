@@ -2,7 +2,7 @@
 on the stock screen, opens 备件计划 and ships a part to an engineer by courier; the engineer's tablet shows
 the shipment on its way and the engineer taps 签收; after sync the units are in the van. Server, console
 and field app are separate processes on demo data. Set ``LEVEE_SCREENSHOTS=docs/screenshots`` to keep
-the pictures (console-planning.png, van-shipment.png).
+the pictures (console-planning.png; van-shipment.png, the shipments on the tablet before 签收).
 """
 
 from __future__ import annotations
@@ -93,6 +93,8 @@ def test_the_clerk_ships_a_part_and_the_engineer_receives_it_on_the_tablet(
         tablet.sign_in(ENGINEER, "van-open")
         tablet.button(zh("app.sync.now")).click()
         tablet.open_van()
+        tablet.reveal(f"ship-{made['id']}")
+        tablet.shot("van-shipment")  # the shipments on their way, each with its 签收 button
         tablet.press(f"ship-receive-{made['id']}")
         tablet.wait_text(f"ship-{made['id']}", zh("app.ship.received_unsent"))
         tablet.button(zh("app.common.back")).click()
@@ -103,4 +105,3 @@ def test_the_clerk_ships_a_part_and_the_engineer_receives_it_on_the_tablet(
         assert _van_balance(stack, part_id) == before + 1
         tablet.open_van()
         tablet.van_quantity(code, before + 1, timeout=60)
-        tablet.shot("van-shipment")

@@ -46,10 +46,13 @@ def ShortagesPanel(state: ConsoleState) -> ft.Control:
         ft.Row(
             [
                 button(
-                    t("console.reports.export_csv"), on(export, "csv"), kind="quiet", ident="plan-export-csv"
+                    t("console.reports.export_csv", what=t("console.stock.section.planning")),
+                    on(export, "csv"),
+                    kind="quiet",
+                    ident="plan-export-csv",
                 ),
                 button(
-                    t("console.reports.export_xlsx"),
+                    t("console.reports.export_xlsx", what=t("console.stock.section.planning")),
                     on(export, "xlsx"),
                     kind="quiet",
                     ident="plan-export-xlsx",

@@ -70,10 +70,13 @@ def ReportSection(state: ConsoleState) -> ft.Control:
                     width=200,
                 ),
                 button(
-                    t("console.reports.export_csv"), on(export, "csv"), kind="quiet", ident="parts-export-csv"
+                    t("console.reports.export_csv", what=t("console.stock.section.report")),
+                    on(export, "csv"),
+                    kind="quiet",
+                    ident="parts-export-csv",
                 ),
                 button(
-                    t("console.reports.export_xlsx"),
+                    t("console.reports.export_xlsx", what=t("console.stock.section.report")),
                     on(export, "xlsx"),
                     kind="quiet",
                     ident="parts-export-xlsx",
