@@ -73,6 +73,10 @@ def _use(part_id: str) -> Build:
     )
 
 
+def _receive() -> Build:
+    return lambda _job: ("shipment.receive", {"shipment_id": str(uuid.UUID(int=9)), "received_at": _at()})
+
+
 def _lend(unit_id: str) -> Build:
     return lambda job: (
         "loan.lend",
@@ -175,6 +179,8 @@ CASES = [
     Case("lending a unit the pool does not have", {}, _lend(str(uuid.UUID(int=7))), "rejected", "unknown_unit",
          after={"backup_lent": False}),
     Case("returning a loan that does not exist", {}, _return(), "rejected", "unknown_loan"),
+    # --- shipments (received offline, taken back, pending: tests/sync/test_shipments.py)
+    Case("receiving a shipment that is not on its way to you", {}, _receive(), "rejected", "unknown_shipment"),
 ]
 # fmt: on
 
