@@ -279,6 +279,9 @@ class SatisfactionController(Controller):
         "/satisfaction/export/{name:str}",
         guards=[requires_customer_care],
         media_type="application/octet-stream",
+        summary="The satisfaction report as CSV or XLSX",
+        description="`satisfaction.csv` (UTF-8 with BOM) or `satisfaction.xlsx` for one month: per engineer, "
+        "then everyone; every text cell neutralised, like the other reports.",
     )
     async def satisfaction_export(
         self,

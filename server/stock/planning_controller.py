@@ -4,6 +4,7 @@ and the manager's approval of parts issues and returns (审查控制). The rules
 
 from __future__ import annotations
 
+import inspect
 import uuid
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import anyio
 from litestar import Controller, Response, delete, get, post, put
 from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from server.deps import CurrentUser, DbSession, requires_to
@@ -192,3 +194,15 @@ class PlanningController(Controller):
     ) -> StockRequestOut:
         """Reject a pending issue or return: nothing moves (a shipment becomes ``rejected``)."""
         return await PlanningService(db_session, principal).reject(request_id, data.note)
+
+
+def _describe(controller: type[Controller]) -> None:
+    """Each route's docstring as its OpenAPI description, its first sentence as the summary."""
+    for handler in vars(controller).values():
+        if isinstance(handler, HTTPRouteHandler) and handler.description is None and handler.fn.__doc__:
+            text = inspect.cleandoc(handler.fn.__doc__)
+            handler.description = text
+            handler.summary = handler.summary or text.split(". ")[0].split(":")[0].rstrip(".")[:120]
+
+
+_describe(PlanningController)

@@ -341,3 +341,19 @@ async def test_the_weekly_parts_report_and_the_satisfaction_files(world: World) 
         headers=await h(world),
     )
     assert r.status_code == 403  # the warehouse does not read customer care
+
+
+async def test_the_planning_routes_are_described_in_the_openapi_schema(world: World) -> None:
+    paths = (await world.client.get("/schema/openapi.json")).json()["paths"]
+    for path, method in (
+        ("/api/stock/reorder-levels", "put"),
+        ("/api/stock/shortages", "get"),
+        ("/api/stock/plan/export/{name}", "get"),
+        ("/api/stock/shipments", "post"),
+        ("/api/stock/shipments/{shipment_id}/receive", "post"),
+        ("/api/stock/approval/rules", "post"),
+        ("/api/stock/requests/{request_id}/approve", "post"),
+        ("/api/reports/satisfaction/export/{name}", "get"),
+    ):
+        operation = paths[path][method]
+        assert operation.get("summary") and operation.get("description"), (path, method)
