@@ -49,6 +49,7 @@ from server.replication.queue import ConflictQueueController
 from server.reports.controller import ExportController, ReportController
 from server.settings import Settings
 from server.stock.controller import PartsReportController, StockController
+from server.stock.planning_controller import PlanningController
 from sync.protocol import PROTOCOL_VERSION, ProtocolMismatch
 
 log = logging.getLogger("levee.server")
@@ -290,6 +291,7 @@ def create_app(
             ConflictController,
             StockController,
             PartsReportController,
+            PlanningController,
             EngineerLoadController,
             ConflictQueueController,
             ServiceFormController,

@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     admission_queue: int = Field(
         default=0, ge=0, description="requests that may wait for a place per lane (0: 4 x its limit)"
     )
+    parts_approval: bool = Field(
+        default=False,
+        description="审查控制: when on, a parts issue (new-parts store to a van, or a shipment) or return "
+        "(van to the new-parts store) that matches an approval rule (/api/stock/approval-rules) waits as "
+        "pending until a manager approves it; off: no rule applies",
+    )
     pwa_dir: Path | None = Field(
         default=None, description="the field app's web build served at /app/ (default: data_dir/pwa)"
     )

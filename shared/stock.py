@@ -17,6 +17,7 @@ class StoreKind(StrEnum):
     NEW = "new"  # 新件库: new original parts, received from the manufacturer
     RETURNED = "returned"  # 旧件库: old parts taken out of customers' equipment
     VAN = "van"  # an engineer's van stock
+    TRANSIT = "transit"  # 在途: parts shipped by courier that their engineer has not confirmed yet
 
 
 class MovementKind(StrEnum):
@@ -171,6 +172,9 @@ class OperationOut(BaseModel):
 
     movements: list[MovementOut]
     balances: list[BalanceOut]
+    pending: StockRequestOut | None = Field(
+        None, description="审查控制: the transfer waits for a manager's approval; nothing has moved yet"
+    )
 
 
 class CountLineOut(BaseModel):
@@ -208,3 +212,152 @@ class PendingReturnOut(BaseModel):
     unit: str
     quantity: int
     used_at: datetime
+
+
+# --- parts planning: reorder levels, shortages, the stock plan, shipments, approvals (issue 16 part 6) ---
+
+
+class ShipmentStatus(StrEnum):
+    PENDING = "pending"  # waiting for a manager's approval (nothing has moved)
+    IN_TRANSIT = "in_transit"  # sent: the units are in the transit store
+    RECEIVED = "received"  # the engineer confirmed on the tablet: the units are in the van
+    REJECTED = "rejected"  # a manager refused to send it
+
+
+class RequestKind(StrEnum):
+    ISSUE = "issue"  # 领用/发料: new-parts store to a van, or a shipment to an engineer
+    RETURN = "return"  # 退料: a van back to the new-parts store
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+
+
+class ReorderLevelIn(_In):
+    store_id: uuid.UUID
+    part_id: uuid.UUID
+    level: Annotated[int, Field(ge=0, le=MAX_QUANTITY, description="short below this (balance + in transit)")]
+    target: Annotated[
+        int | None, Field(ge=0, le=MAX_QUANTITY, description="the plan orders up to this; default the level")
+    ] = None
+
+
+class ReorderLevelOut(BaseModel):
+    id: uuid.UUID
+    store_id: uuid.UUID
+    store_name: str
+    part_id: uuid.UUID
+    part_code: str
+    part_name: str
+    level: int
+    target: int
+    updated_at: datetime
+
+
+class ShortageOut(BaseModel):
+    """A (store, part) below its reorder level; ``to_order`` is the stock plan's line."""
+
+    store_id: uuid.UUID
+    store_name: str
+    store_kind: StoreKind
+    engineer_id: uuid.UUID | None
+    part_id: uuid.UUID
+    part_code: str
+    part_name: str
+    unit: str
+    on_hand: int
+    in_transit: int = Field(description="units shipped to this van not confirmed yet")
+    level: int
+    target: int
+    to_order: int = Field(description="target - (on hand + in transit)")
+
+
+class ShipmentIn(_In):
+    from_store_id: uuid.UUID
+    engineer_id: uuid.UUID
+    part_id: uuid.UUID
+    quantity: Quantity
+    site: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    courier: Text100 = ""
+    tracking_no: Text100 = ""
+    note: Note = ""
+
+
+class ShipmentReceiveIn(_In):
+    received_at: datetime | None = Field(
+        None, description="when the parts arrived (with a zone); default now"
+    )
+
+
+class ShipmentOut(BaseModel):
+    id: uuid.UUID
+    status: ShipmentStatus
+    from_store_id: uuid.UUID
+    from_store_name: str
+    engineer_id: uuid.UUID
+    engineer_name: str
+    part_id: uuid.UUID
+    part_code: str
+    part_name: str
+    unit: str
+    quantity: int
+    site: str
+    courier: str
+    tracking_no: str
+    note: str
+    created_at: datetime
+    sent_at: datetime | None
+    received_at: datetime | None
+
+
+class ApprovalRuleIn(_In):
+    kind: RequestKind
+    part_id: uuid.UUID | None = Field(None, description="empty: every part")
+    min_quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY)] = 1
+
+
+class ApprovalRuleOut(BaseModel):
+    id: uuid.UUID
+    kind: RequestKind
+    part_id: uuid.UUID | None
+    part_code: str | None
+    part_name: str | None
+    min_quantity: int
+
+
+class ApprovalSettingsOut(BaseModel):
+    enabled: bool = Field(description="LEVEE_PARTS_APPROVAL: off means no rule applies")
+    rules: list[ApprovalRuleOut]
+
+
+class DecisionIn(_In):
+    note: Note = ""
+
+
+class StockRequestOut(BaseModel):
+    id: uuid.UUID
+    kind: RequestKind
+    status: RequestStatus
+    from_store_id: uuid.UUID
+    from_store_name: str
+    to_store_id: uuid.UUID | None
+    to_store_name: str | None
+    part_id: uuid.UUID
+    part_code: str
+    part_name: str
+    quantity: int
+    note: str
+    shipment_id: uuid.UUID | None
+    requested_by_name: str | None
+    created_at: datetime
+    decided_by_name: str | None
+    decided_at: datetime | None
+    decision_note: str
+
+
+OperationOut.model_rebuild()

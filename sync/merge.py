@@ -410,6 +410,10 @@ def status_on_device(*, signed: bool, accepted_exists: bool) -> str:
     return status_on_arrival(signed=signed, accepted_exists=accepted_exists, figures_differ=False).value
 
 
+def _shipment_locally(out: dict[str, Any], args: Any) -> None:
+    """A shipment's receipt is on no job: the tablet shows it from its outbox (mobile/app/screens/van.py)."""
+
+
 #: mutation name -> its effect on the device's own view of the job document (changed in place).
 LOCAL_APPLY: dict[MutationName, Callable[[dict[str, Any], Any], None]] = {
     MutationName.JOB_EVENT: _event_locally,
@@ -422,6 +426,7 @@ LOCAL_APPLY: dict[MutationName, Callable[[dict[str, Any], Any], None]] = {
     MutationName.LOAN_LEND: _lend_locally,
     MutationName.LOAN_RETURN: _return_locally,
     MutationName.QUOTE_MAKE: _quote_locally,
+    MutationName.SHIPMENT_RECEIVE: _shipment_locally,
 }
 
 

@@ -71,6 +71,7 @@ class MutationName(StrEnum):
     LOAN_LEND = "loan.lend"
     LOAN_RETURN = "loan.return"
     QUOTE_MAKE = "quote.make"
+    SHIPMENT_RECEIVE = "shipment.receive"
 
 
 class JobEventArgs(Strict):
@@ -219,6 +220,13 @@ class QuoteMakeArgs(Strict):
     accepted_at: Time | None = None
 
 
+class ShipmentReceiveArgs(Strict):
+    """Parts shipped to this engineer arrived (备件发运签收): they move from transit into the van."""
+
+    shipment_id: uuid.UUID
+    received_at: Time
+
+
 ARGS_MODELS: dict[MutationName, type[Strict]] = {
     MutationName.JOB_EVENT: JobEventArgs,
     MutationName.JOB_EDIT: JobEditArgs,
@@ -230,6 +238,7 @@ ARGS_MODELS: dict[MutationName, type[Strict]] = {
     MutationName.LOAN_LEND: LoanLendArgs,
     MutationName.LOAN_RETURN: LoanReturnArgs,
     MutationName.QUOTE_MAKE: QuoteMakeArgs,
+    MutationName.SHIPMENT_RECEIVE: ShipmentReceiveArgs,
 }
 
 MutationArgs = (
@@ -243,6 +252,7 @@ MutationArgs = (
     | LoanLendArgs
     | LoanReturnArgs
     | QuoteMakeArgs
+    | ShipmentReceiveArgs
 )
 
 
@@ -357,6 +367,7 @@ EntityName = Literal[
     "conflict",
     "van_stock",
     "backup_unit",
+    "shipment",
 ]
 
 

@@ -38,7 +38,7 @@ LITESTAR_ERRORS = frozenset(
 )
 #: a code that is not a constant at its raise, and where its values are read instead
 COMPUTED = {
-    "f'stock.{exc.reason}'": "the reasons of StockError(...) in server/stock/ledger.py",
+    "f'stock.{exc.reason}'": "the reasons of StockError(...) in server/stock/ledger.py and planning.py",
     "code": "DomainError's own parameter, handed to problem_code: checked where DomainError is raised",
 }
 HOW = (
@@ -146,13 +146,18 @@ def _use(call: ast.Call, where: str, what: str) -> Use:
 
 
 def _stock_reasons() -> Iterator[Use]:
-    path = ROOT / "server/stock/ledger.py"
-    for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "StockError":
-            first = call.args[0]
-            assert isinstance(first, ast.Constant), f"server/stock/ledger.py:{call.lineno}: a constant reason"
-            names = frozenset(k.arg for k in call.keywords if k.arg)
-            yield Use(f"server/stock/ledger.py:{call.lineno}", f"stock.{first.value}", names)
+    for name in ("server/stock/ledger.py", "server/stock/planning.py"):
+        path = ROOT / name
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id == "StockError"
+            ):
+                first = call.args[0]
+                assert isinstance(first, ast.Constant), f"{name}:{call.lineno}: a constant reason"
+                names = frozenset(k.arg for k in call.keywords if k.arg)
+                yield Use(f"{name}:{call.lineno}", f"stock.{first.value}", names)
 
 
 @cache

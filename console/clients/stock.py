@@ -17,7 +17,22 @@ from pydantic import BaseModel, ValidationError
 
 from console.api import ApiError, ConsoleApi, JsonObject
 from shared.models import Page
-from shared.stock import CountIn, CountOut, OperationOut, PendingReturnOut, ReceiptIn, ReturnIn, TransferIn
+from shared.stock import (
+    CountIn,
+    CountOut,
+    DecisionIn,
+    OperationOut,
+    PendingReturnOut,
+    ReceiptIn,
+    ReorderLevelIn,
+    ReorderLevelOut,
+    ReturnIn,
+    ShipmentIn,
+    ShipmentOut,
+    ShortageOut,
+    StockRequestOut,
+    TransferIn,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -86,4 +101,35 @@ class StockClient:
     async def export_parts_report(self, fmt: str, period: str, date: str, lang: str) -> tuple[bytes, str]:
         return await self.api.download(
             f"/api/reports/parts/export/parts.{fmt}", period=period, date=date, lang=lang
+        )
+
+    # --- parts planning (issue 16 part 6) and 审查控制 ----------------------------------------------
+
+    async def shortages(self) -> list[ShortageOut]:
+        return [ShortageOut.model_validate(x) for x in await self.api.get("/api/stock/shortages")]
+
+    async def set_reorder_level(self, level: ReorderLevelIn) -> ReorderLevelOut:
+        return ReorderLevelOut.model_validate(
+            await self.api.put("/api/stock/reorder-levels", level.model_dump(mode="json"))
+        )
+
+    async def export_plan(self, fmt: str, lang: str) -> tuple[bytes, str]:
+        return await self.api.download(f"/api/stock/plan/export/plan.{fmt}", lang=lang)
+
+    async def shipments(self) -> list[ShipmentOut]:
+        return [ShipmentOut.model_validate(x) for x in await self.api.get("/api/stock/shipments")]
+
+    async def ship(self, shipment: ShipmentIn) -> ShipmentOut:
+        return ShipmentOut.model_validate(await self._write("/api/stock/shipments", shipment))
+
+    async def requests(self) -> list[StockRequestOut]:
+        return [
+            StockRequestOut.model_validate(x)
+            for x in await self.api.get("/api/stock/requests", status="pending")
+        ]
+
+    async def decide(self, request_id: str, approve: bool, decision: DecisionIn) -> StockRequestOut:
+        verb = "approve" if approve else "reject"
+        return StockRequestOut.model_validate(
+            await self._write(f"/api/stock/requests/{request_id}/{verb}", decision)
         )

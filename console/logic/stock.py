@@ -11,7 +11,17 @@ from shared.i18n import translate
 
 KIND_ORDER = ("new", "returned", "van")
 #: the stock screen's sections, in the order of its chips
-SECTIONS = ("balances", "transfer", "receive", "count", "movements", "conflicts", "returns", "report")
+SECTIONS = (
+    "balances",
+    "transfer",
+    "receive",
+    "count",
+    "movements",
+    "conflicts",
+    "returns",
+    "report",
+    "planning",
+)
 REPORT_COLUMNS = (
     "opening",
     "received",

@@ -237,6 +237,39 @@ class JobActions:
             {"job_id": str(job_id), "usage_id": str(usage_id), "at": self.clock().isoformat()},
         )
 
+    def shipments(self) -> list[dict[str, Any]]:
+        """Parts shipped to this engineer as last pulled (in transit first), each with its part's code,
+        name and unit and ``receiving``: the receipt is recorded here and waits to be sent."""
+        waiting = {
+            str(m.args.get("shipment_id"))
+            for m in self.replica.pending()
+            if m.name is MutationName.SHIPMENT_RECEIVE
+        }
+        out = []
+        for shipment in self.replica.reference("shipment"):
+            part = self.replica.reference("part", shipment["part_id"]) or {}
+            out.append(
+                {
+                    **shipment,
+                    "part_code": part.get("code", ""),
+                    "part_name": part.get("name", ""),
+                    "unit": part.get("unit", ""),
+                    "receiving": shipment["id"] in waiting,
+                }
+            )
+        return sorted(out, key=lambda s: (s["status"] != "in_transit", str(s.get("sent_at") or "")))
+
+    def receive_shipment(self, shipment_id: uuid.UUID | str) -> Mutation:
+        """The parts shipped to me arrived (签收): recorded now, offline; the server moves them from
+        transit into the van when it gets the receipt."""
+        shipment = self.replica.reference("shipment", shipment_id)
+        if shipment is None or shipment.get("status") != "in_transit":
+            raise ActionError("not_in_transit", "this shipment is not on its way to you")
+        return self._record(
+            MutationName.SHIPMENT_RECEIVE,
+            {"shipment_id": str(shipment_id), "received_at": self.clock().isoformat()},
+        )
+
     def backup_units(self) -> list[dict[str, Any]]:
         """The backup-equipment pool as last pulled, by category and serial number (备用设备)."""
         units = self.replica.reference("backup_unit")

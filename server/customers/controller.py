@@ -15,20 +15,28 @@ from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Router, get, patch, post
+import anyio
+from litestar import Controller, Response, Router, get, patch, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
 from server.customers.billing import override_billing
 from server.customers.complaints import ComplaintService
-from server.customers.file import complaint_rows, customer_file, satisfaction_report, visit_rows
+from server.customers.file import (
+    complaint_rows,
+    customer_file,
+    satisfaction_report,
+    satisfaction_table,
+    visit_rows,
+)
 from server.customers.training import TrainingService
 from server.customers.visits import ReturnVisitService
 from server.db.models import Complaint, Job, ReturnVisit
 from server.deps import CurrentUser, DbSession, requires_dispatch, requires_qa, requires_to
-from server.errors import Invalid
+from server.errors import Invalid, NotFound
 from server.paging import MAX_LIMIT, fetch_page
+from server.reports.exports import to_csv, to_xlsx
 from shared.clock import utcnow
 from shared.customers import (
     BillingOverride,
@@ -265,14 +273,62 @@ class SatisfactionController(Controller):
     async def satisfaction(self, db_session: DbSession, state: State, month: Month) -> SatisfactionReport:
         """Per engineer for one month: return-visit satisfaction (and unreachable customers), and the
         satisfaction given at sign-off."""
-        if not MONTH.match(month) or not EARLIEST_DAY.year <= int(month[:4]) <= LATEST_DAY.year:
-            raise Invalid(
-                f"month must be YYYY-MM between {EARLIEST_DAY:%Y-%m} and {LATEST_DAY:%Y-%m}, e.g. 2026-05",
-                field="month",
-                code="month.invalid",
-                params={"month": month},
+        return await satisfaction_report(db_session, _month(month), _tz(state))
+
+    @get(
+        "/satisfaction/export/{name:str}",
+        guards=[requires_customer_care],
+        media_type="application/octet-stream",
+        summary="The satisfaction report as CSV or XLSX",
+        description="`satisfaction.csv` (UTF-8 with BOM) or `satisfaction.xlsx` for one month: per engineer, "
+        "then everyone; every text cell neutralised, like the other reports.",
+    )
+    async def satisfaction_export(
+        self,
+        name: FromPath[str],
+        db_session: DbSession,
+        state: State,
+        month: Month,
+        lang: Annotated[
+            str, QueryParameter(description="zh-CN (default) or en", pattern="^(zh-CN|en)$")
+        ] = "zh-CN",
+    ) -> Response[bytes]:
+        """The satisfaction report as ``satisfaction.csv`` (UTF-8 with BOM) or ``satisfaction.xlsx`` (with
+        the month it covers), like the other reports: per engineer, then everyone; every text cell
+        neutralised."""
+        report_name, _, fmt = name.rpartition(".")
+        if report_name != "satisfaction" or fmt not in ("csv", "xlsx"):
+            raise NotFound(
+                f"no export '{name}': use satisfaction.csv or satisfaction.xlsx",
+                field="name",
+                code="export.unknown",
+                params={"name": name, "choices": ["satisfaction.csv", "satisfaction.xlsx"]},
             )
-        return await satisfaction_report(db_session, month, _tz(state))
+        tz = _tz(state)
+        report = await satisfaction_report(db_session, _month(month), tz)
+        table, lines = satisfaction_table(report, lang, tz, utcnow())
+        filename = f"levee-satisfaction-{report.month.replace('-', '')}.{fmt}"
+        if fmt == "csv":
+            content, media_type = to_csv(table), "text/csv; charset=utf-8"
+        else:
+            content = await anyio.to_thread.run_sync(to_xlsx, table, lines)
+            media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(
+            content,
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+
+def _month(month: str) -> str:
+    if not MONTH.match(month) or not EARLIEST_DAY.year <= int(month[:4]) <= LATEST_DAY.year:
+        raise Invalid(
+            f"month must be YYYY-MM between {EARLIEST_DAY:%Y-%m} and {LATEST_DAY:%Y-%m}, e.g. 2026-05",
+            field="month",
+            code="month.invalid",
+            params={"month": month},
+        )
+    return month
 
 
 customer_routes = Router(

@@ -6,12 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, tzinfo
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Complaint, Customer, Equipment, Job, ReturnVisit, Site, User
 from server.errors import NotFound
+from server.reports.exports import Table
 from shared.customers import (
     ComplaintOut,
     ComplaintRow,
@@ -25,6 +27,8 @@ from shared.customers import (
     SatisfactionReport,
     SatisfactionSummary,
 )
+from shared.i18n import translate
+from shared.local_time import full
 from shared.models import CustomerOut, EquipmentOut, SiteOut
 from shared.warranty import warranty_state
 
@@ -265,3 +269,37 @@ async def satisfaction_report(session: AsyncSession, month: str, tz: tzinfo) -> 
     return SatisfactionReport(
         month=month, engineers=rows, total=summarise(all_scores, all_unreachable, all_accepted)
     )
+
+
+def satisfaction_table(
+    report: SatisfactionReport, lang: str, tz: tzinfo, made_at: datetime
+) -> tuple[Table, list[tuple[str, str]]]:
+    """The satisfaction report as the table of its CSV/XLSX file (one row per engineer, then everyone)
+    and the lines saying what it covers. Text cells are neutralised by the writers
+    (``server/reports/exports.py``)."""
+
+    def t(key: str, **params: Any) -> str:
+        return translate(lang, key, **params)
+
+    table = Table(
+        t("satisfaction_report.title"),
+        [
+            t("satisfaction_report.col.engineer"),
+            t("satisfaction_report.col.visits"),
+            t("satisfaction_report.col.visit_average"),
+            t("satisfaction_report.col.unreachable"),
+            t("satisfaction_report.col.acceptances"),
+            t("satisfaction_report.col.acceptance_average"),
+        ],
+    )
+    for name, s in [(r.engineer_name, r) for r in report.engineers] + [
+        (t("satisfaction_report.all"), report.total)
+    ]:
+        table.rows.append(
+            [name, s.visits, s.visit_average, s.unreachable, s.acceptances, s.acceptance_average]
+        )
+    lines = [
+        (t("satisfaction_report.month"), report.month),
+        (t("satisfaction_report.made_at"), full(made_at, tz)),
+    ]
+    return table, lines

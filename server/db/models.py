@@ -813,3 +813,70 @@ class JobCompensation(IdMixin, TimestampMixin, Base):
     decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decision_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReorderLevel(IdMixin, TimestampMixin, Base):
+    """How low a store may run of a part before it is short (再订货点), and the level to refill it to."""
+
+    __tablename__ = "reorder_levels"
+    __table_args__ = (UniqueConstraint("store_id", "part_id", name="reorder_store_part"),)
+    store_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stores.id"), index=True)
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"), index=True)
+    #: short while the balance plus what is on its way in is below this
+    level: Mapped[int] = mapped_column(Integer)
+    #: a stock plan orders up to this (at least ``level``)
+    target: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class Shipment(IdMixin, TimestampMixin, Base):
+    """Parts sent to an engineer (at a site or their base) by courier: in the transit store (在途) from
+    sending until the engineer confirms receipt on the tablet, then in their van. The units move through
+    the ledger (``transfer_out``/``transfer_in`` with ``batch_id``); this row keeps the courier's side."""
+
+    __tablename__ = "stock_shipments"
+    from_store_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stores.id"))
+    engineer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    site: Mapped[str] = mapped_column(String(200), default="")
+    courier: Mapped[str] = mapped_column(String(100), default="")
+    tracking_no: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(String(200), default="")
+    #: shared.stock.ShipmentStatus
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    received_at: Mapped[datetime | None] = mapped_column(default=None)
+    received_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class ApprovalRule(IdMixin, TimestampMixin, Base):
+    """审查控制: which parts issues or returns wait for a manager (a part, or every part when empty)."""
+
+    __tablename__ = "stock_approval_rules"
+    __table_args__ = (UniqueConstraint("kind", "part_id", name="approval_kind_part"),)
+    #: shared.stock.RequestKind
+    kind: Mapped[str] = mapped_column(String(20))
+    part_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("parts.id"), default=None)
+    #: the rule applies from this many units up
+    min_quantity: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class StockRequest(IdMixin, TimestampMixin, Base):
+    """A parts issue or return (a transfer, or a shipment) waiting for a manager's approval."""
+
+    __tablename__ = "stock_requests"
+    kind: Mapped[str] = mapped_column(String(20))
+    from_store_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stores.id"))
+    to_store_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stores.id"), default=None)
+    part_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parts.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    shipment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stock_shipments.id"), default=None)
+    #: shared.stock.RequestStatus
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    requested_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decision_note: Mapped[str] = mapped_column(String(200), default="")

@@ -24,13 +24,14 @@ from server.db.models import (
     JobQuote,
     Part,
     Photo,
+    Shipment,
     Site,
     StockBalance,
     Store,
 )
 from server.paid.service import discounts_for_jobs
 from shared.clock import utcnow
-from shared.stock import StoreKind
+from shared.stock import ShipmentStatus, StoreKind
 from sync.merge import order_embedded
 
 CHUNK = 900  # stays under SQLite's bound-parameter limit
@@ -297,5 +298,36 @@ async def van_stock_documents(
     out: dict[uuid.UUID, dict[str, Any]] = {}
     for chunk in _chunks(list(ids)):
         rows = await _dicts(session, VAN_STOCK_COLUMNS, mine & StockBalance.id.in_(chunk))
+        out.update((uuid.UUID(d["id"]), d) for d in rows)
+    return out
+
+
+SHIPMENT_COLUMNS = (
+    Shipment.id,
+    Shipment.part_id,
+    Shipment.quantity,
+    Shipment.site,
+    Shipment.courier,
+    Shipment.tracking_no,
+    Shipment.note,
+    Shipment.status,
+    Shipment.sent_at,
+    Shipment.received_at,
+)
+
+
+async def shipment_documents(
+    session: AsyncSession, engineer_id: uuid.UUID, ids: Sequence[uuid.UUID] | None = None
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Shipments of parts to the engineer that have left the store (in transit or received; all of
+    them, or those of ``ids`` that are theirs). A shipment waiting for a manager's approval, or rejected,
+    is not the tablet's business: nothing was sent."""
+    sent = Shipment.status.in_((ShipmentStatus.IN_TRANSIT.value, ShipmentStatus.RECEIVED.value))
+    mine = (Shipment.engineer_id == engineer_id) & sent
+    if ids is None:
+        return {uuid.UUID(d["id"]): d for d in await _dicts(session, SHIPMENT_COLUMNS, mine)}
+    out: dict[uuid.UUID, dict[str, Any]] = {}
+    for chunk in _chunks(list(ids)):
+        rows = await _dicts(session, SHIPMENT_COLUMNS, mine & Shipment.id.in_(chunk))
         out.update((uuid.UUID(d["id"]), d) for d in rows)
     return out

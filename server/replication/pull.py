@@ -22,9 +22,11 @@ from server.replication.documents import (
     conflict_documents,
     job_documents,
     reference_documents,
+    shipment_documents,
     van_stock_documents,
 )
 from server.stock.ledger import VAN_STOCK  # the engineer's van balances, logged by the ledger
+from server.stock.planning import SHIPMENT  # shipments to the engineer, logged by parts planning
 from sync.protocol import (
     Change,
     ChangeOp,
@@ -181,6 +183,8 @@ class PullService:
             changes.extend(_put("conflict", cid, data) for cid, data in conflicts.items())
             van = await van_stock_documents(self.session, self.principal.user_id)
             changes.extend(_put(VAN_STOCK, bid, data) for bid, data in van.items())
+            sent = await shipment_documents(self.session, self.principal.user_id)
+            changes.extend(_put(SHIPMENT, sid, data) for sid, data in sent.items())
         params: dict[str, Any] = {"me": self.principal.user_id, "limit": limit}
         if after:
             query, params["after"] = _MY_JOBS_AFTER, uuid.UUID(after)
@@ -233,6 +237,8 @@ class PullService:
                 docs = await conflict_documents(self.session, ids)
             elif entity == VAN_STOCK:  # only balances of the caller's own van (the log's audience)
                 docs = await van_stock_documents(self.session, self.principal.user_id, ids)
+            elif entity == SHIPMENT:  # only shipments to the caller that have left the store
+                docs = await shipment_documents(self.session, self.principal.user_id, ids)
             else:
                 if entity in SCOPED_REFERENCE:
                     scoped = scoped if scoped is not None else await self._my_reference_ids()

@@ -32,6 +32,7 @@ from server.security import hash_password
 from server.seed.contracts import seed_contracts
 from server.seed.jobs import Jobs
 from server.seed.reference import CHECKLISTS, PARTS, ROLE_LABELS
+from server.stock.planning_seed import seed_planning
 from server.stock.seed import seed_stock
 from shared.local_time import DEFAULT_TIMEZONE, zone
 from shared.models import ChecklistTemplateCreate
@@ -159,6 +160,7 @@ async def seed_demo(
     counts["change_log"] = len(changes)
     counts["counters"] = len({JOB_NUMBER_COUNTER, LOG_COUNTER} - existing_counters)
     counts.update(await seed_stock(session, now=now, rng_seed=rng_seed))  # stores, lots, vans stocked
+    counts.update(await seed_planning(session, now=now, rng_seed=rng_seed))  # levels, shipments, approvals
     counts.update(await seed_loans(session, now=now, rng_seed=rng_seed))  # the backup pool and its loans
     counts.update(await seed_returns(session, now=now, rng_seed=rng_seed))  # returns, claims, compensation
     counts.update(await seed_inspections(session, now=now, rng_seed=rng_seed, counts=counts))

@@ -142,11 +142,13 @@ class StockController(Controller):
 
     @post("/transfers", guards=[requires_stock_write])
     async def transfer(
-        self, data: JSONBody[TransferIn], db_session: DbSession, principal: CurrentUser
+        self, data: JSONBody[TransferIn], db_session: DbSession, principal: CurrentUser, state: State
     ) -> OperationOut:
         """Between the new-parts store and vans, oldest units first. More than the source holds is a 409
-        whose ``held`` says how many it holds."""
-        return await StockService(db_session, principal).transfer(data)
+        whose ``held`` says how many it holds. With ``LEVEE_PARTS_APPROVAL`` on, an issue or return that an
+        approval rule names answers with ``pending`` (the request) and moves nothing until a manager
+        approves it."""
+        return await StockService(db_session, principal).transfer(data, state.settings.parts_approval)
 
     @post("/returns", guards=[requires_stock_write])
     async def return_old(
@@ -188,7 +190,7 @@ class PartsReportController(Controller):
         self,
         db_session: DbSession,
         state: State,
-        period: Annotated[str, QueryParameter(description="day or month")] = "day",
+        period: Annotated[str, QueryParameter(description="day, week (Monday to Sunday) or month")] = "day",
         date: Annotated[
             str | None,
             QueryParameter(description="YYYY-MM-DD (a month: any day of it, or YYYY-MM); default today"),
@@ -206,7 +208,7 @@ class PartsReportController(Controller):
         name: FromPath[str],
         db_session: DbSession,
         state: State,
-        period: Annotated[str, QueryParameter(description="day or month")] = "day",
+        period: Annotated[str, QueryParameter(description="day, week (Monday to Sunday) or month")] = "day",
         date: FromQuery[str | None] = None,
         table: Annotated[
             str, QueryParameter(description="CSV only: stores (default), engineers or jobs")

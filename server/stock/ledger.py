@@ -331,14 +331,25 @@ class Ledger:
         return [await self._movement(MovementKind.RECEIVE, store, part_id, quantity, uuid7(), lot=lot, at=at)]
 
     async def transfer(
-        self, from_id: uuid.UUID, to_id: uuid.UUID, part_id: uuid.UUID, quantity: int, *, note: str = ""
+        self,
+        from_id: uuid.UUID,
+        to_id: uuid.UUID,
+        part_id: uuid.UUID,
+        quantity: int,
+        *,
+        note: str = "",
+        shipping: bool = False,
     ) -> list[StockMovement]:
-        """Move units between the new-parts store and vans, oldest first; never more than the books hold."""
+        """Move units between the new-parts store and vans, oldest first; never more than the books hold.
+
+        ``shipping``: a shipment's leg into or out of the transit store (在途), which only shipments use.
+        """
         _positive(quantity)
         if from_id == to_id:
             raise StockError("same_store", "a transfer needs two different stores", 400)
         source, target = await self._active(from_id), await self._active(to_id)
-        if StoreKind(source.kind) not in TRANSFERABLE or StoreKind(target.kind) not in TRANSFERABLE:
+        allowed = TRANSFERABLE | {StoreKind.TRANSIT} if shipping else TRANSFERABLE
+        if StoreKind(source.kind) not in allowed or StoreKind(target.kind) not in allowed:
             raise StockError(
                 "wrong_store", "transfers go between the new-parts store and vans; old parts are counted", 400
             )

@@ -1,6 +1,6 @@
 """The daily and monthly parts report, computed from the ledger in the database.
 
-For one period (a local day or month in the company's time zone, as ``[from_at, to_at)`` in UTC) and for
+For one period (a local day, week or month in the company's time zone, as ``[from_at, to_at)`` in UTC) and for
 every store and part that held stock or moved: the opening balance (every movement before the period),
 what came in and went out by kind, and the closing balance (opening plus the period's movements, which
 is the balance the books held at the period's end). ``consumed`` is net of usages voided in the period.
@@ -29,7 +29,7 @@ from shared.i18n import translate
 from shared.local_time import full
 from shared.stock import MovementKind, StoreKind
 
-Period = Literal["day", "month"]
+Period = Literal["day", "week", "month"]
 #: the tables of the report, in the order of the workbook's sheets
 PARTS_TABLES = ("stores", "engineers", "jobs")
 _COLUMNS = {
@@ -98,10 +98,14 @@ class PartsReport(PeriodSpan):
 
 
 def parse_period(period: str, day: str | None, tz: tzinfo, now: datetime) -> PeriodSpan:
-    """The UTC span of a local day or month; ``day`` is YYYY-MM-DD (or YYYY-MM for a month)."""
-    if period not in ("day", "month"):
+    """The UTC span of a local day, week (Monday to Sunday, the week holding ``day``) or month; ``day``
+    is YYYY-MM-DD (or YYYY-MM for a month)."""
+    if period not in ("day", "week", "month"):
         raise DomainError(
-            "period must be day or month", field="period", code="period.invalid", params={"period": period}
+            "period must be day, week or month",
+            field="period",
+            code="period.invalid",
+            params={"period": period},
         )
     if day is None or day == "":
         first = now.astimezone(tz).date()
@@ -128,6 +132,10 @@ def parse_period(period: str, day: str | None, tz: tzinfo, now: datetime) -> Per
         )
     if period == "day":
         last = first + timedelta(days=1)
+        label = first.isoformat()
+    elif period == "week":
+        first = first - timedelta(days=first.weekday())
+        last = first + timedelta(days=7)
         label = first.isoformat()
     else:
         first = first.replace(day=1)

@@ -434,7 +434,14 @@ class StockService:
             reference=data.reference,
         )
 
-    async def transfer(self, data: TransferIn) -> OperationOut:
+    async def transfer(self, data: TransferIn, approval: bool = False) -> OperationOut:
+        """A transfer, done now; or, when it is an issue or return that a rule says waits for a manager
+        (审查控制, ``approval`` is ``LEVEE_PARTS_APPROVAL``), a pending request and nothing moved."""
+        from server.stock.planning import PlanningService  # planning builds on this module
+
+        pending = await PlanningService(self.session, self.principal).hold_transfer(data, approval)
+        if pending is not None:
+            return OperationOut(movements=[], balances=[], pending=pending)
         ledger = self._ledger()
         try:
             await ledger.transfer(

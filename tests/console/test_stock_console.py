@@ -32,7 +32,16 @@ from console.logic.stock import (
 from console.roles import ROUTES, STOCK_ROLES, Screen, screen_of, screens_for
 from console.state import ConsoleState, Office
 from shared.enums import Role
-from shared.stock import CountIn, CountOut, OperationOut, ReceiptIn, TransferIn
+from shared.stock import (
+    CountIn,
+    CountOut,
+    DecisionIn,
+    OperationOut,
+    ReceiptIn,
+    ReorderLevelIn,
+    ShipmentIn,
+    TransferIn,
+)
 from tests.support import PASSWORD, World
 
 ENGINEERS: dict[str, dict[str, Any]] = {"e1": {"id": "e1", "username": "eng01", "display_name": "张伟"}}
@@ -272,4 +281,45 @@ async def test_the_stock_client_sends_the_servers_own_schemas_and_reads_its_answ
     assert (await stock.open_conflicts()).total == 0
     report = await stock.parts_report("day", office.state.now.astimezone(TZ).date().isoformat())
     assert {r["part_code"] for r in report["rows"]} >= {"P-DP-001"}
+    await office.sign_out()
+
+
+async def test_the_planning_client_sets_levels_ships_and_a_manager_decides(world: World) -> None:
+    """The 备件计划 section's calls: a level that makes a shortage, the plan's file, a shipment in transit,
+    and a pending issue (审查控制) that the warehouse cannot decide and a manager approves."""
+    world.app.state.settings = world.app.state.settings.model_copy(update={"parts_approval": True})
+    office = Office(ConsoleState(), "http://levee.test", TZ, transport=httpx.ASGITransport(app=world.app))
+    await office.sign_in("http://levee.test", "warehouse", PASSWORD, "仓库电脑")
+    stock = StockClient(office.require())
+    new = await office.require().post("/api/stock/stores", {"kind": "new", "name": "新件库"})
+    part = str(world.part_id)
+    await stock.receive(checked(ReceiptIn, store_id=new["id"], part_id=part, quantity=3, unit_cost=9))
+    level = await stock.set_reorder_level(checked(ReorderLevelIn, store_id=new["id"], part_id=part, level=5))
+    assert (level.level, level.target) == (5, 5)
+    [short] = await stock.shortages()
+    assert (short.on_hand, short.to_order) == (3, 2)
+    data, name = await stock.export_plan("csv", "zh-CN")
+    assert name.endswith(".csv") and "应补数量" in data.decode("utf-8-sig")
+    van = next(s for s in (await stock.books()).stores if s["kind"] == "van")
+    sent = await stock.ship(
+        checked(ShipmentIn, from_store_id=new["id"], engineer_id=van["engineer_id"], part_id=part, quantity=1)
+    )
+    assert sent.status.value == "in_transit" and [s.id for s in await stock.shipments()] == [sent.id]
+
+    manager = Office(ConsoleState(), "http://levee.test", TZ, transport=httpx.ASGITransport(app=world.app))
+    await manager.sign_in("http://levee.test", "manager", PASSWORD, "经理电脑")
+    await manager.require().post("/api/stock/approval/rules", {"kind": "issue", "min_quantity": 2})
+    held = await stock.transfer(
+        checked(TransferIn, from_store_id=new["id"], to_store_id=van["id"], part_id=part, quantity=2)
+    )
+    assert held.pending is not None and held.movements == []
+    [pending] = await stock.requests()
+    with pytest.raises(ApiError) as refused:
+        await stock.decide(str(pending.id), True, DecisionIn())
+    assert refused.value.status == 403
+    approved = await StockClient(manager.require()).decide(
+        str(pending.id), True, checked(DecisionIn, note="同意")
+    )
+    assert approved.status.value == "approved" and await stock.requests() == []
+    await manager.sign_out()
     await office.sign_out()

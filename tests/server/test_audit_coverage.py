@@ -263,6 +263,52 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         body = {"from_store_id": a, "to_store_id": b, "part_id": part, "quantity": 1}
         return await c.call("warehouse", "POST", "/api/stock/transfers", body)
 
+    async def reorder_level(c: Ctx) -> str:
+        body = {"store_id": await c.store("new"), "part_id": part, "level": 3, "target": 6}
+        r = await c.call("warehouse", "PUT", "/api/stock/reorder-levels", body)
+        assert r.status_code == 200, r.text
+        return str(r.json()["id"])
+
+    async def set_level(c: Ctx) -> httpx.Response:
+        body = {"store_id": await c.store("new"), "part_id": part, "level": 3}
+        return await c.call("warehouse", "PUT", "/api/stock/reorder-levels", body)
+
+    async def ship(c: Ctx) -> httpx.Response:
+        store = await c.store("new")
+        await c.receipt(store)
+        body = {"from_store_id": store, "engineer_id": str(w.users["eng1"]), "part_id": part, "quantity": 1}
+        return await c.call("warehouse", "POST", "/api/stock/shipments", body)
+
+    async def shipment(c: Ctx) -> str:
+        r = await ship(c)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    def approval_rule(c: Ctx) -> Any:
+        return c.call("manager", "POST", "/api/stock/approval/rules", {"kind": "return", "min_quantity": 2})
+
+    async def rule_id(c: Ctx) -> str:
+        r = await approval_rule(c)
+        assert r.status_code == 200, r.text
+        return str(r.json()["rules"][0]["id"])
+
+    async def stock_request(c: Ctx) -> str:
+        w.app.state.settings = w.app.state.settings.model_copy(update={"parts_approval": True})
+        r = await c.call("manager", "POST", "/api/stock/approval/rules", {"kind": "issue"})
+        assert r.status_code == 200, r.text
+        store = await c.store("new")
+        await c.receipt(store)
+        van = next(
+            s["id"]
+            for s in (await c.call("warehouse", "GET", "/api/stock/stores")).json()
+            if s["engineer_id"] == str(w.users["eng1"])
+        )
+        body = {"from_store_id": store, "to_store_id": van, "part_id": part, "quantity": 1}
+        r = await c.call("warehouse", "POST", "/api/stock/transfers", body)
+        w.app.state.settings = w.app.state.settings.model_copy(update={"parts_approval": False})
+        assert r.status_code == 201 and r.json()["pending"], r.text
+        return str(r.json()["pending"]["id"])
+
     async def unit(c: Ctx) -> str:
         serial = f"BY-{uuid.uuid4().hex[:8]}"
         body = {"category": "drainage_pump", "model": "QW100-30", "serial_no": serial}
@@ -511,6 +557,24 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         ("POST", "/api/stock/transfers"): transfer,
         ("POST", "/api/stock/returns"): stock_return,
         ("POST", "/api/stock/counts"): count,
+        ("PUT", "/api/stock/reorder-levels"): set_level,
+        ("DELETE", "/api/stock/reorder-levels/{level_id:uuid}"): on(
+            "/api/stock/reorder-levels/{}", "warehouse", "DELETE", None, reorder_level
+        ),
+        ("POST", "/api/stock/shipments"): ship,
+        ("POST", "/api/stock/shipments/{shipment_id:uuid}/receive"): on(
+            "/api/stock/shipments/{}/receive", "eng1", "POST", {}, shipment
+        ),
+        ("POST", "/api/stock/approval/rules"): approval_rule,
+        ("DELETE", "/api/stock/approval/rules/{rule_id:uuid}"): on(
+            "/api/stock/approval/rules/{}", "manager", "DELETE", None, rule_id
+        ),
+        ("POST", "/api/stock/requests/{request_id:uuid}/approve"): on(
+            "/api/stock/requests/{}/approve", "manager", "POST", {"note": "同意"}, stock_request
+        ),
+        ("POST", "/api/stock/requests/{request_id:uuid}/reject"): on(
+            "/api/stock/requests/{}/reject", "manager", "POST", {}, stock_request
+        ),
         ("POST", "/api/backup-units"): const(
             "/api/backup-units",
             "warehouse",

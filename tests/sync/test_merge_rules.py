@@ -630,7 +630,8 @@ def test_every_mutation_name_changes_the_local_view() -> None:
             },
         ),
     )
-    assert set(samples) == set(MutationName)
+    # shipment.receive is on no job: the tablet shows it from its outbox (tests/sync/test_shipments.py)
+    assert set(samples) == set(MutationName) - {MutationName.SHIPMENT_RECEIVE}
     for name, (doc, mutation) in samples.items():
         assert mutation.name is name
         assert apply_locally(doc, mutation) != doc, name

@@ -73,6 +73,10 @@ def _use(part_id: str) -> Build:
     )
 
 
+def _receive() -> Build:
+    return lambda _job: ("shipment.receive", {"shipment_id": str(uuid.UUID(int=9)), "received_at": _at()})
+
+
 def _lend(unit_id: str) -> Build:
     return lambda job: (
         "loan.lend",
@@ -195,6 +199,8 @@ CASES = [
     Case("a quote on an undecided repair is refused", {}, _quote(), "rejected", "not_billable"),
     Case("a signed quote on a billable repair is accepted", {"billable": True, "billable_reason": "misuse"},
          _quote(), "applied", changes=["job"], after={"billable": True}),
+    # --- shipments (received offline, taken back, pending: tests/sync/test_shipments.py)
+    Case("receiving a shipment that is not on its way to you", {}, _receive(), "rejected", "unknown_shipment"),
 ]
 # fmt: on
 

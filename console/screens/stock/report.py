@@ -60,7 +60,7 @@ def ReportSection(state: ConsoleState) -> ft.Control:
                             on(set_period, p),
                             ident=f"parts-period-{p}",
                         )
-                        for p in ("day", "month")
+                        for p in ("day", "week", "month")
                     ]
                 ),
                 ft.Container(
@@ -70,10 +70,13 @@ def ReportSection(state: ConsoleState) -> ft.Control:
                     width=200,
                 ),
                 button(
-                    t("console.reports.export_csv"), on(export, "csv"), kind="quiet", ident="parts-export-csv"
+                    t("console.reports.export_csv", what=t("console.stock.section.report")),
+                    on(export, "csv"),
+                    kind="quiet",
+                    ident="parts-export-csv",
                 ),
                 button(
-                    t("console.reports.export_xlsx"),
+                    t("console.reports.export_xlsx", what=t("console.stock.section.report")),
                     on(export, "xlsx"),
                     kind="quiet",
                     ident="parts-export-xlsx",

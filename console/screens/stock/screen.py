@@ -12,11 +12,13 @@ from console.screens.stock.balances import BalancesSection
 from console.screens.stock.conflicts import ConflictsSection
 from console.screens.stock.count import CountSection
 from console.screens.stock.movements import MovementsSection
+from console.screens.stock.planning import PlanningSection
 from console.screens.stock.receive import ReceiveSection
 from console.screens.stock.report import ReportSection
 from console.screens.stock.returns import ReturnsSection
 from console.screens.stock.transfer import TransferSection
 from console.state import ConsoleState, use_remote
+from ui.components.common import tagged
 
 
 @ft.component
@@ -30,18 +32,38 @@ def StockScreen(state: ConsoleState) -> ft.Control:
         state.changed()  # a section opens on fresh books (a tablet may have synced since)
 
     loaded = use_remote(office, lambda api: StockClient(api).books(), [state.revision])
+    short = use_remote(office, lambda api: StockClient(api).shortages(), [state.revision])
+    shortages = len(short.value or [])
     books = loaded.value
+
+    def tab(s: str, label: str) -> str:
+        return (
+            t("console.plan.tab_badge", label=label, n=shortages) if s == "planning" and shortages else label
+        )
+
     body: list[ft.Control] = [
         ft.Row([title(t("console.stock.title"))], wrap=True),
         chips(
             [
                 chip(
-                    t(f"console.stock.section.{s}"), s == section, on(open_section, s), ident=f"stock-tab-{s}"
+                    tab(s, t(f"console.stock.section.{s}")),
+                    s == section,
+                    on(open_section, s),
+                    ident=f"stock-tab-{s}",
                 )
                 for s in SECTIONS
             ]
         ),
     ]
+    if shortages:  # the shortage alert: on every section, until the stores are back above their levels
+        alert = ft.Text(
+            t("console.plan.alert", n=shortages), size=15, color="#8a1c1c", weight=ft.FontWeight.W_600
+        )
+        body.append(
+            tagged(
+                "stock-shortage-alert", ft.Container(alert, bgcolor="#fde8e8", border_radius=8, padding=10)
+            )
+        )
     if loaded.error:
         body.append(error_text(loaded.error))
     if books is None:
@@ -56,6 +78,7 @@ def StockScreen(state: ConsoleState) -> ft.Control:
         "conflicts": lambda: ConflictsSection(state, books),
         "returns": lambda: ReturnsSection(state, books),
         "report": lambda: ReportSection(state),
+        "planning": lambda: PlanningSection(state, books),
     }
     body.append(views[section]())
     return ft.ListView(body, spacing=12, padding=16, expand=True)

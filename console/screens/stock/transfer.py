@@ -49,7 +49,7 @@ def TransferSection(state: ConsoleState, books: Books) -> ft.Control:
             set_result((t("console.stock.bad_quantity"), True))
             return
         try:
-            await StockClient(office.require()).transfer(
+            done = await StockClient(office.require()).transfer(
                 checked(
                     TransferIn, from_store_id=source, to_store_id=target, part_id=part, quantity=n, note=note
                 )
@@ -72,6 +72,8 @@ def TransferSection(state: ConsoleState, books: Books) -> ft.Control:
             part=part_row.get("name", ""),
             to=store_label(state.lang, stores.get(target, {})),
         )
+        if done.pending is not None:  # 审查控制: nothing moved; a manager approves it under 备件计划
+            text = t("console.plan.transfer_pending", n=n, part=part_row.get("name", ""))
         set_result((text, False))
         set_quantity("")
         state.tell(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import flet as ft
 
 from mobile.app.context import use_device
@@ -73,6 +75,11 @@ def VanScreen(state: AppState, data: Data) -> ft.Control:
         )
     if not lines:
         lines.append(ft.Text(t("app.van.empty"), size=17, color=MUTED))
+    shipments = ft.use_memo(
+        lambda: device.app.actions.shipments() if state.signed_in else [],
+        [data.revision, state.signed_in],
+    )
+    arriving = [s for s in shipments if s["status"] == "in_transit"]
     return ft.ListView(
         [
             big_button(
@@ -85,8 +92,65 @@ def VanScreen(state: AppState, data: Data) -> ft.Control:
                     tagged("van-list", ft.Column(lines, spacing=8)),
                 ],
             ),
+            section(
+                t("app.ship.title"),
+                [ShipmentCard(state, s) for s in arriving]
+                or [ft.Text(t("app.ship.none"), size=16, color=MUTED)],
+            ),
         ],
         spacing=14,
         padding=16,
         expand=True,
+    )
+
+
+@ft.component
+def ShipmentCard(state: AppState, shipment: dict[str, Any]) -> ft.Control:
+    """One shipment on its way (``ship-<id>``): part, quantity, courier and tracking number, and the
+    button that records its receipt (offline; the van shows the units after the server took it)."""
+    device = use_device()
+    t = state.t
+    details: list[ft.Control] = [
+        ft.Text(
+            t("app.ship.line", n=shipment["quantity"], unit=shipment["unit"], part=shipment["part_name"]),
+            size=19,
+            weight=ft.FontWeight.W_600,
+            color=INK,
+        ),
+        ft.Text(
+            t(
+                "app.ship.courier",
+                courier=shipment.get("courier") or "—",
+                tracking=shipment.get("tracking_no") or "—",
+            ),
+            size=15,
+            color=MUTED,
+        ),
+    ]
+    if shipment.get("site"):
+        details.append(ft.Text(t("app.ship.site", site=shipment["site"]), size=15, color=MUTED))
+    if shipment["receiving"]:
+        details.append(badge(t("app.ship.received_unsent")))
+    else:
+        details.append(
+            tagged(
+                f"ship-receive-{shipment['id']}",
+                big_button(
+                    t("app.ship.receive"),
+                    lambda _: device.act(
+                        lambda: device.app.actions.receive_shipment(shipment["id"]), done="app.ship.received"
+                    ),
+                    icon=ft.Icons.INVENTORY,
+                ),
+            )
+        )
+    return tagged(
+        f"ship-{shipment['id']}",
+        ft.Container(
+            bgcolor=SURFACE,
+            border=ft.Border.all(1, LINE),
+            border_radius=10,
+            padding=12,
+            content=ft.Column(details, spacing=6, tight=True),
+        ),
     )

@@ -23,6 +23,7 @@ from server.replication.handlers import (
     part_void,
     photo_add,
     quote_make,
+    shipment_receive,
 )
 from sync.protocol import Mutation, MutationName
 
@@ -39,4 +40,5 @@ HANDLERS: dict[MutationName, Handler] = {
     MutationName.LOAN_LEND: loan_lend.apply,
     MutationName.LOAN_RETURN: loan_return.apply,
     MutationName.QUOTE_MAKE: quote_make.apply,
+    MutationName.SHIPMENT_RECEIVE: shipment_receive.apply,
 }
