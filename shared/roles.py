@@ -61,6 +61,8 @@ class Capability(StrEnum):
     ADMINISTER_USERS = "administer_users"
     #: the backup-equipment pool: add and move units, record loans and returns from the office
     LEND_BACKUP = "lend_backup"
+    #: escalation rules (who is told of urgent events, and how), the notification log, a scan now
+    MANAGE_ESCALATION = "manage_escalation"
 
 
 #: capability -> the roles that hold it
@@ -83,6 +85,7 @@ ROLES: dict[Capability, frozenset[Role]] = {
     Capability.ADMINISTER_STORES: frozenset({Role.WAREHOUSE, Role.ADMIN}),
     Capability.ADMINISTER_USERS: frozenset({Role.ADMIN}),
     Capability.LEND_BACKUP: _DESK | _STOCK,
+    Capability.MANAGE_ESCALATION: frozenset({Role.MANAGER, Role.ADMIN}),
 }
 
 
