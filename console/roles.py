@@ -19,6 +19,8 @@ class Screen(StrEnum):
     CUSTOMERS = "customers"
     STOCK = "stock"
     LOANS = "loans"
+    NOTIFICATIONS = "notifications"
+    ESCALATION = "escalation"
 
 
 ROUTES: dict[Screen, str] = {
@@ -31,6 +33,8 @@ ROUTES: dict[Screen, str] = {
     Screen.CUSTOMERS: "/customers",
     Screen.STOCK: "/stock",
     Screen.LOANS: "/loans",
+    Screen.NOTIFICATIONS: "/notifications",
+    Screen.ESCALATION: "/escalation",
 }
 
 #: screen -> what its user must be able to do (the board shows the whole office's work)
@@ -44,6 +48,8 @@ NEEDS: dict[Screen, Capability] = {
     Screen.CUSTOMERS: Capability.CARE_FOR_CUSTOMERS,
     Screen.STOCK: Capability.MOVE_STOCK,
     Screen.LOANS: Capability.LEND_BACKUP,
+    Screen.NOTIFICATIONS: Capability.WORK_IN_THE_OFFICE,
+    Screen.ESCALATION: Capability.MANAGE_ESCALATION,
 }
 _SCREENS: dict[Role, tuple[Screen, ...]] = {
     role: tuple(s for s in Screen if role in ROLES[NEEDS[s]]) for role in Role

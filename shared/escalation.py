@@ -11,11 +11,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
 from shared.enums import Role, Severity
+from shared.i18n import translate
 from shared.models import Model, OutModel
 
 
@@ -97,6 +98,8 @@ class NotificationOut(OutModel):
     event_kind: EventKind
     channel: Channel
     recipient: str
+    #: the console recipient's display name (in the log)
+    recipient_name: str = ""
     job_id: uuid.UUID | None
     severity: str
     promise: str | None
@@ -126,3 +129,14 @@ class ScanResult(OutModel):
     created: int = Field(description="notifications made in this pass (0 when all were made before)")
     delivered: int = Field(description="outbound notifications sent in this pass")
     failed: int = Field(description="outbound tries that failed in this pass")
+
+
+def message_text(lang: str, kind: str, params: dict[str, Any]) -> tuple[str, str]:
+    """The subject and body of a notification in ``lang``: the e-mail, the webhook's text and the
+    console's notification centre say the same."""
+    promise = translate(lang, f"enum.promise.{params.get('promise')}") if params.get("promise") else ""
+    words = {**params, "promise": promise}
+    return (
+        translate(lang, f"escalation.subject.{kind}", **words),
+        translate(lang, f"escalation.body.{kind}", **words),
+    )

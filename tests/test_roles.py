@@ -30,6 +30,7 @@ def test_each_capability_is_held_by_the_roles_the_service_plan_gives_it() -> Non
         Capability.ADMINISTER_STORES: {W, A},
         Capability.ADMINISTER_USERS: {A},
         Capability.LEND_BACKUP: {D, M, W, A},
+        Capability.MANAGE_ESCALATION: {M, A},
     } == ROLES
 
 
@@ -63,6 +64,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.INSPECTIONS,
             Screen.CUSTOMERS,
             Screen.LOANS,
+            Screen.NOTIFICATIONS,
         ),
         M: (
             Screen.BOARD,
@@ -74,9 +76,18 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.CUSTOMERS,
             Screen.STOCK,
             Screen.LOANS,
+            Screen.NOTIFICATIONS,
+            Screen.ESCALATION,
         ),
-        Q: (Screen.BOARD, Screen.CONFLICTS, Screen.QA, Screen.REPORTS, Screen.CUSTOMERS),
-        W: (Screen.BOARD, Screen.STOCK, Screen.LOANS),
+        Q: (
+            Screen.BOARD,
+            Screen.CONFLICTS,
+            Screen.QA,
+            Screen.REPORTS,
+            Screen.CUSTOMERS,
+            Screen.NOTIFICATIONS,
+        ),
+        W: (Screen.BOARD, Screen.STOCK, Screen.LOANS, Screen.NOTIFICATIONS),
         A: tuple(Screen),
         E: (),
     }

@@ -33,6 +33,33 @@ from shared.roles import Capability
 requires_escalation = requires_to(Capability.MANAGE_ESCALATION)
 
 
+_MY_NOTIFICATIONS = "The signed-in user's notification centre, newest first (at most 200)."
+
+_UNREAD_COUNT = "How many of the signed-in user's notifications are unread (the badge in the navigation)."
+
+_MARK_READ = "Mark one of the signed-in user's notifications read (again: it stays read when it was)."
+
+_MARK_ALL_READ = "Mark every unread notification of the signed-in user read."
+
+_LIST_RULES = (
+    "The escalation rules: for which events, severity and customer, who is told and on which channel."
+)
+
+_CREATE_RULE = (
+    "Add a rule. A customer or user that does not exist, or a channel with nobody to tell, is a 422."
+)
+
+_REPLACE_RULE = "Change a rule (the whole rule is sent). Notifications already made stay as they were."
+
+_DELETE_RULE = "Remove a rule; the notifications it made stay in the log."
+
+_LOG = "Every notification made, to whom and over which channel, with its delivery state (newest first, at most 500)."
+
+_ATTEMPTS = "Every delivery try of one outbound notification: when, sent or failed, and the error."
+
+_SCAN_NOW = "Run one escalation pass now (the server runs one every ``LEVEE_ESCALATION_INTERVAL_S``): the notifications are made before the answer; e-mail and webhooks go out in the background."
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
@@ -68,7 +95,7 @@ class NotificationController(Controller):
     path = "/api/notifications"
     tags = ["escalation"]  # noqa: RUF012
 
-    @get("/", guards=[requires_any_user])
+    @get("/", guards=[requires_any_user], summary="My notifications", description=_MY_NOTIFICATIONS)
     async def my_notifications(
         self,
         db_session: DbSession,
@@ -84,12 +111,23 @@ class NotificationController(Controller):
         )
         return [_out(n) for n in rows]
 
-    @get("/unread-count", guards=[requires_any_user])
+    @get(
+        "/unread-count",
+        guards=[requires_any_user],
+        summary="How many of my notifications are unread",
+        description=_UNREAD_COUNT,
+    )
     async def unread_count(self, db_session: DbSession, principal: CurrentUser) -> UnreadCount:
         """How many of the signed-in user's notifications are unread (the badge in the navigation)."""
         return UnreadCount(unread=await _unread(db_session, principal.user_id))
 
-    @post("/{notification_id:uuid}/read", guards=[requires_any_user], status_code=200)
+    @post(
+        "/{notification_id:uuid}/read",
+        guards=[requires_any_user],
+        status_code=200,
+        summary="Mark one notification read",
+        description=_MARK_READ,
+    )
     async def mark_read(
         self, notification_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
     ) -> NotificationOut:
@@ -110,7 +148,13 @@ class NotificationController(Controller):
         await db_session.commit()
         return out
 
-    @post("/read-all", guards=[requires_any_user], status_code=200)
+    @post(
+        "/read-all",
+        guards=[requires_any_user],
+        status_code=200,
+        summary="Mark all my notifications read",
+        description=_MARK_ALL_READ,
+    )
     async def mark_all_read(self, db_session: DbSession, principal: CurrentUser) -> UnreadCount:
         """Mark every unread notification of the signed-in user read."""
         result: Any = await db_session.execute(
@@ -181,13 +225,13 @@ class EscalationController(Controller):
     path = "/api/escalation"
     tags = ["escalation"]  # noqa: RUF012
 
-    @get("/rules", guards=[requires_escalation])
+    @get("/rules", guards=[requires_escalation], summary="List the escalation rules", description=_LIST_RULES)
     async def list_rules(self, db_session: DbSession) -> list[RuleOut]:
         """The escalation rules: for which events, severity and customer, who is told and on which channel."""
         rows = await db_session.scalars(select(EscalationRule).order_by(EscalationRule.created_at))
         return [_rule_out(r) for r in rows]
 
-    @post("/rules", guards=[requires_escalation])
+    @post("/rules", guards=[requires_escalation], summary="Add an escalation rule", description=_CREATE_RULE)
     async def create_rule(
         self, data: JSONBody[RuleIn], db_session: DbSession, principal: CurrentUser
     ) -> RuleOut:
@@ -209,7 +253,12 @@ class EscalationController(Controller):
         await db_session.commit()
         return out
 
-    @put("/rules/{rule_id:uuid}", guards=[requires_escalation])
+    @put(
+        "/rules/{rule_id:uuid}",
+        guards=[requires_escalation],
+        summary="Change an escalation rule",
+        description=_REPLACE_RULE,
+    )
     async def replace_rule(
         self,
         rule_id: FromPath[uuid.UUID],
@@ -238,7 +287,13 @@ class EscalationController(Controller):
         await db_session.commit()
         return out
 
-    @delete("/rules/{rule_id:uuid}", guards=[requires_escalation], status_code=204)
+    @delete(
+        "/rules/{rule_id:uuid}",
+        guards=[requires_escalation],
+        status_code=204,
+        summary="Remove an escalation rule",
+        description=_DELETE_RULE,
+    )
     async def delete_rule(
         self, rule_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
     ) -> None:
@@ -254,28 +309,38 @@ class EscalationController(Controller):
         await db_session.delete(rule)
         await db_session.commit()
 
-    @get("/log", guards=[requires_escalation])
+    @get("/log", guards=[requires_escalation], summary="The notification log", description=_LOG)
     async def log(
         self,
         db_session: DbSession,
-        state: Annotated[
-            DeliveryState | None, QueryParameter(description="only in this delivery state")
+        delivery: Annotated[
+            DeliveryState | None, QueryParameter(name="state", description="only in this delivery state")
         ] = None,
         job_id: Annotated[uuid.UUID | None, QueryParameter(description="only about this job")] = None,
     ) -> list[NotificationOut]:
         """Every notification made, to whom and over which channel, with its delivery state (newest first,
         at most 500)."""
-        query = select(Notification)
-        if state is not None:
-            query = query.where(Notification.state == state.value)
+        query = select(Notification, User.display_name).outerjoin(User, User.id == Notification.user_id)
+        if delivery is not None:
+            query = query.where(Notification.state == delivery.value)
         if job_id is not None:
             query = query.where(Notification.job_id == job_id)
-        rows = await db_session.scalars(
+        rows = await db_session.execute(
             query.order_by(Notification.created_at.desc(), Notification.id).limit(500)
         )
-        return [_out(n) for n in rows]
+        out = []
+        for note, name in rows:
+            item = _out(note)
+            item.recipient_name = name or ""
+            out.append(item)
+        return out
 
-    @get("/log/{notification_id:uuid}/attempts", guards=[requires_escalation])
+    @get(
+        "/log/{notification_id:uuid}/attempts",
+        guards=[requires_escalation],
+        summary="The delivery tries of one notification",
+        description=_ATTEMPTS,
+    )
     async def attempts(self, notification_id: FromPath[uuid.UUID], db_session: DbSession) -> list[AttemptOut]:
         """Every delivery try of one outbound notification: when, sent or failed, and the error."""
         if await db_session.get(Notification, notification_id) is None:
@@ -296,7 +361,13 @@ class EscalationController(Controller):
             out.append(item)
         return out
 
-    @post("/scan", guards=[requires_escalation], status_code=200)
+    @post(
+        "/scan",
+        guards=[requires_escalation],
+        status_code=200,
+        summary="Run an escalation scan now",
+        description=_SCAN_NOW,
+    )
     async def scan_now(
         self, request: Request[Any, Any, Any], db_session: DbSession, principal: CurrentUser
     ) -> ScanResult:

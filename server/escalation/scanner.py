@@ -36,8 +36,8 @@ from server.db.models import (
 from server.escalation.channels import DeliveryError, Message, OutboundChannel, channels_for
 from server.settings import Settings
 from shared.enums import JobStatus
-from shared.escalation import MAJOR, Channel, DeliveryState, EventKind
-from shared.i18n import DEFAULT_LANG, translate
+from shared.escalation import MAJOR, Channel, DeliveryState, EventKind, message_text
+from shared.i18n import DEFAULT_LANG
 from shared.local_time import full, zone
 from shared.sla import CLOCKS, PROMISE_FIELDS, Promise
 
@@ -183,16 +183,6 @@ def _params(event: Event, settings: Settings) -> dict[str, str]:
         "promise": event.promise.value if event.promise else "",
         "due": full(event.due_at, tz) if event.due_at else "",
     }
-
-
-def message_text(lang: str, kind: str, params: dict[str, Any]) -> tuple[str, str]:
-    """The subject and body of a notification in ``lang`` (the console renders the same keys)."""
-    promise = translate(lang, f"enum.promise.{params.get('promise')}") if params.get("promise") else ""
-    words = {**params, "promise": promise}
-    return (
-        translate(lang, f"escalation.subject.{kind}", **words),
-        translate(lang, f"escalation.body.{kind}", **words),
-    )
 
 
 async def record_notifications(
