@@ -55,8 +55,8 @@ WATCHED = tuple(
         JobStatus.STARTED,
     )
 )
-#: at most this many sends at once per process (each bounded by LEVEE_DELIVERY_TIMEOUT_S)
-_SENDING = asyncio.Semaphore(5)
+#: at most this many sends at once per pass (each bounded by LEVEE_DELIVERY_TIMEOUT_S)
+PARALLEL_SENDS = 5
 #: how long a process may hold a delivery it claimed before another may take it over
 CLAIM_S = 120
 
@@ -280,8 +280,9 @@ async def deliver_due(
         work = [
             (n.id, n.state, n.attempts, n.channel, n.recipient, n.event_kind, dict(n.params)) for n in due
         ]
+    sending = asyncio.Semaphore(PARALLEL_SENDS)  # made here: a semaphore belongs to one event loop
     outcomes = await asyncio.gather(
-        *(_deliver_one(sessionmaker, settings, now, channels, *item) for item in work)
+        *(_deliver_one(sessionmaker, settings, now, channels, sending, *item) for item in work)
     )
     sent = sum(1 for o in outcomes if o is True)
     failed = sum(1 for o in outcomes if o is False)
@@ -293,6 +294,7 @@ async def _deliver_one(
     settings: Settings,
     now: datetime,
     channels: dict[Channel, OutboundChannel],
+    sending: asyncio.Semaphore,
     note_id: uuid.UUID,
     state: str,
     attempts: int,
@@ -302,7 +304,7 @@ async def _deliver_one(
     params: dict[str, Any],
 ) -> bool | None:
     """One try of one notification: True sent, False failed, None when another process had it."""
-    async with _SENDING:
+    async with sending:
         async with sessionmaker() as session:
             probe = Notification(id=note_id, state=state, attempts=attempts)
             if not await _claim(session, probe, now):

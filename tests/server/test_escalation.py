@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from server.db.engine import make_engine, make_sessionmaker
 from server.db.models import Job, Notification, NotificationAttempt
-from server.escalation.scanner import scan
+from server.escalation.scanner import EscalationRunner, scan
 from server.settings import Settings
 from tests.support import World
 
@@ -423,3 +423,26 @@ async def test_the_escalation_routes_are_in_the_openapi_schema(world: World) -> 
         assert path in schema["paths"], path
         for op in schema["paths"][path].values():
             assert op.get("summary") and op.get("description"), (path, op)
+
+
+async def test_the_runner_in_the_lifespan_scans_at_start_and_stops_promptly(world: World) -> None:
+    await _rule(world, roles=["manager"], events=["major_fault"])
+    await world.create_job(engineer="eng1", severity="major")
+    runner = EscalationRunner(world.app.state.sessionmaker, _settings(world, escalation_interval_s=3600))
+    runner.start()
+    try:
+        for _ in range(200):
+            if runner.passes:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await runner.stop()
+    assert runner.passes == 1  # the pass at start-up; the next would be an hour later
+    boss = await world.login("manager")
+    assert (await world.client.get("/api/notifications/unread-count", headers=boss)).json() == {"unread": 1}
+    unread = (await world.client.get("/api/notifications?unread=true", headers=boss)).json()
+    assert [n["event_kind"] for n in unread] == ["major_fault"]
+    off = EscalationRunner(world.app.state.sessionmaker, _settings(world, escalation_interval_s=0))
+    off.start()
+    await off.stop()
+    assert off.passes == 0  # 0 turns it off
