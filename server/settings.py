@@ -115,6 +115,7 @@ class Settings(BaseSettings):
     smtp_from: str = Field(default="levee@localhost", description="the From address of escalation e-mail")
     webhook_url: str = Field(
         default="",
+        max_length=500,
         description="the webhook channel's URL: each notification is POSTed there as JSON; empty: off",
     )
     webhook_secret: SecretStr | None = Field(
