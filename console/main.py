@@ -13,24 +13,27 @@ from typing import Any
 
 import flet as ft
 
+from console.clients.escalation import EscalationClient
 from console.components.widgets import button, chip, on
 from console.context import OFFICE, STATE, use_office
 from console.roles import ROUTES as SCREEN_ROUTES
-from console.roles import screen_of, screens_for
+from console.roles import Screen, screen_of, screens_for
 from console.screens.board import BoardScreen
 from console.screens.call import CallScreen
 from console.screens.conflicts import ConflictsScreen
 from console.screens.customers import CustomerFileScreen, CustomersScreen
+from console.screens.escalation import EscalationScreen
 from console.screens.inspections import InspectionsScreen
 from console.screens.job import JobScreen
 from console.screens.loans import LoansScreen
+from console.screens.notifications import NotificationsScreen
 from console.screens.paid import PaidScreen
 from console.screens.qa import QaFormScreen, QaListScreen
 from console.screens.reports import ReportsScreen
 from console.screens.returns import ReturnsScreen
 from console.screens.signin import SignInScreen
 from console.screens.stock import StockScreen
-from console.state import BrowserDrafts, ConsoleState, Office
+from console.state import BrowserDrafts, ConsoleState, Office, use_remote
 from shared.i18n import LANGS
 from shared.local_time import zone
 from shared.relay import read_key as read_relay_key
@@ -134,6 +137,16 @@ def ReturnsRoute() -> ft.Control:
 
 
 @ft.component
+def NotificationsRoute() -> ft.Control:
+    return NotificationsScreen(ft.use_context(STATE))
+
+
+@ft.component
+def EscalationRoute() -> ft.Control:
+    return EscalationScreen(ft.use_context(STATE))
+
+
+@ft.component
 def Layout() -> ft.Control:
     """The tabs this role may use, above the routed screen."""
     state: ConsoleState = ft.use_context(STATE)
@@ -142,6 +155,8 @@ def Layout() -> ft.Control:
     allowed = screens_for(state.role)
     current = screen_of(ft.use_route_location())
     outlet = ft.use_route_outlet()
+    # the notification centre's unread count, again whenever data may have changed (every 30 s too)
+    unread = use_remote(office, lambda api: EscalationClient(api).unread(), [state.revision]).value or 0
     if current not in allowed:
         return ft.Container(padding=24, content=ft.Text(t("console.nav.not_allowed"), size=18, color=RED))
 
@@ -152,7 +167,9 @@ def Layout() -> ft.Control:
     tabs = ft.Row(
         [
             chip(
-                t(f"console.nav.{s.value}"),
+                t("console.nav.unread", label=t(f"console.nav.{s.value}"), n=unread)
+                if s is Screen.NOTIFICATIONS and unread
+                else t(f"console.nav.{s.value}"),
                 s is current,
                 on(open_tab, SCREEN_ROUTES[s]),
                 ident=f"nav-{s.value}",
@@ -193,6 +210,8 @@ ROUTES = [
             ft.Route(path="loans", component=LoansRoute),
             ft.Route(path="paid", component=PaidRoute),
             ft.Route(path="returns", component=ReturnsRoute),
+            ft.Route(path="notifications", component=NotificationsRoute),
+            ft.Route(path="escalation", component=EscalationRoute),
             ft.Route(path="inspections", component=InspectionsRoute),
             ft.Route(path="customers", component=CustomersRoute),
             ft.Route(path="customers/:customer_id", component=CustomerFileRoute),

@@ -21,6 +21,8 @@ class Screen(StrEnum):
     LOANS = "loans"
     PAID = "paid"
     RETURNS = "returns"
+    NOTIFICATIONS = "notifications"
+    ESCALATION = "escalation"
 
 
 ROUTES: dict[Screen, str] = {
@@ -35,6 +37,8 @@ ROUTES: dict[Screen, str] = {
     Screen.LOANS: "/loans",
     Screen.PAID: "/paid",
     Screen.RETURNS: "/returns",
+    Screen.NOTIFICATIONS: "/notifications",
+    Screen.ESCALATION: "/escalation",
 }
 
 #: screen -> what its user must be able to do (the board shows the whole office's work)
@@ -50,6 +54,8 @@ NEEDS: dict[Screen, Capability] = {
     Screen.LOANS: Capability.LEND_BACKUP,
     Screen.PAID: Capability.CHARGE_REPAIRS,
     Screen.RETURNS: Capability.CARE_FOR_CUSTOMERS,
+    Screen.NOTIFICATIONS: Capability.WORK_IN_THE_OFFICE,
+    Screen.ESCALATION: Capability.MANAGE_ESCALATION,
 }
 _SCREENS: dict[Role, tuple[Screen, ...]] = {
     role: tuple(s for s in Screen if role in ROLES[NEEDS[s]]) for role in Role

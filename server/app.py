@@ -38,6 +38,8 @@ from server.directory.controller import (
 )
 from server.directory.engineers import EngineerLoadController
 from server.errors import Invalid, problem_code
+from server.escalation.controller import EscalationController, NotificationController
+from server.escalation.scanner import EscalationRunner
 from server.inspections.controller import InspectionController, InspectionReportController
 from server.inspections.generator import ScheduleRunner
 from server.jobs.controller import JobController, PhotoController, ServiceFormController
@@ -221,12 +223,20 @@ async def _on_startup(app: Litestar) -> None:
     )
     runner.start()
     state.schedule_runner = runner
+    escalation = EscalationRunner(
+        state.sessionmaker, settings, grace_s=state.get("schedule_grace_s", 30)
+    )  # promises due or missed, backup due, major faults: docs/escalation.md
+    escalation.start()
+    state.escalation_runner = escalation
 
 
 async def _on_shutdown(app: Litestar) -> None:
     runner = getattr(app.state, "schedule_runner", None)
     if runner is not None:
         await runner.stop()
+    escalation = getattr(app.state, "escalation_runner", None)
+    if escalation is not None:
+        await escalation.stop()
     listener = getattr(app.state, "listener", None)
     if listener is not None:
         await listener.stop()
@@ -242,7 +252,7 @@ def rebind(app: Litestar, settings: Settings, *, engine: AsyncEngine, migrate: b
     """
     if settings.max_body_bytes != app.request_max_body_size:
         raise ValueError("max_body_bytes differs from the built app's: build a new app with create_app")
-    for key in ("epoch", "listener", "schedule_runner"):
+    for key in ("epoch", "listener", "schedule_runner", "escalation_runner"):
         if key in app.state:
             del app.state[key]
     for key, value in _state(settings, engine, migrate).items():
@@ -305,6 +315,8 @@ def create_app(
             SupplierClaimController,
             CompensationController,
             ReturnsReportController,
+            NotificationController,
+            EscalationController,
             *pwa_routes,
         ],
         dependencies={

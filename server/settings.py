@@ -92,6 +92,52 @@ class Settings(BaseSettings):
         "off: serve what is there (`levee pwa build`)",
     )
 
+    escalation_interval_s: int = Field(
+        default=60,
+        ge=0,
+        description="seconds between escalation scans (promises due or missed, backup due, major faults) "
+        "and outbound deliveries; 0 = off",
+    )
+    escalation_warning_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=10_080,
+        description="a promise due within this many minutes is escalated as due soon",
+    )
+    escalation_major_hours: int = Field(
+        default=24,
+        ge=1,
+        le=720,
+        description="a major fault received within this many hours is escalated (older ones are not, so a "
+        "first start does not announce history)",
+    )
+    smtp_host: str = Field(default="", description="SMTP server of the e-mail channel; empty: e-mail is off")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="its port (587 with STARTTLS, 465 SSL)")
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(
+        default="none", description="none, starttls or ssl"
+    )
+    smtp_user: str = Field(default="", description="SMTP login; empty: no login")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password")
+    smtp_from: str = Field(default="levee@localhost", description="the From address of escalation e-mail")
+    webhook_url: str = Field(
+        default="",
+        max_length=500,
+        description="the webhook channel's URL: each notification is POSTed there as JSON; empty: off",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="when set, each webhook carries X-Levee-Signature: sha256=HMAC(secret, body)",
+    )
+    delivery_timeout_s: float = Field(
+        default=10, gt=0, le=120, description="seconds one e-mail or webhook try may take"
+    )
+    delivery_attempts: int = Field(
+        default=5, ge=1, le=20, description="tries per outbound notification before it is marked failed"
+    )
+    delivery_backoff_s: float = Field(
+        default=30, ge=0, le=86_400, description="wait before the second try; doubles after each failure"
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

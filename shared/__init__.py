@@ -13,6 +13,7 @@ __all__ = [
     "customers",
     "directory",
     "enums",
+    "escalation",
     "i18n",
     "ids",
     "lifetime",

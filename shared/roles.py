@@ -63,6 +63,8 @@ class Capability(StrEnum):
     LEND_BACKUP = "lend_backup"
     #: paid repairs (有偿维修): issue the charge of an accepted quote and record its payments
     CHARGE_REPAIRS = "charge_repairs"
+    #: escalation rules (who is told of urgent events, and how), the notification log, a scan now
+    MANAGE_ESCALATION = "manage_escalation"
 
 
 #: capability -> the roles that hold it
@@ -86,6 +88,7 @@ ROLES: dict[Capability, frozenset[Role]] = {
     Capability.ADMINISTER_USERS: frozenset({Role.ADMIN}),
     Capability.LEND_BACKUP: _DESK | _STOCK,
     Capability.CHARGE_REPAIRS: _DESK,
+    Capability.MANAGE_ESCALATION: frozenset({Role.MANAGER, Role.ADMIN}),
 }
 
 

@@ -172,6 +172,7 @@ async def make_world(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[World
         data_dir=tmp_path,
         database_url=str(engine.url.render_as_string(hide_password=False)),
         schedule_interval_s=0,
+        escalation_interval_s=0,  # tests run the escalation scanner with a fixed clock
         # Functional tests wait for a place rather than being turned away on a loaded machine;
         # tests/server/test_admission.py squeezes the lanes on purpose.
         admission_wait_ms=30_000,

@@ -366,6 +366,9 @@ ENUM_FAMILIES: dict[str, tuple[str, ...]] = {
     "console.logic.board.Filter": ("console.board.filter.",),
     "console.logic.reports.Period": ("console.reports.period.",),
     "console.roles.Screen": ("console.nav.",),
+    "shared.escalation.EventKind": ("enum.escalation_event.", "escalation.subject.", "escalation.body."),
+    "shared.escalation.Channel": ("enum.channel.",),
+    "shared.escalation.DeliveryState": ("enum.delivery_state.",),
 }
 
 #: enums whose values are never shown to a person, and why
@@ -415,6 +418,7 @@ def _family_sources() -> dict[str, Callable[[], Iterable[str]]]:
         "report.title.": lambda: {n.replace("-", "_") for n in _export_reports()},
         "console.contracts.field.": _customer_fields,
         "console.contracts.hours.": lambda: {"respond", "onsite", "fix", "backup"},
+        "enum.promise.": lambda: {"respond", "onsite", "fix", "backup"},  # shared.sla.Promise, escalated
     }
     for family, source in extra.items():
         sources.setdefault(family, []).append(source)

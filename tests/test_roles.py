@@ -31,6 +31,7 @@ def test_each_capability_is_held_by_the_roles_the_service_plan_gives_it() -> Non
         Capability.ADMINISTER_USERS: {A},
         Capability.LEND_BACKUP: {D, M, W, A},
         Capability.CHARGE_REPAIRS: {D, M, A},
+        Capability.MANAGE_ESCALATION: {M, A},
     } == ROLES
 
 
@@ -66,6 +67,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.LOANS,
             Screen.PAID,
             Screen.RETURNS,
+            Screen.NOTIFICATIONS,
         ),
         M: (
             Screen.BOARD,
@@ -79,9 +81,19 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.LOANS,
             Screen.PAID,
             Screen.RETURNS,
+            Screen.NOTIFICATIONS,
+            Screen.ESCALATION,
         ),
-        Q: (Screen.BOARD, Screen.CONFLICTS, Screen.QA, Screen.REPORTS, Screen.CUSTOMERS, Screen.RETURNS),
-        W: (Screen.BOARD, Screen.STOCK, Screen.LOANS),
+        Q: (
+            Screen.BOARD,
+            Screen.CONFLICTS,
+            Screen.QA,
+            Screen.REPORTS,
+            Screen.CUSTOMERS,
+            Screen.RETURNS,
+            Screen.NOTIFICATIONS,
+        ),
+        W: (Screen.BOARD, Screen.STOCK, Screen.LOANS, Screen.NOTIFICATIONS),
         A: tuple(Screen),
         E: (),
     }

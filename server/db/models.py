@@ -880,3 +880,82 @@ class StockRequest(IdMixin, TimestampMixin, Base):
     decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decision_note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class EscalationRule(IdMixin, TimestampMixin, Base):
+    """Who is told of an escalation event (紧急事件上报), for a severity and customer (None: any), and how.
+
+    ``events``: the event kinds it covers (``shared.escalation.EventKind``); ``roles`` and ``user_ids``:
+    the people told in the console; ``emails``: addresses the e-mail channel writes to; ``channels``:
+    console, email, webhook (the webhook posts to ``LEVEE_WEBHOOK_URL``).
+    """
+
+    __tablename__ = "escalation_rules"
+    name: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str | None] = mapped_column(String(20), default=None)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True, default=None
+    )
+    events: Mapped[list[Any]] = mapped_column(default=list)
+    roles: Mapped[list[Any]] = mapped_column(default=list)
+    user_ids: Mapped[list[Any]] = mapped_column(default=list)
+    emails: Mapped[list[Any]] = mapped_column(default=list)
+    channels: Mapped[list[Any]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Notification(IdMixin, Base):
+    """One escalation event told to one recipient over one channel: the log of what was said to whom.
+
+    ``recipient`` is ``user:<id>`` (the console), ``email:<address>`` or ``webhook:<url>``; the unique
+    constraint on (event, recipient) makes the scanner's insert idempotent across restarts and processes.
+    Outbound ones carry their delivery state (pending, sending, sent, failed); each try is a
+    :class:`NotificationAttempt`.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("event_key", "recipient", name="notification_event_recipient"),
+        Index("ix_notifications_user_read", "user_id", "read_at"),
+        Index("ix_notifications_state_next", "state", "next_attempt_at"),
+    )
+    event_key: Mapped[str] = mapped_column(String(200))
+    event_kind: Mapped[str] = mapped_column(String(30))
+    recipient: Mapped[str] = mapped_column(String(600))
+    channel: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), default=None
+    )
+    job_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="CASCADE"), index=True, default=None
+    )
+    rule_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("escalation_rules.id", ondelete="SET NULL"), default=None
+    )
+    severity: Mapped[str] = mapped_column(String(20))
+    promise: Mapped[str | None] = mapped_column(String(20), default=None)
+    due_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: what the message says (job number, customer, promise), for every channel and language
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: console: shown; outbound: pending, sending, sent, failed
+    state: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(String(1000), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class NotificationAttempt(IdMixin, Base):
+    """One try at delivering an outbound notification: when, the outcome and the error."""
+
+    __tablename__ = "notification_attempts"
+    __table_args__ = (UniqueConstraint("notification_id", "number", name="attempt_number"),)
+    notification_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str] = mapped_column(String(1000), default="")

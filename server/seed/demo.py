@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.changes import LOG_COUNTER, Change, log_changes
 from server.customers.seed import seed_customers
 from server.db.models import ChecklistTemplate, Counter, Job, Part, User
+from server.escalation.seed import seed_escalation
 from server.inspections.seed import seed_inspections
 from server.loans.seed import seed_loans
 from server.paid.seed import seed_paid
@@ -170,6 +171,7 @@ async def seed_demo(
     today = now.astimezone(zone(DEFAULT_TIMEZONE)).date()
     counts.update(await seed_contracts(session, b.customers, b.jobs, b.users, today, now))
     counts.update(await seed_paid(session, now=now, rng_seed=rng_seed))  # quotes, charges, payments
+    counts.update(await seed_escalation(session, now=now))  # rules, and what they tell at ``now``
     logins = [DemoLogin(u.username, password, u.role, u.display_name) for u in b.users]
     return SeedResult(logins=logins, counts=counts)
 

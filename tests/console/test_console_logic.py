@@ -76,9 +76,13 @@ def test_each_role_sees_only_its_screens() -> None:
         Screen.LOANS,
         Screen.PAID,
         Screen.RETURNS,
+        Screen.NOTIFICATIONS,
     )
     assert Screen.QA in screens_for(Role.QA) and Screen.CALL not in screens_for(Role.QA)
-    assert screens_for(Role.WAREHOUSE) == (Screen.BOARD, Screen.STOCK, Screen.LOANS)
+    assert screens_for(Role.WAREHOUSE) == (Screen.BOARD, Screen.STOCK, Screen.LOANS, Screen.NOTIFICATIONS)
+    assert Screen.ESCALATION in screens_for(Role.MANAGER) and Screen.ESCALATION not in screens_for(
+        Role.DISPATCHER
+    )
     assert Screen.STOCK in screens_for(Role.MANAGER) and Screen.STOCK not in screens_for(Role.DISPATCHER)
     assert screens_for(Role.ADMIN) == tuple(Screen) and screens_for(Role.ENGINEER) == ()
     # signed out (no role) or an unknown role: nothing, never an error (screens re-render while signing out)

@@ -361,6 +361,25 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         body = {"amount": "80.00", "method": "cash", "paid_on": datetime.now(UTC).date().isoformat()}
         return await c.call("dispatcher", "POST", f"/api/paid/charges/{charged.json()['id']}/payments", body)
 
+    rule_body = {
+        "name": "重大故障",
+        "events": ["major_fault"],
+        "roles": ["dispatcher"],
+        "channels": ["console"],
+    }
+
+    async def rule(c: Ctx) -> str:
+        r = await c.call("manager", "POST", "/api/escalation/rules", rule_body)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    async def note(c: Ctx) -> str:
+        await rule(c)
+        await c.job(severity="major")
+        assert (await c.call("manager", "POST", "/api/escalation/scan")).status_code == 200
+        r = await c.world.client.get("/api/notifications", headers=await c.world.login("dispatcher"))
+        return str(r.json()[0]["id"])
+
     async def count(c: Ctx) -> httpx.Response:
         store = await c.store("new")
         body = {"store_id": store, "lines": [{"part_id": part, "counted_quantity": 2, "reason": "盘盈"}]}
@@ -584,6 +603,20 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
             "/api/backup-units/{}", "warehouse", "PATCH", {"status": "repair"}, unit
         ),
         ("POST", "/api/loans"): lend,
+        ("POST", "/api/escalation/rules"): const("/api/escalation/rules", "manager", rule_body),
+        ("PUT", "/api/escalation/rules/{rule_id:uuid}"): on(
+            "/api/escalation/rules/{}", "manager", "PUT", rule_body | {"active": False}, rule
+        ),
+        ("DELETE", "/api/escalation/rules/{rule_id:uuid}"): on(
+            "/api/escalation/rules/{}", "manager", "DELETE", None, rule
+        ),
+        ("POST", "/api/escalation/scan"): const("/api/escalation/scan", "manager", None),
+        ("POST", "/api/notifications/{notification_id:uuid}/read"): on(
+            "/api/notifications/{}/read", "dispatcher", "POST", None, note
+        ),
+        ("POST", "/api/notifications/read-all"): on(
+            "/api/notifications/read-all", "dispatcher", "POST", None, lambda c: _empty(note(c))
+        ),
         ("POST", "/api/loans/{loan_id:uuid}/return"): give_back,
         ("POST", "/api/paid/quotes/{quote_id:uuid}/charge"): issue_charge,
         ("POST", "/api/paid/charges/{charge_id:uuid}/payments"): record_payment,

@@ -1,7 +1,7 @@
 """assignment reason: why a job was (re)assigned, kept in its assignment history (指派记录)
 
 Revision ID: 0013_assignment_reason
-Revises: 0010_parts_planning
+Revises: 0012_notifications
 Create Date: 2026-12-06 18:45:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_assignment_reason"
-down_revision: str | None = "0010_parts_planning"
+down_revision: str | None = "0012_notifications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
