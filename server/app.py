@@ -249,6 +249,7 @@ def create_app(
     settings = settings or Settings()
     engine = engine or make_engine(settings.resolved_database_url, echo=settings.sql_echo)
 
+    from server.delivery.controller import DeliveryDocumentController
     from server.loans.controller import BackupUnitController, LoanController
     from server.replication.controller import ConflictController, SyncController
 
@@ -282,6 +283,7 @@ def create_app(
             customer_routes,
             BackupUnitController,
             LoanController,
+            DeliveryDocumentController,
             *pwa_routes,
         ],
         dependencies={

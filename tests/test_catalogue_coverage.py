@@ -345,6 +345,7 @@ ENUM_FAMILIES: dict[str, tuple[str, ...]] = {
     "shared.loans.UnitStatus": ("enum.unit_status.",),
     "shared.loans.UnitPlace": ("enum.unit_place.",),
     "shared.loans.ReturnCondition": ("enum.return_condition.",),
+    "shared.delivery.DeliveryDocumentKind": ("console.delivery.kind.",),
     "ui.logic.grouping.Group": ("app.jobs.group.",),
     "console.logic.board.Filter": ("console.board.filter.",),
     "console.logic.reports.Period": ("console.reports.period.",),

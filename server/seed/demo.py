@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.changes import LOG_COUNTER, Change, log_changes
 from server.customers.seed import seed_customers
 from server.db.models import ChecklistTemplate, Counter, Job, Part, User
+from server.delivery.seed import seed_delivery_documents
 from server.inspections.seed import seed_inspections
 from server.loans.seed import seed_loans
 from server.security import hash_password
@@ -158,6 +159,7 @@ async def seed_demo(
     counts["counters"] = len({JOB_NUMBER_COUNTER, LOG_COUNTER} - existing_counters)
     counts.update(await seed_stock(session, now=now, rng_seed=rng_seed))  # stores, lots, vans stocked
     counts.update(await seed_loans(session, now=now, rng_seed=rng_seed))  # the backup pool and its loans
+    counts.update(await seed_delivery_documents(session, now=now, rng_seed=rng_seed))  # 合格证 etc.
     counts.update(await seed_inspections(session, now=now, rng_seed=rng_seed, counts=counts))
     counts.update(
         await seed_customers(session, now=now, rng_seed=rng_seed, counts=counts)

@@ -286,6 +286,20 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         body = {"returned_at": datetime.now(UTC).isoformat()}
         return await c.call("dispatcher", "POST", f"/api/loans/{made}/return", body)
 
+    async def scan(c: Ctx) -> httpx.Response:
+        import io
+
+        from PIL import Image
+
+        out = io.BytesIO()
+        Image.new("RGB", (20, 20), (255, 255, 255)).save(out, "PNG")
+        headers = {**await c.world.login("dispatcher"), "Content-Type": "image/png"}
+        before = await _count(c.world)
+        path = f"/api/equipment/{w.equipment_id}/documents/manual/scan"
+        r = await c.world.client.put(path, content=out.getvalue(), headers=headers)
+        c.wrote = await _count(c.world) - before
+        return r
+
     async def count(c: Ctx) -> httpx.Response:
         store = await c.store("new")
         body = {"store_id": store, "lines": [{"part_id": part, "counted_quantity": 2, "reason": "盘盈"}]}
@@ -491,6 +505,14 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
             "/api/backup-units/{}", "warehouse", "PATCH", {"status": "repair"}, unit
         ),
         ("POST", "/api/loans"): lend,
+        ("PUT", "/api/equipment/{equipment_id:uuid}/documents/{kind:str}"): on(
+            "/api/equipment/{}/documents/certificate",
+            "dispatcher",
+            "PUT",
+            {"received": True, "received_on": "2024-05-06"},
+            lambda c: _const(str(w.equipment_id)),
+        ),
+        ("PUT", "/api/equipment/{equipment_id:uuid}/documents/{kind:str}/scan"): scan,
         ("POST", "/api/loans/{loan_id:uuid}/return"): give_back,
         ("POST", "/api/complaints"): const(
             "/api/complaints",
