@@ -373,6 +373,12 @@ def _enum_values(dotted: str) -> set[str]:
     return {e.value for e in _str_enums()[dotted]}
 
 
+def _document_fields() -> dict[str, tuple[str, ...]]:
+    from console.logic.contracts import DOCUMENT_FIELDS
+
+    return DOCUMENT_FIELDS
+
+
 def _family_sources() -> dict[str, Callable[[], Iterable[str]]]:
     sources: dict[str, list[Callable[[], Iterable[str]]]] = {}
     for dotted, families in ENUM_FAMILIES.items():
@@ -399,6 +405,8 @@ def _family_sources() -> dict[str, Callable[[], Iterable[str]]]:
         "report.title.": lambda: {n.replace("-", "_") for n in _export_reports()},
         "console.contracts.field.": _customer_fields,
         "console.contracts.hours.": lambda: {"respond", "onsite", "fix", "backup"},
+        "console.contracts.doc.": lambda: {f for fs in _document_fields().values() for f in fs},
+        "console.contracts.edit_": lambda: set(_document_fields()),
     }
     for family, source in extra.items():
         sources.setdefault(family, []).append(source)
