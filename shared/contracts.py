@@ -38,6 +38,7 @@ __all__ = [
     "WarrantyCertificateOut",
     "WarrantyCertificateUpdate",
     "choose_promise",
+    "contract_warranty_years",
     "in_force",
     "specificity",
 ]
@@ -250,6 +251,20 @@ class ContractOut(OutModel):
 def in_force(starts_on: date, ends_on: date | None, day: date) -> bool:
     """Whether a contract of this period is in force on ``day`` (both ends included)."""
     return starts_on <= day and (ends_on is None or day <= ends_on)
+
+
+def contract_warranty_years(
+    contracts: Iterable[tuple[date, date | None, int]], delivered_on: date | None
+) -> int | None:
+    """The free-warranty years (质保期为XX年) of the contract in force on the unit's delivery day, from
+    ``(starts_on, ends_on, warranty_years)`` of one customer's contracts (periods never overlap, so at
+    most one is in force); None when none covers the day or the day is not known."""
+    if delivered_on is None:
+        return None
+    for starts_on, ends_on, years in contracts:
+        if in_force(starts_on, ends_on, delivered_on):
+            return years
+    return None
 
 
 @dataclass(frozen=True, slots=True)

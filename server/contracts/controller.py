@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
+from server.customers.equipment import following_rules, refollow
 from server.db.models import Contract, ContractPromise, Customer, MaintenanceAgreement, WarrantyCertificate
 from server.deps import CurrentUser, DbSession, Principal, requires_office, requires_to
 from server.errors import Conflict, Invalid, NotFound
@@ -157,11 +158,13 @@ class ContractController(Controller):
                 params={"id": data.customer_id},
             )
         await _unique_number(db_session, Contract, data.number)
+        followed = await following_rules(db_session, data.customer_id)
         contract = Contract(**data.model_dump())
         ended = await _end_open_contract(db_session, contract)
         await _check_period(db_session, contract)
         db_session.add(contract)
         await db_session.flush()
+        await refollow(db_session, followed, principal, f"contract:{contract.number}")
         if ended is not None:
             detail = {
                 "number": ended.number,
@@ -198,6 +201,8 @@ class ContractController(Controller):
         before = {k: getattr(contract, k) for k in sent}
         if data.number is not None:
             await _unique_number(db_session, Contract, data.number, contract.id)
+        moves_warranty = bool(sent & {"starts_on", "ends_on", "warranty_years"})
+        followed = await following_rules(db_session, contract.customer_id) if moves_warranty else []
         for key in sent:
             setattr(contract, key, getattr(data, key))
         if contract.ends_on is not None and contract.ends_on < contract.starts_on:
@@ -208,6 +213,7 @@ class ContractController(Controller):
                 params={"start": contract.starts_on.isoformat()},
             )
         await _check_period(db_session, contract)
+        await refollow(db_session, followed, principal, f"contract:{contract.number}")
         changes = {k: [before[k], getattr(contract, k)] for k in sent if before[k] != getattr(contract, k)}
         if changes:
             detail = {"number": contract.number, "changes": changes}
