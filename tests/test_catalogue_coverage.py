@@ -379,6 +379,12 @@ def _document_fields() -> dict[str, tuple[str, ...]]:
     return DOCUMENT_FIELDS
 
 
+def _loan_columns() -> tuple[str, ...]:
+    from server.reports.exports import LOAN_COLUMNS
+
+    return LOAN_COLUMNS
+
+
 def _family_sources() -> dict[str, Callable[[], Iterable[str]]]:
     sources: dict[str, list[Callable[[], Iterable[str]]]] = {}
     for dotted, families in ENUM_FAMILIES.items():
@@ -407,6 +413,8 @@ def _family_sources() -> dict[str, Callable[[], Iterable[str]]]:
         "console.contracts.hours.": lambda: {"respond", "onsite", "fix", "backup"},
         "console.contracts.doc.": lambda: {f for fs in _document_fields().values() for f in fs},
         "console.contracts.edit_": lambda: set(_document_fields()),
+        "report.loans.col.": lambda: set(_loan_columns()),
+        "console.loans.export_": lambda: {"xlsx", "csv"},
     }
     for family, source in extra.items():
         sources.setdefault(family, []).append(source)
