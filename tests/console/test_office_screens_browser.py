@@ -336,7 +336,7 @@ def test_the_desk_lends_a_backup_unit_on_an_open_job_from_the_console(
         key=lambda u: u["serial_no"],
     )
     d.tap("nav-loans")
-    d.type_into(zh("console.loans.job_search"), job["number"], within="loans-lend")
+    d.type_into(zh("console.loans.job_search"), job["number"])
     d.press(f"lend-job-{job['number']}")
     d.wait_text("loans-lend", zh("console.loans.job_picked", job=job["number"]).split(job["number"])[0])
     d.press(f"lend-unit-{unit['serial_no']}")
