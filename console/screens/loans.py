@@ -18,6 +18,9 @@ from shared.loans import LoanCreate, LoanOut, LoanReturn, ReturnCondition, UnitC
 from shared.models import JobOut
 from ui.components.common import text_field
 
+#: loans the history table shows (the newest); the export holds them all
+HISTORY_SHOWN = 40
+
 
 def _loan_rows(state: ConsoleState, tz: object, loans: list[LoanOut]) -> list[list[str]]:
     t = state.t
@@ -97,31 +100,6 @@ def LoansScreen(state: ConsoleState) -> ft.Control:
             ident="loans-flagged-panel",
         )
     )
-    unit_headers = [
-        t(f"console.loans.unit_col.{c}") for c in ("category", "model", "serial", "status", "place", "job")
-    ]
-    unit_rows = [
-        [
-            t(f"enum.category.{u.category}") if u.category in set(EquipmentCategory) else u.category,
-            u.model,
-            u.serial_no,
-            t(f"enum.unit_status.{u.status.value}"),
-            f"{t(f'enum.unit_place.{u.place.value}')} {u.place_note}".strip(),
-            u.current_job_number or "—",
-        ]
-        for u in pool.units
-    ]
-    body.append(
-        panel(
-            t("console.loans.pool", n=len(pool.units)),
-            [
-                table(unit_headers, unit_rows, ident="loans-units")
-                if unit_rows
-                else muted(t("console.loans.pool_empty"))
-            ],
-        )
-    )
-
     body.append(LendForm(state, [u for u in pool.units if u.status is UnitStatus.AVAILABLE]))
     still_out = [x for x in pool.loans if x.returned_at is None and not x.out_after_close]
     body.append(
@@ -161,6 +139,31 @@ def LoansScreen(state: ConsoleState) -> ft.Control:
             if still_out
             else [muted(t("console.loans.none_out"))],
             ident="loans-out",
+        )
+    )
+
+    unit_headers = [
+        t(f"console.loans.unit_col.{c}") for c in ("category", "model", "serial", "status", "place", "job")
+    ]
+    unit_rows = [
+        [
+            t(f"enum.category.{u.category}") if u.category in set(EquipmentCategory) else u.category,
+            u.model,
+            u.serial_no,
+            t(f"enum.unit_status.{u.status.value}"),
+            f"{t(f'enum.unit_place.{u.place.value}')} {u.place_note}".strip(),
+            u.current_job_number or "—",
+        ]
+        for u in pool.units
+    ]
+    body.append(
+        panel(
+            t("console.loans.pool", n=len(pool.units)),
+            [
+                table(unit_headers, unit_rows, ident="loans-units")
+                if unit_rows
+                else muted(t("console.loans.pool_empty"))
+            ],
         )
     )
 
@@ -275,9 +278,14 @@ def LoansScreen(state: ConsoleState) -> ft.Control:
                         for name, cid in customers
                     ]
                 ),
-                table(headers, _loan_rows(state, office.tz, shown), ident="loans-history")
+                table(headers, _loan_rows(state, office.tz, shown[:HISTORY_SHOWN]), ident="loans-history")
                 if shown
                 else muted(t("console.loans.none")),
+                *(
+                    [muted(t("console.loans.more_in_export", shown=HISTORY_SHOWN, n=len(shown)))]
+                    if len(shown) > HISTORY_SHOWN
+                    else []
+                ),
                 ft.Row(
                     [
                         button(

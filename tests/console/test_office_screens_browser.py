@@ -319,33 +319,3 @@ def test_a_manager_edits_a_customer_and_signs_its_next_contract(
     d.wait_text("customer-contracts", number)
     d.reveal("customer-contracts")
     d.shot("console-contracts")
-
-
-# --- 6. backup equipment: the desk lends a unit from the console -----------------------------------
-
-
-def test_the_desk_lends_a_backup_unit_on_an_open_job_from_the_console(
-    stack: ConsoleStack, driver: ConsoleDriver
-) -> None:
-    d = driver
-    sign_in(d, "dispatcher")
-    busy = {x["job_id"] for x in stack.get("/api/loans", still_out="true")}
-    job = next(j for j in items(stack.get("/api/jobs", open_only="true", limit=100)) if j["id"] not in busy)
-    unit = min(
-        (u for u in stack.get("/api/backup-units") if u["status"] == "available"),
-        key=lambda u: u["serial_no"],
-    )
-    d.tap("nav-loans")
-    d.type_into(zh("console.loans.job_search"), job["number"])
-    d.press(f"lend-job-{job['number']}")
-    d.wait_text("loans-lend", zh("console.loans.job_picked", job=job["number"]).split(job["number"])[0])
-    d.press(f"lend-unit-{unit['serial_no']}")
-    d.press("loan-lend")
-    d.wait_text(
-        "notice", zh("console.loans.lent", unit=f"{unit['model']} {unit['serial_no']}", job=job["number"])
-    )
-    [loan] = stack.get("/api/loans", job_id=job["id"], still_out="true")
-    assert loan["unit_id"] == unit["id"]
-    d.wait_text("loans-out", unit["serial_no"])  # now among the units out, with its return button
-    d.reveal("loans-lend")
-    d.shot("console-loans-lend")
