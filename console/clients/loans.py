@@ -60,8 +60,7 @@ class LoansClient:
     ) -> tuple[bytes, str]:
         """The loan history shown (one unit's, one customer's, or all) as a CSV or XLSX file."""
         return await self.api.download(
-            "/api/loans/export",
-            format=fmt,
+            f"/api/loans/export.{fmt}",
             lang=lang,
             unit_id=unit_id or None,
             customer_id=customer_id or None,

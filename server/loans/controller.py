@@ -54,6 +54,9 @@ from shared.roles import Capability
 requires_lending = requires_to(Capability.LEND_BACKUP)
 #: the most loans one export holds
 EXPORT_MAX = 20_000
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ExportLang = Annotated[str, QueryParameter(description="zh-CN (default) or en", pattern="^(zh-CN|en)$")]
 #: a device's or the office's time more than this far ahead of the server is refused
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -278,49 +281,31 @@ class LoanController(Controller):
         rows = (await db_session.execute(query.limit(2000))).all()
         return [_loan_out(r) for r in rows]
 
-    @get("/export", guards=[requires_office], media_type="application/octet-stream")
-    async def export_loans(
+    @get("/export.csv", guards=[requires_office], media_type=CSV)
+    async def export_loans_csv(
         self,
         db_session: DbSession,
         state: State,
         customer_id: FromQuery[uuid.UUID | None] = None,
         unit_id: FromQuery[uuid.UUID | None] = None,
-        format: Annotated[
-            str, QueryParameter(description="csv (UTF-8 with BOM) or xlsx", pattern="^(csv|xlsx)$")
-        ] = "xlsx",
-        lang: Annotated[
-            str, QueryParameter(description="zh-CN (default) or en", pattern="^(zh-CN|en)$")
-        ] = "zh-CN",
+        lang: ExportLang = "zh-CN",
     ) -> Response[bytes]:
-        """The loan history of one unit, one customer, or all, as a CSV or XLSX file (newest first; every
-        text cell neutralised against formulas, as every export)."""
-        query = _loans_query()
-        if unit_id is not None:
-            query = query.where(JobLoan.unit_id == unit_id)
-        if customer_id is not None:
-            query = query.where(Job.customer_id == customer_id)
-        loans = [_loan_out(r) for r in (await db_session.execute(query.limit(EXPORT_MAX))).all()]
-        maker = TableMaker(lang, ZoneInfo(state.settings.timezone))
-        table = maker.loans(loans)
-        filters = [(maker.t("report.filter.made_at"), maker.when(utcnow()))]
-        if unit_id is not None:
-            filters.insert(
-                0, (maker.t("report.loans.col.unit"), loans[0].unit_label if loans else str(unit_id))
-            )
-        if customer_id is not None:
-            name = await db_session.scalar(select(Customer.name).where(Customer.id == customer_id))
-            filters.insert(0, (maker.t("report.loans.col.customer"), name or str(customer_id)))
-        stamp = utcnow().astimezone(maker.tz).strftime("%Y%m%d-%H%M")
-        if format == "csv":
-            content, media_type = to_csv(table), "text/csv; charset=utf-8"
-        else:
-            content = await anyio.to_thread.run_sync(to_xlsx, table, filters)
-            media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(
-            content,
-            media_type=media_type,
-            headers={"Content-Disposition": f'attachment; filename="levee-loans-{stamp}.{format}"'},
-        )
+        """The loan history of one unit, one customer, or all, as UTF-8 CSV with a byte-order mark (newest
+        first; every text cell neutralised against formulas, as every export)."""
+        return await _export(db_session, state, customer_id, unit_id, lang, "csv")
+
+    @get("/export.xlsx", guards=[requires_office], media_type=XLSX)
+    async def export_loans_xlsx(
+        self,
+        db_session: DbSession,
+        state: State,
+        customer_id: FromQuery[uuid.UUID | None] = None,
+        unit_id: FromQuery[uuid.UUID | None] = None,
+        lang: ExportLang = "zh-CN",
+    ) -> Response[bytes]:
+        """The loan history of one unit, one customer, or all, as an XLSX workbook with the filters it was
+        made with (newest first; every text cell neutralised)."""
+        return await _export(db_session, state, customer_id, unit_id, lang, "xlsx")
 
     @post("/", guards=[requires_lending])
     async def lend_unit(
@@ -426,3 +411,34 @@ async def _recorded(
     await audit.record_by(session, principal, action, "job", job.id, detail)
     await session.commit()
     return await _one_loan(session, loan_id)
+
+
+async def _export(
+    session: AsyncSession,
+    state: State,
+    customer_id: uuid.UUID | None,
+    unit_id: uuid.UUID | None,
+    lang: str,
+    fmt: str,
+) -> Response[bytes]:
+    query = _loans_query()
+    if unit_id is not None:
+        query = query.where(JobLoan.unit_id == unit_id)
+    if customer_id is not None:
+        query = query.where(Job.customer_id == customer_id)
+    loans = [_loan_out(r) for r in (await session.execute(query.limit(EXPORT_MAX))).all()]
+    maker = TableMaker(lang, ZoneInfo(state.settings.timezone))
+    table = maker.loans(loans)
+    stamp = utcnow().astimezone(maker.tz).strftime("%Y%m%d-%H%M")
+    headers = {"Content-Disposition": f'attachment; filename="levee-loans-{stamp}.{fmt}"'}
+    if fmt == "csv":
+        return Response(to_csv(table), media_type=CSV, headers=headers)
+    filters = [(maker.t("report.filter.made_at"), maker.when(utcnow()))]
+    if unit_id is not None:
+        label = loans[0].unit_label if loans else str(unit_id)
+        filters.insert(0, (maker.t("report.loans.col.unit"), label))
+    if customer_id is not None:
+        name = await session.scalar(select(Customer.name).where(Customer.id == customer_id))
+        filters.insert(0, (maker.t("report.loans.col.customer"), name or str(customer_id)))
+    content = await anyio.to_thread.run_sync(to_xlsx, table, filters)
+    return Response(content, media_type=XLSX, headers=headers)

@@ -64,7 +64,7 @@ async def test_loan_history_exports_per_unit_and_customer_with_cells_neutralised
     await _lend(world, desk, theirs, "FD-X2", note="-2+3")
 
     qa = await world.login("qa")  # any office role reads and exports
-    r = await world.client.get("/api/loans/export", params={"format": "csv", "lang": "en"}, headers=qa)
+    r = await world.client.get("/api/loans/export.csv", params={"lang": "en"}, headers=qa)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("text/csv") and ".csv" in r.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
@@ -72,9 +72,7 @@ async def test_loan_history_exports_per_unit_and_customer_with_cells_neutralised
     notes = {row[0]: row[7] for row in rows[1:]}
     assert notes == {"30GF FD-X1": '\'=HYPERLINK("http://evil","点我")', "30GF FD-X2": "'-2+3"}
 
-    per_unit = await world.client.get(
-        "/api/loans/export", params={"unit_id": unit, "format": "csv"}, headers=qa
-    )
+    per_unit = await world.client.get("/api/loans/export.csv", params={"unit_id": unit}, headers=qa)
     assert [row[0] for row in csv.reader(io.StringIO(per_unit.content.decode("utf-8-sig")))][1:] == [
         "30GF FD-X1"
     ]
@@ -84,7 +82,7 @@ async def test_loan_history_exports_per_unit_and_customer_with_cells_neutralised
     ] == [unit]
 
     per_customer = await world.client.get(
-        "/api/loans/export", params={"customer_id": str(world.other_customer_id)}, headers=qa
+        "/api/loans/export.xlsx", params={"customer_id": str(world.other_customer_id)}, headers=qa
     )
     assert per_customer.status_code == 200, per_customer.text
     sheet = load_workbook(io.BytesIO(per_customer.content)).active
@@ -96,7 +94,7 @@ async def test_loan_history_exports_per_unit_and_customer_with_cells_neutralised
     assert len(data) == 1 and data[0][7] == "'-2+3"
     assert not [v for v in values if v and v[0] == "30GF FD-X1"]
 
-    bad = await world.client.get("/api/loans/export", params={"format": "pdf"}, headers=qa)
-    assert bad.status_code == 400
+    bad = await world.client.get("/api/loans/export.pdf", headers=qa)
+    assert bad.status_code in (400, 404)
     engineer = await world.login("eng1")
-    assert (await world.client.get("/api/loans/export", headers=engineer)).status_code == 403
+    assert (await world.client.get("/api/loans/export.xlsx", headers=engineer)).status_code == 403
