@@ -146,6 +146,13 @@ class ConsoleApi:
     async def put(self, path: str, body: Json) -> Json:
         return (await self.request("PUT", path, json=body)).json()
 
+    async def upload(self, path: str, data: bytes, content_type: str, **params: Any) -> Json:
+        """PUT a file as the request body (a delivery document's scan)."""
+        r = await self.request(
+            "PUT", path, content=data, headers={"Content-Type": content_type}, params=params
+        )
+        return r.json()
+
     async def download(self, path: str, **params: Any) -> tuple[bytes, str]:
         """A file and the name the server gave it."""
         clean = {k: v for k, v in params.items() if v is not None and v != ""}

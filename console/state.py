@@ -296,6 +296,25 @@ class Office:
             with contextlib.suppress(ValueError):
                 page.services.remove(picker)
 
+    async def pick_file(self, extensions: list[str]) -> tuple[str, bytes] | None:
+        """A file the user picks in the browser, with its bytes (None when they cancel)."""
+        picker = ft.FilePicker()
+        page = self.page or ft.context.page
+        page.services.append(picker)
+        try:
+            files = await picker.pick_files(
+                allow_multiple=False,
+                with_data=True,
+                file_type=ft.FilePickerFileType.CUSTOM,
+                allowed_extensions=extensions,
+            )
+        finally:
+            with contextlib.suppress(ValueError):
+                page.services.remove(picker)
+        if not files or files[0].bytes is None:
+            return None
+        return files[0].name, files[0].bytes
+
     def go(self, route: str) -> None:
         (self.page or ft.context.page).navigate(route)
 

@@ -267,6 +267,7 @@ def create_app(
     settings = settings or Settings()
     engine = engine or make_engine(settings.resolved_database_url, echo=settings.sql_echo)
 
+    from server.delivery.controller import DeliveryDocumentController
     from server.loans.controller import BackupUnitController, LoanController
     from server.paid.controller import PaidRepairsController
     from server.replication.controller import ConflictController, SyncController
@@ -317,6 +318,7 @@ def create_app(
             ReturnsReportController,
             NotificationController,
             EscalationController,
+            DeliveryDocumentController,
             *pwa_routes,
         ],
         dependencies={

@@ -11,6 +11,7 @@ __all__ = [
     "conflicts",
     "contracts",
     "customers",
+    "delivery",
     "directory",
     "enums",
     "escalation",

@@ -24,22 +24,27 @@ from shared.sla import PROMISES_BY_KIND, REPAIR_PROMISES
 
 __all__ = [
     "PROMISE_KINDS",
+    "REQUIRED_ON_UPDATE",
     "ContractCreate",
     "ContractOut",
     "ContractUpdate",
     "MaintenanceAgreementCreate",
     "MaintenanceAgreementOut",
+    "MaintenanceAgreementUpdate",
     "PromiseCreate",
     "PromiseKey",
     "PromiseOut",
     "WarrantyCertificateCreate",
     "WarrantyCertificateOut",
+    "WarrantyCertificateUpdate",
     "choose_promise",
+    "contract_warranty_years",
     "in_force",
     "specificity",
 ]
 
 Number = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Scope = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Years = Annotated[int, Field(ge=0, le=30)]
 #: money is decimal, never float: up to 9,999,999,999.99 yuan
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
@@ -119,10 +124,27 @@ class WarrantyCertificateCreate(Model):
 
     number: Number
     issued_on: date
-    scope: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    scope: Scope
     starts_on: date
     ends_on: date
     responsibility: LongText = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        _period(self.starts_on, self.ends_on)
+        return self
+
+
+class WarrantyCertificateUpdate(Model):
+    """A correction of a certificate: the fields sent are checked as on creation (number, scope and the
+    period may not be emptied; the period, as it ends up, must be in order); the rest stays."""
+
+    number: Number | None = None
+    issued_on: date | None = None
+    scope: Scope | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    responsibility: LongText | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -147,7 +169,7 @@ class MaintenanceAgreementCreate(Model):
     and how it is charged (服务费用收取方法), and its period."""
 
     number: Number
-    scope: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    scope: Scope
     content: LongText = ""
     method: LongText = ""
     rules: LongText = ""
@@ -164,6 +186,42 @@ class MaintenanceAgreementCreate(Model):
     def _ordered(self) -> Self:
         _period(self.starts_on, self.ends_on)
         return self
+
+
+class MaintenanceAgreementUpdate(Model):
+    """A correction of an agreement, checked as on creation; the fee stays decimal yuan."""
+
+    number: Number | None = None
+    scope: Scope | None = None
+    content: LongText | None = None
+    method: LongText | None = None
+    rules: LongText | None = None
+    fee: Money | None = None
+    fee_terms: ShortText | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        _period(self.starts_on, self.ends_on)
+        return self
+
+
+#: fields an update may not set to null (they are required on creation)
+REQUIRED_ON_UPDATE = {
+    "certificate": ("number", "issued_on", "scope", "starts_on", "ends_on", "responsibility"),
+    "agreement": (
+        "number",
+        "scope",
+        "content",
+        "method",
+        "rules",
+        "fee",
+        "fee_terms",
+        "starts_on",
+        "ends_on",
+    ),
+}
 
 
 class MaintenanceAgreementOut(OutModel):
@@ -198,6 +256,20 @@ class ContractOut(OutModel):
 def in_force(starts_on: date, ends_on: date | None, day: date) -> bool:
     """Whether a contract of this period is in force on ``day`` (both ends included)."""
     return starts_on <= day and (ends_on is None or day <= ends_on)
+
+
+def contract_warranty_years(
+    contracts: Iterable[tuple[date, date | None, int]], delivered_on: date | None
+) -> int | None:
+    """The free-warranty years (质保期为XX年) of the contract in force on the unit's delivery day, from
+    ``(starts_on, ends_on, warranty_years)`` of one customer's contracts (periods never overlap, so at
+    most one is in force); None when none covers the day or the day is not known."""
+    if delivered_on is None:
+        return None
+    for starts_on, ends_on, years in contracts:
+        if in_force(starts_on, ends_on, delivered_on):
+            return years
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,6 +123,11 @@ class BackupCompliance(BaseModel):
         default=0,
         description="of the overdue jobs, those with a loan recorded by the backup deadline (lent_at)",
     )
+    out_after_close: int = Field(
+        default=0,
+        description="jobs closed or cancelled with a backup unit still not returned (直到问题解决为止: it "
+        "should have come back)",
+    )
 
 
 class SlaReport(BaseModel):

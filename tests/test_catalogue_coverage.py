@@ -362,6 +362,7 @@ ENUM_FAMILIES: dict[str, tuple[str, ...]] = {
     "shared.returns.ClaimStatus": ("enum.claim_status.",),
     "shared.returns.CompensationKind": ("enum.compensation_kind.",),
     "shared.returns.CompensationStatus": ("enum.compensation_status.",),
+    "shared.delivery.DeliveryDocumentKind": ("console.delivery.kind.",),
     "ui.logic.grouping.Group": ("app.jobs.group.",),
     "console.logic.board.Filter": ("console.board.filter.",),
     "console.logic.reports.Period": ("console.reports.period.",),
@@ -392,6 +393,18 @@ def _enum_values(dotted: str) -> set[str]:
     return {e.value for e in _str_enums()[dotted]}
 
 
+def _document_fields() -> dict[str, tuple[str, ...]]:
+    from console.logic.contracts import DOCUMENT_FIELDS
+
+    return DOCUMENT_FIELDS
+
+
+def _loan_columns() -> tuple[str, ...]:
+    from server.reports.exports import LOAN_COLUMNS
+
+    return LOAN_COLUMNS
+
+
 def _family_sources() -> dict[str, Callable[[], Iterable[str]]]:
     sources: dict[str, list[Callable[[], Iterable[str]]]] = {}
     for dotted, families in ENUM_FAMILIES.items():
@@ -419,6 +432,10 @@ def _family_sources() -> dict[str, Callable[[], Iterable[str]]]:
         "console.contracts.field.": _customer_fields,
         "console.contracts.hours.": lambda: {"respond", "onsite", "fix", "backup"},
         "enum.promise.": lambda: {"respond", "onsite", "fix", "backup"},  # shared.sla.Promise, escalated
+        "console.contracts.doc.": lambda: {f for fs in _document_fields().values() for f in fs},
+        "console.contracts.edit_": lambda: set(_document_fields()),
+        "report.loans.col.": lambda: set(_loan_columns()),
+        "console.loans.export_": lambda: {"xlsx", "csv"},
     }
     for family, source in extra.items():
         sources.setdefault(family, []).append(source)

@@ -139,6 +139,21 @@ def sla_view(state: ConsoleState, report: dict[str, Any], tz: Any) -> list[ft.Co
                 color=INK,
             ),
         ),
+        *(
+            [
+                tagged(
+                    "backup-out-after-close",
+                    ft.Text(
+                        t("console.reports.backup_out_after_close", n=backup["out_after_close"]),
+                        size=15,
+                        color=RED,
+                        weight=ft.FontWeight.W_600,
+                    ),
+                )
+            ]
+            if backup.get("out_after_close")
+            else []
+        ),
         muted(t("report.note.judged_at", when=full(parse_time(report["now"]), tz))),
         compliance_chart([(t(f"app.sla.{p['promise']}"), p["compliance_pct"]) for p in report["promises"]]),
     ]

@@ -107,3 +107,52 @@ def decision_body(text: str) -> dict[str, Any]:
     if not text.strip():
         raise FormError("console.decision.need_text")
     return {"text": text.strip()}
+
+
+#: the fields of a warranty certificate and of a maintenance agreement the office may correct
+DOCUMENT_FIELDS = {
+    "certificate": ("number", "issued_on", "scope", "starts_on", "ends_on", "responsibility"),
+    "agreement": (
+        "number",
+        "scope",
+        "content",
+        "method",
+        "rules",
+        "fee",
+        "fee_terms",
+        "starts_on",
+        "ends_on",
+    ),
+}
+_DAYS = {"issued_on", "starts_on", "ends_on"}
+_REQUIRED = {"number": "console.contracts.need_number", "scope": "console.contracts.need_scope"}
+
+
+def _fee(text: str) -> str:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation as exc:
+        raise FormError("console.contracts.bad_fee") from exc
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")) or value >= 10**10:
+        raise FormError("console.contracts.bad_fee")
+    return f"{value.quantize(Decimal('0.01'))}"
+
+
+def document_changes(kind: str, loaded: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
+    """The fields of a certificate or agreement that differ from what was loaded, checked as the server
+    checks them on creation (number and scope required, days valid and in order, the fee in yuan to the
+    fen, sent as a string)."""
+    clean: dict[str, str] = {}
+    for key in DOCUMENT_FIELDS[kind]:
+        text = fields.get(key, str(loaded.get(key) or "")).strip()
+        if key in _REQUIRED and not text:
+            raise FormError(_REQUIRED[key])
+        if key in _DAYS:
+            text = _day(text, "console.contracts.bad_date")
+        elif key == "fee":
+            text = _fee(text)
+        clean[key] = text
+    if clean["ends_on"] < clean["starts_on"]:
+        raise FormError("console.contracts.end_before_start")
+    was = {k: (_fee(str(loaded[k])) if k == "fee" else str(loaded.get(k) or "")) for k in clean}
+    return {k: v for k, v in clean.items() if v != was[k]}

@@ -18,19 +18,23 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
+from server.customers.equipment import following_rules, refollow
 from server.db.models import Contract, ContractPromise, Customer, MaintenanceAgreement, WarrantyCertificate
 from server.deps import CurrentUser, DbSession, Principal, requires_office, requires_to
 from server.errors import Conflict, Invalid, NotFound
 from shared.contracts import (
+    REQUIRED_ON_UPDATE,
     ContractCreate,
     ContractOut,
     ContractUpdate,
     MaintenanceAgreementCreate,
     MaintenanceAgreementOut,
+    MaintenanceAgreementUpdate,
     PromiseCreate,
     PromiseOut,
     WarrantyCertificateCreate,
     WarrantyCertificateOut,
+    WarrantyCertificateUpdate,
 )
 from shared.roles import Capability
 
@@ -154,11 +158,13 @@ class ContractController(Controller):
                 params={"id": data.customer_id},
             )
         await _unique_number(db_session, Contract, data.number)
+        followed = await following_rules(db_session, data.customer_id)
         contract = Contract(**data.model_dump())
         ended = await _end_open_contract(db_session, contract)
         await _check_period(db_session, contract)
         db_session.add(contract)
         await db_session.flush()
+        await refollow(db_session, followed, principal, f"contract:{contract.number}")
         if ended is not None:
             detail = {
                 "number": ended.number,
@@ -195,6 +201,8 @@ class ContractController(Controller):
         before = {k: getattr(contract, k) for k in sent}
         if data.number is not None:
             await _unique_number(db_session, Contract, data.number, contract.id)
+        moves_warranty = bool(sent & {"starts_on", "ends_on", "warranty_years"})
+        followed = await following_rules(db_session, contract.customer_id) if moves_warranty else []
         for key in sent:
             setattr(contract, key, getattr(data, key))
         if contract.ends_on is not None and contract.ends_on < contract.starts_on:
@@ -205,6 +213,7 @@ class ContractController(Controller):
                 params={"start": contract.starts_on.isoformat()},
             )
         await _check_period(db_session, contract)
+        await refollow(db_session, followed, principal, f"contract:{contract.number}")
         changes = {k: [before[k], getattr(contract, k)] for k in sent if before[k] != getattr(contract, k)}
         if changes:
             detail = {"number": contract.number, "changes": changes}
@@ -294,6 +303,100 @@ class ContractController(Controller):
         contract = await self._get(db_session, contract_id)
         row = await _add_document(db_session, principal, contract, MaintenanceAgreement, data, "agreement")
         return MaintenanceAgreementOut.model_validate(row)
+
+    @patch("/{contract_id:uuid}/certificates/{certificate_id:uuid}", guards=[requires_contracts])
+    async def update_certificate(
+        self,
+        contract_id: FromPath[uuid.UUID],
+        certificate_id: FromPath[uuid.UUID],
+        data: JSONBody[WarrantyCertificateUpdate],
+        db_session: DbSession,
+        principal: CurrentUser,
+    ) -> WarrantyCertificateOut:
+        """Correct a warranty certificate with the rules it was recorded with: number unique (409), scope
+        and period required, the period in order (400/422); a field left out stays as it is."""
+        contract = await self._get(db_session, contract_id)
+        row = await _document(db_session, contract, WarrantyCertificate, certificate_id, "certificate")
+        await _update_document(db_session, principal, contract, row, data, "certificate")
+        return WarrantyCertificateOut.model_validate(row)
+
+    @patch("/{contract_id:uuid}/agreements/{agreement_id:uuid}", guards=[requires_contracts])
+    async def update_agreement(
+        self,
+        contract_id: FromPath[uuid.UUID],
+        agreement_id: FromPath[uuid.UUID],
+        data: JSONBody[MaintenanceAgreementUpdate],
+        db_session: DbSession,
+        principal: CurrentUser,
+    ) -> MaintenanceAgreementOut:
+        """Correct a maintenance agreement with the rules it was recorded with (the fee decimal yuan,
+        sent as a string like ``"36800.10"``); a field left out stays as it is."""
+        contract = await self._get(db_session, contract_id)
+        row = await _document(db_session, contract, MaintenanceAgreement, agreement_id, "agreement")
+        await _update_document(db_session, principal, contract, row, data, "agreement")
+        return MaintenanceAgreementOut.model_validate(row)
+
+
+async def _document(
+    session: AsyncSession,
+    contract: Contract,
+    model: type[WarrantyCertificate] | type[MaintenanceAgreement],
+    row_id: uuid.UUID,
+    kind: str,
+) -> WarrantyCertificate | MaintenanceAgreement:
+    row: WarrantyCertificate | MaintenanceAgreement | None = await session.get(model, row_id)
+    if row is not None and row.contract_id == contract.id:
+        return row
+    if kind == "certificate":
+        raise NotFound(
+            f"no certificate with id {row_id} in contract {contract.number}",
+            code="contract.certificate_not_found",
+            params={"id": row_id, "number": contract.number},
+        )
+    raise NotFound(
+        f"no agreement with id {row_id} in contract {contract.number}",
+        code="contract.agreement_not_found",
+        params={"id": row_id, "number": contract.number},
+    )
+
+
+async def _update_document(
+    session: AsyncSession,
+    principal: Principal,
+    contract: Contract,
+    row: WarrantyCertificate | MaintenanceAgreement,
+    data: WarrantyCertificateUpdate | MaintenanceAgreementUpdate,
+    kind: str,
+) -> None:
+    """Apply the fields sent, checked as on creation; audited with before and after; committed."""
+    sent = data.model_fields_set
+    for required in REQUIRED_ON_UPDATE[kind]:
+        if required in sent and getattr(data, required) is None:
+            raise Invalid(
+                f"{required} cannot be empty", field=required, code="field.empty", params={"field": required}
+            )
+    if data.number is not None:
+        await _unique_number(session, type(row), data.number, row.id)
+    before = {k: getattr(row, k) for k in sent}
+    for key in sent:
+        setattr(row, key, getattr(data, key))
+    if row.ends_on < row.starts_on:
+        raise Invalid(
+            "ends_on must not be before starts_on",
+            field="ends_on",
+            code="contract.ends_before_start",
+            params={"start": row.starts_on.isoformat()},
+        )
+    changes = {
+        k: [str(before[k]) if before[k] is not None else None, str(getattr(row, k))]
+        for k in sent
+        if before[k] != getattr(row, k)
+    }
+    if changes:
+        detail = {"contract": contract.number, "number": row.number, "changes": changes}
+        await audit.record_by(session, principal, f"contract.{kind}.update", "contract", contract.id, detail)
+    await session.commit()
+    await session.refresh(row)
 
 
 async def _add_document(

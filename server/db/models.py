@@ -959,3 +959,26 @@ class NotificationAttempt(IdMixin, Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     outcome: Mapped[str] = mapped_column(String(20))
     error: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class DeliveryDocument(IdMixin, TimestampMixin, Base):
+    """A delivery document (合格证, 使用说明书, 保修卡) of one delivered unit: received or not, on which
+    day, and a scan of it stored like job photos (in the database, so every process and backup has it)."""
+
+    __tablename__ = "delivery_documents"
+    __table_args__ = (UniqueConstraint("equipment_id", "kind", name="delivery_document_kind"),)
+    equipment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("equipment.id", ondelete="CASCADE"), index=True
+    )
+    #: shared.delivery.DeliveryDocumentKind
+    kind: Mapped[str] = mapped_column(String(20))
+    received: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_on: Mapped[date | None] = mapped_column(Date, default=None)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    scan_filename: Mapped[str | None] = mapped_column(String(200), default=None)
+    scan_content_type: Mapped[str | None] = mapped_column(String(40), default=None)
+    scan_size: Mapped[int | None] = mapped_column(Integer, default=None)
+    scan_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    scan_data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True, default=None)
+    scan_uploaded_at: Mapped[datetime | None] = mapped_column(default=None)
+    scan_uploaded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)

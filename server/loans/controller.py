@@ -11,8 +11,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from litestar import Controller, get, patch, post
+import anyio
+from litestar import Controller, Response, get, patch, post
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +35,7 @@ from server.loans.service import (
     refusal_to_return,
     unit_change,
 )
+from server.reports.exports import TableMaker, to_csv, to_xlsx
 from shared.clock import utcnow
 from shared.loans import (
     SETTABLE_STATUSES,
@@ -48,6 +52,11 @@ from shared.loans import (
 from shared.roles import Capability
 
 requires_lending = requires_to(Capability.LEND_BACKUP)
+#: the most loans one export holds
+EXPORT_MAX = 20_000
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ExportLang = Annotated[str, QueryParameter(description="zh-CN (default) or en", pattern="^(zh-CN|en)$")]
 #: a device's or the office's time more than this far ahead of the server is refused
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -250,13 +259,17 @@ class LoanController(Controller):
         db_session: DbSession,
         customer_id: FromQuery[uuid.UUID | None] = None,
         job_id: FromQuery[uuid.UUID | None] = None,
+        unit_id: FromQuery[uuid.UUID | None] = None,
         still_out: Annotated[bool, QueryParameter(description="only loans not returned yet")] = False,
         out_after_close: Annotated[
             bool, QueryParameter(description="only units still out although their job is closed or cancelled")
         ] = False,
     ) -> list[LoanOut]:
-        """Loans, newest first: one customer's history, one job's, the units still out, the flagged ones."""
+        """Loans, newest first: one customer's history, one unit's, one job's, the units still out, the
+        flagged ones."""
         query = _loans_query()
+        if unit_id is not None:
+            query = query.where(JobLoan.unit_id == unit_id)
         if customer_id is not None:
             query = query.where(Job.customer_id == customer_id)
         if job_id is not None:
@@ -267,6 +280,32 @@ class LoanController(Controller):
             query = query.where(Job.status.in_(["closed", "cancelled"]))
         rows = (await db_session.execute(query.limit(2000))).all()
         return [_loan_out(r) for r in rows]
+
+    @get("/export.csv", guards=[requires_office], media_type=CSV)
+    async def export_loans_csv(
+        self,
+        db_session: DbSession,
+        state: State,
+        customer_id: FromQuery[uuid.UUID | None] = None,
+        unit_id: FromQuery[uuid.UUID | None] = None,
+        lang: ExportLang = "zh-CN",
+    ) -> Response[bytes]:
+        """The loan history of one unit, one customer, or all, as UTF-8 CSV with a byte-order mark (newest
+        first; every text cell neutralised against formulas, as every export)."""
+        return await _export(db_session, state, customer_id, unit_id, lang, "csv")
+
+    @get("/export.xlsx", guards=[requires_office], media_type=XLSX)
+    async def export_loans_xlsx(
+        self,
+        db_session: DbSession,
+        state: State,
+        customer_id: FromQuery[uuid.UUID | None] = None,
+        unit_id: FromQuery[uuid.UUID | None] = None,
+        lang: ExportLang = "zh-CN",
+    ) -> Response[bytes]:
+        """The loan history of one unit, one customer, or all, as an XLSX workbook with the filters it was
+        made with (newest first; every text cell neutralised)."""
+        return await _export(db_session, state, customer_id, unit_id, lang, "xlsx")
 
     @post("/", guards=[requires_lending])
     async def lend_unit(
@@ -372,3 +411,34 @@ async def _recorded(
     await audit.record_by(session, principal, action, "job", job.id, detail)
     await session.commit()
     return await _one_loan(session, loan_id)
+
+
+async def _export(
+    session: AsyncSession,
+    state: State,
+    customer_id: uuid.UUID | None,
+    unit_id: uuid.UUID | None,
+    lang: str,
+    fmt: str,
+) -> Response[bytes]:
+    query = _loans_query()
+    if unit_id is not None:
+        query = query.where(JobLoan.unit_id == unit_id)
+    if customer_id is not None:
+        query = query.where(Job.customer_id == customer_id)
+    loans = [_loan_out(r) for r in (await session.execute(query.limit(EXPORT_MAX))).all()]
+    maker = TableMaker(lang, ZoneInfo(state.settings.timezone))
+    table = maker.loans(loans)
+    stamp = utcnow().astimezone(maker.tz).strftime("%Y%m%d-%H%M")
+    headers = {"Content-Disposition": f'attachment; filename="levee-loans-{stamp}.{fmt}"'}
+    if fmt == "csv":
+        return Response(to_csv(table), media_type=CSV, headers=headers)
+    filters = [(maker.t("report.filter.made_at"), maker.when(utcnow()))]
+    if unit_id is not None:
+        label = loans[0].unit_label if loans else str(unit_id)
+        filters.insert(0, (maker.t("report.loans.col.unit"), label))
+    if customer_id is not None:
+        name = await session.scalar(select(Customer.name).where(Customer.id == customer_id))
+        filters.insert(0, (maker.t("report.loans.col.customer"), name or str(customer_id)))
+    content = await anyio.to_thread.run_sync(to_xlsx, table, filters)
+    return Response(content, media_type=XLSX, headers=headers)

@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from shared.i18n import translate
+from shared.loans import LoanOut
 from shared.local_time import full
 from shared.reports import BreachRow, QualityReport, ReportGroup, ResponseTimeReport, SlaReport, TimeStats
 
@@ -52,6 +53,19 @@ def _cells(row: list[Cell]) -> list[Cell]:
 
 
 MEASURES = ("acknowledge", "arrive", "fix")
+#: the columns of a loan history export
+LOAN_COLUMNS = (
+    "unit",
+    "job",
+    "job_status",
+    "customer",
+    "lent_at",
+    "returned_at",
+    "condition",
+    "note",
+    "return_note",
+    "out_after_close",
+)
 
 
 @dataclass
@@ -145,6 +159,33 @@ class TableMaker:
         table.rows.append(
             [t("report.backup_row"), b.overdue, b.backup_lent, None, None, None, None, b.lent_pct]
         )
+        table.rows.append(
+            [t("report.backup_out_after_close"), b.out_after_close, None, None, None, None, None, None]
+        )
+        return table
+
+    def loans(self, loans: list[LoanOut]) -> Table:
+        """A loan history (one unit's, one customer's, or all): every text cell neutralised on writing."""
+        t = self.t
+        table = Table(
+            title=t("report.loans.title"),
+            headers=[t(f"report.loans.col.{c}") for c in LOAN_COLUMNS],
+        )
+        for x in loans:
+            table.rows.append(
+                [
+                    x.unit_label,
+                    x.job_number,
+                    t(f"enum.status.{x.job_status}"),
+                    x.customer_name,
+                    self.when(x.lent_at),
+                    self.when(x.returned_at),
+                    t(f"enum.return_condition.{x.condition.value}") if x.condition else "",
+                    x.note,
+                    x.return_note,
+                    self.yes_no(x.out_after_close),
+                ]
+            )
         return table
 
     def breaches(self, rows: list[BreachRow]) -> Table:

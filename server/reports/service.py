@@ -196,7 +196,11 @@ class ReportService:
         # The loan record says when the unit reached the customer (the tablet's lent_at): in time when by
         # the backup deadline. ``backup_lent`` is the job's flag, which every loan sets.
         in_time = exists().where(JobLoan.job_id == Job.id, JobLoan.lent_at <= Job.backup_due_at)
+        still_out = exists().where(JobLoan.job_id == Job.id, JobLoan.returned_at.is_(None))
         aggregates += [
+            count_if(and_(Job.status.in_(["closed", "cancelled"]), still_out)).label(
+                "backup_out_after_close"
+            ),
             count_if(overdue).label("backup_overdue"),
             count_if(and_(overdue, Job.backup_lent)).label("backup_lent"),
             count_if(and_(overdue, in_time)).label("backup_in_time"),
@@ -229,6 +233,7 @@ class ReportService:
                 backup_lent=lent,
                 lent_pct=percent(lent, overdue_n),
                 lent_in_time=int(row["backup_in_time"]),
+                out_after_close=int(row["backup_out_after_close"]),
             ),
         )
 

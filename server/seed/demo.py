@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.changes import LOG_COUNTER, Change, log_changes
 from server.customers.seed import seed_customers
 from server.db.models import ChecklistTemplate, Counter, Job, Part, User
+from server.delivery.seed import seed_delivery_documents
 from server.escalation.seed import seed_escalation
 from server.inspections.seed import seed_inspections
 from server.loans.seed import seed_loans
@@ -164,6 +165,7 @@ async def seed_demo(
     counts.update(await seed_planning(session, now=now, rng_seed=rng_seed))  # levels, shipments, approvals
     counts.update(await seed_loans(session, now=now, rng_seed=rng_seed))  # the backup pool and its loans
     counts.update(await seed_returns(session, now=now, rng_seed=rng_seed))  # returns, claims, compensation
+    counts.update(await seed_delivery_documents(session, now=now, rng_seed=rng_seed))  # 合格证 etc.
     counts.update(await seed_inspections(session, now=now, rng_seed=rng_seed, counts=counts))
     counts.update(
         await seed_customers(session, now=now, rng_seed=rng_seed, counts=counts)

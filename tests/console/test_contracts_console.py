@@ -83,3 +83,42 @@ def test_who_sees_which_form() -> None:
     ]
     assert [r for r in ("dispatcher", "manager", "admin") if can_manage_contracts(r)] == ["manager", "admin"]
     assert [r for r in ("manager", "admin", "qa") if can_decide_as_manager(r)] == ["manager"]
+
+
+def test_a_certificate_or_agreement_sends_only_what_changed_checked_as_on_creation() -> None:
+    from console.logic.contracts import document_changes
+
+    cert = {
+        "number": "ZLBX-1",
+        "issued_on": "2024-03-01",
+        "scope": "排涝泵",
+        "starts_on": "2024-03-01",
+        "ends_on": "2026-02-28",
+        "responsibility": "",
+    }
+    assert document_changes("certificate", cert, {**cert, "ends_on": " 2027-02-28 "}) == {
+        "ends_on": "2027-02-28"
+    }
+    assert document_changes("certificate", cert, dict(cert)) == {}
+    agreement = {
+        "number": "W",
+        "scope": "全部",
+        "fee": "36800.10",
+        "starts_on": "2026-03-01",
+        "ends_on": "2029-02-28",
+    }
+    assert document_changes("agreement", agreement, {"fee": "36800.1"}) == {}  # the same amount
+    assert document_changes("agreement", agreement, {"fee": "40000"}) == {"fee": "40000.00"}
+    for kind, loaded, fields, key in (
+        ("certificate", cert, {"number": " "}, "console.contracts.need_number"),
+        ("certificate", cert, {"scope": ""}, "console.contracts.need_scope"),
+        ("certificate", cert, {"issued_on": "2024/03/01"}, "console.contracts.bad_date"),
+        ("certificate", cert, {"ends_on": "2024-01-01"}, "console.contracts.end_before_start"),
+        ("agreement", agreement, {"fee": "1.005"}, "console.contracts.bad_fee"),
+        ("agreement", agreement, {"fee": "-1"}, "console.contracts.bad_fee"),
+        ("agreement", agreement, {"fee": "NaN"}, "console.contracts.bad_fee"),
+        ("agreement", agreement, {"fee": "1e20"}, "console.contracts.bad_fee"),
+    ):
+        with pytest.raises(FormError) as refused:
+            document_changes(kind, loaded, fields)
+        assert refused.value.key == key, fields

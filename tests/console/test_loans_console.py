@@ -60,3 +60,43 @@ async def test_the_clerk_adds_a_unit_sees_the_flagged_loan_and_records_its_retur
     assert back.returned_at is not None and not back.out_after_close
     assert (await loans.pool()).out_after_close == []
     await office.sign_out()
+
+
+async def test_the_desk_finds_an_open_job_lends_on_it_returns_worn_and_exports_the_history(
+    world: World,
+) -> None:
+    from shared.loans import LoanCreate, ReturnCondition
+
+    office = Office(ConsoleState(), "http://levee.test", TZ, transport=httpx.ASGITransport(app=world.app))
+    await office.sign_in("http://levee.test", "dispatcher", PASSWORD, "服务台电脑")
+    loans = LoansClient(office.require())
+    unit = await loans.add_unit(
+        checked(UnitCreate, category="generator_set", model="30GF", serial_no="FD-77")
+    )
+    job = await world.create_job(engineer="eng1")
+    closed = await world.create_job(engineer="eng1")
+    desk = await world.login("dispatcher")
+    r = await world.client.post(f"/api/jobs/{closed['id']}/cancel", json={"reason": "撤销"}, headers=desk)
+    assert r.status_code == 200, r.text
+    picked = await loans.open_jobs()
+    assert job["number"] in {j.number for j in picked} and closed["number"] not in {j.number for j in picked}
+    assert [j.number for j in await loans.open_jobs(job["number"])] == [job["number"]]
+
+    lent = await loans.lend(
+        checked(
+            LoanCreate, job_id=job["id"], unit_id=str(unit.id), lent_at=datetime.now(UTC), note="泵站借用"
+        )
+    )
+    assert lent.job_number == job["number"] and lent.returned_at is None
+    back = await loans.give_back(
+        str(lent.id), checked(LoanReturn, returned_at=datetime.now(UTC), condition=ReturnCondition.WORN)
+    )
+    assert back.condition is ReturnCondition.WORN
+    data, name = await loans.export("csv", "zh-CN", unit_id=str(unit.id))
+    assert (
+        name.endswith(".csv")
+        and "FD-77" in data.decode("utf-8-sig")
+        and "泵站借用" in data.decode("utf-8-sig")
+    )
+    data, name = await loans.export("xlsx", "en")
+    assert name.endswith(".xlsx") and data[:2] == b"PK"

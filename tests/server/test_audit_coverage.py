@@ -380,6 +380,46 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         r = await c.world.client.get("/api/notifications", headers=await c.world.login("dispatcher"))
         return str(r.json()[0]["id"])
 
+    async def scan(c: Ctx) -> httpx.Response:
+        import io
+
+        from PIL import Image
+
+        out = io.BytesIO()
+        Image.new("RGB", (20, 20), (255, 255, 255)).save(out, "PNG")
+        headers = {**await c.world.login("dispatcher"), "Content-Type": "image/png"}
+        before = await _count(c.world)
+        path = f"/api/equipment/{w.equipment_id}/documents/manual/scan"
+        r = await c.world.client.put(path, content=out.getvalue(), headers=headers)
+        c.wrote = await _count(c.world) - before
+        return r
+
+    async def contract_document(c: Ctx, kind: str, body: dict[str, Any]) -> str:
+        contract = await c.contract()
+        r = await c.call("manager", "POST", f"/api/contracts/{contract}/{kind}", body)
+        assert r.status_code == 201, r.text
+        return f"{contract}/{kind}/{r.json()['id']}"
+
+    async def certificate(c: Ctx) -> str:
+        body = {
+            "number": f"ZLBX-{uuid.uuid4().hex[:8]}",
+            "issued_on": "2020-01-01",
+            "scope": "排涝泵",
+            "starts_on": "2020-01-01",
+            "ends_on": "2022-01-01",
+        }
+        return await contract_document(c, "certificates", body)
+
+    async def agreement(c: Ctx) -> str:
+        body = {
+            "number": f"WHXY-{uuid.uuid4().hex[:8]}",
+            "scope": "排涝泵",
+            "fee": "1200.00",
+            "starts_on": "2022-01-01",
+            "ends_on": "2024-01-01",
+        }
+        return await contract_document(c, "agreements", body)
+
     async def count(c: Ctx) -> httpx.Response:
         store = await c.store("new")
         body = {"store_id": store, "lines": [{"part_id": part, "counted_quantity": 2, "reason": "盘盈"}]}
@@ -518,6 +558,12 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
             },
             Ctx.contract,
         ),
+        ("PATCH", "/api/contracts/{contract_id:uuid}/certificates/{certificate_id:uuid}"): on(
+            "/api/contracts/{}", "manager", "PATCH", {"scope": "排涝泵、发电机组"}, certificate
+        ),
+        ("PATCH", "/api/contracts/{contract_id:uuid}/agreements/{agreement_id:uuid}"): on(
+            "/api/contracts/{}", "manager", "PATCH", {"fee": "1300.50"}, agreement
+        ),
         ("PUT", "/api/jobs/{job_id:uuid}/manager-decision"): on(
             "/api/jobs/{}/manager-decision", "manager", "PUT", {"text": "给予表扬"}, Ctx.resolved_job
         ),
@@ -617,6 +663,14 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         ("POST", "/api/notifications/read-all"): on(
             "/api/notifications/read-all", "dispatcher", "POST", None, lambda c: _empty(note(c))
         ),
+        ("PUT", "/api/equipment/{equipment_id:uuid}/documents/{kind:str}"): on(
+            "/api/equipment/{}/documents/certificate",
+            "dispatcher",
+            "PUT",
+            {"received": True, "received_on": "2024-05-06"},
+            lambda c: _const(str(w.equipment_id)),
+        ),
+        ("PUT", "/api/equipment/{equipment_id:uuid}/documents/{kind:str}/scan"): scan,
         ("POST", "/api/loans/{loan_id:uuid}/return"): give_back,
         ("POST", "/api/paid/quotes/{quote_id:uuid}/charge"): issue_charge,
         ("POST", "/api/paid/charges/{charge_id:uuid}/payments"): record_payment,

@@ -343,6 +343,7 @@ async def test_sla_compliance(world: World, data: Data) -> None:
         "backup_lent": 1,
         "lent_pct": 33.3,
         "lent_in_time": 0,
+        "out_after_close": 0,
     }  # a flag, no loan record
 
 

@@ -11,9 +11,11 @@ import flet as ft
 from console.components.widgets import button, chip, chips, error_text, muted, on, pairs, panel, table
 from console.context import use_office
 from console.logic.contracts import (
+    DOCUMENT_FIELDS,
     can_manage_contracts,
     contract_body,
     customer_changes,
+    document_changes,
     hours_text,
     promise_body,
 )
@@ -189,6 +191,69 @@ def _promise_rows(state: ConsoleState, contract: dict[str, Any]) -> list[list[st
 
 
 @ft.component
+def DocumentEditForm(
+    state: ConsoleState, contract: dict[str, Any], kind: str, doc: dict[str, Any]
+) -> ft.Control:
+    """Correct a warranty certificate or a maintenance agreement: each field a persisted draft, only what
+    changed is sent, checked as on creation."""
+    office = use_office()
+    t = state.t
+    prefix = f"contract.{kind}.{doc['id']}."
+    values = {k: use_draft(office, prefix + k, str(doc.get(k) or "")) for k in DOCUMENT_FIELDS[kind]}
+    open_, set_open = use_draft(office, prefix + "open", "")
+    ident = f"{kind}-{doc['number']}"
+    if not open_:
+        return button(
+            t(f"console.contracts.edit_{kind}", number=doc["number"]),
+            lambda _e: set_open("1"),
+            kind="quiet",
+            icon=ft.Icons.EDIT,
+            ident=f"edit-{ident}",
+        )
+
+    async def save(_e: object) -> None:
+        try:
+            body = document_changes(kind, doc, {k: v for k, (v, _s) in values.items()})
+        except FormError as exc:
+            state.tell(t(exc.key), error=True)
+            return
+        if not body:
+            state.tell(t("console.contracts.no_change"))
+            return
+        path = f"/api/contracts/{contract['id']}/{kind}s/{doc['id']}"
+        if await office.act(lambda api: api.patch(path, body), done=t("console.contracts.document_saved")):
+            office.forget(prefix)
+
+    def cancel(_e: object) -> None:
+        office.forget(prefix)
+        for key, (_v, setter) in values.items():
+            setter(str(doc.get(key) or ""))
+        set_open("")
+
+    long = {"scope", "responsibility", "content", "method", "rules"}
+    boxes = [
+        _box(t(f"console.contracts.doc.{k}"), v, s, 420 if k in long else 180) for k, (v, s) in values.items()
+    ]
+    return ft.Container(
+        ft.Column(
+            [
+                ft.Row(boxes, wrap=True),
+                ft.Row(
+                    [
+                        button(t("console.contracts.save_document"), save, ident=f"save-{ident}"),
+                        button(t("console.contracts.cancel"), cancel, kind="quiet"),
+                    ]
+                ),
+            ],
+            spacing=8,
+        ),
+        padding=8,
+        border_radius=8,
+        bgcolor="#f3f6f9",
+    )
+
+
+@ft.component
 def ContractsPanel(state: ConsoleState, customer_id: str) -> ft.Control:
     office = use_office()
     t = state.t
@@ -234,6 +299,8 @@ def ContractsPanel(state: ConsoleState, customer_id: str) -> ft.Control:
                     )
                 )
             )
+            if manage:
+                block.append(keyed(DocumentEditForm)(state, c, "certificate", cert, key=cert["id"]))
         for agreement in c["agreements"]:
             block.append(
                 muted(
@@ -247,6 +314,8 @@ def ContractsPanel(state: ConsoleState, customer_id: str) -> ft.Control:
                     )
                 )
             )
+            if manage:
+                block.append(keyed(DocumentEditForm)(state, c, "agreement", agreement, key=agreement["id"]))
         if manage:
             block.append(keyed(PromiseForm)(state, c, key=c["id"]))
         if lines:

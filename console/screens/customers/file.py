@@ -26,6 +26,7 @@ from console.logic.times import full
 from console.screens.customers.common import job_link
 from console.screens.customers.complaints import ComplaintForm, ComplaintItem
 from console.screens.customers.contracts import ContractsPanel, CustomerEditForm
+from console.screens.customers.delivery import DeliveryDocumentsPanel
 from console.screens.customers.training import TrainingForm
 from console.screens.customers.visits import VisitItem
 from console.state import ConsoleState, use_remote
@@ -140,6 +141,7 @@ def CustomerFileScreen(state: ConsoleState, customer_id: str) -> ft.Control:
             ],
         )
     )
+    body.append(DeliveryDocumentsPanel(state, c["id"]))
     job_lines: list[ft.Control] = []
     for j in f["jobs"][:50]:
         billing = (

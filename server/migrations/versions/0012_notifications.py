@@ -2,7 +2,7 @@
 (issue 17 part 4, 紧急事件应及时上报)
 
 Revision ID: 0012_notifications
-Revises: 0010_parts_planning
+Revises: 0011_delivery_documents
 Create Date: 2026-12-06 18:20:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0012_notifications"
-down_revision: str | None = "0010_parts_planning"
+down_revision: str | None = "0011_delivery_documents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
