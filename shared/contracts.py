@@ -164,6 +164,10 @@ class WarrantyCertificateOut(OutModel):
     created_at: datetime
 
 
+#: a repair discount in percent: 0 to 100, to the hundredth (8.5 = 8.5 % off)
+DiscountPct = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False)]
+
+
 class MaintenanceAgreementCreate(Model):
     """长期维护协议 after the warranty: scope (服务范围), content, method and rules of the service, the fee
     and how it is charged (服务费用收取方法), and its period."""
@@ -178,9 +182,7 @@ class MaintenanceAgreementCreate(Model):
     starts_on: date
     ends_on: date
     #: 优惠收费: percent off a paid repair's quote while the agreement runs (shared.paid)
-    repair_discount_pct: Annotated[
-        Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False)
-    ] = Decimal("0")
+    repair_discount_pct: DiscountPct = Decimal("0")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -200,6 +202,7 @@ class MaintenanceAgreementUpdate(Model):
     fee_terms: ShortText | None = None
     starts_on: date | None = None
     ends_on: date | None = None
+    repair_discount_pct: DiscountPct | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -220,6 +223,7 @@ REQUIRED_ON_UPDATE = {
         "fee_terms",
         "starts_on",
         "ends_on",
+        "repair_discount_pct",
     ),
 }
 

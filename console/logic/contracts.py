@@ -122,6 +122,7 @@ DOCUMENT_FIELDS = {
         "fee_terms",
         "starts_on",
         "ends_on",
+        "repair_discount_pct",
     ),
 }
 _DAYS = {"issued_on", "starts_on", "ends_on"}
@@ -138,6 +139,20 @@ def _fee(text: str) -> str:
     return f"{value.quantize(Decimal('0.01'))}"
 
 
+def _pct(text: str) -> str:
+    """A repair discount in percent, 0 to 100, to the hundredth (as the server takes it)."""
+    try:
+        value = Decimal(text.strip() or "0")
+    except InvalidOperation as exc:
+        raise FormError("console.contracts.bad_discount") from exc
+    if not value.is_finite() or value < 0 or value > 100 or value != value.quantize(Decimal("0.01")):
+        raise FormError("console.contracts.bad_discount")
+    return f"{value.quantize(Decimal('0.01'))}"
+
+
+_NUMBERS = {"fee": _fee, "repair_discount_pct": _pct}
+
+
 def document_changes(kind: str, loaded: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
     """The fields of a certificate or agreement that differ from what was loaded, checked as the server
     checks them on creation (number and scope required, days valid and in order, the fee in yuan to the
@@ -149,10 +164,13 @@ def document_changes(kind: str, loaded: dict[str, Any], fields: dict[str, str]) 
             raise FormError(_REQUIRED[key])
         if key in _DAYS:
             text = _day(text, "console.contracts.bad_date")
-        elif key == "fee":
-            text = _fee(text)
+        elif key in _NUMBERS:
+            text = _NUMBERS[key](text)
         clean[key] = text
     if clean["ends_on"] < clean["starts_on"]:
         raise FormError("console.contracts.end_before_start")
-    was = {k: (_fee(str(loaded[k])) if k == "fee" else str(loaded.get(k) or "")) for k in clean}
+    was = {
+        k: (_NUMBERS[k](str(loaded.get(k) or "0")) if k in _NUMBERS else str(loaded.get(k) or ""))
+        for k in clean
+    }
     return {k: v for k, v in clean.items() if v != was[k]}

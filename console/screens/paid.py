@@ -63,6 +63,36 @@ def PaidScreen(state: ConsoleState) -> ft.Control:
     t = state.t
     paid_by, set_paid_by = ft.use_state(PaidBy.MONTH)
     summary_by, set_summary_by = ft.use_state(SummaryBy.CAUSE)
+
+    async def export(name: str, by: str, fmt: str) -> None:
+        """The report as shown (its grouping), as a file in the page's language."""
+        got = await office.act(
+            lambda api: api.download(f"/api/paid/exports/{name}.{fmt}", by=by, lang=state.lang)
+        )
+        if isinstance(got, tuple):
+            await office.save_file(got[0], got[1])
+
+    def export_row(name: str, by: str) -> ft.Control:
+        return ft.Row(
+            [
+                button(
+                    t("console.paid.export_xlsx"),
+                    on(export, name, by, "xlsx"),
+                    kind="quiet",
+                    icon=ft.Icons.TABLE_VIEW,
+                    ident=f"export-{name}-xlsx",
+                ),
+                button(
+                    t("console.paid.export_csv"),
+                    on(export, name, by, "csv"),
+                    kind="quiet",
+                    icon=ft.Icons.DOWNLOAD,
+                    ident=f"export-{name}-csv",
+                ),
+            ],
+            spacing=10,
+        )
+
     loaded = use_remote(
         office,
         lambda api: PaidClient(api).books(paid_by.value, summary_by.value, state.lang, True),
@@ -244,7 +274,7 @@ def PaidScreen(state: ConsoleState) -> ft.Control:
                 )
                 if books.paid
                 else muted(t("console.paid.none")),
-                muted(t("console.paid.exports")),
+                export_row("paid-repairs", paid_by.value),
             ],
         )
     )
@@ -274,6 +304,7 @@ def PaidScreen(state: ConsoleState) -> ft.Control:
                     numeric=(1, 2, 3),
                     ident="paid-summary",
                 ),
+                export_row("three-guarantee", summary_by.value),
             ],
         )
     )

@@ -109,6 +109,11 @@ def test_a_certificate_or_agreement_sends_only_what_changed_checked_as_on_creati
     }
     assert document_changes("agreement", agreement, {"fee": "36800.1"}) == {}  # the same amount
     assert document_changes("agreement", agreement, {"fee": "40000"}) == {"fee": "40000.00"}
+    # the paid-repair discount (优惠收费): absent on an older agreement reads as 0 %
+    assert document_changes("agreement", agreement, {"repair_discount_pct": "0"}) == {}
+    assert document_changes("agreement", agreement, {"repair_discount_pct": " 8.5 "}) == {
+        "repair_discount_pct": "8.50"
+    }
     for kind, loaded, fields, key in (
         ("certificate", cert, {"number": " "}, "console.contracts.need_number"),
         ("certificate", cert, {"scope": ""}, "console.contracts.need_scope"),
@@ -118,6 +123,10 @@ def test_a_certificate_or_agreement_sends_only_what_changed_checked_as_on_creati
         ("agreement", agreement, {"fee": "-1"}, "console.contracts.bad_fee"),
         ("agreement", agreement, {"fee": "NaN"}, "console.contracts.bad_fee"),
         ("agreement", agreement, {"fee": "1e20"}, "console.contracts.bad_fee"),
+        ("agreement", agreement, {"repair_discount_pct": "100.5"}, "console.contracts.bad_discount"),
+        ("agreement", agreement, {"repair_discount_pct": "-2"}, "console.contracts.bad_discount"),
+        ("agreement", agreement, {"repair_discount_pct": "8.555"}, "console.contracts.bad_discount"),
+        ("agreement", agreement, {"repair_discount_pct": "百分之十"}, "console.contracts.bad_discount"),
     ):
         with pytest.raises(FormError) as refused:
             document_changes(kind, loaded, fields)

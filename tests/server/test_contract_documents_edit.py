@@ -5,6 +5,7 @@ is audited with before and after; only the manager and administrator correct the
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -131,3 +132,23 @@ async def test_an_agreement_is_corrected_and_its_fee_stays_decimal(world: World)
     updates = await _updates(world)
     assert [u["action"] for u in updates] == ["contract.agreement.update"]  # the unchanged one wrote nothing
     assert updates[0]["changes"]["fee"] == ["36800.10", "40000.05"]
+
+
+async def test_an_agreements_repair_discount_is_corrected_within_0_to_100_percent(world: World) -> None:
+    """优惠收费: the agreement's discount on paid repairs is corrected like its other fields; a percent
+    outside 0-100 or finer than a hundredth is refused and nothing changes."""
+    boss = await world.login("manager")
+    base = await _contract(world, boss)
+    made = await world.client.post(f"{base}/agreements", json=AGREEMENT, headers=boss)
+    assert made.status_code == 201, made.text
+    url = f"{base}/agreements/{made.json()['id']}"
+    r = await world.client.patch(url, json={"repair_discount_pct": "8.5"}, headers=boss)
+    assert r.status_code == 200, r.text
+    assert Decimal(r.json()["repair_discount_pct"]) == Decimal("8.5")
+    for pct in ("-1", "100.01", "8.555", "NaN", None):
+        bad = await world.client.patch(url, json={"repair_discount_pct": pct}, headers=boss)
+        assert 400 <= bad.status_code < 500, (pct, bad.text)
+    read = await world.client.get(base, headers=boss)
+    assert Decimal(read.json()["agreements"][0]["repair_discount_pct"]) == Decimal("8.5")
+    updates = await _updates(world)
+    assert [Decimal(v) for v in updates[-1]["changes"]["repair_discount_pct"]] == [0, Decimal("8.5")]
