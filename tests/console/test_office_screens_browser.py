@@ -319,3 +319,38 @@ def test_a_manager_edits_a_customer_and_signs_its_next_contract(
     d.wait_text("customer-contracts", number)
     d.reveal("customer-contracts")
     d.shot("console-contracts")
+
+
+def _unit_with_a_received_document(stack: ConsoleStack) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """A demo customer, one of its delivered units and the kind of a document recorded as received."""
+    for customer in items(stack.get("/api/customers", limit=500)):
+        for unit in stack.get(f"/api/customers/{customer['id']}/delivery-documents"):
+            for doc in unit["documents"]:
+                if doc["received"] and doc["kind"] == "warranty_card":
+                    return customer, unit, doc["kind"]
+    raise AssertionError("the demo has no received warranty card")
+
+
+def test_the_desk_records_on_the_customers_file_that_a_warranty_card_was_not_received(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
+    """随机文件: the desk corrects a unit's 保修卡 to not received by pressing it on the customer's file;
+    the server has it, and the line now offers to record it received."""
+    d = driver
+    sign_in(d, "dispatcher")
+    customer, unit, kind = _unit_with_a_received_document(stack)
+    open_file(d, stack, customer)
+    line = f"{unit['serial_no']}-{kind}"
+    d.press(f"doc-missing-{line}")
+    d.wait_text("notice", zh("console.delivery.saved"))
+    documents = stack.get(f"/api/customers/{customer['id']}/delivery-documents")
+    after = next(
+        doc
+        for u in documents
+        if u["equipment_id"] == unit["equipment_id"]
+        for doc in u["documents"]
+        if doc["kind"] == kind
+    )
+    assert (after["received"], after["received_on"]) == (False, None), after
+    d.reveal(f"doc-received-{line}")
+    d.shot("console-delivery-documents")

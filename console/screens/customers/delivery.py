@@ -8,7 +8,7 @@ from typing import Any
 
 import flet as ft
 
-from console.components.widgets import button, error_text, muted, panel
+from console.components.widgets import button, error_text, muted, on, panel
 from console.context import use_office
 from console.logic.contracts import can_edit_customers
 from console.logic.customers import FormError
@@ -84,13 +84,13 @@ def DocumentLine(state: ConsoleState, unit: dict[str, Any], doc: dict[str, Any])
             ),
             button(
                 t("console.delivery.mark_received"),
-                lambda _e: record(True),
+                on(record, True),
                 kind="ok",
                 ident=f"doc-received-{ident}",
             ),
             button(
                 t("console.delivery.mark_missing"),
-                lambda _e: record(False),
+                on(record, False),
                 kind="quiet",
                 ident=f"doc-missing-{ident}",
             ),
