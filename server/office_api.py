@@ -83,13 +83,22 @@ OFFICE_OPERATIONS: dict[tuple[str, str], OfficeOperation] = {
     ),
     ("post", "/api/jobs/{job_id}/assign"): OfficeOperation(
         "Assign or reassign a job to an engineer",
-        "Sets the engineer (a `new` job becomes `assigned`) and remembers every engineer who held it. On a "
+        "Sets the engineer (a `new` job becomes `assigned`) and remembers every engineer who held it, with "
+        "the `reason` given (optional, at most 200 characters; see the assignment history). On a "
         "reassignment the job leaves the previous engineer's device with a `remove` at their next pull; "
         "work they still push for it is applied and recorded as a `reassigned` conflict. " + DISPATCH,
         {
             "409": "The job is closed or cancelled: it cannot be assigned.",
             "422": "No engineer with that id, or the engineer is disabled (`field`: `engineer_id`).",
         },
+    ),
+    ("get", "/api/jobs/{job_id}/assignments"): OfficeOperation(
+        "A job's assignment history",
+        "Who had the job, oldest first: each engineer with the time they were given it and the time it "
+        "left them (null while they have it), who assigned it and why (`reason`, as sent with the "
+        "assignment; empty when none was given). Any office role; an engineer for their own jobs only "
+        "(another's job is a 404).",
+        {"404": "No job with that id, or not one of the engineer's own jobs."},
     ),
     ("post", "/api/jobs/{job_id}/hold"): OfficeOperation(
         "Put a job on hold",

@@ -430,8 +430,13 @@ class EscalationRunner:
 
     async def stop(self) -> None:
         self._stop.set()
-        for extra in list(self._extra):
+        extras = list(self._extra)
+        for extra in extras:
             extra.cancel()
+        if extras:  # let a cancelled delivery close its session before the engine goes away (a delivery
+            # still cancelling when the database was disposed under it never finished: a hung shutdown)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*extras, return_exceptions=True), self.grace_s)
         task, self._task = self._task, None
         if task is None:
             return

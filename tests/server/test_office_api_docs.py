@@ -89,6 +89,8 @@ async def test_the_documented_refusals_of_office_actions_are_answered(world: Wor
     await call("get", "/api/jobs", 422, "needs a time zone", params={"received_from": "2026-06-01T00:00:00"})
     unknown = {"engineer_id": str(uuid.uuid4())}
     await call("post", "/api/jobs/{job_id}/assign", 422, "no engineer", json=unknown)
+    # another engineer's job is not there for them, history included
+    await call("get", "/api/jobs/{job_id}/assignments", 404, "no job", who=await world.login("eng2"))
     seen = job["version"]
     moved = await world.client.patch(
         jobs, json={"symptom": "出水量不足", "base_version": seen}, headers=office
