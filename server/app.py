@@ -105,7 +105,9 @@ def _server_error() -> Response[dict[str, Any]]:
 
 
 #: PostgreSQL's answers when it is out of room for now (too many connections, out of memory or locks).
-_BUSY_SQLSTATES = frozenset({"53000", "53100", "53200", "53300", "53400", "55P03", "57P03"})
+#: A deadlock (40P01) or a serialization failure (40001) between two writers is transient too: PostgreSQL
+#: rolled the transaction back, so nothing was changed and the same request can simply be sent again.
+_BUSY_SQLSTATES = frozenset({"53000", "53100", "53200", "53300", "53400", "55P03", "57P03", "40P01", "40001"})
 
 
 def _busy(request: Request[Any, Any, Any], why: str) -> Response[dict[str, Any]]:

@@ -196,6 +196,9 @@ async def record_notifications(
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     created = 0
     cache: dict[uuid.UUID, list[tuple[str, Channel, uuid.UUID | None]]] = {}
+    # Inserted in one order, (event, recipient), by every process: two servers scanning at once and
+    # inserting the same rows in different orders deadlocked on the unique index (seen in a flood).
+    statements: list[tuple[tuple[str, str], Any]] = []
     for event in events:
         seen: set[str] = set()
         for rule in rules:
@@ -233,8 +236,10 @@ async def record_notifications(
                     )
                     .on_conflict_do_nothing(index_elements=["event_key", "recipient"])
                 )
-                result: Any = await session.execute(statement)
-                created += max(result.rowcount or 0, 0)
+                statements.append(((event.key, recipient), statement))
+    for _key, statement in sorted(statements, key=lambda pair: pair[0]):
+        result: Any = await session.execute(statement)
+        created += max(result.rowcount or 0, 0)
     return created
 
 

@@ -282,3 +282,32 @@ async def test_no_free_database_connection_is_a_503_not_a_500(world: World) -> N
     finally:
         world.app.state.engine, world.app.state.sessionmaker = old_engine, old_maker
         await tiny.dispose()
+
+
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001", "55P03"])
+def test_a_deadlock_or_serialization_failure_is_a_503_to_retry_not_a_500(sqlstate: str) -> None:
+    """PostgreSQL rolled the losing transaction back: nothing was changed, so the device is told to come
+    back (503 + Retry-After, its outbox kept), as for a full lane, never an Internal Server Error."""
+    from types import SimpleNamespace
+
+    from sqlalchemy.exc import DBAPIError
+
+    from server.app import _database_error
+
+    class Orig(Exception):
+        pass
+
+    orig = Orig("deadlock detected")
+    orig.sqlstate = sqlstate  # type: ignore[attr-defined]
+    lanes = Admission(
+        sync=Lane("sync", 1, queue=0, max_wait=0), office=Lane("office", 1, queue=0, max_wait=0)
+    )
+    request = SimpleNamespace(
+        method="POST",
+        url=SimpleNamespace(path="/api/sync/push"),
+        app=SimpleNamespace(state=SimpleNamespace(admission=lanes)),
+    )
+    answer = _database_error(request, DBAPIError("UPDATE", {}, orig))  # type: ignore[arg-type]
+    assert answer.status_code == 503
+    assert int(answer.headers["Retry-After"]) >= 1
+    assert answer.content["code"] == "server_busy"
