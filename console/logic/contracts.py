@@ -129,25 +129,34 @@ _DAYS = {"issued_on", "starts_on", "ends_on"}
 _REQUIRED = {"number": "console.contracts.need_number", "scope": "console.contracts.need_scope"}
 
 
-def _fee(text: str) -> str:
+def _decimal(
+    text: str, refusal: str, *, empty: str = "", below: Decimal | None = None, at_most: Decimal | None = None
+) -> str:
+    """A non-negative decimal to the hundredth (as the server takes it), as text; else ``refusal``.
+    An empty field reads as ``empty`` (refused when that is empty too)."""
     try:
-        value = Decimal(text.strip())
+        value = Decimal(text.strip() or empty)
     except InvalidOperation as exc:
-        raise FormError("console.contracts.bad_fee") from exc
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")) or value >= 10**10:
-        raise FormError("console.contracts.bad_fee")
+        raise FormError(refusal) from exc
+    if (
+        not value.is_finite()
+        or value < 0
+        or value != value.quantize(Decimal("0.01"))
+        or (below is not None and value >= below)
+        or (at_most is not None and value > at_most)
+    ):
+        raise FormError(refusal)
     return f"{value.quantize(Decimal('0.01'))}"
+
+
+def _fee(text: str) -> str:
+    """Yuan to the fen."""
+    return _decimal(text, "console.contracts.bad_fee", below=Decimal(10**10))
 
 
 def _pct(text: str) -> str:
-    """A repair discount in percent, 0 to 100, to the hundredth (as the server takes it)."""
-    try:
-        value = Decimal(text.strip() or "0")
-    except InvalidOperation as exc:
-        raise FormError("console.contracts.bad_discount") from exc
-    if not value.is_finite() or value < 0 or value > 100 or value != value.quantize(Decimal("0.01")):
-        raise FormError("console.contracts.bad_discount")
-    return f"{value.quantize(Decimal('0.01'))}"
+    """A repair discount in percent, 0 to 100, to the hundredth."""
+    return _decimal(text, "console.contracts.bad_discount", empty="0", at_most=Decimal(100))
 
 
 _NUMBERS = {"fee": _fee, "repair_discount_pct": _pct}
