@@ -78,9 +78,7 @@ def _van_balance(stack: ConsoleStack, part_id: str) -> int:
     return int(mine[0]["quantity"]) if mine else 0
 
 
-def _console_row(
-    d: ConsoleDriver, code: str, name: str, unit: str, quantity: int, timeout: float = 60.0
-) -> str:
+def _console_row(d: Driver, code: str, name: str, unit: str, quantity: int, timeout: float = 60.0) -> str:
     """Wait until the van's panel on the console shows the part's row with ``quantity``.
 
     The stores are a long list: Flutter exposes only what is near the viewport, and may rebuild it
@@ -104,10 +102,15 @@ def _console_row(
             found = row.search(text)
             if found and int(found.group(1)) == quantity:
                 return text
-            # The panel's title is built but its rows may not be (below the viewport: more stores
-            # above it since the transit store and the shortage alert): bring it on screen.
-            with contextlib.suppress(AssertionError):
-                d.reveal(panel, timeout=3)
+            # The panel's title is built but its rows may not be (they are below the viewport: more
+            # stores above it since the transit store and the shortage alert): bring its top near the
+            # top of the screen, where its rows are built.
+            box = None
+            with contextlib.suppress(Exception):
+                box = panel.bounding_box(timeout=1000)
+            if box and not 130 <= box["y"] <= 400:
+                d.page.mouse.move(680, 900)
+                d.page.mouse.wheel(0, box["y"] - 200)
             time.sleep(0.3)
             continue
         d.page.mouse.move(680, 900)
