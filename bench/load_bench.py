@@ -64,6 +64,7 @@ from server.db.engine import make_engine, make_sessionmaker
 from server.db.models import Device, Equipment, Job, JobAssignment, Site, User
 from server.security import token_hash
 from shared.ids import uuid7
+from sync.protocol import CLIENT_KEEP_ALIVE_S, RETRY_JITTER
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONUTF8": "1"}
@@ -91,6 +92,26 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tcp_counters() -> dict[str, int]:
+    """The kernel's TCP counters (machine-wide, Linux): connections opened, and connection attempts a
+    listening socket dropped because its accept queue was full (each costs the device a retransmitted
+    SYN 1 s, 3 s, 7 s later: time the server's own clock never sees)."""
+    wanted = {
+        "ActiveOpens": "connections_opened",
+        "ListenOverflows": "listen_overflows",
+        "ListenDrops": "listen_drops",
+    }
+    out: dict[str, int] = {}
+    for name in ("/proc/net/snmp", "/proc/net/netstat"):
+        with contextlib.suppress(OSError):
+            lines = Path(name).read_text().splitlines()
+            for head, values in zip(lines[::2], lines[1::2], strict=False):
+                for key, value in zip(head.split()[1:], values.split()[1:], strict=False):
+                    if key in wanted:
+                        out[wanted[key]] = int(value)
+    return out
 
 
 @dataclass
@@ -375,7 +396,7 @@ async def request(
         if status != 503:
             break
         stats.busy += 1
-        await asyncio.sleep(float(answer_headers.get("retry-after", "1")) * random.uniform(1.0, 1.5))
+        await asyncio.sleep(float(answer_headers.get("retry-after", "1")) * random.uniform(1.0, RETRY_JITTER))
     stats.note(kind, time.perf_counter() - started)
     if timing := answer_headers.get("server-timing"):  # the server's own view: wait for a place + work
         stats.note_server(kind, server_seconds(timing))
@@ -529,11 +550,12 @@ async def drive(
         # starts. aiohttp rather than httpx: the generator shares the machine's cores with the servers,
         # and every millisecond it spends per request is taken from them and added to the latencies it
         # measures (httpx cost about 2 ms of CPU a request here). The client closes an idle connection
-        # before the server's keep-alive (65 s) would, so a reused connection is never one being closed.
+        # before the server's keep-alive (sync.protocol) would, so a reused connection is never one being closed,
+        # and keeps it through the longest Retry-After wait, as the tablet's client does.
         clients = [
             await stack.enter_async_context(
                 aiohttp.ClientSession(
-                    connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=60),
+                    connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=CLIENT_KEEP_ALIVE_S),
                     timeout=aiohttp.ClientTimeout(total=60),
                 )
             )
@@ -541,6 +563,7 @@ async def drive(
         ]
         runner = run_echo_device if echo else run_device
         cpu_before = {p.popen.pid: cpu_seconds(p.popen.pid) for p in servers}
+        tcp_before = tcp_counters()
         own_before = time.process_time()
         started = time.perf_counter()
         arrivals = random.Random(5)
@@ -567,6 +590,7 @@ async def drive(
         wall = time.perf_counter() - started
         own_cpu = time.process_time() - own_before
         server_cpu = {p.popen.pid: cpu_seconds(p.popen.pid) - cpu_before[p.popen.pid] for p in servers}
+        tcp = {k: v - tcp_before.get(k, 0) for k, v in tcp_counters().items()}
     requests = sum(len(v) for v in stats.latencies.values())
     served = [x for samples in stats.latencies.values() for x in samples]
     timed = [x for samples in stats.server_latencies.values() for x in samples]
@@ -609,6 +633,9 @@ async def drive(
         "generator_lag_p99_ms": round(percentile(stats.loop_lag, 0.99) * 1000, 1) if stats.loop_lag else None,
         "generator_lag_max_ms": round(max(stats.loop_lag) * 1000, 1) if stats.loop_lag else None,
         "cpu_s": {"servers": [round(v, 1) for v in server_cpu.values()], "load_generator": round(own_cpu, 1)},
+        # machine-wide during the run: connections opened (the devices hold one each, so more than the
+        # device count is reconnecting) and connection attempts dropped at a full accept queue
+        "tcp": tcp,
     }
 
 
@@ -638,7 +665,7 @@ def print_report(out: dict[str, Any]) -> None:
     print()
     header = (
         f"{'overload':<34}{'synced':>12}{'all synced s':>14}{'503s':>8}{'other 5xx':>10}"
-        f"{'served p50 ms':>15}{'p99 ms':>9}{'server p99':>12}{'gen lag p99':>13}"
+        f"{'served p50 ms':>15}{'p99 ms':>9}{'server p99':>12}{'gen lag p99':>13}{'conns':>8}{'dropped':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -649,6 +676,7 @@ def print_report(out: dict[str, Any]) -> None:
             f"{(f'{done:.1f}' if done is not None else 'not all'):>14}{r['busy_503']:>8,}"
             f"{r['server_errors_5xx']:>10,}{r['served_p50_ms'] or 0:>15,.1f}{r['served_p99_ms'] or 0:>9,.1f}"
             f"{r['server_timed_p99_ms'] or 0:>12,.1f}{r['generator_lag_p99_ms'] or 0:>13,.1f}"
+            f"{r['tcp'].get('connections_opened', 0):>8,}{r['tcp'].get('listen_drops', 0):>9,}"
         )
     print()
     header = f"{'latency (ms)':<34}{'request':<24}{'n':>7}{'p50':>9}{'p99':>9}{'max':>9}{'server p99':>12}"

@@ -32,9 +32,10 @@ from litestar.enums import ScopeType
 from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from sync.protocol import MAX_RETRY_AFTER_S
+
 SYNC_PATHS = frozenset({"/api/sync/push", "/api/sync/pull"})
 UNLIMITED_PREFIXES = ("/api/sync/wait", "/health", "/schema")
-MAX_RETRY_AFTER_S = 60
 
 
 @dataclass

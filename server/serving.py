@@ -77,9 +77,10 @@ def serve(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         log_level="info",
-        # Keep-alive well above the device's Retry-After: a refused device comes back on the same
-        # connection, and one the server closes just as it is reused fails as a lost connection.
+        # Keep-alive above the device's longest Retry-After wait (sync.protocol.SERVER_KEEP_ALIVE_S): a
+        # refused device comes back on the same connection instead of reconnecting with all the others.
         timeout_keep_alive=settings.keep_alive_s,
+        backlog=settings.backlog,
         timeout_graceful_shutdown=GRACE_S,  # type: ignore[arg-type]  # annotated int; any number works
         # Forwarded headers only from configured proxies: by default uvicorn believes X-Forwarded-For
         # from 127.0.0.1, which let anyone on the machine (or behind a local tunnel) pick the address

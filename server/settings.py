@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.local_time import DEFAULT_TIMEZONE, zone
+from sync.protocol import SERVER_KEEP_ALIVE_S
 
 
 class Settings(BaseSettings):
@@ -72,7 +73,19 @@ class Settings(BaseSettings):
         default=1000, ge=0, le=30_000, description="how long a request may wait for a place before 503"
     )
     keep_alive_s: int = Field(
-        default=65, ge=1, le=3600, description="seconds an idle HTTP connection is kept open"
+        default=SERVER_KEEP_ALIVE_S,
+        ge=1,
+        le=3600,
+        description="seconds an idle HTTP connection is kept open (above a busy server's longest "
+        "Retry-After with the device's jitter, so a refused device comes back on its connection)",
+    )
+    backlog: int = Field(
+        default=4096,
+        ge=64,
+        le=65_535,
+        description="connections the kernel queues before the server accepts them (capped by the "
+        "kernel's net.core.somaxconn); beyond it a connection attempt is dropped and the device waits "
+        "1 s, 3 s, 7 s for its retransmission",
     )
     admission_queue: int = Field(
         default=0, ge=0, description="requests that may wait for a place per lane (0: 4 x its limit)"

@@ -30,6 +30,16 @@ PROTOCOL_VERSION = 1
 MAX_PUSH_BATCH = 500
 MAX_PULL_LIMIT = 2000
 MAX_CLIENT_SEQ = 2**63 - 1  # stored in a 64-bit column; a larger number was a 500, now the batch's 400
+#: A busy server's ``Retry-After`` (503) is at most this many seconds; a device waits it out times a
+#: random factor from 1 to ``RETRY_JITTER`` so the refused do not come back in step.
+MAX_RETRY_AFTER_S = 60
+RETRY_JITTER = 1.5
+#: Seconds the server keeps an idle connection: longer than the longest wait a refused device may take
+#: (60 s x 1.5), so it comes back on the connection it has instead of all the refused reconnecting at
+#: once. A client closes its idle connections a little before this (``CLIENT_KEEP_ALIVE_S``), so it never
+#: reuses one the server is closing.
+SERVER_KEEP_ALIVE_S = 100
+CLIENT_KEEP_ALIVE_S = SERVER_KEEP_ALIVE_S - 5
 
 
 class Strict(BaseModel):

@@ -22,7 +22,14 @@ from pydantic_core import from_json
 from mobile.replica.store import Replica
 from shared.clock import utcnow
 from sync.client import MAX_RESYNCS, Round, Step, next_push, next_step
-from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
+from sync.protocol import (
+    CLIENT_KEEP_ALIVE_S,
+    RETRY_JITTER,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
 
 
 class SyncError(Exception):
@@ -87,6 +94,9 @@ class SyncRunner:
             transport=transport,
             headers={"Authorization": f"Bearer {token}"},
             timeout=httpx.Timeout(timeout, read=max(timeout, long_poll + 10)),
+            # Keep the connection through a busy server's longest Retry-After (httpx's default is 5 s):
+            # a refused tablet comes back on it rather than reconnecting with every other refused one.
+            limits=httpx.Limits(keepalive_expiry=CLIENT_KEEP_ALIVE_S),
         )
         self.status = SyncStatus()
         self._kick = asyncio.Event()
@@ -234,7 +244,7 @@ class SyncRunner:
                     exc.retry_after
                 ):  # not before the server's time, spread so refused devices do not return in step
                     self._not_before = asyncio.get_running_loop().time() + exc.retry_after * random.uniform(
-                        1.0, 1.5
+                        1.0, RETRY_JITTER
                     )
                 return False
             finally:
