@@ -316,6 +316,18 @@ class Replica:
             ).all()
         return [self._mutation(r) for r in rows]
 
+    def not_refused(self, name: MutationName) -> list[Mutation]:
+        """This tablet's ``name`` taps still waiting to be sent or sent and acknowledged (kept a while),
+        oldest first: what the screens count as done until the pull brings the server's own record."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT * FROM outbox WHERE state IN ('pending', 'acked') AND name=:n ORDER BY client_seq"
+                ),
+                {"n": name.value},
+            ).all()
+        return [self._mutation(r) for r in rows]
+
     def _pending_for(self, conn: Connection, job_id: uuid.UUID) -> list[Mutation]:
         rows = conn.execute(
             text("SELECT * FROM outbox WHERE state='pending' AND job_id=:j ORDER BY client_seq"),

@@ -239,11 +239,11 @@ class JobActions:
 
     def shipments(self) -> list[dict[str, Any]]:
         """Parts shipped to this engineer as last pulled (in transit first), each with its part's code,
-        name and unit and ``receiving``: the receipt is recorded here and waits to be sent."""
+        name and unit and ``receiving``: the receipt is recorded here, waiting to be sent or sent and
+        not yet pulled back (between the two the shipment is still in transit in the replica, and its
+        签收 button must not come back)."""
         waiting = {
-            str(m.args.get("shipment_id"))
-            for m in self.replica.pending()
-            if m.name is MutationName.SHIPMENT_RECEIVE
+            str(m.args.get("shipment_id")) for m in self.replica.not_refused(MutationName.SHIPMENT_RECEIVE)
         }
         out = []
         for shipment in self.replica.reference("shipment"):

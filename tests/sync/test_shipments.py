@@ -64,6 +64,9 @@ async def test_a_shipment_received_offline_moves_into_the_van_at_the_tablets_tim
     assert await balance_of(world, s["eng1"]["id"], part) == 0  # nothing left the tablet yet
 
     tablet.online()
+    assert await tablet.runner.push() == 1  # sent and acknowledged, the shipment not pulled back yet:
+    [seen] = tablet.actions.shipments()  # still received on screen, its 签收 button not back
+    assert (seen["status"], seen["receiving"]) == ("in_transit", True)
     await tablet.sync()
     assert await balance_of(world, s["eng1"]["id"], part) == 4
     async with world.app.state.sessionmaker() as db:
