@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -441,6 +442,16 @@ class Store(IdMixin, TimestampMixin, Base):
     """Where parts are kept: the new-parts store, the returned (old) parts store, or an engineer's van."""
 
     __tablename__ = "stores"
+    __table_args__ = (
+        # One transit store (在途): two first shipments at once each made one before this index
+        Index(
+            "one_transit_store",
+            "kind",
+            unique=True,
+            sqlite_where=text("kind = 'transit'"),
+            postgresql_where=text("kind = 'transit'"),
+        ),
+    )
     kind: Mapped[str] = mapped_column(String(20), index=True)
     name: Mapped[str] = mapped_column(String(200))
     engineer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), unique=True, default=None)

@@ -23,6 +23,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -76,15 +78,27 @@ async def log_shipment(session: AsyncSession, shipment: Shipment) -> None:
 
 
 async def transit_store(session: AsyncSession) -> Store:
-    """The one transit store (made on first use; the caller commits)."""
-    store = await session.scalar(
-        select(Store).where(Store.kind == StoreKind.TRANSIT.value).order_by(Store.id)
+    """The one transit store, made on first use (the caller commits). Two first shipments at once both
+    find none; the unique index ``one_transit_store`` lets one insert through and the other reads it."""
+    store = await session.scalar(select(Store).where(Store.kind == StoreKind.TRANSIT.value))
+    if store is not None:
+        return store
+    bind = session.bind
+    insert = pg_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    await session.execute(
+        insert(Store)
+        .values(
+            id=uuid7(),
+            kind=StoreKind.TRANSIT.value,
+            name=TRANSIT_STORE,
+            active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["kind"], index_where=Store.kind == StoreKind.TRANSIT.value)
     )
-    if store is None:
-        store = Store(id=uuid7(), kind=StoreKind.TRANSIT.value, name=TRANSIT_STORE, active=True)
-        session.add(store)
-        await session.flush()
-    return store
+    return (await session.scalars(select(Store).where(Store.kind == StoreKind.TRANSIT.value))).one()
 
 
 def request_kind(source: Store, target: Store) -> RequestKind | None:

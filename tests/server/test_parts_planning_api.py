@@ -6,6 +6,7 @@ report's files."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db.engine import make_sessionmaker
-from server.db.models import AuditEntry, StockMovement
+from server.db.models import AuditEntry, StockMovement, Store
 from tests.server.test_stock_api import balance_of, h, new_part, open_stores, receive, stores
 from tests.support import World
 
@@ -201,6 +202,25 @@ async def test_a_shipment_waits_in_transit_until_its_engineer_receives_it(
         headers=await h(world, "qa"),
     )
     assert r.status_code == 403
+
+
+async def test_two_first_shipments_at_once_share_the_one_transit_store(
+    world: World, engine: AsyncEngine
+) -> None:
+    """Both requests find no transit store and make one: the unique index lets one insert through and the
+    other reads it, so every unit in transit is in the one store the receipts take from."""
+    s = await open_stores(world)
+    part = await new_part(world, "P-RACE")
+    await receive(world, s["new"]["id"], part, 10, 50)
+    answers = await asyncio.gather(*(_ship(world, s, part, n) for n in (2, 3)))
+    codes = sorted(a.status_code for a in answers)
+    assert codes in ([201, 201], [201, 503]), [a.text for a in answers]  # SQLite may turn one away to retry
+    async with make_sessionmaker(engine)() as db:
+        transit = (await db.scalars(select(Store).where(Store.kind == "transit"))).all()
+    assert len(transit) == 1
+    shipped = sum(a.json()["quantity"] for a in answers if a.status_code == 201)
+    assert await balance_of(world, str(transit[0].id), part) == shipped
+    assert await balance_of(world, s["new"]["id"], part) == 10 - shipped
 
 
 async def test_issues_and_returns_a_rule_names_wait_for_a_manager(world: World, engine: AsyncEngine) -> None:
