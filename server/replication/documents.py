@@ -233,8 +233,18 @@ REFERENCE_TABLES: dict[str, Any] = {
     "part": Part,
     "backup_unit": BackupUnit,
 }
+#: Columns a tablet is not sent. The backup pool goes to every tablet (whether a unit is free to lend);
+#: where a lent unit is (``place_note``: the job number it is lent on), the office's note on it and its
+#: loan are the office's business and another customer's, not the tablet's.
+DEVICE_HIDDEN: dict[str, frozenset[str]] = {
+    "backup_unit": frozenset({"place_note", "note", "current_loan_id"}),
+}
 _REFERENCE_COLUMNS = {
-    entity: tuple(c for c in model.__table__.columns if c.name not in {"created_at", "updated_at"})
+    entity: tuple(
+        c
+        for c in model.__table__.columns
+        if c.name not in {"created_at", "updated_at"} | DEVICE_HIDDEN.get(entity, frozenset())
+    )
     for entity, model in REFERENCE_TABLES.items()
 }
 

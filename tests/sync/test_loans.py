@@ -74,6 +74,9 @@ async def test_a_unit_lent_and_returned_offline_keeps_the_tablets_times_and_the_
     await other.sync()  # the other engineer's pool shows the unit out
     [seen] = other.actions.backup_units()
     assert seen["status"] == "lent"
+    # whether it is free is the tablet's business; the job (another customer's) it is lent on is not
+    assert unit.place_note and unit.place_note not in str(seen)
+    assert {"place_note", "note", "current_loan_id"}.isdisjoint(seen)
 
     tablet.offline()
     returned_at = lent_at + timedelta(hours=2)
