@@ -96,7 +96,7 @@ async def _owner(session: AsyncSession, owner_id: uuid.UUID) -> User:
             "the owner must be an active QA, manager or admin user",
             field="owner_id",
             code="quality.bad_owner",
-            params={"id": owner_id},
+            params={},
         )
     return user
 
@@ -543,7 +543,7 @@ class QualityIncidentController(Controller):
             raise NotFound(
                 f"job {job_id} is not linked to {row.number}",
                 code="quality.not_linked",
-                params={"number": row.number, "id": job_id},
+                params={"number": row.number},
             )
         number = await db_session.scalar(select(Job.number).where(Job.id == job_id))
         await db_session.delete(link)

@@ -271,7 +271,6 @@ class TableMaker:
             )
         return table
 
-
     def incidents(self, report: QualityReport) -> Table:
         """The quality incidents of the period (批量或重大质量问题), as the monthly report lists them."""
         t = self.t

@@ -11,11 +11,12 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from server.db.models import AuditEntry, Equipment
 from shared.quality import FaultCategory, fault_category
 from shared.refusals import refusal_text
 from tests.support import World
-from sqlalchemy import select
 
 MODEL = "QSZ-1500 潜水排涝泵"
 
@@ -23,7 +24,9 @@ MODEL = "QSZ-1500 潜水排涝泵"
 async def _other_pump(world: World) -> uuid.UUID:
     """A pump of the same model at the other customer's site."""
     async with world.app.state.sessionmaker() as s:
-        eq = Equipment(site_id=world.other_site_id, category="drainage_pump", model=MODEL, serial_no="DP-0002")
+        eq = Equipment(
+            site_id=world.other_site_id, category="drainage_pump", model=MODEL, serial_no="DP-0002"
+        )
         s.add(eq)
         await s.commit()
         return eq.id
@@ -57,7 +60,9 @@ async def _open(world: World, job_number: str, who: str = "qa") -> dict[str, Any
 
 def test_fault_words_file_symptoms_and_causes() -> None:
     assert fault_category("控制箱泄漏报警，水泵无法启动") is FaultCategory.SEAL_LEAK
-    assert fault_category("水泵一启动即跳闸", "电缆接头进水，电机绝缘电阻降至 0.2MΩ") is FaultCategory.SEAL_LEAK
+    assert (
+        fault_category("水泵一启动即跳闸", "电缆接头进水，电机绝缘电阻降至 0.2MΩ") is FaultCategory.SEAL_LEAK
+    )
     assert fault_category("电机过热保护频繁动作", "控制箱交流接触器触点烧蚀") is FaultCategory.ELECTRICAL
     assert fault_category("水泵运行时振动大") is FaultCategory.BEARING_VIBRATION
     assert fault_category("说不清") is FaultCategory.OTHER
@@ -69,7 +74,11 @@ async def test_an_incident_from_a_job_links_the_same_defect_at_another_customer_
     leak, same, vibration = await _jobs(world)
     made = await _open(world, leak["number"])
     assert (made["status"], made["number"][:2], made["equipment_model"]) == ("open", "ZL", MODEL)
-    assert (made["fault_category"], made["severity"], made["owner_name"]) == ("seal_leak", "major", "质管老陈")
+    assert (made["fault_category"], made["severity"], made["owner_name"]) == (
+        "seal_leak",
+        "major",
+        "质管老陈",
+    )
     assert [j["number"] for j in made["jobs"]] == [leak["number"]] and made["customers"] == 1
     iid = made["id"]
     qa = await world.login("qa")
@@ -79,7 +88,9 @@ async def test_an_incident_from_a_job_links_the_same_defect_at_another_customer_
     assert found.status_code == 200, found.text
     assert [j["number"] for j in found.json()] == [same["number"]]
     assert found.json()[0]["customer_name"] == "南丰县防汛办"
-    linked = await world.client.post(f"/api/quality-incidents/{iid}/jobs", json={"job_id": same["id"]}, headers=qa)
+    linked = await world.client.post(
+        f"/api/quality-incidents/{iid}/jobs", json={"job_id": same["id"]}, headers=qa
+    )
     assert linked.status_code == 201, linked.text
     assert linked.json()["customers"] == 2 and len(linked.json()["jobs"]) == 2
     again = await world.client.post(
@@ -117,13 +128,17 @@ async def test_an_incident_from_a_job_links_the_same_defect_at_another_customer_
         f"/api/quality-incidents/{iid}/status", json={"status": "investigating"}, headers=qa
     )
     assert step.status_code == 200 and step.json()["status"] == "investigating", step.text
-    back = await world.client.post(f"/api/quality-incidents/{iid}/status", json={"status": "open"}, headers=qa)
+    back = await world.client.post(
+        f"/api/quality-incidents/{iid}/status", json={"status": "open"}, headers=qa
+    )
     assert back.status_code == 409 and back.json()["code"] == "quality.illegal_step", back.text
     assert refusal_text("zh-CN", back.json()) == f"质量事故 {made['number']} 调查中，不能改为待处理"
     refused = await world.client.post(
         f"/api/quality-incidents/{iid}/status", json={"status": "closed", "root_cause": "  "}, headers=qa
     )
-    assert refused.status_code == 422 and refused.json()["code"] == "quality.root_cause_required", refused.text
+    assert refused.status_code == 422 and refused.json()["code"] == "quality.root_cause_required", (
+        refused.text
+    )
     assert refusal_text("zh-CN", refused.json()) == f"质量事故 {made['number']} 须填写根本原因才能结案"
     closed = await world.client.post(
         f"/api/quality-incidents/{iid}/status",
@@ -169,7 +184,11 @@ async def test_the_desk_reads_qa_and_the_manager_edit_and_nobody_else(world: Wor
         ("PATCH", f"/api/quality-incidents/{iid}", {"title": "x"}),
         ("POST", f"/api/quality-incidents/{iid}/jobs", {"job_id": leak["id"]}),
         ("POST", f"/api/quality-incidents/{iid}/status", {"status": "investigating"}),
-        ("POST", f"/api/quality-incidents/{iid}/actions", {"taken_on": "2026-01-01", "who": "a", "what": "b"}),
+        (
+            "POST",
+            f"/api/quality-incidents/{iid}/actions",
+            {"taken_on": "2026-01-01", "who": "a", "what": "b"},
+        ),
     ):
         r = await world.client.request(method, path, json=body, headers=desk)
         assert r.status_code == 403, (method, path, r.text)
@@ -179,7 +198,10 @@ async def test_the_desk_reads_qa_and_the_manager_edit_and_nobody_else(world: Wor
         headers=await world.login("qa"),
     )
     assert changed.status_code == 200, changed.text
-    assert (changed.json()["title"], changed.json()["owner_name"]) == ("QSZ-1500 机械密封批量渗漏", "售后经理")
+    assert (changed.json()["title"], changed.json()["owner_name"]) == (
+        "QSZ-1500 机械密封批量渗漏",
+        "售后经理",
+    )
     owners = await world.client.get("/api/quality-incidents/owners", headers=desk)
     assert {o["display_name"] for o in owners.json()} == {"管理员", "售后经理", "质管老陈"}
 
@@ -221,7 +243,9 @@ async def test_bad_input_is_a_4xx_with_its_reason(world: World) -> None:
     ):
         r = await world.client.post(path, json=body, headers=qa)
         assert r.status_code == status, (path, body, r.text)
-    assert (await world.client.get(f"/api/quality-incidents/{iid}/candidates?days=0", headers=qa)).status_code == 400
+    assert (
+        await world.client.get(f"/api/quality-incidents/{iid}/candidates?days=0", headers=qa)
+    ).status_code == 400
     missing = await world.client.get("/api/quality-incidents/draft?job_number=WO-NONE", headers=qa)
     assert missing.status_code == 404 and missing.json()["code"] == "quality.no_such_job"
 
@@ -232,9 +256,11 @@ async def test_the_monthly_quality_report_lists_the_incidents_of_the_month_and_e
     leak, same, _ = await _jobs(world)
     made = await _open(world, leak["number"])
     qa = await world.login("qa")
-    await world.client.post(f"/api/quality-incidents/{made['id']}/jobs", json={"job_id": same["id"]}, headers=qa)
+    await world.client.post(
+        f"/api/quality-incidents/{made['id']}/jobs", json={"job_id": same["id"]}, headers=qa
+    )
     await world.client.patch(
-        f"/api/quality-incidents/{made['id']}", json={"title": "=HYPERLINK(\"x\")"}, headers=qa
+        f"/api/quality-incidents/{made['id']}", json={"title": '=HYPERLINK("x")'}, headers=qa
     )
     manager = await world.login("manager")
     report = await world.client.get("/api/reports/quality", headers=manager)
@@ -253,6 +279,6 @@ async def test_the_monthly_quality_report_lists_the_incidents_of_the_month_and_e
     assert exported.status_code == 200, exported.text
     table = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert table[0][:3] == ["月份", "事故编号", "标题"], table[0]
-    assert table[1][1] == made["number"] and table[1][2] == "'=HYPERLINK(\"x\")", table[1]
+    assert table[1][1] == made["number"] and table[1][2] == '\'=HYPERLINK("x")', table[1]
     xlsx = await world.client.get("/api/exports/incidents.xlsx?lang=en", headers=manager)
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
