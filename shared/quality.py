@@ -37,7 +37,7 @@ STATUS_ORDER: tuple[IncidentStatus, ...] = tuple(IncidentStatus)
 class FaultCategory(StrEnum):
     """What kind of fault a job's symptom and cause describe (the closed words of the suggestion)."""
 
-    SEAL_LEAK = "seal_leak"  # 密封、渗漏、进水
+    SEAL_LEAK = "seal_leak"  # 密封、渗漏、油室或接头进水
     BEARING_VIBRATION = "bearing_vibration"  # 轴承、振动、噪声
     ELECTRICAL = "electrical"  # 绝缘、跳闸、接触器、电压、驱动电源
     STARTING = "starting"  # 电瓶、火花塞、启动
@@ -51,7 +51,7 @@ class FaultCategory(StrEnum):
 #: category -> the words that file a text under it, tried in this order (the first category that matches)
 FAULT_WORDS: tuple[tuple[FaultCategory, tuple[str, ...]], ...] = (
     (FaultCategory.HYDRAULIC, ("液压",)),
-    (FaultCategory.SEAL_LEAK, ("密封", "渗", "漏", "进水")),
+    (FaultCategory.SEAL_LEAK, ("密封", "渗", "漏", "油室进水", "接头进水")),
     (FaultCategory.BEARING_VIBRATION, ("轴承", "振动", "噪声", "偏心")),
     (
         FaultCategory.ELECTRICAL,
