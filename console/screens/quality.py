@@ -253,7 +253,7 @@ def Incidents(
     )
 
 
-def _job_rows(t: Callable[..., str], jobs: list[IncidentJob], tz: object) -> list[list[str]]:
+def _job_rows(t: Callable[..., str], jobs: list[IncidentJob]) -> list[list[str]]:
     return [
         [
             j.number,
@@ -382,7 +382,7 @@ def Incident(state: ConsoleState, office: Office, incident_id: str) -> ft.Contro
             size=16,
             weight=ft.FontWeight.BOLD,
         ),
-        table(job_headers, _job_rows(t, i.jobs, tz), ident="quality-jobs")
+        table(job_headers, _job_rows(t, i.jobs), ident="quality-jobs")
         if i.jobs
         else muted(t("console.quality.no_jobs")),
     ]
