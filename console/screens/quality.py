@@ -292,6 +292,10 @@ def Incident(state: ConsoleState, office: Office, incident_id: str) -> ft.Contro
     manage = can(state.role, Capability.MANAGE_QUALITY_INCIDENTS) and i.status is not IncidentStatus.CLOSED
     tz = office.tz
 
+    def latest(name: str, rendered: str) -> str:
+        """A field's newest text: the draft each key press writes, else what this render holds."""
+        return str(office.drafts.get(key + name, rendered))
+
     async def link(number: str) -> None:
         if not number.strip():
             state.tell(t("console.quality.job_needed"), error=True)
@@ -318,17 +322,18 @@ def Incident(state: ConsoleState, office: Office, incident_id: str) -> ft.Contro
             set_found(list(result) if result is not True else [])
 
     async def add_action() -> None:
-        if not (taken_on.strip() and who.strip() and what.strip()):
+        day_text, who_text, what_text = latest("taken_on", taken_on), latest("who", who), latest("what", what)
+        if not (day_text.strip() and who_text.strip() and what_text.strip()):
             state.tell(t("console.quality.action_incomplete"), error=True)
             return
         try:
-            day = date.fromisoformat(taken_on.strip())
+            day = date.fromisoformat(day_text.strip())
         except ValueError:
             state.tell(t("console.quality.bad_day"), error=True)
             return
         done = await office.act(
             lambda api: QualityClient(api).act(
-                incident_id, checked(ActionCreate, taken_on=day, who=who, what=what)
+                incident_id, checked(ActionCreate, taken_on=day, who=who_text, what=what_text)
             ),
             done=t("console.quality.action_added", number=i.number),
         )
@@ -337,7 +342,7 @@ def Incident(state: ConsoleState, office: Office, incident_id: str) -> ft.Contro
             set_what("")
 
     async def move(target: IncidentStatus) -> None:
-        cause = root.strip() or None
+        cause = latest("root_cause", root).strip() or None
         if target is IncidentStatus.CLOSED and not (cause or i.root_cause.strip()):
             state.tell(t("console.quality.root_cause_needed"), error=True)
             return

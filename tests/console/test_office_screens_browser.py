@@ -376,7 +376,7 @@ def test_qa_opens_a_quality_incident_from_a_job_records_an_action_and_closes_it_
         if j.get("equipment_id") and j["cause"] and j["number"] not in linked
     )
     sign_in(d, "qa")
-    d.press("nav-quality")
+    d.tap("nav-quality")
     d.type_into(zh("console.quality.from_job_number"), job["number"], within="quality-new")
     d.press("quality-from-job")
     d.wait_text("notice", zh("console.quality.drafted", number=job["number"]))
