@@ -106,10 +106,11 @@ def NewIncident(
     jobs, set_jobs = use_draft(office, NEW + "jobs", "")
 
     async def from_job() -> None:
-        if not job.strip():
+        number = str(office.drafts.get(NEW + "job", job)).strip()  # the newest key press's text
+        if not number:
             state.tell(t("console.quality.job_needed"), error=True)
             return
-        draft = await office.act(lambda api: QualityClient(api).draft(job.strip()))
+        draft = await office.act(lambda api: QualityClient(api).draft(number))
         if draft is None:
             return
         set_name(draft.title)
@@ -119,20 +120,30 @@ def NewIncident(
         set_fault_cat(draft.fault_category.value)
         set_severity(draft.severity.value)
         set_jobs(",".join(str(j) for j in draft.job_ids))
-        state.tell(t("console.quality.drafted", number=job.strip()))
+        state.tell(t("console.quality.drafted", number=number))
 
     async def save() -> None:
-        if not (name.strip() and model.strip() and fault.strip() and fault_cat and owner):
+        typed = {
+            k: str(office.drafts.get(NEW + k, v))
+            for k, v in (("title", name), ("model", model), ("fault", fault))
+        }
+        if not (
+            typed["title"].strip()
+            and typed["model"].strip()
+            and typed["fault"].strip()
+            and fault_cat
+            and owner
+        ):
             state.tell(t("console.quality.new_incomplete"), error=True)
             return
         made = await office.act(
             lambda api: QualityClient(api).open(
                 checked(
                     IncidentCreate,
-                    title=name,
-                    equipment_model=model,
+                    title=typed["title"],
+                    equipment_model=typed["model"],
                     category=category or None,
-                    fault=fault,
+                    fault=typed["fault"],
                     fault_category=fault_cat,
                     severity=severity,
                     owner_id=owner,
@@ -296,7 +307,8 @@ def Incident(state: ConsoleState, office: Office, incident_id: str) -> ft.Contro
         """A field's newest text: the draft each key press writes, else what this render holds."""
         return str(office.drafts.get(key + name, rendered))
 
-    async def link(number: str) -> None:
+    async def link(chosen: str | None) -> None:
+        number = chosen if chosen is not None else latest("link", link_number)
         if not number.strip():
             state.tell(t("console.quality.job_needed"), error=True)
             return
@@ -410,7 +422,7 @@ def Incident(state: ConsoleState, office: Office, incident_id: str) -> ft.Contro
                     _field(t("console.quality.link_number"), link_number, set_link_number, 220),
                     button(
                         t("console.quality.link"),
-                        on(link, link_number),
+                        on(link, None),
                         icon=ft.Icons.LINK,
                         ident="quality-link",
                     ),
