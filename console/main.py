@@ -29,6 +29,7 @@ from console.screens.loans import LoansScreen
 from console.screens.notifications import NotificationsScreen
 from console.screens.paid import PaidScreen
 from console.screens.qa import QaFormScreen, QaListScreen
+from console.screens.quality import QualityScreen
 from console.screens.reports import ReportsScreen
 from console.screens.returns import ReturnsScreen
 from console.screens.signin import SignInScreen
@@ -137,6 +138,11 @@ def ReturnsRoute() -> ft.Control:
 
 
 @ft.component
+def QualityRoute() -> ft.Control:
+    return QualityScreen(ft.use_context(STATE))
+
+
+@ft.component
 def NotificationsRoute() -> ft.Control:
     return NotificationsScreen(ft.use_context(STATE))
 
@@ -210,6 +216,7 @@ ROUTES = [
             ft.Route(path="loans", component=LoansRoute),
             ft.Route(path="paid", component=PaidRoute),
             ft.Route(path="returns", component=ReturnsRoute),
+            ft.Route(path="quality", component=QualityRoute),
             ft.Route(path="notifications", component=NotificationsRoute),
             ft.Route(path="escalation", component=EscalationRoute),
             ft.Route(path="inspections", component=InspectionsRoute),

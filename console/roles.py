@@ -21,6 +21,7 @@ class Screen(StrEnum):
     LOANS = "loans"
     PAID = "paid"
     RETURNS = "returns"
+    QUALITY = "quality"
     NOTIFICATIONS = "notifications"
     ESCALATION = "escalation"
 
@@ -37,6 +38,7 @@ ROUTES: dict[Screen, str] = {
     Screen.LOANS: "/loans",
     Screen.PAID: "/paid",
     Screen.RETURNS: "/returns",
+    Screen.QUALITY: "/quality",
     Screen.NOTIFICATIONS: "/notifications",
     Screen.ESCALATION: "/escalation",
 }
@@ -54,6 +56,7 @@ NEEDS: dict[Screen, Capability] = {
     Screen.LOANS: Capability.LEND_BACKUP,
     Screen.PAID: Capability.CHARGE_REPAIRS,
     Screen.RETURNS: Capability.CARE_FOR_CUSTOMERS,
+    Screen.QUALITY: Capability.READ_QUALITY_INCIDENTS,
     Screen.NOTIFICATIONS: Capability.WORK_IN_THE_OFFICE,
     Screen.ESCALATION: Capability.MANAGE_ESCALATION,
 }

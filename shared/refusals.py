@@ -40,6 +40,8 @@ ENUM_PARAMS: dict[str, str] = {
     "claim_target": "enum.claim_status.",
     "compensation_status": "enum.compensation_status.",
     "compensation_target": "enum.compensation_status.",
+    "incident_status": "enum.incident_status.",  # a quality incident's (shared.quality)
+    "incident_target": "enum.incident_status.",
     "fields": "app.field.",  # a job's field names (a name without a text is shown as it is)
     "lacking": "app.accept.",  # what approval misses: the signature, the satisfaction, checklist labels
 }

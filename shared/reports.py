@@ -20,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shared.enums import EquipmentCategory, JobKind, JobStatus, Severity
+from shared.quality import IncidentRow
 from shared.sla import Promise
 
 PERCENTILE_METHOD = "linear interpolation between closest ranks (percentile_cont); position h = (N-1)*p"
@@ -34,6 +35,7 @@ EXPORT_REPORTS: dict[str, str] = {
     "breaches": "every job that broke a promise, with which promises and by how many minutes",
     "quality": "first-time-fix rate, satisfaction, backup equipment lent",
     "feedback": "the monthly quality feedback by equipment model and fault",
+    "incidents": "the quality incidents of the period: model, fault, status, owner, jobs, root cause",
 }
 
 
@@ -189,6 +191,11 @@ class QualityReport(BaseModel):
     satisfaction_count: int
     backup_lent: int
     feedback: list[FeedbackRow]
+    incidents: list[IncidentRow] = Field(
+        default_factory=list,
+        description="the quality incidents (批量或重大质量问题) live in the period: opened before its end and "
+        "not closed before its start; the severity and category filters apply to the incident's own",
+    )
     kinds: list[JobKind] = Field(
         default_factory=list,
         description="the job kinds this report counts (the kind filter, else every kind); a promise counts "

@@ -65,6 +65,10 @@ class Capability(StrEnum):
     CHARGE_REPAIRS = "charge_repairs"
     #: escalation rules (who is told of urgent events, and how), the notification log, a scan now
     MANAGE_ESCALATION = "manage_escalation"
+    #: read quality incidents (批量或重大质量问题): the desk sees which jobs belong to a known defect
+    READ_QUALITY_INCIDENTS = "read_quality_incidents"
+    #: open, change, link jobs to, record actions on and close quality incidents
+    MANAGE_QUALITY_INCIDENTS = "manage_quality_incidents"
 
 
 #: capability -> the roles that hold it
@@ -89,6 +93,8 @@ ROLES: dict[Capability, frozenset[Role]] = {
     Capability.LEND_BACKUP: _DESK | _STOCK,
     Capability.CHARGE_REPAIRS: _DESK,
     Capability.MANAGE_ESCALATION: frozenset({Role.MANAGER, Role.ADMIN}),
+    Capability.READ_QUALITY_INCIDENTS: _CARE,
+    Capability.MANAGE_QUALITY_INCIDENTS: _QUALITY,
 }
 
 

@@ -357,6 +357,8 @@ ENUM_FAMILIES: dict[str, tuple[str, ...]] = {
     "shared.paid.SummaryBy": ("paid.summary.by.",),
     "shared.returns.ReturnKind": ("enum.return_kind.",),
     "shared.returns.ReturnStatus": ("enum.return_status.",),
+    "shared.quality.IncidentStatus": ("enum.incident_status.",),
+    "shared.quality.FaultCategory": ("enum.fault_category.",),
     "shared.returns.ReturnDecision": ("enum.return_decision.",),
     "shared.returns.DefectType": ("enum.defect_type.",),
     "shared.returns.ClaimStatus": ("enum.claim_status.",),

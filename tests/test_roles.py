@@ -32,6 +32,8 @@ def test_each_capability_is_held_by_the_roles_the_service_plan_gives_it() -> Non
         Capability.LEND_BACKUP: {D, M, W, A},
         Capability.CHARGE_REPAIRS: {D, M, A},
         Capability.MANAGE_ESCALATION: {M, A},
+        Capability.READ_QUALITY_INCIDENTS: {D, M, Q, A},
+        Capability.MANAGE_QUALITY_INCIDENTS: {Q, M, A},
     } == ROLES
 
 
@@ -67,6 +69,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.LOANS,
             Screen.PAID,
             Screen.RETURNS,
+            Screen.QUALITY,
             Screen.NOTIFICATIONS,
         ),
         M: (
@@ -81,6 +84,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.LOANS,
             Screen.PAID,
             Screen.RETURNS,
+            Screen.QUALITY,
             Screen.NOTIFICATIONS,
             Screen.ESCALATION,
         ),
@@ -91,6 +95,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.REPORTS,
             Screen.CUSTOMERS,
             Screen.RETURNS,
+            Screen.QUALITY,
             Screen.NOTIFICATIONS,
         ),
         W: (Screen.BOARD, Screen.STOCK, Screen.LOANS, Screen.NOTIFICATIONS),

@@ -271,4 +271,49 @@ def quality_view(state: ConsoleState, report: dict[str, Any]) -> list[ft.Control
             ident="feedback-table",
         ),
         muted(t("console.reports.feedback_shown", shown=len(rows), n=len(feedback))),
+        *incidents_view(state, report.get("incidents") or []),
+    ]
+
+
+def incidents_view(state: ConsoleState, incidents: list[dict[str, Any]]) -> list[ft.Control]:
+    """The report's quality incidents (批量或重大质量问题) of the period, as the export lists them."""
+    t = state.t
+    rows = [
+        [
+            i["month"],
+            i["number"],
+            i["title"],
+            i["equipment_model"],
+            i["fault"],
+            t(f"enum.severity.{i['severity']}"),
+            t(f"enum.incident_status.{i['status']}"),
+            i["owner_name"],
+            str(i["jobs"]),
+            str(i["customers"]),
+            i["root_cause"] or "—",
+        ]
+        for i in incidents
+    ]
+    return [
+        ft.Text(t("report.title.incidents"), size=18, weight=ft.FontWeight.BOLD, color=INK),
+        table(
+            [
+                t("report.col.month"),
+                t("report.incident.number"),
+                t("report.incident.title"),
+                t("report.col.model"),
+                t("report.col.fault"),
+                t("report.filter.severity"),
+                t("report.incident.status"),
+                t("report.incident.owner"),
+                t("report.col.jobs"),
+                t("report.incident.customers"),
+                t("report.incident.root_cause"),
+            ],
+            rows,
+            numeric=(8, 9),
+            ident="incidents-table",
+        )
+        if rows
+        else muted(t("console.reports.no_incidents")),
     ]

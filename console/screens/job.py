@@ -18,6 +18,7 @@ from console.screens.customers import BillingPanel, TrainingPanel
 from console.screens.decision import DecisionPanel
 from console.state import ConsoleState, use_draft, use_remote
 from shared.enums import Severity
+from shared.roles import Capability, can
 from ui.components.common import AMBER_BG, INK, RED, RED_BG, badge, tagged, text_field
 from ui.logic.clocks import Promise, clock, parse_time
 from ui.text import clock_text
@@ -344,5 +345,22 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
         extra.append(
             button(t("console.job.print"), pdf, kind="quiet", icon=ft.Icons.PICTURE_AS_PDF, ident="job-pdf")
         )
-        body.append(ft.Row(extra, spacing=10))
+        if can(state.role, Capability.MANAGE_QUALITY_INCIDENTS) and job.get("equipment_id"):
+
+            def to_incident(_e: object) -> None:
+                """批量或重大质量问题: the quality tab's new-incident form, with this job's number."""
+                office.drafts["quality.new.job"] = job["number"]
+                office.drafts_changed()
+                office.go("/quality")
+
+            extra.append(
+                button(
+                    t("console.job.quality_incident"),
+                    to_incident,
+                    kind="quiet",
+                    icon=ft.Icons.REPORT_PROBLEM,
+                    ident="job-quality-incident",
+                )
+            )
+        body.append(ft.Row(extra, spacing=10, wrap=True))
     return ft.ListView(body, spacing=12, padding=16, expand=True)

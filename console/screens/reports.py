@@ -23,7 +23,7 @@ EXPORTS = {
     "response-times": ("response-times",),
     "sla": ("sla",),
     "breaches": ("breaches",),
-    "quality": ("quality", "feedback"),
+    "quality": ("quality", "feedback", "incidents"),
     "returns": ("returns",),
 }
 #: the returns report's columns (``report.returns.col.<name>``), as server/returns/report.py lists them

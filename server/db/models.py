@@ -993,3 +993,51 @@ class DeliveryDocument(IdMixin, TimestampMixin, Base):
     scan_data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True, default=None)
     scan_uploaded_at: Mapped[datetime | None] = mapped_column(default=None)
     scan_uploaded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class QualityIncident(IdMixin, TimestampMixin, Base):
+    """A quality incident (批量或重大质量问题): one defect on one equipment model across customers, with its
+    owner, status (open → investigating → contained → closed) and, to close, its root cause."""
+
+    __tablename__ = "quality_incidents"
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    equipment_model: Mapped[str] = mapped_column(String(200), index=True)
+    category: Mapped[str | None] = mapped_column(String(40), default=None)
+    fault: Mapped[str] = mapped_column(Text)
+    fault_category: Mapped[str] = mapped_column(String(30))
+    severity: Mapped[str] = mapped_column(String(20))
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    root_cause: Mapped[str] = mapped_column(Text, default="")
+    opened_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class QualityIncidentJob(Base):
+    """A job linked to an incident (a job may belong to several: it is the office's judgement)."""
+
+    __tablename__ = "quality_incident_jobs"
+    incident_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("quality_incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    linked_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QualityIncidentAction(IdMixin, Base):
+    """One action taken on an incident: the day, who (in words) and what."""
+
+    __tablename__ = "quality_incident_actions"
+    incident_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("quality_incidents.id", ondelete="CASCADE"), index=True
+    )
+    taken_on: Mapped[date] = mapped_column(Date)
+    who: Mapped[str] = mapped_column(String(200))
+    what: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -195,7 +195,8 @@ class ExportController(Controller):
         ] = None,
         lang: Lang = "zh-CN",
     ) -> Response[bytes]:
-        """A report as a file: ``response-times``, ``sla``, ``breaches``, ``quality`` or ``feedback``,
+        """A report as a file: ``response-times``, ``sla``, ``breaches``, ``quality``, ``feedback`` or
+        ``incidents`` (the quality incidents of the period),
         each as ``.csv`` (UTF-8 with BOM) or ``.xlsx``, e.g. ``/api/exports/response-times.xlsx?group_by=engineer``.
         Takes the filters of ``/api/reports/*``."""
         report, _, fmt = name.rpartition(".")
@@ -234,7 +235,12 @@ class ExportController(Controller):
             table = maker.breaches(rows)
         else:
             quality = await reports.quality(filters)
-            table = maker.quality(quality) if report == "quality" else maker.feedback(quality)
+            if report == "quality":
+                table = maker.quality(quality)
+            elif report == "incidents":
+                table = maker.incidents(quality)
+            else:
+                table = maker.feedback(quality)
         stamp = utcnow().astimezone(maker.tz).strftime("%Y%m%d-%H%M")
         filename = f"levee-{report}-{stamp}.{fmt}"
         if fmt == "csv":

@@ -271,6 +271,47 @@ class TableMaker:
             )
         return table
 
+    def incidents(self, report: QualityReport) -> Table:
+        """The quality incidents of the period (批量或重大质量问题), as the monthly report lists them."""
+        t = self.t
+        table = Table(
+            t("report.title.incidents"),
+            [
+                t("report.col.month"),
+                t("report.incident.number"),
+                t("report.incident.title"),
+                t("report.col.model"),
+                t("report.col.fault"),
+                t("report.filter.severity"),
+                t("report.incident.status"),
+                t("report.incident.owner"),
+                t("report.col.jobs"),
+                t("report.incident.customers"),
+                t("report.incident.root_cause"),
+                t("report.incident.opened_at"),
+                t("report.incident.closed_at"),
+            ],
+        )
+        for row in report.incidents:
+            table.rows.append(
+                [
+                    row.month,
+                    row.number,
+                    row.title,
+                    row.equipment_model,
+                    row.fault,
+                    t(f"enum.severity.{row.severity.value}"),
+                    t(f"enum.incident_status.{row.status.value}"),
+                    row.owner_name,
+                    row.jobs,
+                    row.customers,
+                    row.root_cause,
+                    self.when(row.opened_at),
+                    self.when(row.closed_at),
+                ]
+            )
+        return table
+
 
 def to_csv(table: Table) -> bytes:
     """UTF-8 with a byte-order mark; the header row first, numbers as numbers, empty for none."""

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Customer, Job, JobLoan, Site, User
 from server.paging import MAX_OFFSET
+from server.quality.report import incident_rows
 from server.reports.durations import (
     Figures,
     base_cte,
@@ -323,8 +324,11 @@ class ReportService:
     # --- quality ----------------------------------------------------------------------------------
 
     async def quality(self, filters: ReportFilters) -> QualityReport:
-        """See :func:`server.reports.quality.quality_report`."""
-        return await quality_report(self.session, self.dialect, self.offset, filters)
+        """See :func:`server.reports.quality.quality_report`; with the period's quality incidents
+        (:func:`server.quality.report.incident_rows`)."""
+        report = await quality_report(self.session, self.dialect, self.offset, filters)
+        report.incidents = await incident_rows(self.session, self.offset, filters)
+        return report
 
 
 def _measure(fig: Figures | None) -> MeasureStats:

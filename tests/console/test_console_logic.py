@@ -76,6 +76,7 @@ def test_each_role_sees_only_its_screens() -> None:
         Screen.LOANS,
         Screen.PAID,
         Screen.RETURNS,
+        Screen.QUALITY,
         Screen.NOTIFICATIONS,
     )
     assert Screen.QA in screens_for(Role.QA) and Screen.CALL not in screens_for(Role.QA)

@@ -354,3 +354,57 @@ def test_the_desk_records_on_the_customers_file_that_a_warranty_card_was_not_rec
     assert (after["received"], after["received_on"]) == (False, None), after
     d.reveal(f"doc-received-{line}")
     d.shot("console-delivery-documents")
+
+
+# --- 5. a quality incident (issue 17 part 6, 批量或重大质量问题) -----------------------------------------
+
+
+def test_qa_opens_a_quality_incident_from_a_job_records_an_action_and_closes_it_only_with_a_root_cause(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
+    """QA opens an incident from a demo job on the 质量事故 tab, records an action, is refused on screen when
+    closing without a root cause (the server still has it open), then closes it with one."""
+    d = driver
+    linked = {
+        j["number"]
+        for i in stack.get("/api/quality-incidents", "qa")
+        for j in stack.get(f"/api/quality-incidents/{i['id']}", "qa")["jobs"]
+    }
+    job = next(
+        j
+        for j in sorted(items(stack.get("/api/jobs", kind="repair", limit=200)), key=lambda j: j["number"])
+        if j.get("equipment_id") and j["cause"] and j["number"] not in linked
+    )
+    sign_in(d, "qa")
+    d.tap("nav-quality")
+    d.type_into(zh("console.quality.from_job_number"), job["number"], within="quality-new")
+    d.press("quality-from-job")
+    d.wait_text("notice", zh("console.quality.drafted", number=job["number"]))
+    d.press("quality-open")
+    made = next(
+        i
+        for i in stack.get("/api/quality-incidents", "qa")
+        if job["number"]
+        in {x["number"] for x in stack.get(f"/api/quality-incidents/{i['id']}", "qa")["jobs"]}
+    )
+    d.wait_text("notice", zh("console.quality.opened", number=made["number"]))
+    assert (made["status"], made["owner_name"]) == ("open", "徐静"), made
+
+    d.type_into(zh("console.quality.action.what"), "通知用户停用同批次配件", within="quality-incident")
+    d.press("quality-add-action")
+    d.wait_text("notice", zh("console.quality.action_added", number=made["number"]))
+    d.press("quality-close")  # no root cause yet: refused on screen, the server is not asked
+    d.wait_text("notice", zh("console.quality.root_cause_needed"))
+    assert stack.get(f"/api/quality-incidents/{made['id']}", "qa")["status"] == "open"
+
+    d.type_into(zh("console.quality.field.root_cause"), "同批次配件来料不合格", within="quality-incident")
+    d.press("quality-close")
+    d.wait_text(
+        "notice",
+        zh("console.quality.moved", number=made["number"], status=zh("enum.incident_status.closed")),
+    )
+    after = stack.get(f"/api/quality-incidents/{made['id']}", "qa")
+    assert (after["status"], after["root_cause"]) == ("closed", "同批次配件来料不合格"), after
+    assert [a["what"] for a in after["actions"]] == ["通知用户停用同批次配件"]
+    d.reveal("quality-incident")
+    d.shot("console-quality-incident")

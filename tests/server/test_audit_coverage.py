@@ -799,6 +799,53 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         ),
     }
 
+    # quality incidents (server/quality)
+    def incident_body() -> dict[str, Any]:
+        return {
+            "title": "排涝泵机械密封批量渗漏",
+            "equipment_model": "QSZ-1500 潜水排涝泵",
+            "fault": "机械密封渗漏",
+            "fault_category": "seal_leak",
+            "owner_id": str(w.users["qa"]),
+        }
+
+    async def incident(c: Ctx) -> str:
+        r = await c.call("qa", "POST", "/api/quality-incidents", incident_body())
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    async def open_incident(c: Ctx) -> httpx.Response:
+        return await c.call("qa", "POST", "/api/quality-incidents", incident_body())
+
+    async def link_job(c: Ctx) -> httpx.Response:
+        made, job_id = await incident(c), await c.job()
+        return await c.call("qa", "POST", f"/api/quality-incidents/{made}/jobs", {"job_id": job_id})
+
+    async def unlink_job(c: Ctx) -> httpx.Response:
+        made, job_id = await incident(c), await c.job()
+        r = await c.call("qa", "POST", f"/api/quality-incidents/{made}/jobs", {"job_id": job_id})
+        assert r.status_code == 201, r.text
+        return await c.call("qa", "DELETE", f"/api/quality-incidents/{made}/jobs/{job_id}")
+
+    recipes |= {
+        ("POST", "/api/quality-incidents"): open_incident,
+        ("PATCH", "/api/quality-incidents/{incident_id:uuid}"): on(
+            "/api/quality-incidents/{}", "qa", "PATCH", {"title": "密封件批量渗漏"}, incident
+        ),
+        ("POST", "/api/quality-incidents/{incident_id:uuid}/status"): on(
+            "/api/quality-incidents/{}/status", "manager", "POST", {"status": "investigating"}, incident
+        ),
+        ("POST", "/api/quality-incidents/{incident_id:uuid}/jobs"): link_job,
+        ("DELETE", "/api/quality-incidents/{incident_id:uuid}/jobs/{job_id:uuid}"): unlink_job,
+        ("POST", "/api/quality-incidents/{incident_id:uuid}/actions"): on(
+            "/api/quality-incidents/{}/actions",
+            "qa",
+            "POST",
+            {"taken_on": "2026-06-01", "who": "质管老陈", "what": "通知用户暂停使用"},
+            incident,
+        ),
+    }
+
     return recipes
 
 
