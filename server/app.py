@@ -280,6 +280,7 @@ def create_app(
         SupplierClaimController,
     )
     from server.returns.report import ReturnsReportController
+    from server.stations.controller import RegionController, StationController
 
     return Litestar(
         route_handlers=[
@@ -321,6 +322,8 @@ def create_app(
             NotificationController,
             EscalationController,
             DeliveryDocumentController,
+            StationController,
+            RegionController,
             *pwa_routes,
         ],
         dependencies={
