@@ -30,6 +30,7 @@ __all__ = [
     "schedules",
     "service_form",
     "sla",
+    "stations",
     "stock",
     "warranty",
 ]

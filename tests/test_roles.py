@@ -84,6 +84,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.RETURNS,
             Screen.NOTIFICATIONS,
             Screen.ESCALATION,
+            Screen.STATIONS,
         ),
         Q: (
             Screen.BOARD,

@@ -82,10 +82,17 @@ def _pair(latitude: float | None, longitude: float | None) -> None:
         )
 
 
-async def _name_free(session: AsyncSession, model: Any, name: str, code: str, own: uuid.UUID | None) -> None:
+async def _name_free(session: AsyncSession, model: Any, name: str, own: uuid.UUID | None) -> None:
     taken = await session.scalar(select(model.id).where(model.name == name))
-    if taken is not None and taken != own:
-        raise Conflict(f"the name '{name}' is taken", field="name", code=code, params={"name": name})
+    if taken is None or taken == own:
+        return
+    if model is Region:
+        raise Conflict(
+            f"a region named '{name}' exists", field="name", code="region.name_taken", params={"name": name}
+        )
+    raise Conflict(
+        f"a station named '{name}' exists", field="name", code="station.name_taken", params={"name": name}
+    )
 
 
 async def _one(session: AsyncSession, station: ServiceStation) -> StationOut:
@@ -110,7 +117,7 @@ class StationController(Controller):
         self, data: JSONBody[StationIn], db_session: DbSession, principal: CurrentUser
     ) -> StationOut:
         _pair(data.latitude, data.longitude)
-        await _name_free(db_session, ServiceStation, data.name, "station.name_taken", None)
+        await _name_free(db_session, ServiceStation, data.name, None)
         station = ServiceStation(**data.model_dump(mode="json"))
         db_session.add(station)
         await db_session.flush()
@@ -141,7 +148,7 @@ class StationController(Controller):
                 )
         _pair(sent.get("latitude", station.latitude), sent.get("longitude", station.longitude))
         if "name" in sent:
-            await _name_free(db_session, ServiceStation, sent["name"], "station.name_taken", station.id)
+            await _name_free(db_session, ServiceStation, sent["name"], station.id)
         changes = {k: [getattr(station, k), v] for k, v in sorted(sent.items()) if getattr(station, k) != v}
         for key, (_old, new) in changes.items():
             setattr(station, key, new)
@@ -221,7 +228,7 @@ class RegionController(Controller):
     ) -> RegionOut:
         if data.station_id is not None:
             await _station(db_session, data.station_id, "station_id")
-        await _name_free(db_session, Region, data.name, "region.name_taken", None)
+        await _name_free(db_session, Region, data.name, None)
         region = Region(name=data.name, station_id=data.station_id)
         db_session.add(region)
         await db_session.flush()
@@ -248,7 +255,7 @@ class RegionController(Controller):
                 raise Invalid(
                     "name cannot be null", field="name", code="field.not_null", params={"fields": ["name"]}
                 )
-            await _name_free(db_session, Region, data.name, "region.name_taken", region.id)
+            await _name_free(db_session, Region, data.name, region.id)
         if "station_id" in sent and data.station_id is not None:
             await _station(db_session, data.station_id, "station_id")
         changes: dict[str, list[Any]] = {}
