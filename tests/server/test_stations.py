@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from server.db.models import AuditEntry
+from server.db.models import AuditEntry, Customer, Region, ServiceStation, User
+from server.reports.filters import ReportFilters
+from server.reports.service import ReportService
+from server.seed.demo import seed_demo
 from shared.stations import haversine_km
 from tests.support import World
 
@@ -239,3 +244,22 @@ async def test_reports_filter_and_group_by_station(world: World) -> None:
     assert r.status_code == 200
     r = await world.client.get("/api/reports/sla", params={"station_id": "nope"}, headers=m)
     assert r.status_code == 400
+
+
+async def test_the_demo_places_every_customer_and_engineer_in_a_station(engine: AsyncEngine) -> None:
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session:
+        result = await seed_demo(session, now=datetime(2026, 7, 15, 2, 0, tzinfo=UTC))
+        await session.commit()
+    assert result.counts["service_stations"] == 3
+    async with sessions() as s:
+        kinds = sorted(k for k in await s.scalars(select(ServiceStation.kind)))
+        assert kinds == ["repair_point", "station", "station"]
+        covered = set(await s.scalars(select(Region.id).where(Region.station_id.is_not(None))))
+        assert all(c.region_id in covered for c in await s.scalars(select(Customer)))
+        engineers = (await s.scalars(select(User).where(User.role == "engineer"))).all()
+        assert engineers and all(u.station_id is not None for u in engineers)
+        report = await ReportService(s).sla(
+            ReportFilters(), datetime(2026, 7, 15, 2, 0, tzinfo=UTC), by_station=True
+        )
+        assert report.stations and all(row.key is not None for row in report.stations)
