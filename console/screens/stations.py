@@ -167,12 +167,14 @@ def StationsScreen(state: ConsoleState) -> ft.Control:
             office.forget("stations.")
             for setter in (set_name, set_address, set_phone, set_lat, set_lon):
                 setter("")
+            set_kind(StationKind.STATION.value)
 
     def new_form() -> None:
         set_editing(NEW)
         office.forget("stations.")
         for setter in (set_name, set_address, set_phone, set_lat, set_lon):
             setter("")
+        set_kind(StationKind.STATION.value)
 
     form: list[ft.Control] = [
         chips(
