@@ -33,6 +33,7 @@ from console.screens.quality import QualityScreen
 from console.screens.reports import ReportsScreen
 from console.screens.returns import ReturnsScreen
 from console.screens.signin import SignInScreen
+from console.screens.stations import StationsScreen
 from console.screens.stock import StockScreen
 from console.state import BrowserDrafts, ConsoleState, Office, use_remote
 from shared.i18n import LANGS
@@ -153,6 +154,11 @@ def EscalationRoute() -> ft.Control:
 
 
 @ft.component
+def StationsRoute() -> ft.Control:
+    return StationsScreen(ft.use_context(STATE))
+
+
+@ft.component
 def Layout() -> ft.Control:
     """The tabs this role may use, above the routed screen."""
     state: ConsoleState = ft.use_context(STATE)
@@ -219,6 +225,7 @@ ROUTES = [
             ft.Route(path="quality", component=QualityRoute),
             ft.Route(path="notifications", component=NotificationsRoute),
             ft.Route(path="escalation", component=EscalationRoute),
+            ft.Route(path="stations", component=StationsRoute),
             ft.Route(path="inspections", component=InspectionsRoute),
             ft.Route(path="customers", component=CustomersRoute),
             ft.Route(path="customers/:customer_id", component=CustomerFileRoute),

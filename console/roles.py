@@ -24,6 +24,7 @@ class Screen(StrEnum):
     QUALITY = "quality"
     NOTIFICATIONS = "notifications"
     ESCALATION = "escalation"
+    STATIONS = "stations"
 
 
 ROUTES: dict[Screen, str] = {
@@ -41,6 +42,7 @@ ROUTES: dict[Screen, str] = {
     Screen.QUALITY: "/quality",
     Screen.NOTIFICATIONS: "/notifications",
     Screen.ESCALATION: "/escalation",
+    Screen.STATIONS: "/stations",
 }
 
 #: screen -> what its user must be able to do (the board shows the whole office's work)
@@ -59,6 +61,7 @@ NEEDS: dict[Screen, Capability] = {
     Screen.QUALITY: Capability.READ_QUALITY_INCIDENTS,
     Screen.NOTIFICATIONS: Capability.WORK_IN_THE_OFFICE,
     Screen.ESCALATION: Capability.MANAGE_ESCALATION,
+    Screen.STATIONS: Capability.MANAGE_STATIONS,
 }
 _SCREENS: dict[Role, tuple[Screen, ...]] = {
     role: tuple(s for s in Screen if role in ROLES[NEEDS[s]]) for role in Role

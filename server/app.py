@@ -281,6 +281,7 @@ def create_app(
         SupplierClaimController,
     )
     from server.returns.report import ReturnsReportController
+    from server.stations.controller import RegionController, StationController
 
     return Litestar(
         route_handlers=[
@@ -323,6 +324,8 @@ def create_app(
             EscalationController,
             DeliveryDocumentController,
             QualityIncidentController,
+            StationController,
+            RegionController,
             *pwa_routes,
         ],
         dependencies={

@@ -31,6 +31,7 @@ __all__ = [
     "schedules",
     "service_form",
     "sla",
+    "stations",
     "stock",
     "warranty",
 ]

@@ -8,6 +8,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.stations import EngineerPlace
+
 
 class EngineerLoad(BaseModel):
     """One engineer as the dispatcher weighs them: open jobs and how fresh their tablet's data is."""
@@ -26,4 +28,8 @@ class EngineerLoad(BaseModel):
     last_sync_at: datetime | None = Field(
         description="newest sync of any of their devices (a finished pull or a push, stamped at most every "
         "30 s; or a long-poll, to the minute); None if never"
+    )
+    place: EngineerPlace | None = Field(
+        default=None,
+        description="their service station; with ?site_id, whether it covers the site and how far it is",
     )

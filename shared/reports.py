@@ -46,6 +46,8 @@ class ReportGroup(StrEnum):
     CUSTOMER = "customer"
     SEVERITY = "severity"
     MONTH = "month"
+    #: the service station covering the job's site (售后服务站); jobs of sites in no station's area: none
+    STATION = "station"
 
 
 class FaultSource(StrEnum):
@@ -132,10 +134,21 @@ class BackupCompliance(BaseModel):
     )
 
 
+class StationCompliance(BaseModel):
+    """One station's compliance per promise (``group_by=station``)."""
+
+    key: str | None = Field(description="the station's id; None for sites in no station's area")
+    label: str | None = Field(description="the station's name")
+    promises: list[PromiseCompliance]
+
+
 class SlaReport(BaseModel):
     now: datetime
     promises: list[PromiseCompliance]
     backup: BackupCompliance
+    stations: list[StationCompliance] = Field(
+        default_factory=list, description="with group_by=station: the same figures per station"
+    )
     kinds: list[JobKind] = Field(
         default_factory=list,
         description="the job kinds this report counts (the kind filter, else every kind); a promise counts "

@@ -69,6 +69,8 @@ class Capability(StrEnum):
     READ_QUALITY_INCIDENTS = "read_quality_incidents"
     #: open, change, link jobs to, record actions on and close quality incidents
     MANAGE_QUALITY_INCIDENTS = "manage_quality_incidents"
+    #: service stations, repair points and regions: their area, engineers, customers and sites
+    MANAGE_STATIONS = "manage_stations"
 
 
 #: capability -> the roles that hold it
@@ -95,6 +97,7 @@ ROLES: dict[Capability, frozenset[Role]] = {
     Capability.MANAGE_ESCALATION: frozenset({Role.MANAGER, Role.ADMIN}),
     Capability.READ_QUALITY_INCIDENTS: _CARE,
     Capability.MANAGE_QUALITY_INCIDENTS: _QUALITY,
+    Capability.MANAGE_STATIONS: frozenset({Role.MANAGER, Role.ADMIN}),
 }
 
 

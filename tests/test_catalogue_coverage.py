@@ -372,6 +372,7 @@ ENUM_FAMILIES: dict[str, tuple[str, ...]] = {
     "shared.escalation.EventKind": ("enum.escalation_event.", "escalation.subject.", "escalation.body."),
     "shared.escalation.Channel": ("enum.channel.",),
     "shared.escalation.DeliveryState": ("enum.delivery_state.",),
+    "shared.stations.StationKind": ("enum.station_kind.",),
 }
 
 #: enums whose values are never shown to a person, and why

@@ -34,6 +34,7 @@ def test_each_capability_is_held_by_the_roles_the_service_plan_gives_it() -> Non
         Capability.MANAGE_ESCALATION: {M, A},
         Capability.READ_QUALITY_INCIDENTS: {D, M, Q, A},
         Capability.MANAGE_QUALITY_INCIDENTS: {Q, M, A},
+        Capability.MANAGE_STATIONS: {M, A},
     } == ROLES
 
 
@@ -87,6 +88,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.QUALITY,
             Screen.NOTIFICATIONS,
             Screen.ESCALATION,
+            Screen.STATIONS,
         ),
         Q: (
             Screen.BOARD,

@@ -10,6 +10,7 @@ from typing import Any
 import flet as ft
 
 from console.components.widgets import button, on
+from console.logic.stations import place_words
 from console.state import ConsoleState
 from ui.components.common import AMBER_BG, INK, LINE, RED, RED_BG, SURFACE, badge, tagged
 from ui.logic.clocks import parse_time
@@ -52,6 +53,10 @@ def engineer_rows(
                 badge(t("console.engineers.overdue", n=eng["breached_open"]), bg=RED_BG, fg=RED, border=RED)
             )
         load.append(badge(words, bg=AMBER_BG if stale else "#d7f5dc", fg=RED if stale else INK))
+        place = eng.get("place")
+        if place and place.get("covers_site"):
+            load.append(badge(t("console.stations.covers_site"), bg="#d7f5dc", border="#1e7b34"))
+        load += [badge(w, bg="#eef2f7") for w in place_words(t, place)]
         is_selected, is_current = eng["id"] == selected, eng["id"] == current
         if is_current:
             load.append(badge(t("console.engineers.current"), bg="#dbe9ff"))

@@ -123,8 +123,34 @@ def sla_view(state: ConsoleState, report: dict[str, Any], tz: Any) -> list[ft.Co
             red.append((i, 3))
     backup = report["backup"]
     lent = "—" if backup["lent_pct"] is None else f"{backup['lent_pct']:.1f} %"
+    station_rows: list[list[str]] = []
+    station_red: list[tuple[int, int]] = []
+    for station in report.get("stations", []):  # group_by=station: each station's three promises
+        name = station["label"] or t("report.no_station")
+        for p in station["promises"]:
+            pct = p["compliance_pct"]
+            if p["breached"]:
+                station_red.append((len(station_rows), 3))
+            station_rows.append(
+                [
+                    name + " · " + t("app.sla." + p["promise"]),
+                    str(p["jobs"]),
+                    str(p["met"]),
+                    str(p["breached"]),
+                    str(p["done_late"]),
+                    str(p["open_breached"]),
+                    str(p["open_not_due"]),
+                    "—" if pct is None else f"{pct:.1f}",
+                ]
+            )
+    by_station = (
+        [table(headers, station_rows, numeric=range(1, 8), red=station_red, ident="sla-stations")]
+        if station_rows
+        else []
+    )
     return [
         table(headers, rows, numeric=range(1, 8), red=red, ident="sla-table"),
+        *by_station,
         tagged(
             "backup-line",
             ft.Text(

@@ -57,6 +57,8 @@ def group_label(lang: str, group_by: str | None, row: dict[str, Any]) -> str:
         return translate(lang, f"enum.severity.{key}")
     if group_by == "engineer" and key is None:
         return translate(lang, "report.no_engineer")
+    if group_by == "station" and key is None:
+        return translate(lang, "report.no_station")
     return str(label or key or "—")
 
 

@@ -8,9 +8,11 @@ from typing import Any
 
 import flet as ft
 
+from console.clients.stations import StationsClient
 from console.components.widgets import button, chip, chips, error_text, muted, on, title
 from console.context import use_office
 from console.logic.board import BoardRow, Filter, Urgency, board_rows, counts, matches, search
+from console.logic.stations import ANY, NONE, in_station, station_finder
 from console.roles import can_dispatch
 from console.state import ConsoleState, use_draft, use_remote
 from ui.components.common import (
@@ -122,7 +124,12 @@ def BoardScreen(state: ConsoleState) -> ft.Control:
     loaded = use_remote(
         office, lambda api: api.all_pages("/api/jobs", open_only="true"), [state.revision, state.signed_in]
     )
-    jobs: list[dict[str, Any]] = loaded.value or []
+    network = use_remote(office, lambda api: StationsClient(api).network(), [state.revision, state.signed_in])
+    station, set_station = use_draft(office, "board.station", ANY)
+    station_of = station_finder(
+        [r.model_dump(mode="json") for r in network.value.regions] if network.value else []
+    )
+    jobs: list[dict[str, Any]] = [j for j in loaded.value or [] if in_station(j, station, station_of)]
     rows = board_rows(jobs, state.now)
     tally = counts(rows)
     directory = office.directory
@@ -189,6 +196,29 @@ def BoardScreen(state: ConsoleState) -> ft.Control:
         ),
         filters,
     ]
+    if network.value and network.value.stations:  # 售后服务站: the jobs of the sites in one station's area
+        header.append(
+            chips(
+                [
+                    chip(
+                        t("console.board.station_any"),
+                        station == ANY,
+                        on(set_station, ANY),
+                        ident="station-any",
+                    ),
+                    *(
+                        chip(s.name, station == str(s.id), on(set_station, str(s.id)), ident=f"station-{i}")
+                        for i, s in enumerate(network.value.stations)
+                    ),
+                    chip(
+                        t("console.board.station_none"),
+                        station == NONE,
+                        on(set_station, NONE),
+                        ident="station-none",
+                    ),
+                ]
+            )
+        )
     if loaded.error:
         header.append(error_text(loaded.error))
     body: list[ft.Control] = [

@@ -50,7 +50,11 @@ def CallScreen(state: ConsoleState) -> ft.Control:
         return list(await api.all_pages("/api/equipment", site_id=site_id)) if site_id else []
 
     equipment = use_remote(office, load_equipment, [site_id])
-    engineers = use_remote(office, lambda api: api.get("/api/console/engineers"), [state.revision])
+    engineers = use_remote(  # with a site: its station's engineers first
+        office,
+        lambda api: api.get("/api/console/engineers", site_id=site_id or None),
+        [state.revision, site_id],
+    )
 
     def pick_customer(ident: str) -> None:
         set_customer(ident)

@@ -127,10 +127,15 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
     why, set_why = use_draft(office, f"job.{job_id}.assign_reason", "")  # why (re)assigned
     loaded = use_remote(office, lambda api: api.get(f"/api/jobs/{job_id}"), [job_id, state.revision])
 
-    async def load_engineers(api: ConsoleApi) -> list[dict[str, Any]]:
-        return list(await api.get("/api/console/engineers")) if dispatch else []
+    site_id = (loaded.value or {}).get("site_id")
 
-    engineers = use_remote(office, load_engineers, [job_id, state.revision, dispatch])
+    async def load_engineers(api: ConsoleApi) -> list[dict[str, Any]]:
+        if not dispatch or not site_id:
+            return []
+        # the site's station's engineers first, with the distance or the site's region
+        return list(await api.get("/api/console/engineers", site_id=site_id))
+
+    engineers = use_remote(office, load_engineers, [job_id, state.revision, dispatch, site_id])
     history = use_remote(
         office, lambda api: api.get(f"/api/jobs/{job_id}/assignments"), [job_id, state.revision]
     )

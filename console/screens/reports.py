@@ -17,7 +17,7 @@ from shared.enums import EquipmentCategory, Severity
 from ui.components.common import INK, LINE, SURFACE, tagged, text_field
 
 TABS = ("response-times", "sla", "breaches", "quality", "returns")
-GROUPS = ("engineer", "customer", "severity", "month", "")
+GROUPS = ("engineer", "customer", "station", "severity", "month", "")
 #: tab -> the exports it offers
 EXPORTS = {
     "response-times": ("response-times",),
@@ -77,6 +77,9 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
     engineer, set_engineer = ft.use_state("")
     severity, set_severity = ft.use_state("")
     category, set_category = ft.use_state("")
+    station, set_station = ft.use_state("")
+    by_station, set_by_station = ft.use_state(False)  # the SLA report per service station
+    stations = use_remote(office, lambda api: api.get("/api/stations"), [state.revision])
 
     problem = ""
     try:
@@ -91,6 +94,7 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
         "engineer_id": engineer or None,
         "severity": severity or None,
         "category": category or None,
+        "station_id": station or None,
     }
     key = tuple(sorted((k, str(v)) for k, v in filters.items()))
     year = (until or state.now).astimezone(office.tz).year
@@ -99,20 +103,24 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
         if tab == "response-times":
             return dict(await api.get("/api/reports/response-times", **filters, group_by=group_by or None))
         if tab == "sla":
-            return dict(await api.get("/api/reports/sla", **filters))
+            return dict(
+                await api.get("/api/reports/sla", **filters, group_by="station" if by_station else None)
+            )
         if tab == "breaches":
             return dict(await api.get("/api/reports/breaches", **filters, limit=200))
         if tab == "returns":  # the three guarantees' money by month of the year (filters do not apply)
             return dict(await api.get("/api/reports/returns", year=year))
         return dict(await api.get("/api/reports/quality", **filters))
 
-    loaded = use_remote(office, load, [tab, group_by, key, state.revision])
+    loaded = use_remote(office, load, [tab, group_by, key, state.revision, by_station])
 
     async def export(name: str, fmt: str) -> None:
         params = dict(filters, lang=state.lang)
         path = f"/api/exports/{name}.{fmt}"
         if name == "response-times":
             params["group_by"] = group_by or None
+        if name == "sla" and by_station:
+            params["group_by"] = "station"
         if name == "returns":
             params, path = {"year": year, "lang": state.lang}, f"/api/reports/returns/export/returns.{fmt}"
         result = await office.act(lambda api: api.download(path, **params))
@@ -183,6 +191,13 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
                 ],
                 lambda e: set_engineer(e.control.value or ""),
                 "filter-engineer",
+            ),
+            _dropdown(
+                t("report.filter.station"),
+                station,
+                [("", any_), *((s["id"], s["name"]) for s in stations.value or [])],
+                lambda e: set_station(e.control.value or ""),
+                "filter-station",
             ),
             _dropdown(
                 t("report.filter.severity"),
@@ -269,6 +284,18 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
                 on_clean=lambda _e: set_clean(not clean),
             )
         elif tab == "sla" and "promises" in data:
+            body.append(
+                chips(
+                    [
+                        chip(
+                            t("console.reports.by_station"),
+                            by_station,
+                            on(set_by_station, not by_station),
+                            ident="sla-by-station",
+                        )
+                    ]
+                )
+            )
             body += sla_view(state, data, office.tz)
         elif tab == "breaches" and "items" in data:
             body += breaches_view(state, data, office.tz)

@@ -40,6 +40,10 @@ class User(IdMixin, TimestampMixin, Base):
     phone: Mapped[str] = mapped_column(String(32), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: an engineer's service station (their van goes with them); None for the office and the unplaced
+    station_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("service_stations.id"), index=True, default=None
+    )
 
 
 class Device(IdMixin, Base):
@@ -64,6 +68,7 @@ class Customer(IdMixin, TimestampMixin, Base):
     contact_phone: Mapped[str] = mapped_column(String(32), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
     warranty_years: Mapped[int] = mapped_column(Integer, default=2)
+    region_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("regions.id"), index=True, default=None)
 
 
 class Site(IdMixin, TimestampMixin, Base):
@@ -75,6 +80,32 @@ class Site(IdMixin, TimestampMixin, Base):
     contact_phone: Mapped[str] = mapped_column(String(32), default="")
     latitude: Mapped[float | None] = mapped_column(Float, default=None)
     longitude: Mapped[float | None] = mapped_column(Float, default=None)
+    #: the site's region; None: the customer's region
+    region_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("regions.id"), index=True, default=None)
+
+
+class ServiceStation(IdMixin, TimestampMixin, Base):
+    """A service station (售后服务站) or an authorised repair point (特约维修点): its area is the regions
+    that name it, its people the engineers that name it."""
+
+    __tablename__ = "service_stations"
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="station")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    latitude: Mapped[float | None] = mapped_column(Float, default=None)
+    longitude: Mapped[float | None] = mapped_column(Float, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Region(IdMixin, TimestampMixin, Base):
+    """A region customers and sites belong to, covered by at most one station."""
+
+    __tablename__ = "regions"
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    station_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("service_stations.id"), index=True, default=None
+    )
 
 
 class Equipment(IdMixin, TimestampMixin, Base):

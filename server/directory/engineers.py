@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, get
+from litestar.params import QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Device, Job, User
 from server.deps import DbSession, requires_dispatch
+from server.stations.proposals import by_station
 from shared.clock import utcnow
 from shared.directory import EngineerLoad
 from shared.enums import OPEN_STATUSES, Role
@@ -106,6 +108,14 @@ class EngineerLoadController(Controller):
     tags = ["console"]  # noqa: RUF012
 
     @get("/engineers", guards=[requires_dispatch])
-    async def engineers(self, db_session: DbSession) -> list[EngineerLoad]:
-        """Every engineer with their open jobs (major, breached) and when their tablet last synced."""
-        return await engineer_loads(db_session, utcnow())
+    async def engineers(
+        self,
+        db_session: DbSession,
+        site_id: Annotated[
+            uuid.UUID | None,
+            QueryParameter(description="propose for this site: its station's engineers first, then nearest"),
+        ] = None,
+    ) -> list[EngineerLoad]:
+        """Every engineer with their open jobs (major, breached), when their tablet last synced and their
+        station; for a site, the engineers of the station covering it first (then by distance)."""
+        return await by_station(db_session, await engineer_loads(db_session, utcnow()), site_id)

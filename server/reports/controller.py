@@ -13,7 +13,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from server.db.models import Customer, Site, User
+from server.db.models import Customer, ServiceStation, Site, User
 from server.deps import DbSession, requires_to
 from server.errors import DomainError, Invalid, NotFound
 from server.paging import MAX_LIMIT
@@ -53,6 +53,9 @@ def provide_filters(
     severity: FromQuery[Severity | None] = None,
     category: Annotated[EquipmentCategory | None, QueryParameter(description="equipment category")] = None,
     kind: FromQuery[JobKind | None] = None,
+    station_id: Annotated[
+        uuid.UUID | None, QueryParameter(description="jobs at sites in this service station's area")
+    ] = None,
 ) -> ReportFilters:
     return ReportFilters(
         received_from=received_from,
@@ -63,6 +66,7 @@ def provide_filters(
         severity=severity,
         category=category,
         kind=kind,
+        station_id=station_id,
     )
 
 
@@ -115,9 +119,13 @@ class ReportController(Controller):
         filters: Filters,
         reports: Reports,
         now: Annotated[datetime | None, QueryParameter(description="judge open jobs at; default now")] = None,
+        group_by: Annotated[
+            ReportGroup | None, QueryParameter(description="station: also the figures per service station")
+        ] = None,
     ) -> SlaReport:
-        """Compliance per promise (respond, onsite, fix) and backup equipment for late fixes."""
-        return await reports.sla(filters, _now(now))
+        """Compliance per promise (respond, onsite, fix) and backup equipment for late fixes; with
+        ``group_by=station`` also per service station (the one covering each job's site)."""
+        return await reports.sla(filters, _now(now), by_station=group_by is ReportGroup.STATION)
 
     @get("/breaches")
     async def breaches(
@@ -158,6 +166,7 @@ async def _filter_lines(
         ("customer", Customer, filters.customer_id),
         ("site", Site, filters.site_id),
         ("engineer", User, filters.engineer_id),
+        ("station", ServiceStation, filters.station_id),
     ):
         if value is not None:
             row = await db_session.get(model, value)
@@ -189,7 +198,12 @@ class ExportController(Controller):
         reports: Reports,
         db_session: DbSession,
         state: State,
-        group_by: Annotated[ReportGroup | None, QueryParameter(description="response-times only")] = None,
+        group_by: Annotated[
+            ReportGroup | None,
+            QueryParameter(
+                description="response-times: one row per group; sla: station only, rows per station"
+            ),
+        ] = None,
         now: Annotated[
             datetime | None, QueryParameter(description="sla/breaches: judge open jobs at")
         ] = None,
@@ -224,7 +238,9 @@ class ExportController(Controller):
         if report == "response-times":
             table = maker.response_times(await reports.response_times(filters, group_by))
         elif report == "sla":
-            table = maker.sla(await reports.sla(filters, judged_at))
+            table = maker.sla(
+                await reports.sla(filters, judged_at, by_station=group_by is ReportGroup.STATION)
+            )
         elif report == "breaches":
             rows: list[BreachRow] = []
             while len(rows) < BREACH_EXPORT_MAX:

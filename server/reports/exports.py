@@ -98,6 +98,8 @@ class TableMaker:
             return self.t(f"enum.severity.{key}")
         if group_by is ReportGroup.ENGINEER and key is None:
             return self.t("report.no_engineer")
+        if group_by is ReportGroup.STATION and key is None:
+            return self.t("report.no_station")
         return label or key or "—"
 
     def response_times(self, report: ResponseTimeReport) -> Table:
@@ -162,6 +164,21 @@ class TableMaker:
         table.rows.append(
             [t("report.backup_out_after_close"), b.out_after_close, None, None, None, None, None, None]
         )
+        for station in report.stations:  # group_by=station: each station's promises, its name neutralised
+            name = self.group_label(ReportGroup.STATION, station.key, station.label)
+            for p in station.promises:
+                table.rows.append(
+                    [
+                        f"{name} · {t(f'app.sla.{p.promise.value}')}",
+                        p.jobs,
+                        p.met,
+                        p.breached,
+                        p.done_late,
+                        p.open_breached,
+                        p.open_not_due,
+                        p.compliance_pct,
+                    ]
+                )
         return table
 
     def loans(self, loans: list[LoanOut]) -> Table:

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, select
 
 from server.db.models import Equipment, Job
 from server.errors import DomainError
+from server.stations.service import job_station
 from shared.enums import EquipmentCategory, JobKind, Severity
 
 
@@ -26,6 +27,7 @@ class ReportFilters:
     severity: Severity | None = None
     category: EquipmentCategory | None = None
     kind: JobKind | None = None
+    station_id: uuid.UUID | None = None
 
     def __post_init__(self) -> None:
         for name in ("received_from", "received_to"):
@@ -71,6 +73,8 @@ class ReportFilters:
             out.append(job.severity == self.severity.value)
         if self.kind is not None:
             out.append(job.kind == self.kind.value)
+        if self.station_id is not None:  # the station covering the job's site (its region's)
+            out.append(job_station(job) == self.station_id)
         if self.category is not None:
             # a semi-join on equipment: jobs without equipment have no category and drop out
             out.append(

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Customer, Job, JobLoan, Site, User
+from server.db.models import Customer, Job, JobLoan, ServiceStation, Site, User
 from server.paging import MAX_OFFSET
 from server.quality.report import incident_rows
 from server.reports.durations import (
@@ -52,6 +52,7 @@ from server.reports.sql import (
     minutes,
     percent,
 )
+from server.stations.service import job_station
 from shared.enums import JobStatus, Severity
 from shared.models import Page
 from shared.reports import (
@@ -65,6 +66,7 @@ from shared.reports import (
     ResponseTimeReport,
     ResponseTimeRow,
     SlaReport,
+    StationCompliance,
     TimeStats,
 )
 from shared.sla import CLOCKS, PROMISE_FIELDS, Promise
@@ -111,6 +113,8 @@ class ReportService:
             return Job.severity
         if group_by is ReportGroup.MONTH:
             return local_month(self.dialect, Job.call_received_at, self.offset)
+        if group_by is ReportGroup.STATION:
+            return job_station(Job)
         return None
 
     async def response_times(
@@ -154,12 +158,14 @@ class ReportService:
     async def _labels(
         self, group_by: ReportGroup | None, keys: list[Any]
     ) -> dict[uuid.UUID | None, str] | None:
-        """Names for engineer and customer ids (None for the other groupings)."""
+        """Names for engineer, customer and station ids (None for the other groupings)."""
         columns: tuple[Any, Any]
         if group_by is ReportGroup.ENGINEER:
             columns = (User.id, User.display_name)
         elif group_by is ReportGroup.CUSTOMER:
             columns = (Customer.id, Customer.name)
+        elif group_by is ReportGroup.STATION:
+            columns = (ServiceStation.id, ServiceStation.name)
         else:
             return None
         ids = [_uuid(k) for k in keys]
@@ -170,14 +176,75 @@ class ReportService:
 
     # --- SLA --------------------------------------------------------------------------------------
 
-    async def sla(self, filters: ReportFilters, now: datetime) -> SlaReport:
+    async def sla(self, filters: ReportFilters, now: datetime, by_station: bool = False) -> SlaReport:
         """Per promise: met, breached (done late, or open past the deadline at ``now``), open not yet due.
 
         A cancelled job counts for a promise only if it got the stamp (a cancelled call is not open).
         Backup equipment: jobs whose backup deadline passed before they were resolved (or while they
-        are still open), and how many of those had backup equipment lent.
+        are still open), and how many of those had backup equipment lent. ``by_station``: the promise
+        figures also per service station covering each job's site (one GROUP BY statement more).
         """
         at = self._at(now)
+        cancelled = Job.status == CANCELLED
+        aggregates = self._promise_aggregates(at)
+        overdue = and_(
+            Job.backup_due_at.isnot(None),
+            Job.backup_due_at < at,
+            or_(Job.resolved_at > Job.backup_due_at, and_(Job.resolved_at.is_(None), ~cancelled)),
+        )
+        # The loan record says when the unit reached the customer (the tablet's lent_at): in time when by
+        # the backup deadline. ``backup_lent`` is the job's flag, which every loan sets.
+        in_time = exists().where(JobLoan.job_id == Job.id, JobLoan.lent_at <= Job.backup_due_at)
+        still_out = exists().where(JobLoan.job_id == Job.id, JobLoan.returned_at.is_(None))
+        backup = [
+            count_if(and_(Job.status.in_(["closed", "cancelled"]), still_out)).label(
+                "backup_out_after_close"
+            ),
+            count_if(overdue).label("backup_overdue"),
+            count_if(and_(overdue, Job.backup_lent)).label("backup_lent"),
+            count_if(and_(overdue, in_time)).label("backup_in_time"),
+        ]
+        row = (
+            (await self.session.execute(select(*aggregates, *backup).where(*filters.conditions())))
+            .mappings()
+            .one()
+        )
+        stations: list[StationCompliance] = []
+        if by_station:
+            key = job_station(Job).label("station")
+            grouped = (
+                await self.session.execute(
+                    select(key, *aggregates).where(*filters.conditions()).group_by(key)
+                )
+            ).mappings()
+            per = {_uuid(r["station"]): _compliance(r) for r in grouped}
+            labels = await self._labels(ReportGroup.STATION, [k for k in per if k is not None]) or {}
+            stations = sorted(
+                (
+                    StationCompliance(
+                        key=None if k is None else str(k), label=labels.get(k), promises=promises
+                    )
+                    for k, promises in per.items()
+                ),
+                key=lambda s: (s.key is None, s.label or "", s.key or ""),
+            )
+        overdue_n, lent = int(row["backup_overdue"]), int(row["backup_lent"])
+        return SlaReport(
+            now=now,
+            kinds=filters.kinds,
+            promises=_compliance(row),
+            backup=BackupCompliance(
+                overdue=overdue_n,
+                backup_lent=lent,
+                lent_pct=percent(lent, overdue_n),
+                lent_in_time=int(row["backup_in_time"]),
+                out_after_close=int(row["backup_out_after_close"]),
+            ),
+            stations=stations,
+        )
+
+    @staticmethod
+    def _promise_aggregates(at: Any) -> list[Any]:
         cancelled = Job.status == CANCELLED
         aggregates: list[Any] = []
         for promise, (due, done) in PROMISES.items():
@@ -189,54 +256,7 @@ class ReportService:
                 count_if(and_(has, done.is_(None), due < at)).label(f"{promise}_open_breached"),
                 count_if(and_(has, done.is_(None), due >= at)).label(f"{promise}_open_not_due"),
             ]
-        overdue = and_(
-            Job.backup_due_at.isnot(None),
-            Job.backup_due_at < at,
-            or_(Job.resolved_at > Job.backup_due_at, and_(Job.resolved_at.is_(None), ~cancelled)),
-        )
-        # The loan record says when the unit reached the customer (the tablet's lent_at): in time when by
-        # the backup deadline. ``backup_lent`` is the job's flag, which every loan sets.
-        in_time = exists().where(JobLoan.job_id == Job.id, JobLoan.lent_at <= Job.backup_due_at)
-        still_out = exists().where(JobLoan.job_id == Job.id, JobLoan.returned_at.is_(None))
-        aggregates += [
-            count_if(and_(Job.status.in_(["closed", "cancelled"]), still_out)).label(
-                "backup_out_after_close"
-            ),
-            count_if(overdue).label("backup_overdue"),
-            count_if(and_(overdue, Job.backup_lent)).label("backup_lent"),
-            count_if(and_(overdue, in_time)).label("backup_in_time"),
-        ]
-        row = (await self.session.execute(select(*aggregates).where(*filters.conditions()))).mappings().one()
-        promises = []
-        for promise in PROMISES:
-            met, late = int(row[f"{promise}_met"]), int(row[f"{promise}_late"])
-            open_breached = int(row[f"{promise}_open_breached"])
-            breached = late + open_breached
-            promises.append(
-                PromiseCompliance(
-                    promise=promise,
-                    jobs=int(row[f"{promise}_jobs"]),
-                    met=met,
-                    breached=breached,
-                    done_late=late,
-                    open_breached=open_breached,
-                    open_not_due=int(row[f"{promise}_open_not_due"]),
-                    compliance_pct=percent(met, met + breached),
-                )
-            )
-        overdue_n, lent = int(row["backup_overdue"]), int(row["backup_lent"])
-        return SlaReport(
-            now=now,
-            kinds=filters.kinds,
-            promises=promises,
-            backup=BackupCompliance(
-                overdue=overdue_n,
-                backup_lent=lent,
-                lent_pct=percent(lent, overdue_n),
-                lent_in_time=int(row["backup_in_time"]),
-                out_after_close=int(row["backup_out_after_close"]),
-            ),
-        )
+        return aggregates
 
     # --- breaches ---------------------------------------------------------------------------------
 
@@ -329,6 +349,28 @@ class ReportService:
         report = await quality_report(self.session, self.dialect, self.offset, filters)
         report.incidents = await incident_rows(self.session, self.offset, filters)
         return report
+
+
+def _compliance(row: Any) -> list[PromiseCompliance]:
+    """The three promises' figures from one row of :meth:`ReportService._promise_aggregates`."""
+    out = []
+    for promise in PROMISES:
+        met, late = int(row[f"{promise}_met"]), int(row[f"{promise}_late"])
+        open_breached = int(row[f"{promise}_open_breached"])
+        breached = late + open_breached
+        out.append(
+            PromiseCompliance(
+                promise=promise,
+                jobs=int(row[f"{promise}_jobs"]),
+                met=met,
+                breached=breached,
+                done_late=late,
+                open_breached=open_breached,
+                open_not_due=int(row[f"{promise}_open_not_due"]),
+                compliance_pct=percent(met, met + breached),
+            )
+        )
+    return out
 
 
 def _measure(fig: Figures | None) -> MeasureStats:

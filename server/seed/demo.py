@@ -35,6 +35,7 @@ from server.security import hash_password
 from server.seed.contracts import seed_contracts
 from server.seed.jobs import Jobs
 from server.seed.reference import CHECKLISTS, PARTS, ROLE_LABELS
+from server.stations.seed import seed_stations
 from server.stock.planning_seed import seed_planning
 from server.stock.seed import seed_stock
 from shared.local_time import DEFAULT_TIMEZONE, zone
@@ -176,6 +177,7 @@ async def seed_demo(
     counts.update(await seed_paid(session, now=now, rng_seed=rng_seed))  # quotes, charges, payments
     counts.update(await seed_escalation(session, now=now))  # rules, and what they tell at ``now``
     counts.update(await seed_quality(session, now=now))  # incidents grouping same-model, same-fault jobs
+    counts.update(await seed_stations(session, now=now))  # 售后服务站、特约维修点, regions, engineers placed
     logins = [DemoLogin(u.username, password, u.role, u.display_name) for u in b.users]
     return SeedResult(logins=logins, counts=counts)
 

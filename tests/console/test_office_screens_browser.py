@@ -408,3 +408,61 @@ def test_qa_opens_a_quality_incident_from_a_job_records_an_action_and_closes_it_
     assert [a["what"] for a in after["actions"]] == ["通知用户停用同批次配件"]
     d.reveal("quality-incident")
     d.shot("console-quality-incident")
+
+
+# --- 5. service stations and dispatch by station (issue 17 part 1) ---------------------------------
+
+
+def test_a_manager_adds_a_repair_point_with_an_engineer_and_dispatch_proposes_the_sites_station(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
+    """售后服务站、特约维修点: a manager adds 九江特约维修点 with its position on the stations screen and
+    moves an engineer there; on an open job at a 抚州 site, the engineer choice puts 抚州服务站's
+    engineers first, each with their station and the distance to the site."""
+    d = driver
+    sign_in(d, "manager")
+    d.tap("nav-stations")
+    stations = stack.get("/api/stations")
+    fuzhou = next(i for i, s in enumerate(stations) if s["name"] == "抚州服务站")
+    d.wait_text(f"station-{fuzhou}", "抚州市")
+
+    d.press("kind-repair_point")
+    d.type_into(zh("console.stations.name"), "九江特约维修点", within="station-form")
+    d.type_into(zh("console.stations.latitude"), "29.705", within="station-form")
+    d.type_into(zh("console.stations.longitude"), "116.0019", within="station-form")
+    d.press("station-save")
+    d.wait_text("notice", zh("console.stations.added", name="九江特约维修点"))
+    stations = stack.get("/api/stations")
+    new = next(i for i, s in enumerate(stations) if s["name"] == "九江特约维修点")
+    made = stations[new]
+    assert (made["kind"], made["latitude"], made["longitude"]) == ("repair_point", 29.705, 116.0019)
+
+    d.press(f"station-members-{new}")
+    d.press("member-eng08")
+    d.press("members-save")
+    d.wait_text("notice", zh("console.stations.members_saved", name="九江特约维修点"))
+    moved = next(s for s in stack.get("/api/stations") if s["name"] == "九江特约维修点")
+    assert [e["username"] for e in moved["engineers"]] == ["eng08"]
+    d.reveal(f"station-{new}")
+    d.wait_text(f"station-{new}", "黄海涛")
+    d.shot("console-stations")
+
+    # an open job at a site in 抚州市: 抚州服务站's engineers come first, with the distance to the site
+    region = next(r for r in stack.get("/api/regions") if r["name"] == "抚州市")
+    job = next(
+        j
+        for j in items(stack.get("/api/jobs", open_only="true", limit=500))
+        if j["customer_id"] in region["customer_ids"]
+    )
+    proposed = stack.get("/api/console/engineers", site_id=job["site_id"])
+    first = proposed[0]
+    assert first["place"]["station_name"] == "抚州服务站" and first["place"]["covers_site"]
+    d.tap("nav-board")
+    d.type_into(zh("console.board.search"), job["number"])
+    d.press(f"board-{job['number']}")
+    row = f"engineer-{first['username']}"
+    d.reveal(row)
+    d.wait_text(row, zh("console.stations.covers_site"))
+    d.wait_text(row, "抚州服务站")
+    d.wait_match(row, r"距现场 \d+\.\d 公里")
+    d.shot("console-dispatch-station")

@@ -373,6 +373,16 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
 
+    async def station(c: Ctx) -> str:
+        r = await c.call("manager", "POST", "/api/stations", {"name": f"服务站{uuid.uuid4().hex[:6]}"})
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    async def region(c: Ctx) -> str:
+        r = await c.call("manager", "POST", "/api/regions", {"name": f"区域{uuid.uuid4().hex[:6]}"})
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
     async def note(c: Ctx) -> str:
         await rule(c)
         await c.job(severity="major")
@@ -657,6 +667,20 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
             "/api/escalation/rules/{}", "manager", "DELETE", None, rule
         ),
         ("POST", "/api/escalation/scan"): const("/api/escalation/scan", "manager", None),
+        ("POST", "/api/stations"): const("/api/stations", "manager", {"name": "武汉服务站"}),
+        ("PATCH", "/api/stations/{station_id:uuid}"): on(
+            "/api/stations/{}", "manager", "PATCH", {"phone": "027-1234"}, station
+        ),
+        ("PUT", "/api/stations/{station_id:uuid}/engineers"): on(
+            "/api/stations/{}/engineers", "manager", "PUT", {"engineer_ids": [str(w.users["eng1"])]}, station
+        ),
+        ("POST", "/api/regions"): const("/api/regions", "manager", {"name": "抚州市"}),
+        ("PATCH", "/api/regions/{region_id:uuid}"): on(
+            "/api/regions/{}", "manager", "PATCH", {"name": "抚州市临川区"}, region
+        ),
+        ("PUT", "/api/regions/{region_id:uuid}/places"): on(
+            "/api/regions/{}/places", "manager", "PUT", {"customer_ids": [str(w.customer_id)]}, region
+        ),
         ("POST", "/api/notifications/{notification_id:uuid}/read"): on(
             "/api/notifications/{}/read", "dispatcher", "POST", None, note
         ),
