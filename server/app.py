@@ -272,6 +272,7 @@ def create_app(
     from server.delivery.controller import DeliveryDocumentController
     from server.loans.controller import BackupUnitController, LoanController
     from server.paid.controller import PaidRepairsController
+    from server.people.controller import PeopleController
     from server.replication.controller import ConflictController, SyncController
     from server.returns.controller import (
         AppraisalController,
@@ -321,6 +322,7 @@ def create_app(
             NotificationController,
             EscalationController,
             DeliveryDocumentController,
+            PeopleController,
             *pwa_routes,
         ],
         dependencies={

@@ -22,6 +22,7 @@ __all__ = [
     "local_time",
     "models",
     "paid",
+    "people",
     "refusals",
     "relay",
     "reports",

@@ -22,6 +22,7 @@ from server.db.models import Customer, Equipment, Job, JobAssignment, Site, User
 from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
 from server.jobs.form import checklist_items
+from server.people.qualification import note_gaps
 from shared.acceptance import SATISFACTION, SIGNATURE, RequiredItem, missing_for_approval
 from shared.clock import utcnow
 from shared.customers import DEFAULT_RETURN_VISIT_DAYS
@@ -253,6 +254,7 @@ class JobService:
         self.session.add(
             JobAssignment(job_id=job.id, engineer_id=engineer.id, assigned_by=assigned_by, reason=reason)
         )
+        await note_gaps(self.session, job, engineer.id, by, self.tz)  # 持证上岗: gaps go to the audit
         job.assigned_engineer_id = engineer.id
         changed = ["assigned_engineer_id"]
         if job.status == JobStatus.NEW.value:
