@@ -29,6 +29,7 @@ from server.escalation.seed import seed_escalation
 from server.inspections.seed import seed_inspections
 from server.loans.seed import seed_loans
 from server.paid.seed import seed_paid
+from server.people.seed import seed_staff
 from server.returns.seed import seed_returns
 from server.security import hash_password
 from server.seed.contracts import seed_contracts
@@ -174,6 +175,7 @@ async def seed_demo(
     counts.update(await seed_contracts(session, b.customers, b.jobs, b.users, today, now))
     counts.update(await seed_paid(session, now=now, rng_seed=rng_seed))  # quotes, charges, payments
     counts.update(await seed_escalation(session, now=now))  # rules, and what they tell at ``now``
+    counts.update(await seed_staff(session, now=now, rng_seed=rng_seed))  # certificates, training
     logins = [DemoLogin(u.username, password, u.role, u.display_name) for u in b.users]
     return SeedResult(logins=logins, counts=counts)
 
