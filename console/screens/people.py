@@ -351,7 +351,7 @@ async def unqualified_warning(
     office: Any, state: ConsoleState, job_id: str, engineer_id: str, name: str
 ) -> str:
     """The warning to confirm before assigning the job to the engineer, or "" when they are qualified
-    (or the check cannot be made: the server records the gaps with the assignment either way)."""
+    (or the check cannot be made: the server keeps the gaps with the assignment either way)."""
     try:
         check = await PeopleClient(office.require()).check(engineer_id, job_id)
     except ApiError:
@@ -360,7 +360,7 @@ async def unqualified_warning(
 
 
 def unqualified_confirm(state: ConsoleState, warning: str, confirm: Any, cancel: Any) -> ft.Control:
-    """The dispatcher's choice after the warning: assign anyway (recorded in the audit) or not."""
+    """The dispatcher's choice after the warning: assign anyway (kept in the assignment history) or not."""
     t = state.t
     return tagged(
         "unqualified-warning",

@@ -214,6 +214,9 @@ class JobAssignment(IdMixin, Base):
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     unassigned_at: Mapped[datetime | None] = mapped_column(default=None)
     reason: Mapped[str] = mapped_column(String(200), default="", server_default="")  # why (re)assigned
+    #: what the engineer lacked for the job's equipment (shared.people.QualificationGap), confirmed by the
+    #: dispatcher; empty when qualified
+    qualification_gaps: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
 
 class JobEvent(Base):

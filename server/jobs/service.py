@@ -251,10 +251,16 @@ class JobService:
             for row in open_rows:
                 row.unassigned_at = now
         assigned_by = by.user_id if by else None
+        gaps = await note_gaps(self.session, job, engineer.id, self.tz)  # 持证上岗: kept with the assignment
         self.session.add(
-            JobAssignment(job_id=job.id, engineer_id=engineer.id, assigned_by=assigned_by, reason=reason)
+            JobAssignment(
+                job_id=job.id,
+                engineer_id=engineer.id,
+                assigned_by=assigned_by,
+                reason=reason,
+                qualification_gaps=gaps,
+            )
         )
-        await note_gaps(self.session, job, engineer.id, by, self.tz)  # 持证上岗: gaps go to the audit
         job.assigned_engineer_id = engineer.id
         changed = ["assigned_engineer_id"]
         if job.status == JobStatus.NEW.value:

@@ -4,19 +4,19 @@ in spite of it.
 The rule itself is :func:`shared.people.qualification_gaps`; this module reads what it needs from the
 database. :func:`note_gaps` is called from one place, ``JobService._assign``: an assignment is never
 refused for a gap (the dispatcher has confirmed it in the console, or an urgent call needs whoever is
-free), but the gaps are written to the audit trail with it (``job.assign_unqualified``).
+free), but the gaps are kept with it (``job_assignments.qualification_gaps``, in the assignment history
+``GET /api/jobs/{id}/assignments``; the assignment row is part of the job's audited change).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, tzinfo
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import audit
-from server.audit import Actor
 from server.db.models import Equipment, Job, StaffCertificate, StaffQualification
 from shared.clock import utcnow
 from shared.people import Held, QualificationGap, qualification_gaps
@@ -47,23 +47,9 @@ async def gaps_for(
 
 
 async def note_gaps(
-    session: AsyncSession, job: Job, engineer_id: uuid.UUID, by: Actor | None, tz: tzinfo
-) -> list[QualificationGap]:
-    """Record, in the caller's transaction, the qualification gaps of assigning ``job`` to the engineer."""
-    category, gaps = await gaps_for(session, job.equipment_id, engineer_id, utcnow().astimezone(tz).date())
-    if gaps:
-        await audit.record(
-            session,
-            action="job.assign_unqualified",
-            entity="job",
-            entity_id=job.id,
-            user_id=by.user_id if by else None,
-            device_id=by.device_id if by else None,
-            detail={
-                "number": job.number,
-                "engineer_id": str(engineer_id),
-                "category": category,
-                "gaps": [g.model_dump(mode="json") for g in gaps],
-            },
-        )
-    return gaps
+    session: AsyncSession, job: Job, engineer_id: uuid.UUID, tz: tzinfo
+) -> list[dict[str, Any]]:
+    """The qualification gaps of assigning ``job`` to the engineer today, as kept with the assignment
+    (``job_assignments.qualification_gaps``, shown in the job's assignment history)."""
+    _, gaps = await gaps_for(session, job.equipment_id, engineer_id, utcnow().astimezone(tz).date())
+    return [g.model_dump(mode="json") for g in gaps]

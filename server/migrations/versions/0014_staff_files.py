@@ -1,4 +1,5 @@
-"""staff files: certificates, qualifications per equipment category, training (issue 17 part 2)
+"""staff files: certificates, qualifications per equipment category, training; the qualification gaps
+kept with a job assignment (issue 17 part 2)
 
 Revision ID: 0014_staff_files
 Revises: 0013_assignment_reason
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 import advanced_alchemy
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0014_staff_files"
 down_revision: str | None = "0013_assignment_reason"
@@ -18,6 +20,15 @@ depends_on: str | Sequence[str] | None = None
 
 GUID = advanced_alchemy.types.guid.GUID(length=16)
 UTC = advanced_alchemy.types.datetime.DateTimeUTC(timezone=True)
+
+
+def _json() -> sa.types.TypeEngine[object]:
+    return (
+        sa.JSON()
+        .with_variant(postgresql.JSONB(astext_type=sa.Text()), "cockroachdb")
+        .with_variant(advanced_alchemy.types.json.ORA_JSONB(), "oracle")
+        .with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+    )
 
 
 def _stamps() -> list[sa.Column]:  # type: ignore[type-arg]
@@ -98,7 +109,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_staff_training_engineer_id"), ["engineer_id"], unique=False)
 
 
+    # Assignments made before the check existed lacked nothing that was recorded: an empty list.
+    with op.batch_alter_table("job_assignments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("qualification_gaps", _json(), nullable=False, server_default="[]"))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("job_assignments", schema=None) as batch_op:
+        batch_op.drop_column("qualification_gaps")
     op.drop_table("staff_training")
     op.drop_table("staff_qualifications")
     op.drop_table("staff_certificates")
