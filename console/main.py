@@ -28,6 +28,7 @@ from console.screens.job import JobScreen
 from console.screens.loans import LoansScreen
 from console.screens.notifications import NotificationsScreen
 from console.screens.paid import PaidScreen
+from console.screens.people import PeopleScreen
 from console.screens.qa import QaFormScreen, QaListScreen
 from console.screens.quality import QualityScreen
 from console.screens.reports import ReportsScreen
@@ -159,6 +160,11 @@ def StationsRoute() -> ft.Control:
 
 
 @ft.component
+def PeopleRoute() -> ft.Control:
+    return PeopleScreen(ft.use_context(STATE))
+
+
+@ft.component
 def Layout() -> ft.Control:
     """The tabs this role may use, above the routed screen."""
     state: ConsoleState = ft.use_context(STATE)
@@ -226,6 +232,7 @@ ROUTES = [
             ft.Route(path="notifications", component=NotificationsRoute),
             ft.Route(path="escalation", component=EscalationRoute),
             ft.Route(path="stations", component=StationsRoute),
+            ft.Route(path="people", component=PeopleRoute),
             ft.Route(path="inspections", component=InspectionsRoute),
             ft.Route(path="customers", component=CustomersRoute),
             ft.Route(path="customers/:customer_id", component=CustomerFileRoute),

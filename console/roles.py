@@ -25,6 +25,7 @@ class Screen(StrEnum):
     NOTIFICATIONS = "notifications"
     ESCALATION = "escalation"
     STATIONS = "stations"
+    PEOPLE = "people"
 
 
 ROUTES: dict[Screen, str] = {
@@ -43,6 +44,7 @@ ROUTES: dict[Screen, str] = {
     Screen.NOTIFICATIONS: "/notifications",
     Screen.ESCALATION: "/escalation",
     Screen.STATIONS: "/stations",
+    Screen.PEOPLE: "/people",
 }
 
 #: screen -> what its user must be able to do (the board shows the whole office's work)
@@ -62,6 +64,7 @@ NEEDS: dict[Screen, Capability] = {
     Screen.NOTIFICATIONS: Capability.WORK_IN_THE_OFFICE,
     Screen.ESCALATION: Capability.MANAGE_ESCALATION,
     Screen.STATIONS: Capability.MANAGE_STATIONS,
+    Screen.PEOPLE: Capability.READ_REPORTS,
 }
 _SCREENS: dict[Role, tuple[Screen, ...]] = {
     role: tuple(s for s in Screen if role in ROLES[NEEDS[s]]) for role in Role

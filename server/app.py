@@ -273,6 +273,7 @@ def create_app(
     from server.loans.controller import BackupUnitController, LoanController
     from server.paid.controller import PaidRepairsController
     from server.quality.controller import QualityIncidentController
+    from server.people.controller import PeopleController
     from server.replication.controller import ConflictController, SyncController
     from server.returns.controller import (
         AppraisalController,
@@ -326,6 +327,7 @@ def create_app(
             QualityIncidentController,
             StationController,
             RegionController,
+            PeopleController,
             *pwa_routes,
         ],
         dependencies={

@@ -23,6 +23,7 @@ __all__ = [
     "models",
     "paid",
     "quality",
+    "people",
     "refusals",
     "relay",
     "reports",

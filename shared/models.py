@@ -403,6 +403,9 @@ class AssignmentOut(Model):
     assigned_at: datetime
     unassigned_at: datetime | None
     reason: str
+    #: 持证上岗: what the engineer lacked for the job's equipment when assigned (shared.people.QualificationGap:
+    #: category, reason missing/expired, certificate_name, expired_on); empty when qualified
+    qualification_gaps: list[dict[str, Any]] = []
 
 
 class JobOfficeUpdate(Model):

@@ -71,6 +71,8 @@ class Capability(StrEnum):
     MANAGE_QUALITY_INCIDENTS = "manage_quality_incidents"
     #: service stations, repair points and regions: their area, engineers, customers and sites
     MANAGE_STATIONS = "manage_stations"
+    #: staff files (人员档案): certificates, qualifications and training of the engineers
+    MANAGE_STAFF = "manage_staff"
 
 
 #: capability -> the roles that hold it
@@ -98,6 +100,7 @@ ROLES: dict[Capability, frozenset[Role]] = {
     Capability.READ_QUALITY_INCIDENTS: _CARE,
     Capability.MANAGE_QUALITY_INCIDENTS: _QUALITY,
     Capability.MANAGE_STATIONS: frozenset({Role.MANAGER, Role.ADMIN}),
+    Capability.MANAGE_STAFF: frozenset({Role.MANAGER, Role.ADMIN}),
 }
 
 

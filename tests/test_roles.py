@@ -35,6 +35,7 @@ def test_each_capability_is_held_by_the_roles_the_service_plan_gives_it() -> Non
         Capability.READ_QUALITY_INCIDENTS: {D, M, Q, A},
         Capability.MANAGE_QUALITY_INCIDENTS: {Q, M, A},
         Capability.MANAGE_STATIONS: {M, A},
+        Capability.MANAGE_STAFF: {M, A},
     } == ROLES
 
 

@@ -16,6 +16,7 @@ from console.logic.times import full
 from console.roles import can_dispatch, can_review
 from console.screens.customers import BillingPanel, TrainingPanel
 from console.screens.decision import DecisionPanel
+from console.screens.people import unqualified_confirm, unqualified_warning
 from console.state import ConsoleState, use_draft, use_remote
 from shared.enums import Severity
 from shared.roles import Capability, can
@@ -125,6 +126,7 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
     dispatch = can_dispatch(state.role)
     reason, set_reason = use_draft(office, f"job.{job_id}.reason", "")
     why, set_why = use_draft(office, f"job.{job_id}.assign_reason", "")  # why (re)assigned
+    unqualified, set_unqualified = ft.use_state(("", ""))  # (engineer, warning) awaiting confirmation
     loaded = use_remote(office, lambda api: api.get(f"/api/jobs/{job_id}"), [job_id, state.revision])
 
     site_id = (loaded.value or {}).get("site_id")
@@ -222,8 +224,14 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
     open_job = job["status"] not in FINAL
     if dispatch and open_job:
 
-        async def assign(engineer_id: str) -> None:
+        async def assign(engineer_id: str, confirmed: bool = False) -> None:
             name = office.directory.name("engineers", engineer_id)
+            warning = (
+                "" if confirmed else await unqualified_warning(office, state, job["id"], engineer_id, name)
+            )
+            set_unqualified((engineer_id, warning) if warning else ("", ""))
+            if warning:  # 持证上岗: the dispatcher confirms first; the server audits the gaps
+                return
             if await office.act(
                 lambda api: api.assign(job["id"], engineer_id, why.strip()),
                 done=t("console.job.assigned", name=name),
@@ -249,6 +257,14 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
                         width=420,
                     ),
                     error_text(engineers.error) if engineers.error else ft.Container(),
+                    unqualified_confirm(
+                        state,
+                        unqualified[1],
+                        on(assign, unqualified[0], True),
+                        lambda _: set_unqualified(("", "")),
+                    )
+                    if unqualified[1]
+                    else ft.Container(),
                     engineer_rows(
                         state,
                         engineers.value or [],

@@ -9,6 +9,7 @@ from console.clients.escalation import EscalationClient
 from console.components.widgets import button, error_text, muted, on, panel, title
 from console.context import use_office
 from console.logic.times import full
+from console.screens.people import ExpiringPanel
 from console.state import ConsoleState, use_remote
 from shared.escalation import NotificationOut, message_text
 from ui.components.common import RED, Handler, tagged
@@ -84,6 +85,7 @@ def NotificationsScreen(state: ConsoleState) -> ft.Control:
             spacing=16,
         ),
         muted(t("console.notifications.explain")),
+        ExpiringPanel(state, link=True),  # 持证上岗: certificates expired or expiring within 30 days
     ]
     if loaded.error:
         body.append(error_text(loaded.error))

@@ -246,6 +246,9 @@ class JobAssignment(IdMixin, Base):
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     unassigned_at: Mapped[datetime | None] = mapped_column(default=None)
     reason: Mapped[str] = mapped_column(String(200), default="", server_default="")  # why (re)assigned
+    #: what the engineer lacked for the job's equipment (shared.people.QualificationGap), confirmed by the
+    #: dispatcher; empty when qualified
+    qualification_gaps: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
 
 class JobEvent(Base):
@@ -1072,3 +1075,42 @@ class QualityIncidentAction(IdMixin, Base):
     what: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffCertificate(IdMixin, TimestampMixin, Base):
+    """A certificate in an engineer's staff file (持证上岗): name, number, level, issued and expiry days."""
+
+    __tablename__ = "staff_certificates"
+    engineer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    number: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(40), default="")
+    issued_on: Mapped[date] = mapped_column(Date)
+    #: None: does not expire
+    expires_on: Mapped[date | None] = mapped_column(Date, index=True, default=None)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class StaffQualification(IdMixin, TimestampMixin, Base):
+    """An equipment category (shared.enums.EquipmentCategory) an engineer is qualified for, optionally
+    backed by one of their certificates, whose expiry is then the qualification's."""
+
+    __tablename__ = "staff_qualifications"
+    __table_args__ = (UniqueConstraint("engineer_id", "category", name="staff_qualification_category"),)
+    engineer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(30))
+    certificate_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("staff_certificates.id", ondelete="SET NULL"), default=None
+    )
+
+
+class StaffTraining(IdMixin, TimestampMixin, Base):
+    """A course in an engineer's training record: day, course, hours, result (shared.people.TrainingResult)."""
+
+    __tablename__ = "staff_training"
+    engineer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    taken_on: Mapped[date] = mapped_column(Date)
+    course: Mapped[str] = mapped_column(String(200))
+    hours: Mapped[Decimal] = mapped_column(Numeric(4, 1))
+    result: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(200), default="")

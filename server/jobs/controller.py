@@ -207,6 +207,7 @@ class JobController(Controller):
                 assigned_at=row.assigned_at,
                 unassigned_at=row.unassigned_at,
                 reason=row.reason,
+                qualification_gaps=row.qualification_gaps or [],
             )
             for row, engineer_name, office_name in rows
         ]

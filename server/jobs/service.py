@@ -22,6 +22,7 @@ from server.db.models import Customer, Equipment, Job, JobAssignment, Site, User
 from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
 from server.jobs.form import checklist_items
+from server.people.qualification import note_gaps
 from shared.acceptance import SATISFACTION, SIGNATURE, RequiredItem, missing_for_approval
 from shared.clock import utcnow
 from shared.customers import DEFAULT_RETURN_VISIT_DAYS
@@ -250,8 +251,15 @@ class JobService:
             for row in open_rows:
                 row.unassigned_at = now
         assigned_by = by.user_id if by else None
+        gaps = await note_gaps(self.session, job, engineer.id, self.tz)  # 持证上岗: kept with the assignment
         self.session.add(
-            JobAssignment(job_id=job.id, engineer_id=engineer.id, assigned_by=assigned_by, reason=reason)
+            JobAssignment(
+                job_id=job.id,
+                engineer_id=engineer.id,
+                assigned_by=assigned_by,
+                reason=reason,
+                qualification_gaps=gaps,
+            )
         )
         job.assigned_engineer_id = engineer.id
         changed = ["assigned_engineer_id"]

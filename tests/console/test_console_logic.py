@@ -78,6 +78,7 @@ def test_each_role_sees_only_its_screens() -> None:
         Screen.RETURNS,
         Screen.QUALITY,
         Screen.NOTIFICATIONS,
+        Screen.PEOPLE,
     )
     assert Screen.QA in screens_for(Role.QA) and Screen.CALL not in screens_for(Role.QA)
     assert screens_for(Role.WAREHOUSE) == (Screen.BOARD, Screen.STOCK, Screen.LOANS, Screen.NOTIFICATIONS)

@@ -466,3 +466,42 @@ def test_a_manager_adds_a_repair_point_with_an_engineer_and_dispatch_proposes_th
     d.wait_text(row, "抚州服务站")
     d.wait_match(row, r"距现场 \d+\.\d 公里")
     d.shot("console-dispatch-station")
+
+
+# --- 人员: staff files, 持证上岗, appraisal (issue 17 part 2) ----------------------------------------
+
+
+def test_a_manager_reads_the_expiring_certificates_and_keeps_a_newcomers_staff_file(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
+    """The 人员 tab lists the demo's certificate expiring within 30 days and the expired one, with badges
+    on their engineers; the manager opens the newcomer's file (no qualification yet), adds a certificate
+    and qualifies them for drainage pumps; the server has both, and the month's appraisal is on screen."""
+    d = driver
+    sign_in(d, "manager")
+    expiring = {c["state"]: c for c in stack.get("/api/people/expiring")}
+    assert set(expiring) == {"expiring", "expired"}, expiring
+    d.tap("nav-people")
+    d.wait_text("people-expiring", expiring["expiring"]["number"])
+    d.wait_text("people-expiring", expiring["expired"]["number"])
+    staff = {r["username"]: r for r in stack.get("/api/people/staff")}
+    soon = next(u for u, r in staff.items() if r["expiring"])
+    d.reveal(f"staff-expiring-{soon}")
+    newcomer = next(u for u, r in sorted(staff.items()) if not r["qualifications"])
+    d.press(f"staff-open-{newcomer}")
+    d.wait_text("staff-file", staff[newcomer]["name"])
+    d.type_into(zh("console.people.cert_name"), "排涝泵维修上岗证", within="staff-file")
+    d.type_into(zh("console.people.cert_number"), "LV-DR-0999", within="staff-file")
+    d.type_into(zh("console.people.cert_issued"), "2026-01-05", within="staff-file")
+    d.type_into(zh("console.people.cert_expires"), "2029-01-04", within="staff-file")
+    d.press("cert-add")
+    d.wait_text("notice", zh("console.people.certificate_added"))
+    d.wait_text("staff-file", "LV-DR-0999")
+    d.press("qual-drainage_pump")
+    d.press("qual-save")
+    d.wait_text("notice", zh("console.people.qualifications_saved"))
+    file = stack.get(f"/api/people/staff/{staff[newcomer]['engineer_id']}")
+    assert [c["number"] for c in file["certificates"] if c["number"] == "LV-DR-0999"] == ["LV-DR-0999"]
+    assert [q["category"] for q in file["qualifications"]] == ["drainage_pump"]
+    d.reveal("people-appraisal")
+    d.shot("console-people")

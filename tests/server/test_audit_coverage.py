@@ -404,6 +404,23 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         c.wrote = await _count(c.world) - before
         return r
 
+    eng1 = w.users["eng1"]
+    cert_body = {"name": "电工证", "number": "DG-1", "issued_on": "2024-01-01", "expires_on": "2030-01-01"}
+    course_body = {"taken_on": "2026-04-01", "course": "排涝泵检修", "hours": "8", "result": "passed"}
+
+    async def staff_engineer(c: Ctx) -> str:
+        return str(eng1)
+
+    async def staff_certificate(c: Ctx) -> str:
+        r = await c.call("manager", "POST", f"/api/people/staff/{eng1}/certificates", cert_body)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    async def staff_course(c: Ctx) -> str:
+        r = await c.call("manager", "POST", f"/api/people/staff/{eng1}/training", course_body)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
     async def contract_document(c: Ctx, kind: str, body: dict[str, Any]) -> str:
         contract = await c.contract()
         r = await c.call("manager", "POST", f"/api/contracts/{contract}/{kind}", body)
@@ -695,6 +712,28 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
             lambda c: _const(str(w.equipment_id)),
         ),
         ("PUT", "/api/equipment/{equipment_id:uuid}/documents/{kind:str}/scan"): scan,
+        ("POST", "/api/people/staff/{engineer_id:uuid}/certificates"): on(
+            "/api/people/staff/{}/certificates", "manager", "POST", cert_body, staff_engineer
+        ),
+        ("PUT", "/api/people/certificates/{certificate_id:uuid}"): on(
+            "/api/people/certificates/{}", "manager", "PUT", cert_body | {"level": "高级"}, staff_certificate
+        ),
+        ("DELETE", "/api/people/certificates/{certificate_id:uuid}"): on(
+            "/api/people/certificates/{}", "admin", "DELETE", None, staff_certificate
+        ),
+        ("PUT", "/api/people/staff/{engineer_id:uuid}/qualifications"): on(
+            "/api/people/staff/{}/qualifications",
+            "manager",
+            "PUT",
+            {"qualifications": [{"category": "drainage_pump"}]},
+            staff_engineer,
+        ),
+        ("POST", "/api/people/staff/{engineer_id:uuid}/training"): on(
+            "/api/people/staff/{}/training", "manager", "POST", course_body, staff_engineer
+        ),
+        ("DELETE", "/api/people/training/{training_id:uuid}"): on(
+            "/api/people/training/{}", "manager", "DELETE", None, staff_course
+        ),
         ("POST", "/api/loans/{loan_id:uuid}/return"): give_back,
         ("POST", "/api/paid/quotes/{quote_id:uuid}/charge"): issue_charge,
         ("POST", "/api/paid/charges/{charge_id:uuid}/payments"): record_payment,
