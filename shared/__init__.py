@@ -16,6 +16,7 @@ __all__ = [
     "enums",
     "escalation",
     "i18n",
+    "knowledge",
     "ids",
     "lifetime",
     "loans",

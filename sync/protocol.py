@@ -368,6 +368,8 @@ EntityName = Literal[
     "van_stock",
     "backup_unit",
     "shipment",
+    "case",
+    "manual",
 ]
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from mobile.replica.schema import SCHEMA_VERSION, migrate
 from shared.clock import utcnow
+from shared.knowledge import MIN_TRIGRAM, fts_phrase, like_escape, rank_by_overlap, split_query
 from shared.ids import uuid7
 from sync.client import (
     OutboxEntry,
@@ -618,6 +619,82 @@ class Replica:
                         str(usage["part_id"]), int(usage["quantity"]), usage.get("voided_at") is not None
                     )
         return believed_van_stock(synced, outbox, usages, present)
+
+    # --- knowledge ----------------------------------------------------------------------------
+
+    def has_case_index(self) -> bool:
+        """Whether this SQLite built the FTS5 trigram index (else every search is a LIKE scan)."""
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='case_fts'")).first() is not None
+
+    def search_cases(self, query: str, *, model: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Published cases whose text holds every word of ``query`` (in any order), best first.
+
+        Words of three characters or more go through the FTS5 trigram index; shorter ones (a two-character
+        Chinese word such as 漏油) are matched with LIKE over the same text, among the index's hits or,
+        when every word is short, over all of the cases (a scan: see bench/app_bench.py for its cost).
+        """
+        words = split_query(query)
+        if not words:
+            return []
+        indexed = self.has_case_index()
+        long_words = [w for w in words if len(w) >= MIN_TRIGRAM] if indexed else []
+        short_words = [w for w in words if w not in long_words]
+        params: dict[str, Any] = {"n": limit}
+        where: list[str] = []
+        if long_words:
+            params["q"] = " ".join(fts_phrase(w) for w in long_words)
+            sql = (
+                "SELECT r.data FROM case_fts JOIN case_text t ON t.rowid = case_fts.rowid "
+                "JOIN reference r ON r.entity = 'case' AND r.id = t.id WHERE case_fts MATCH :q"
+            )
+            order = " ORDER BY case_fts.rank"
+        else:
+            sql = "SELECT r.data FROM case_text t JOIN reference r ON r.entity = 'case' AND r.id = t.id WHERE 1=1"
+            order = " ORDER BY t.rowid DESC"
+        for i, word in enumerate(short_words):
+            params[f"w{i}"] = f"%{like_escape(word)}%"
+            where.append(f"t.body LIKE :w{i} ESCAPE '\\'")
+        if model:
+            params["m"] = model
+            where.append("t.model = :m")
+        sql += "".join(f" AND {w}" for w in where) + order + " LIMIT :n"
+        with self.engine.connect() as conn:
+            return [from_json(r[0]) for r in conn.execute(text(sql), params).all()]
+
+    def cases_like(self, model: str, symptom: str, *, limit: int = 5) -> list[dict[str, Any]]:
+        """The cases of ``model`` closest to ``symptom``: those sharing the most of its two-character runs
+        (what a job's screen offers). Reads only that model's cases, through the model index."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT t.body, r.data FROM case_text t JOIN reference r ON r.entity = 'case' AND r.id = t.id "
+                    "WHERE t.model = :m"
+                ),
+                {"m": model},
+            ).all()
+        ranked = rank_by_overlap(symptom, [(body, data) for body, data in rows])
+        return [from_json(data) for data in ranked[:limit]]
+
+    def manuals(self, model: str | None = None) -> list[dict[str, Any]]:
+        """The manuals and training materials this tablet knows of (metadata; bytes on demand)."""
+        docs = [d for d in self.reference("manual") if model is None or d.get("model") == model]
+        return sorted(docs, key=lambda d: (d.get("kind", ""), d.get("title", "")))
+
+    @property
+    def manual_dir(self) -> Path:
+        return Path(self.path).with_suffix(".manuals")
+
+    def save_manual(self, manual_id: uuid.UUID | str, data: bytes, filename: str) -> Path:
+        """Keep a fetched manual's bytes beside the replica, so it opens offline afterwards."""
+        self.manual_dir.mkdir(parents=True, exist_ok=True)
+        path = self.manual_dir / f"{manual_id}{Path(filename).suffix.lower()}"
+        path.write_bytes(data)
+        return path
+
+    def manual_path(self, manual_id: uuid.UUID | str) -> Path | None:
+        matches = sorted(self.manual_dir.glob(f"{manual_id}.*")) if self.manual_dir.exists() else []
+        return matches[0] if matches else None
 
     def conflicts(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
