@@ -270,6 +270,7 @@ def create_app(
     engine = engine or make_engine(settings.resolved_database_url, echo=settings.sql_echo)
 
     from server.delivery.controller import DeliveryDocumentController
+    from server.knowledge.controller import KnowledgeController
     from server.loans.controller import BackupUnitController, LoanController
     from server.paid.controller import PaidRepairsController
     from server.replication.controller import ConflictController, SyncController
@@ -321,6 +322,7 @@ def create_app(
             NotificationController,
             EscalationController,
             DeliveryDocumentController,
+            KnowledgeController,
             *pwa_routes,
         ],
         dependencies={

@@ -65,6 +65,8 @@ class Capability(StrEnum):
     CHARGE_REPAIRS = "charge_repairs"
     #: escalation rules (who is told of urgent events, and how), the notification log, a scan now
     MANAGE_ESCALATION = "manage_escalation"
+    #: the case library (draft from a closed job, edit, publish) and the manuals per model
+    CURATE_KNOWLEDGE = "curate_knowledge"
 
 
 #: capability -> the roles that hold it
@@ -89,6 +91,7 @@ ROLES: dict[Capability, frozenset[Role]] = {
     Capability.LEND_BACKUP: _DESK | _STOCK,
     Capability.CHARGE_REPAIRS: _DESK,
     Capability.MANAGE_ESCALATION: frozenset({Role.MANAGER, Role.ADMIN}),
+    Capability.CURATE_KNOWLEDGE: _QUALITY,
 }
 
 

@@ -32,6 +32,7 @@ def test_each_capability_is_held_by_the_roles_the_service_plan_gives_it() -> Non
         Capability.LEND_BACKUP: {D, M, W, A},
         Capability.CHARGE_REPAIRS: {D, M, A},
         Capability.MANAGE_ESCALATION: {M, A},
+        Capability.CURATE_KNOWLEDGE: {Q, M, A},
     } == ROLES
 
 
