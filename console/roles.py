@@ -23,6 +23,7 @@ class Screen(StrEnum):
     RETURNS = "returns"
     NOTIFICATIONS = "notifications"
     ESCALATION = "escalation"
+    KNOWLEDGE = "knowledge"
 
 
 ROUTES: dict[Screen, str] = {
@@ -39,6 +40,7 @@ ROUTES: dict[Screen, str] = {
     Screen.RETURNS: "/returns",
     Screen.NOTIFICATIONS: "/notifications",
     Screen.ESCALATION: "/escalation",
+    Screen.KNOWLEDGE: "/knowledge",
 }
 
 #: screen -> what its user must be able to do (the board shows the whole office's work)
@@ -56,6 +58,7 @@ NEEDS: dict[Screen, Capability] = {
     Screen.RETURNS: Capability.CARE_FOR_CUSTOMERS,
     Screen.NOTIFICATIONS: Capability.WORK_IN_THE_OFFICE,
     Screen.ESCALATION: Capability.MANAGE_ESCALATION,
+    Screen.KNOWLEDGE: Capability.WORK_IN_THE_OFFICE,
 }
 _SCREENS: dict[Role, tuple[Screen, ...]] = {
     role: tuple(s for s in Screen if role in ROLES[NEEDS[s]]) for role in Role

@@ -88,7 +88,9 @@ class CaseUpdate(Model):
 
     title: ShortText | None = None
     model: ModelName | None = None
-    symptom: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] | None = None
+    symptom: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] | None
+    ) = None
     cause: LongText | None = None
     fix: LongText | None = None
     parts: list[Name] | None = Field(default=None, max_length=50)

@@ -370,6 +370,9 @@ ENUM_FAMILIES: dict[str, tuple[str, ...]] = {
     "shared.escalation.EventKind": ("enum.escalation_event.", "escalation.subject.", "escalation.body."),
     "shared.escalation.Channel": ("enum.channel.",),
     "shared.escalation.DeliveryState": ("enum.delivery_state.",),
+    "shared.knowledge.CaseStatus": ("console.knowledge.status.", "console.knowledge.done."),
+    "shared.knowledge.ManualKind": ("console.knowledge.kind.",),
+    "shared.knowledge.TrainingPhase": ("console.knowledge.phase.",),
 }
 
 #: enums whose values are never shown to a person, and why

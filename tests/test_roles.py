@@ -69,6 +69,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.PAID,
             Screen.RETURNS,
             Screen.NOTIFICATIONS,
+            Screen.KNOWLEDGE,
         ),
         M: (
             Screen.BOARD,
@@ -84,6 +85,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.RETURNS,
             Screen.NOTIFICATIONS,
             Screen.ESCALATION,
+            Screen.KNOWLEDGE,
         ),
         Q: (
             Screen.BOARD,
@@ -93,8 +95,9 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.CUSTOMERS,
             Screen.RETURNS,
             Screen.NOTIFICATIONS,
+            Screen.KNOWLEDGE,
         ),
-        W: (Screen.BOARD, Screen.STOCK, Screen.LOANS, Screen.NOTIFICATIONS),
+        W: (Screen.BOARD, Screen.STOCK, Screen.LOANS, Screen.NOTIFICATIONS, Screen.KNOWLEDGE),
         A: tuple(Screen),
         E: (),
     }

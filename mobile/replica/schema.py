@@ -89,7 +89,9 @@ _CASE_ROW = (
 def fts5_trigram_available(conn: Connection) -> bool:
     """Whether this SQLite has FTS5 and its trigram tokenizer (3.34 and later): Python's does, and the
     browser's (Pyodide, SQLite 3.39) when built with FTS5; without it search falls back to LIKE."""
-    version = tuple(int(p) for p in str(conn.execute(text("SELECT sqlite_version()")).scalar_one()).split("."))
+    version = tuple(
+        int(p) for p in str(conn.execute(text("SELECT sqlite_version()")).scalar_one()).split(".")
+    )
     if version < (3, 34):
         return False
     return bool(conn.execute(text("SELECT sqlite_compileoption_used('ENABLE_FTS5')")).scalar_one())
@@ -99,10 +101,14 @@ def _v5(conn: Connection) -> None:
     """Knowledge cases searchable offline in Chinese: ``case_text`` (one row per pulled case: its model and
     the text it is found by) and, where SQLite has it, ``case_fts``, an FTS5 index with the trigram
     tokenizer over that text (any three characters match, so Chinese needs no word splitting)."""
-    conn.execute(text("CREATE TABLE case_text (id TEXT PRIMARY KEY, model TEXT NOT NULL, body TEXT NOT NULL)"))
+    conn.execute(
+        text("CREATE TABLE case_text (id TEXT PRIMARY KEY, model TEXT NOT NULL, body TEXT NOT NULL)")
+    )
     conn.execute(text("CREATE INDEX ix_case_text_model ON case_text (model)"))
     conn.execute(
-        text(f"CREATE TRIGGER case_put AFTER INSERT ON reference WHEN new.entity = 'case' BEGIN {_CASE_ROW}; END")
+        text(
+            f"CREATE TRIGGER case_put AFTER INSERT ON reference WHEN new.entity = 'case' BEGIN {_CASE_ROW}; END"
+        )
     )
     conn.execute(
         text(

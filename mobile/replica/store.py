@@ -25,8 +25,8 @@ from sqlalchemy.engine import Engine
 
 from mobile.replica.schema import SCHEMA_VERSION, migrate
 from shared.clock import utcnow
-from shared.knowledge import MIN_TRIGRAM, fts_phrase, like_escape, rank_by_overlap, split_query
 from shared.ids import uuid7
+from shared.knowledge import MIN_TRIGRAM, fts_phrase, like_escape, rank_by_overlap, split_query
 from sync.client import (
     OutboxEntry,
     ServerUsage,

@@ -135,7 +135,10 @@ def _text_param(value: str, name: str) -> str:
     value = value.strip()
     if not value or len(value) > 200:
         raise Invalid(
-            f"{name} must be 1 to 200 characters", field=name, code="knowledge.bad_text", params={"field": name}
+            f"{name} must be 1 to 200 characters",
+            field=name,
+            code="knowledge.bad_text",
+            params={"field": name},
         )
     return value
 
@@ -152,7 +155,9 @@ class KnowledgeController(Controller):
         db_session: DbSession,
         status: FromQuery[CaseStatus | None] = None,
         model: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        q: Annotated[str | None, QueryParameter(max_length=100, description="words in the case's text")] = None,
+        q: Annotated[
+            str | None, QueryParameter(max_length=100, description="words in the case's text")
+        ] = None,
     ) -> list[CaseOut]:
         """Cases, newest first, filtered by status, equipment model and words of their text."""
         query = select(KnowledgeCase).order_by(KnowledgeCase.created_at.desc(), KnowledgeCase.id.desc())
@@ -171,13 +176,10 @@ class KnowledgeController(Controller):
                 )
             )
         cases = (await db_session.scalars(query.limit(500))).all()
-        numbers = dict(
-            (
-                await db_session.execute(
-                    select(Job.id, Job.number).where(Job.id.in_([c.job_id for c in cases if c.job_id]))
-                )
-            ).all()
+        rows = await db_session.execute(
+            select(Job.id, Job.number).where(Job.id.in_([c.job_id for c in cases if c.job_id]))
         )
+        numbers: dict[uuid.UUID, str] = {row[0]: row[1] for row in rows.all()}
         out = []
         for case in cases:
             item = CaseOut.model_validate(case)
@@ -188,10 +190,14 @@ class KnowledgeController(Controller):
     @get("/models", guards=[requires_office], summary="The equipment models in service")
     async def models(self, db_session: DbSession) -> list[str]:
         """Every equipment model of the customers' units, for choosing where a manual belongs."""
-        return list((await db_session.scalars(select(Equipment.model).distinct().order_by(Equipment.model))).all())
+        return list(
+            (await db_session.scalars(select(Equipment.model).distinct().order_by(Equipment.model))).all()
+        )
 
     @post("/cases", guards=[requires_curator], summary="Draft a case from a closed job")
-    async def draft_case(self, data: JSONBody[CaseDraft], db_session: DbSession, principal: CurrentUser) -> CaseOut:
+    async def draft_case(
+        self, data: JSONBody[CaseDraft], db_session: DbSession, principal: CurrentUser
+    ) -> CaseOut:
         """A draft with the closed job's equipment model, symptom, cause, fix and parts used; one case per job."""
         job = await db_session.get(Job, data.job_id)
         if job is None:
@@ -250,7 +256,11 @@ class KnowledgeController(Controller):
 
     @patch("/cases/{case_id:uuid}", guards=[requires_curator], summary="Edit a case")
     async def edit_case(
-        self, case_id: FromPath[uuid.UUID], data: JSONBody[CaseUpdate], db_session: DbSession, principal: CurrentUser
+        self,
+        case_id: FromPath[uuid.UUID],
+        data: JSONBody[CaseUpdate],
+        db_session: DbSession,
+        principal: CurrentUser,
     ) -> CaseOut:
         """QA's wording of the case; a published case reaches the tablets again at their next sync."""
         case = await _case(db_session, case_id)
@@ -277,13 +287,19 @@ class KnowledgeController(Controller):
             await db_session.commit()
         return await _case_out(db_session, case)
 
-    @post("/cases/{case_id:uuid}/publish", guards=[requires_curator], summary="Publish a case", status_code=200)
-    async def publish_case(self, case_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser) -> CaseOut:
+    @post(
+        "/cases/{case_id:uuid}/publish", guards=[requires_curator], summary="Publish a case", status_code=200
+    )
+    async def publish_case(
+        self, case_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
+    ) -> CaseOut:
         """Into the library and onto the tablets of the engineers working on its model; it needs a cause and a fix."""
         case = await _case(db_session, case_id)
         if case.status == CaseStatus.PUBLISHED.value:
             raise Conflict(
-                f"case {case.number} is already published", code="knowledge.case_published", params={"number": case.number}
+                f"case {case.number} is already published",
+                code="knowledge.case_published",
+                params={"number": case.number},
             )
         missing = [name for name in ("symptom", "cause", "fix") if not getattr(case, name).strip()]
         if missing:
@@ -293,16 +309,30 @@ class KnowledgeController(Controller):
                 code="knowledge.case_incomplete",
                 params={"number": case.number, "missing": ", ".join(missing)},
             )
-        case.status, case.published_at, case.published_by = CaseStatus.PUBLISHED.value, utcnow(), principal.user_id
+        case.status, case.published_at, case.published_by = (
+            CaseStatus.PUBLISHED.value,
+            utcnow(),
+            principal.user_id,
+        )
         await db_session.flush()
         await log_changes(db_session, [Change(CASE_ENTITY, case.id, "put", None)])
         await audit.record_by(
-            db_session, principal, "knowledge.case_publish", "knowledge_case", case.id, {"number": case.number}
+            db_session,
+            principal,
+            "knowledge.case_publish",
+            "knowledge_case",
+            case.id,
+            {"number": case.number},
         )
         await db_session.commit()
         return await _case_out(db_session, case)
 
-    @post("/cases/{case_id:uuid}/unpublish", guards=[requires_curator], summary="Withdraw a case", status_code=200)
+    @post(
+        "/cases/{case_id:uuid}/unpublish",
+        guards=[requires_curator],
+        summary="Withdraw a case",
+        status_code=200,
+    )
     async def unpublish_case(
         self, case_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
     ) -> CaseOut:
@@ -310,19 +340,28 @@ class KnowledgeController(Controller):
         case = await _case(db_session, case_id)
         if case.status != CaseStatus.PUBLISHED.value:
             raise Conflict(
-                f"case {case.number} is not published", code="knowledge.case_not_published", params={"number": case.number}
+                f"case {case.number} is not published",
+                code="knowledge.case_not_published",
+                params={"number": case.number},
             )
         case.status, case.published_at, case.published_by = CaseStatus.DRAFT.value, None, None
         await db_session.flush()
         await log_changes(db_session, [Change(CASE_ENTITY, case.id, "remove", None)])
         await audit.record_by(
-            db_session, principal, "knowledge.case_unpublish", "knowledge_case", case.id, {"number": case.number}
+            db_session,
+            principal,
+            "knowledge.case_unpublish",
+            "knowledge_case",
+            case.id,
+            {"number": case.number},
         )
         await db_session.commit()
         return await _case_out(db_session, case)
 
     @delete("/cases/{case_id:uuid}", guards=[requires_curator], summary="Delete a draft case")
-    async def delete_case(self, case_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser) -> None:
+    async def delete_case(
+        self, case_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
+    ) -> None:
         """Only a draft is deleted; a published case is withdrawn first."""
         case = await _case(db_session, case_id)
         if case.status == CaseStatus.PUBLISHED.value:
@@ -343,7 +382,9 @@ class KnowledgeController(Controller):
     async def list_manuals(
         self, db_session: DbSession, model: Annotated[str | None, QueryParameter(max_length=200)] = None
     ) -> list[ManualOut]:
-        query = select(KnowledgeManual).order_by(KnowledgeManual.model, KnowledgeManual.kind, KnowledgeManual.title)
+        query = select(KnowledgeManual).order_by(
+            KnowledgeManual.model, KnowledgeManual.kind, KnowledgeManual.title
+        )
         if model:
             query = query.where(KnowledgeManual.model == model)
         return [ManualOut.model_validate(m) for m in (await db_session.scalars(query)).all()]
@@ -359,7 +400,9 @@ class KnowledgeController(Controller):
         request: Request[Any, Any, Any],
         db_session: DbSession,
         principal: CurrentUser,
-        model: Annotated[str, QueryParameter(max_length=200, description="the equipment model it belongs to")],
+        model: Annotated[
+            str, QueryParameter(max_length=200, description="the equipment model it belongs to")
+        ],
         title: Annotated[str, QueryParameter(max_length=200)],
         kind: FromQuery[ManualKind] = ManualKind.MANUAL,
         filename: Annotated[str, QueryParameter(max_length=300)] = "manual",
@@ -409,10 +452,13 @@ class KnowledgeController(Controller):
     ) -> Response[bytes]:
         """The file as uploaded. An engineer reads the manuals of the models in their jobs only (404 for others)."""
         manual = await db_session.scalar(
-            select(KnowledgeManual).options(undefer(KnowledgeManual.data)).where(KnowledgeManual.id == manual_id)
+            select(KnowledgeManual)
+            .options(undefer(KnowledgeManual.data))
+            .where(KnowledgeManual.id == manual_id)
         )
         if manual is None or (
-            principal.is_engineer and not await engineer_may_read_model(db_session, principal.user_id, manual.model)
+            principal.is_engineer
+            and not await engineer_may_read_model(db_session, principal.user_id, manual.model)
         ):
             raise NotFound(
                 f"no manual with id {manual_id}", code="knowledge.manual_not_found", params={"id": manual_id}
@@ -430,7 +476,9 @@ class KnowledgeController(Controller):
         )
 
     @delete("/manuals/{manual_id:uuid}", guards=[requires_curator], summary="Delete a manual")
-    async def delete_manual(self, manual_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser) -> None:
+    async def delete_manual(
+        self, manual_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
+    ) -> None:
         manual = await _manual(db_session, manual_id)
         await log_changes(db_session, [Change(MANUAL_ENTITY, manual.id, "remove", None)])
         await audit.record_by(
@@ -462,19 +510,30 @@ class KnowledgeController(Controller):
     async def _materials_out(self, session: AsyncSession, job_id: uuid.UUID) -> TrainingMaterialsOut:
         row = await session.get(TrainingMaterial, job_id)
         ids = [uuid.UUID(str(i)) for i in (row.manual_ids if row else [])]
-        manuals = {m.id: m for m in (await session.scalars(select(KnowledgeManual).where(KnowledgeManual.id.in_(ids)))).all()}
+        manuals = {
+            m.id: m
+            for m in (await session.scalars(select(KnowledgeManual).where(KnowledgeManual.id.in_(ids)))).all()
+        }
         return TrainingMaterialsOut(
             job_id=job_id,
             phase=TrainingPhase(row.phase) if row and row.phase else None,
             materials=[ManualOut.model_validate(manuals[i]) for i in ids if i in manuals],
         )
 
-    @get("/trainings/{job_id:uuid}", guards=[requires_office], summary="A training session's phase and materials")
+    @get(
+        "/trainings/{job_id:uuid}",
+        guards=[requires_office],
+        summary="A training session's phase and materials",
+    )
     async def get_training(self, job_id: FromPath[uuid.UUID], db_session: DbSession) -> TrainingMaterialsOut:
         await self._training(db_session, job_id)
         return await self._materials_out(db_session, job_id)
 
-    @put("/trainings/{job_id:uuid}", guards=[requires_planner], summary="Set a training session's phase and materials")
+    @put(
+        "/trainings/{job_id:uuid}",
+        guards=[requires_planner],
+        summary="Set a training session's phase and materials",
+    )
     async def set_training(
         self,
         job_id: FromPath[uuid.UUID],
@@ -486,7 +545,9 @@ class KnowledgeController(Controller):
         materials the session uses (each must exist)."""
         job = await self._training(db_session, job_id)
         ids = list(dict.fromkeys(data.manual_ids))
-        found = set((await db_session.scalars(select(KnowledgeManual.id).where(KnowledgeManual.id.in_(ids)))).all())
+        found = set(
+            (await db_session.scalars(select(KnowledgeManual.id).where(KnowledgeManual.id.in_(ids)))).all()
+        )
         unknown = [str(i) for i in ids if i not in found]
         if unknown:
             raise Invalid(

@@ -73,7 +73,9 @@ async def knowledge_documents(
             wanted = [i for i in wanted if i in asked]
         out: dict[uuid.UUID, dict[str, Any]] = {}
         for i in range(0, len(wanted), 500):
-            cases = await session.scalars(select(KnowledgeCase).where(KnowledgeCase.id.in_(wanted[i : i + 500])))
+            cases = await session.scalars(
+                select(KnowledgeCase).where(KnowledgeCase.id.in_(wanted[i : i + 500]))
+            )
             out.update((c.id, case_document(c)) for c in cases)
         return out
     query = select(KnowledgeManual).where(KnowledgeManual.model.in_(sorted(models)))
@@ -100,7 +102,9 @@ async def changes_for_assignment(
     if already is not None:  # the tablet holds this model's knowledge already
         return []
     case_ids = await published_case_ids(session, [model])
-    manual_ids = (await session.scalars(select(KnowledgeManual.id).where(KnowledgeManual.model == model))).all()
+    manual_ids = (
+        await session.scalars(select(KnowledgeManual.id).where(KnowledgeManual.model == model))
+    ).all()
     return [Change(CASE_ENTITY, i, "put", engineer_id) for i in case_ids] + [
         Change(MANUAL_ENTITY, i, "put", engineer_id) for i in manual_ids
     ]

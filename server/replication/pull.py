@@ -242,13 +242,13 @@ class PullService:
         for entity, ids in by_entity.items():
             if entity in KNOWLEDGE_ENTITIES:
                 # Only what is published for the engineer's models; anything else leaves the tablet.
-                models = models if models is not None else await models_of_engineer(self.session, self.principal.user_id)
-                docs = await knowledge_documents(self.session, entity, models, ids)
-                changes.extend(
-                    Change.model_construct(entity=entity, id=kid, op=ChangeOp.REMOVE, data=None)
-                    for kid in dict.fromkeys(ids)
-                    if kid not in docs
+                models = (
+                    models
+                    if models is not None
+                    else await models_of_engineer(self.session, self.principal.user_id)
                 )
+                docs = await knowledge_documents(self.session, entity, models, ids)
+                changes.extend(_remove(entity, kid) for kid in dict.fromkeys(ids) if kid not in docs)
             elif entity == "conflict":
                 docs = await conflict_documents(self.session, ids)
             elif entity == VAN_STOCK:  # only balances of the caller's own van (the log's audience)
@@ -273,3 +273,7 @@ class PullService:
 def _put(entity: Any, entity_id: uuid.UUID, data: dict[str, Any]) -> Change:
     """A change built without re-validating data the server just read from its own tables."""
     return Change.model_construct(entity=entity, id=entity_id, op=ChangeOp.PUT, data=data)
+
+
+def _remove(entity: Any, entity_id: uuid.UUID) -> Change:
+    return Change.model_construct(entity=entity, id=entity_id, op=ChangeOp.REMOVE, data=None)

@@ -40,7 +40,11 @@ def _pdf() -> bytes:
 
 
 async def closed_job(
-    world: World, *, engineer: str = "eng1", equipment_id: uuid.UUID | None = None, symptom: str = "水泵运行时机械密封处漏油"
+    world: World,
+    *,
+    engineer: str = "eng1",
+    equipment_id: uuid.UUID | None = None,
+    symptom: str = "水泵运行时机械密封处漏油",
 ) -> str:
     """A job closed by QA with its cause, fix and a part used (written straight to the database)."""
     job = await world.create_job(
@@ -84,7 +88,9 @@ async def test_qa_drafts_a_case_from_a_closed_job_edits_and_publishes_it(world: 
     assert again.status_code == 409 and again.json()["code"] == "knowledge.job_has_case"
 
     r = await world.client.patch(
-        f"/api/knowledge/cases/{case['id']}", json={"title": "机械密封漏油的处理", "fix": "更换机械密封"}, headers=qa
+        f"/api/knowledge/cases/{case['id']}",
+        json={"title": "机械密封漏油的处理", "fix": "更换机械密封"},
+        headers=qa,
     )
     assert r.status_code == 200, r.text
     assert r.json()["title"] == "机械密封漏油的处理" and r.json()["fix"] == "更换机械密封"
@@ -98,7 +104,9 @@ async def test_qa_drafts_a_case_from_a_closed_job_edits_and_publishes_it(world: 
     assert gone.status_code == 409  # a published case is withdrawn first
 
     desk = await world.login("dispatcher")  # the office reads the library
-    listed = await world.client.get("/api/knowledge/cases", params={"status": "published", "q": "漏油"}, headers=desk)
+    listed = await world.client.get(
+        "/api/knowledge/cases", params={"status": "published", "q": "漏油"}, headers=desk
+    )
     assert listed.status_code == 200, listed.text
     assert [c["id"] for c in listed.json()] == [case["id"]]
     none = await world.client.get("/api/knowledge/cases", params={"q": "发电机"}, headers=desk)
@@ -132,7 +140,9 @@ async def test_a_case_is_refused_in_words_from_an_open_job_or_when_incomplete(wo
     extra = await world.client.post("/api/knowledge/cases", json={"job_id": open_job, "x": 1}, headers=qa)
     assert extra.status_code == 400
 
-    case = (await world.client.post("/api/knowledge/cases", json={"job_id": await closed_job(world)}, headers=qa)).json()
+    case = (
+        await world.client.post("/api/knowledge/cases", json={"job_id": await closed_job(world)}, headers=qa)
+    ).json()
     r = await world.client.patch(f"/api/knowledge/cases/{case['id']}", json={"cause": ""}, headers=qa)
     assert r.status_code == 200
     r = await world.client.post(f"/api/knowledge/cases/{case['id']}/publish", headers=qa)
@@ -143,14 +153,20 @@ async def test_a_case_is_refused_in_words_from_an_open_job_or_when_incomplete(wo
     assert r.status_code == 400
 
 
-async def test_only_qa_manager_and_admin_curate_and_engineers_do_not_read_the_office_library(world: World) -> None:
+async def test_only_qa_manager_and_admin_curate_and_engineers_do_not_read_the_office_library(
+    world: World,
+) -> None:
     job_id = await closed_job(world)
     for user in ("dispatcher", "warehouse", "eng1"):
-        r = await world.client.post("/api/knowledge/cases", json={"job_id": job_id}, headers=await world.login(user))
+        r = await world.client.post(
+            "/api/knowledge/cases", json={"job_id": job_id}, headers=await world.login(user)
+        )
         assert r.status_code == 403, user
     r = await world.client.get("/api/knowledge/cases", headers=await world.login("eng1"))
     assert r.status_code == 403
-    r = await world.client.post("/api/knowledge/cases", json={"job_id": job_id}, headers=await world.login("manager"))
+    r = await world.client.post(
+        "/api/knowledge/cases", json={"job_id": job_id}, headers=await world.login("manager")
+    )
     assert r.status_code == 201
 
 
@@ -159,13 +175,20 @@ async def test_manuals_are_uploaded_read_back_and_an_engineer_reads_only_their_m
     pdf = _pdf()
     r = await world.client.post(
         "/api/knowledge/manuals",
-        params={"model": MODEL, "title": "QSZ-1500 使用说明书", "kind": "manual", "filename": "QSZ 说明书.pdf"},
+        params={
+            "model": MODEL,
+            "title": "QSZ-1500 使用说明书",
+            "kind": "manual",
+            "filename": "QSZ 说明书.pdf",
+        },
         content=pdf,
         headers={**qa, "Content-Type": "application/pdf"},
     )
     assert r.status_code == 201, r.text
     manual = r.json()
-    assert manual["size"] == len(pdf) and manual["kind"] == "manual" and manual["filename"] == "QSZ 说明书.pdf"
+    assert (
+        manual["size"] == len(pdf) and manual["kind"] == "manual" and manual["filename"] == "QSZ 说明书.pdf"
+    )
     other_model = "GF-50 柴油发电机组"
     r = await world.client.post(
         "/api/knowledge/manuals",
@@ -178,7 +201,9 @@ async def test_manuals_are_uploaded_read_back_and_an_engineer_reads_only_their_m
 
     listed = await world.client.get("/api/knowledge/manuals", params={"model": MODEL}, headers=qa)
     assert [m["id"] for m in listed.json()] == [manual["id"]]
-    got = await world.client.get(f"/api/knowledge/manuals/{manual['id']}/file", headers=await world.login("dispatcher"))
+    got = await world.client.get(
+        f"/api/knowledge/manuals/{manual['id']}/file", headers=await world.login("dispatcher")
+    )
     assert got.status_code == 200 and got.content == pdf
 
     await world.create_job(engineer="eng1")  # eng1 works on the QSZ-1500
@@ -188,8 +213,14 @@ async def test_manuals_are_uploaded_read_back_and_an_engineer_reads_only_their_m
     assert hidden.status_code == 404 and hidden.json()["code"] == "knowledge.manual_not_found"
 
     assert (await world.client.delete(f"/api/knowledge/manuals/{other['id']}", headers=qa)).status_code == 204
-    assert (await world.client.get(f"/api/knowledge/manuals/{other['id']}/file", headers=qa)).status_code == 404
-    assert await _actions(world) == ["knowledge.manual_upload", "knowledge.manual_upload", "knowledge.manual_delete"]
+    assert (
+        await world.client.get(f"/api/knowledge/manuals/{other['id']}/file", headers=qa)
+    ).status_code == 404
+    assert await _actions(world) == [
+        "knowledge.manual_upload",
+        "knowledge.manual_upload",
+        "knowledge.manual_delete",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -265,7 +296,11 @@ async def test_a_training_session_gets_its_phase_and_materials(world: World) -> 
     )
     assert unknown.status_code == 422 and unknown.json()["code"] == "knowledge.manual_not_found"
     repair = (await world.create_job(engineer="eng1"))["id"]
-    r = await world.client.put(f"/api/knowledge/trainings/{repair}", json={"phase": "operation"}, headers=desk)
+    r = await world.client.put(
+        f"/api/knowledge/trainings/{repair}", json={"phase": "operation"}, headers=desk
+    )
     assert r.status_code == 422 and r.json()["code"] == "training.not_training"
-    assert (await world.client.put(f"/api/knowledge/trainings/{training}", json={}, headers=qa)).status_code == 403
+    assert (
+        await world.client.put(f"/api/knowledge/trainings/{training}", json={}, headers=qa)
+    ).status_code == 403
     assert "knowledge.training_set" in await _actions(world)

@@ -34,7 +34,9 @@ async def test_cases_reach_the_tablet_for_its_models_only_and_are_searched_offli
     leak = await _published(world, await closed_job(world, engineer="eng2"), title="机械密封漏油")
     hot = await _published(
         world,
-        await closed_job(world, engineer="eng2", equipment_id=generator, symptom="发电机组运行半小时后水温过高报警"),
+        await closed_job(
+            world, engineer="eng2", equipment_id=generator, symptom="发电机组运行半小时后水温过高报警"
+        ),
         cause="散热器外部被杂物堵塞",
         fix="清洗散热器并更换风扇皮带",
     )
@@ -90,7 +92,9 @@ async def test_cases_reach_the_tablet_for_its_models_only_and_are_searched_offli
     assert tablet.replica.search_cases("水温", model=MODEL) == []
 
     # A manual deleted in the office leaves the tablet.
-    assert (await world.client.delete(f"/api/knowledge/manuals/{manual['id']}", headers=qa)).status_code == 204
+    assert (
+        await world.client.delete(f"/api/knowledge/manuals/{manual['id']}", headers=qa)
+    ).status_code == 204
     await tablet.sync()
     assert tablet.replica.manuals() == []
 
