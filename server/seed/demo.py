@@ -27,6 +27,7 @@ from server.db.models import ChecklistTemplate, Counter, Job, Part, User
 from server.delivery.seed import seed_delivery_documents
 from server.escalation.seed import seed_escalation
 from server.inspections.seed import seed_inspections
+from server.knowledge.seed import seed_knowledge
 from server.loans.seed import seed_loans
 from server.paid.seed import seed_paid
 from server.returns.seed import seed_returns
@@ -174,6 +175,9 @@ async def seed_demo(
     counts.update(await seed_contracts(session, b.customers, b.jobs, b.users, today, now))
     counts.update(await seed_paid(session, now=now, rng_seed=rng_seed))  # quotes, charges, payments
     counts.update(await seed_escalation(session, now=now))  # rules, and what they tell at ``now``
+    counts.update(
+        await seed_knowledge(session, now=now, rng_seed=rng_seed)
+    )  # cases, manuals, training phases
     logins = [DemoLogin(u.username, password, u.role, u.display_name) for u in b.users]
     return SeedResult(logins=logins, counts=counts)
 
