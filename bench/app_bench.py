@@ -4,8 +4,8 @@ Builds a replica with 5,000 jobs (and their customers, sites and equipment), the
 side of the job list screen: the rows grouped into overdue / today / upcoming / done with their SLA
 clocks (``JobQueries.job_rows`` + ``group_rows``), and a search over them. Then it adds 20,000 knowledge
 cases (as pulled: ``reference`` rows, indexed by the replica's triggers) and measures the case search
-in Chinese: a word of three characters or more (FTS5 trigram), a two-character word (LIKE over every
-case), both together, and the cases a job's screen offers (same model, closest symptom); and what the
+in Chinese: a word of three characters or more (FTS5 trigram), a two-character word (instr() over the
+cases), both together, and the cases a job's screen offers (same model, closest symptom); and what the
 cases weigh on disk. Median of several runs. The last line is one JSON object.
 
     .venv/bin/python -m bench.app_bench [--jobs 5000] [--cases 20000] [--runs 9]
@@ -220,7 +220,7 @@ def main() -> None:
         short_ms = median_ms(lambda: replica.search_cases("漏油"), args.runs)
         both_ms = median_ms(lambda: replica.search_cases("轴承 过热"), args.runs)
         offer_ms = median_ms(lambda: replica.cases_like(models[3], "机械密封处漏油"), args.runs)
-        # a two-character word no case holds: the LIKE reads every case (the worst short search)
+        # a two-character word no case holds: instr() reads every case (the worst short search)
         miss_ms = median_ms(lambda: replica.search_cases("闸门"), args.runs)
         replica.close()
     case_ms = max(long_ms, short_ms, both_ms, offer_ms, miss_ms)
@@ -230,7 +230,7 @@ def main() -> None:
     print(f"search filters (median):       {search_ms:.1f} ms  (budget 50 ms)")
     print(f"knowledge cases on the device: {args.cases} over {len(models)} models (FTS5 trigram: {indexed})")
     print(f"case search, 4 characters:     {long_ms:.1f} ms  ({hits['long']} shown; budget 50 ms)")
-    print(f"case search, 2 characters:     {short_ms:.1f} ms  ({hits['short']} shown; LIKE scan)")
+    print(f"case search, 2 characters:     {short_ms:.1f} ms  ({hits["short"]} shown; instr scan)")
     print(f"case search, 2 chars, no hit:  {miss_ms:.1f} ms  (every case read)")
     print(f"case search, two words:        {both_ms:.1f} ms  ({hits['both']} shown)")
     print(f"cases offered on a job:        {offer_ms:.1f} ms  ({hits['offer']} shown)")

@@ -38,7 +38,6 @@ __all__ = [
     "case_search_text",
     "fts_phrase",
     "grams",
-    "like_escape",
     "rank_by_overlap",
     "split_query",
 ]
@@ -52,7 +51,7 @@ MAX_CASES_PER_MODEL = 200
 MAX_MANUAL_BYTES = 20 * 1024 * 1024
 #: the file types a manual may be: the photo formats, and PDF
 MANUAL_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
-#: FTS5's trigram tokenizer matches three characters or more; shorter queries are a LIKE scan
+#: FTS5's trigram tokenizer matches three characters or more; shorter words are an instr() scan
 MIN_TRIGRAM = 3
 
 ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -160,11 +159,6 @@ def split_query(query: str) -> list[str]:
 def fts_phrase(word: str) -> str:
     """A word as an FTS5 phrase: quoted, its quotes doubled, so no word is read as query syntax."""
     return '"' + word.replace('"', '""') + '"'
-
-
-def like_escape(word: str) -> str:
-    """A word for ``LIKE ... ESCAPE '\\'``: its %, _ and \\ taken literally."""
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def grams(value: str, n: int = 2) -> set[str]:

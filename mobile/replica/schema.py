@@ -70,25 +70,27 @@ V4 = [
     "CREATE INDEX ix_jobs_equipment ON jobs (json_extract(local_doc, '$.equipment_id'))",
 ]
 
-#: What a knowledge case is found by (shared.knowledge.case_search_text, in SQL): kept by triggers on the
+#: What a knowledge case is found by (shared.knowledge.case_search_text, in SQL: lower-cased, so a short
+#: word is found with instr()): kept by triggers on the
 #: reference table, so every way a pulled case is written (page, resync, sweep) keeps it in step.
 _CASE_BODY = (
-    "trim(coalesce(json_extract(new.data, '$.title'), '') || ' ' || coalesce(json_extract(new.data, '$.model'), '')"
+    "lower(trim(coalesce(json_extract(new.data, '$.title'), '') || ' ' || coalesce(json_extract(new.data, '$.model'), '')"
     " || ' ' || coalesce(json_extract(new.data, '$.symptom'), '') || ' ' || coalesce(json_extract(new.data, '$.cause'), '')"
     " || ' ' || coalesce(json_extract(new.data, '$.fix'), '') || ' ' || "
-    "coalesce((SELECT group_concat(value, ' ') FROM json_each(new.data, '$.parts')), ''))"
+    "coalesce((SELECT group_concat(value, ' ') FROM json_each(new.data, '$.parts')), '')))"
 )
 # A delete and an insert, not INSERT OR REPLACE: a REPLACE fires no delete trigger (recursive triggers
 # are off), and the FTS index would keep the old text.
 _CASE_ROW = (
-    "DELETE FROM case_text WHERE id = new.id; INSERT INTO case_text (id, model, body) "
-    f"VALUES (new.id, coalesce(json_extract(new.data, '$.model'), ''), {_CASE_BODY})"
+    "DELETE FROM case_text WHERE id = new.id; INSERT INTO case_text (id, model, symptom, body) "
+    "VALUES (new.id, coalesce(json_extract(new.data, '$.model'), ''), "
+    f"coalesce(json_extract(new.data, '$.symptom'), ''), {_CASE_BODY})"
 )
 
 
 def fts5_trigram_available(conn: Connection) -> bool:
     """Whether this SQLite has FTS5 and its trigram tokenizer (3.34 and later): Python's does, and the
-    browser's (Pyodide, SQLite 3.39) when built with FTS5; without it search falls back to LIKE."""
+    browser's (Pyodide, SQLite 3.39) when built with FTS5; without it every word is found with instr()."""
     version = tuple(
         int(p) for p in str(conn.execute(text("SELECT sqlite_version()")).scalar_one()).split(".")
     )
@@ -98,11 +100,14 @@ def fts5_trigram_available(conn: Connection) -> bool:
 
 
 def _v5(conn: Connection) -> None:
-    """Knowledge cases searchable offline in Chinese: ``case_text`` (one row per pulled case: its model and
-    the text it is found by) and, where SQLite has it, ``case_fts``, an FTS5 index with the trigram
+    """Knowledge cases searchable offline in Chinese: ``case_text`` (one row per pulled case: its model, its
+    symptom and the text it is found by) and, where SQLite has it, ``case_fts``, an FTS5 index with the trigram
     tokenizer over that text (any three characters match, so Chinese needs no word splitting)."""
     conn.execute(
-        text("CREATE TABLE case_text (id TEXT PRIMARY KEY, model TEXT NOT NULL, body TEXT NOT NULL)")
+        text(
+            "CREATE TABLE case_text (id TEXT PRIMARY KEY, model TEXT NOT NULL, symptom TEXT NOT NULL, "
+            "body TEXT NOT NULL)"
+        )
     )
     conn.execute(text("CREATE INDEX ix_case_text_model ON case_text (model)"))
     conn.execute(
