@@ -230,7 +230,7 @@ def main() -> None:
     print(f"search filters (median):       {search_ms:.1f} ms  (budget 50 ms)")
     print(f"knowledge cases on the device: {args.cases} over {len(models)} models (FTS5 trigram: {indexed})")
     print(f"case search, 4 characters:     {long_ms:.1f} ms  ({hits['long']} shown; budget 50 ms)")
-    print(f"case search, 2 characters:     {short_ms:.1f} ms  ({hits["short"]} shown; instr scan)")
+    print(f"case search, 2 characters:     {short_ms:.1f} ms  ({hits['short']} shown; instr scan)")
     print(f"case search, 2 chars, no hit:  {miss_ms:.1f} ms  (every case read)")
     print(f"case search, two words:        {both_ms:.1f} ms  ({hits['both']} shown)")
     print(f"cases offered on a job:        {offer_ms:.1f} ms  ({hits['offer']} shown)")
