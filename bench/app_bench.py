@@ -2,10 +2,13 @@
 
 Builds a replica with 5,000 jobs (and their customers, sites and equipment), then measures the Python
 side of the job list screen: the rows grouped into overdue / today / upcoming / done with their SLA
-clocks (``JobQueries.job_rows`` + ``group_rows``), and a search over them. Median of several runs.
-The last line is one JSON object.
+clocks (``JobQueries.job_rows`` + ``group_rows``), and a search over them. Then it adds 20,000 knowledge
+cases (as pulled: ``reference`` rows, indexed by the replica's triggers) and measures the case search
+in Chinese: a word of three characters or more (FTS5 trigram), a two-character word (instr() over the
+cases), both together, and the cases a job's screen offers (same model, closest symptom); and what the
+cases weigh on disk. Median of several runs. The last line is one JSON object.
 
-    .venv/bin/python -m bench.app_bench [--jobs 5000] [--runs 9]
+    .venv/bin/python -m bench.app_bench [--jobs 5000] [--cases 20000] [--runs 9]
 """
 
 from __future__ import annotations
@@ -104,6 +107,73 @@ def build(replica: Replica, jobs: int, now: datetime) -> None:
         )
 
 
+PARTS_OF_CASES = [
+    "机械密封",
+    "叶轮",
+    "轴承",
+    "电缆",
+    "浮球开关",
+    "风扇皮带",
+    "喷油嘴",
+    "蓄电池",
+    "碳刷",
+    "密封圈",
+]
+SYMPTOMS = [
+    "启动后出水量不足",
+    "机械密封处漏油",
+    "电机运行中过热跳闸",
+    "启动困难，电流偏大",
+    "运行时振动和噪声明显",
+    "水温过高报警",
+    "绝缘电阻偏低",
+    "控制柜显示缺相",
+    "发动机冒黑烟，功率不足",
+    "照明灯塔升降卡滞",
+]
+CAUSES = [
+    "叶轮磨损",
+    "油室进水",
+    "轴承损坏",
+    "电缆破损受潮",
+    "散热器堵塞",
+    "燃油滤清器堵塞",
+    "接触器触点烧蚀",
+]
+FIXES = ["更换", "清洗", "紧固", "重新接线并做绝缘处理", "调整间隙", "更换并试运行两小时"]
+
+
+def build_cases(replica: Replica, cases: int, models: int = 40) -> list[str]:
+    """``cases`` published cases over ``models`` equipment models, written as a pull writes them."""
+    rng = random.Random(11)
+    names = [f"QSZ-{500 + 50 * i} 潜水排涝泵" for i in range(models)]
+    rows = []
+    for i in range(cases):
+        symptom = rng.choice(SYMPTOMS) + "，" + rng.choice(SYMPTOMS)
+        part = rng.choice(PARTS_OF_CASES)
+        doc = {
+            "id": str(uuid.uuid4()),
+            "number": f"KC-{i:05d}",
+            "status": "published",
+            "title": symptom[:20],
+            "model": rng.choice(names),
+            "symptom": symptom + f"，现场第{i}次记录",
+            "cause": rng.choice(CAUSES) + "，" + rng.choice(CAUSES),
+            "fix": rng.choice(FIXES) + part + "，" + rng.choice(FIXES) + rng.choice(PARTS_OF_CASES),
+            "parts": [f"P-{rng.randint(1, 400):04d} {part} ×{rng.randint(1, 3)}"],
+        }
+        rows.append({"id": doc["id"], "d": json.dumps(doc, ensure_ascii=False)})
+    with replica.engine.begin() as conn:
+        conn.execute(text("INSERT INTO reference (entity, id, data) VALUES ('case', :id, :d)"), rows)
+    return names
+
+
+def file_bytes(replica: Replica) -> int:
+    with replica.engine.begin() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return Path(replica.path).stat().st_size
+
+
 def median_ms(fn: object, runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -116,6 +186,7 @@ def median_ms(fn: object, runs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=5000)
+    parser.add_argument("--cases", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     now = datetime.now(UTC)
@@ -134,11 +205,36 @@ def main() -> None:
         list_ms = median_ms(list_ready, args.runs)
         search_ms = median_ms(search, args.runs)
         counts = {g.value: len(v) for g, v in group_rows(rows).items()}
+
+        before = file_bytes(replica)
+        models = build_cases(replica, args.cases)
+        case_bytes = (file_bytes(replica) - before) / max(args.cases, 1)
+        indexed = replica.has_case_index()
+        hits = {
+            "long": len(replica.search_cases("机械密封")),
+            "short": len(replica.search_cases("漏油")),
+            "both": len(replica.search_cases("轴承 过热")),
+            "offer": len(replica.cases_like(models[3], "机械密封处漏油")),
+        }
+        long_ms = median_ms(lambda: replica.search_cases("机械密封"), args.runs)
+        short_ms = median_ms(lambda: replica.search_cases("漏油"), args.runs)
+        both_ms = median_ms(lambda: replica.search_cases("轴承 过热"), args.runs)
+        offer_ms = median_ms(lambda: replica.cases_like(models[3], "机械密封处漏油"), args.runs)
+        # a two-character word no case holds: instr() reads every case (the worst short search)
+        miss_ms = median_ms(lambda: replica.search_cases("闸门"), args.runs)
         replica.close()
+    case_ms = max(long_ms, short_ms, both_ms, offer_ms, miss_ms)
     print(f"jobs on the device:            {args.jobs}")
     print(f"groups:                        {counts}")
     print(f"job list data ready (median):  {list_ms:.1f} ms  (budget 100 ms)")
     print(f"search filters (median):       {search_ms:.1f} ms  (budget 50 ms)")
+    print(f"knowledge cases on the device: {args.cases} over {len(models)} models (FTS5 trigram: {indexed})")
+    print(f"case search, 4 characters:     {long_ms:.1f} ms  ({hits['long']} shown; budget 50 ms)")
+    print(f"case search, 2 characters:     {short_ms:.1f} ms  ({hits['short']} shown; instr scan)")
+    print(f"case search, 2 chars, no hit:  {miss_ms:.1f} ms  (every case read)")
+    print(f"case search, two words:        {both_ms:.1f} ms  ({hits['both']} shown)")
+    print(f"cases offered on a job:        {offer_ms:.1f} ms  ({hits['offer']} shown)")
+    print(f"disk per case (row + index):   {case_bytes:.0f} bytes")
     print(
         json.dumps(
             {
@@ -147,8 +243,16 @@ def main() -> None:
                 "runs": args.runs,
                 "list_ready_ms": round(list_ms, 1),
                 "search_ms": round(search_ms, 1),
+                "cases": args.cases,
+                "case_fts5": indexed,
+                "case_search_ms": round(long_ms, 1),
+                "case_search_short_ms": round(short_ms, 1),
+                "case_search_short_miss_ms": round(miss_ms, 1),
+                "case_search_two_words_ms": round(both_ms, 1),
+                "case_offer_ms": round(offer_ms, 1),
+                "case_bytes": round(case_bytes),
                 "groups": counts,
-                "ok": list_ms < 100 and search_ms < 50,
+                "ok": list_ms < 100 and search_ms < 50 and case_ms <= 50,
                 "group_names": [g.value for g in Group],
             },
             ensure_ascii=False,

@@ -25,6 +25,7 @@ from console.screens.customers import CustomerFileScreen, CustomersScreen
 from console.screens.escalation import EscalationScreen
 from console.screens.inspections import InspectionsScreen
 from console.screens.job import JobScreen
+from console.screens.knowledge import KnowledgeScreen
 from console.screens.loans import LoansScreen
 from console.screens.notifications import NotificationsScreen
 from console.screens.paid import PaidScreen
@@ -165,6 +166,11 @@ def PeopleRoute() -> ft.Control:
 
 
 @ft.component
+def KnowledgeRoute() -> ft.Control:
+    return KnowledgeScreen(ft.use_context(STATE))
+
+
+@ft.component
 def Layout() -> ft.Control:
     """The tabs this role may use, above the routed screen."""
     state: ConsoleState = ft.use_context(STATE)
@@ -233,6 +239,7 @@ ROUTES = [
             ft.Route(path="escalation", component=EscalationRoute),
             ft.Route(path="stations", component=StationsRoute),
             ft.Route(path="people", component=PeopleRoute),
+            ft.Route(path="knowledge", component=KnowledgeRoute),
             ft.Route(path="inspections", component=InspectionsRoute),
             ft.Route(path="customers", component=CustomersRoute),
             ft.Route(path="customers/:customer_id", component=CustomerFileRoute),

@@ -26,6 +26,7 @@ class Screen(StrEnum):
     ESCALATION = "escalation"
     STATIONS = "stations"
     PEOPLE = "people"
+    KNOWLEDGE = "knowledge"
 
 
 ROUTES: dict[Screen, str] = {
@@ -45,6 +46,7 @@ ROUTES: dict[Screen, str] = {
     Screen.ESCALATION: "/escalation",
     Screen.STATIONS: "/stations",
     Screen.PEOPLE: "/people",
+    Screen.KNOWLEDGE: "/knowledge",
 }
 
 #: screen -> what its user must be able to do (the board shows the whole office's work)
@@ -65,6 +67,7 @@ NEEDS: dict[Screen, Capability] = {
     Screen.ESCALATION: Capability.MANAGE_ESCALATION,
     Screen.STATIONS: Capability.MANAGE_STATIONS,
     Screen.PEOPLE: Capability.READ_REPORTS,
+    Screen.KNOWLEDGE: Capability.WORK_IN_THE_OFFICE,
 }
 _SCREENS: dict[Role, tuple[Screen, ...]] = {
     role: tuple(s for s in Screen if role in ROLES[NEEDS[s]]) for role in Role

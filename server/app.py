@@ -270,10 +270,11 @@ def create_app(
     engine = engine or make_engine(settings.resolved_database_url, echo=settings.sql_echo)
 
     from server.delivery.controller import DeliveryDocumentController
+    from server.knowledge.controller import KnowledgeController
     from server.loans.controller import BackupUnitController, LoanController
     from server.paid.controller import PaidRepairsController
-    from server.quality.controller import QualityIncidentController
     from server.people.controller import PeopleController
+    from server.quality.controller import QualityIncidentController
     from server.replication.controller import ConflictController, SyncController
     from server.returns.controller import (
         AppraisalController,
@@ -328,6 +329,7 @@ def create_app(
             StationController,
             RegionController,
             PeopleController,
+            KnowledgeController,
             *pwa_routes,
         ],
         dependencies={

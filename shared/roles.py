@@ -73,6 +73,8 @@ class Capability(StrEnum):
     MANAGE_STATIONS = "manage_stations"
     #: staff files (人员档案): certificates, qualifications and training of the engineers
     MANAGE_STAFF = "manage_staff"
+    #: the case library (draft from a closed job, edit, publish) and the manuals per model
+    CURATE_KNOWLEDGE = "curate_knowledge"
 
 
 #: capability -> the roles that hold it
@@ -101,6 +103,7 @@ ROLES: dict[Capability, frozenset[Role]] = {
     Capability.MANAGE_QUALITY_INCIDENTS: _QUALITY,
     Capability.MANAGE_STATIONS: frozenset({Role.MANAGER, Role.ADMIN}),
     Capability.MANAGE_STAFF: frozenset({Role.MANAGER, Role.ADMIN}),
+    Capability.CURATE_KNOWLEDGE: _QUALITY,
 }
 
 

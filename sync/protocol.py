@@ -378,6 +378,8 @@ EntityName = Literal[
     "van_stock",
     "backup_unit",
     "shipment",
+    "case",
+    "manual",
 ]
 
 

@@ -376,6 +376,9 @@ ENUM_FAMILIES: dict[str, tuple[str, ...]] = {
     "shared.escalation.Channel": ("enum.channel.",),
     "shared.escalation.DeliveryState": ("enum.delivery_state.",),
     "shared.stations.StationKind": ("enum.station_kind.",),
+    "shared.knowledge.CaseStatus": ("console.knowledge.status.", "console.knowledge.done."),
+    "shared.knowledge.ManualKind": ("console.knowledge.kind.",),
+    "shared.knowledge.TrainingPhase": ("console.knowledge.phase.",),
 }
 
 #: enums whose values are never shown to a person, and why

@@ -36,6 +36,7 @@ def test_each_capability_is_held_by_the_roles_the_service_plan_gives_it() -> Non
         Capability.MANAGE_QUALITY_INCIDENTS: {Q, M, A},
         Capability.MANAGE_STATIONS: {M, A},
         Capability.MANAGE_STAFF: {M, A},
+        Capability.CURATE_KNOWLEDGE: {Q, M, A},
     } == ROLES
 
 
@@ -73,6 +74,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.RETURNS,
             Screen.QUALITY,
             Screen.NOTIFICATIONS,
+            Screen.KNOWLEDGE,
         ),
         M: (
             Screen.BOARD,
@@ -90,6 +92,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.NOTIFICATIONS,
             Screen.ESCALATION,
             Screen.STATIONS,
+            Screen.KNOWLEDGE,
         ),
         Q: (
             Screen.BOARD,
@@ -100,8 +103,9 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.RETURNS,
             Screen.QUALITY,
             Screen.NOTIFICATIONS,
+            Screen.KNOWLEDGE,
         ),
-        W: (Screen.BOARD, Screen.STOCK, Screen.LOANS, Screen.NOTIFICATIONS),
+        W: (Screen.BOARD, Screen.STOCK, Screen.LOANS, Screen.NOTIFICATIONS, Screen.KNOWLEDGE),
         A: tuple(Screen),
         E: (),
     }

@@ -28,7 +28,7 @@ import flet as ft
 from mobile.app.queries import JobQueries
 from mobile.services.jobs import ActionError, JobActions, Refusal
 from mobile.services.session import DeviceSession, SignedIn, off_loop
-from mobile.services.sync import SyncStatus
+from mobile.services.sync import SyncError, SyncStatus
 from shared.clock import utcnow
 from shared.i18n import DEFAULT_LANG, translate
 from shared.refusals import refusal_text
@@ -206,6 +206,16 @@ class FieldApp:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._task, timeout=5)
         self._task = None
+
+    async def fetch_manual(self, manual: dict[str, Any]) -> Path:
+        """A manual's file: kept on the tablet already, or fetched now (needs the network)."""
+        current = self.session.current
+        if current is None:
+            raise ActionError("signed_out", "sign in first")
+        try:
+            return await current.runner.fetch_manual(manual)
+        except SyncError as exc:
+            raise ActionError("manual_unavailable", str(exc)) from exc
 
     def sync_now(self) -> None:
         current = self.session.current

@@ -70,7 +70,92 @@ V4 = [
     "CREATE INDEX ix_jobs_equipment ON jobs (json_extract(local_doc, '$.equipment_id'))",
 ]
 
-MIGRATIONS: dict[int, list[str] | Callable[[Connection], None]] = {1: V1, 2: V2, 3: V3, 4: V4}
+#: What a knowledge case is found by (shared.knowledge.case_search_text, in SQL: lower-cased, so a short
+#: word is found with instr()): kept by triggers on the
+#: reference table, so every way a pulled case is written (page, resync, sweep) keeps it in step.
+_CASE_BODY = (
+    "lower(trim(coalesce(json_extract(new.data, '$.title'), '') || ' ' || coalesce(json_extract(new.data, '$.model'), '')"
+    " || ' ' || coalesce(json_extract(new.data, '$.symptom'), '') || ' ' || coalesce(json_extract(new.data, '$.cause'), '')"
+    " || ' ' || coalesce(json_extract(new.data, '$.fix'), '') || ' ' || "
+    "coalesce((SELECT group_concat(value, ' ') FROM json_each(new.data, '$.parts')), '')))"
+)
+# A delete and an insert, not INSERT OR REPLACE: a REPLACE fires no delete trigger (recursive triggers
+# are off), and the FTS index would keep the old text.
+_CASE_ROW = (
+    "DELETE FROM case_text WHERE id = new.id; INSERT INTO case_text (id, model, symptom, body) "
+    "VALUES (new.id, coalesce(json_extract(new.data, '$.model'), ''), "
+    f"coalesce(json_extract(new.data, '$.symptom'), ''), {_CASE_BODY})"
+)
+
+
+def fts5_trigram_available(conn: Connection) -> bool:
+    """Whether this SQLite has FTS5 and its trigram tokenizer (3.34 and later): Python's does, and the
+    browser's (Pyodide, SQLite 3.39) when built with FTS5; without it every word is found with instr()."""
+    version = tuple(
+        int(p) for p in str(conn.execute(text("SELECT sqlite_version()")).scalar_one()).split(".")
+    )
+    if version < (3, 34):
+        return False
+    return bool(conn.execute(text("SELECT sqlite_compileoption_used('ENABLE_FTS5')")).scalar_one())
+
+
+def _v5(conn: Connection) -> None:
+    """Knowledge cases searchable offline in Chinese: ``case_text`` (one row per pulled case: its model, its
+    symptom and the text it is found by) and, where SQLite has it, ``case_fts``, an FTS5 index with the trigram
+    tokenizer over that text (any three characters match, so Chinese needs no word splitting)."""
+    conn.execute(
+        text(
+            "CREATE TABLE case_text (id TEXT PRIMARY KEY, model TEXT NOT NULL, symptom TEXT NOT NULL, "
+            "body TEXT NOT NULL)"
+        )
+    )
+    conn.execute(text("CREATE INDEX ix_case_text_model ON case_text (model)"))
+    conn.execute(
+        text(
+            f"CREATE TRIGGER case_put AFTER INSERT ON reference WHEN new.entity = 'case' BEGIN {_CASE_ROW}; END"
+        )
+    )
+    conn.execute(
+        text(
+            f"CREATE TRIGGER case_change AFTER UPDATE ON reference WHEN new.entity = 'case' BEGIN {_CASE_ROW}; END"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE TRIGGER case_gone AFTER DELETE ON reference WHEN old.entity = 'case' "
+            "BEGIN DELETE FROM case_text WHERE id = old.id; END"
+        )
+    )
+    if not fts5_trigram_available(conn):
+        return
+    conn.execute(
+        text(
+            "CREATE VIRTUAL TABLE case_fts USING fts5(body, content='case_text', content_rowid='rowid', "
+            "tokenize='trigram')"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE TRIGGER case_text_in AFTER INSERT ON case_text "
+            "BEGIN INSERT INTO case_fts (rowid, body) VALUES (new.rowid, new.body); END"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE TRIGGER case_text_out AFTER DELETE ON case_text BEGIN "
+            "INSERT INTO case_fts (case_fts, rowid, body) VALUES ('delete', old.rowid, old.body); END"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE TRIGGER case_text_change AFTER UPDATE ON case_text BEGIN "
+            "INSERT INTO case_fts (case_fts, rowid, body) VALUES ('delete', old.rowid, old.body); "
+            "INSERT INTO case_fts (rowid, body) VALUES (new.rowid, new.body); END"
+        )
+    )
+
+
+MIGRATIONS: dict[int, list[str] | Callable[[Connection], None]] = {1: V1, 2: V2, 3: V3, 4: V4, 5: _v5}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

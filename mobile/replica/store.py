@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from mobile.replica.schema import SCHEMA_VERSION, migrate
 from shared.clock import utcnow
 from shared.ids import uuid7
+from shared.knowledge import MIN_TRIGRAM, fts_phrase, rank_by_overlap, split_query
 from sync.client import (
     OutboxEntry,
     ServerUsage,
@@ -630,6 +631,95 @@ class Replica:
                         str(usage["part_id"]), int(usage["quantity"]), usage.get("voided_at") is not None
                     )
         return believed_van_stock(synced, outbox, usages, present)
+
+    # --- knowledge ----------------------------------------------------------------------------
+
+    def has_case_index(self) -> bool:
+        """Whether this SQLite built the FTS5 trigram index (else every word is found with instr())."""
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='case_fts'")).first() is not None
+
+    def search_cases(self, query: str, *, model: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Published cases whose text holds every word of ``query`` (in any order), newest first.
+
+        Words of three characters or more go through the FTS5 trigram index; shorter ones (a two-character
+        Chinese word such as 漏油) are looked for in the same text (``instr``), among the index's hits or,
+        when every word is short, over the cases newest first until ``limit`` are found (a whole scan when
+        few match: see bench/app_bench.py for its cost). The matching rows are found first, then only
+        their documents are read.
+        """
+        words = split_query(query)
+        if not words:
+            return []
+        indexed = self.has_case_index()
+        long_words = [w for w in words if len(w) >= MIN_TRIGRAM] if indexed else []
+        short_words = [w for w in words if w not in long_words]
+        params: dict[str, Any] = {"n": limit}
+        where: list[str] = []
+        if long_words:
+            params["q"] = " ".join(fts_phrase(w) for w in long_words)
+            sql = (
+                "SELECT t.id FROM case_fts CROSS JOIN case_text t ON t.rowid = case_fts.rowid "
+                "WHERE case_fts MATCH :q"
+            )
+            order = " ORDER BY case_fts.rowid DESC"
+        else:
+            sql = "SELECT t.id FROM case_text t WHERE 1=1"
+            order = " ORDER BY t.rowid DESC"
+        for i, word in enumerate(short_words):  # the text is lower-cased (replica/schema.py)
+            params[f"w{i}"] = word.lower()
+            where.append(f"instr(t.body, :w{i}) > 0")
+        if model:
+            params["m"] = model
+            where.append("t.model = :m")
+        sql += "".join(f" AND {w}" for w in where) + order + " LIMIT :n"
+        with self.engine.connect() as conn:
+            ids = [r[0] for r in conn.execute(text(sql), params).all()]
+            return self._cases(conn, ids)
+
+    @staticmethod
+    def _cases(conn: Connection, ids: list[str]) -> list[dict[str, Any]]:
+        """The documents of the cases ``ids``, in that order."""
+        if not ids:
+            return []
+        names = ", ".join(f":i{n}" for n in range(len(ids)))
+        rows = conn.execute(
+            text(f"SELECT id, data FROM reference WHERE entity = 'case' AND id IN ({names})"),
+            {f"i{n}": case_id for n, case_id in enumerate(ids)},
+        ).all()
+        docs = {r[0]: r[1] for r in rows}
+        return [from_json(docs[i]) for i in ids if i in docs]
+
+    def cases_like(self, model: str, symptom: str, *, limit: int = 5) -> list[dict[str, Any]]:
+        """The cases of ``model`` whose symptom is closest to ``symptom``: those sharing the most of its
+        two-character runs (what a job's screen offers). Reads that model's symptoms only (through the
+        model index), then the documents of the few it offers."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT symptom, id FROM case_text WHERE model = :m ORDER BY rowid DESC"), {"m": model}
+            ).all()
+            ranked = rank_by_overlap(symptom, [(s, case_id) for s, case_id in rows])
+            return self._cases(conn, ranked[:limit])
+
+    def manuals(self, model: str | None = None) -> list[dict[str, Any]]:
+        """The manuals and training materials this tablet knows of (metadata; bytes on demand)."""
+        docs = [d for d in self.reference("manual") if model is None or d.get("model") == model]
+        return sorted(docs, key=lambda d: (d.get("kind", ""), d.get("title", "")))
+
+    @property
+    def manual_dir(self) -> Path:
+        return Path(self.path).with_suffix(".manuals")
+
+    def save_manual(self, manual_id: uuid.UUID | str, data: bytes, filename: str) -> Path:
+        """Keep a fetched manual's bytes beside the replica, so it opens offline afterwards."""
+        self.manual_dir.mkdir(parents=True, exist_ok=True)
+        path = self.manual_dir / f"{manual_id}{Path(filename).suffix.lower()}"
+        path.write_bytes(data)
+        return path
+
+    def manual_path(self, manual_id: uuid.UUID | str) -> Path | None:
+        matches = sorted(self.manual_dir.glob(f"{manual_id}.*")) if self.manual_dir.exists() else []
+        return matches[0] if matches else None
 
     def conflicts(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -193,6 +193,35 @@ class JobActions:
         """Keep (or with None forget) a draft of ``name`` for this job on the device."""
         self.replica.set_meta(f"draft:{job_id}:{name}", text)
 
+    # --- knowledge (offline) --------------------------------------------------------------------
+
+    def model_of(self, job: dict[str, Any]) -> str | None:
+        """The equipment model of a job, as the tablet knows its equipment."""
+        equipment = (
+            self.replica.reference("equipment", job["equipment_id"]) if job.get("equipment_id") else None
+        )
+        return str(equipment["model"]) if equipment and equipment.get("model") else None
+
+    def search_cases(self, query: str, model: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Published cases on this tablet holding every word of ``query`` (Chinese or not), best first."""
+        return self.replica.search_cases(query, model=model, limit=limit)
+
+    def cases_for_job(self, job: dict[str, Any], limit: int = 5) -> list[dict[str, Any]]:
+        """The cases of the job's model closest to its symptom (what the job's screen offers)."""
+        model = self.model_of(job)
+        if not model:
+            return []
+        return self.replica.cases_like(model, str(job.get("symptom") or ""), limit=limit)
+
+    def manuals_for_job(self, job: dict[str, Any]) -> list[dict[str, Any]]:
+        """The manuals and training materials of the job's model; ``kept`` says whether its file is here."""
+        model = self.model_of(job)
+        if not model:
+            return []
+        return [
+            {**m, "kept": self.replica.manual_path(m["id"]) is not None} for m in self.replica.manuals(model)
+        ]
+
     def van_stock(self) -> dict[str, VanLine]:
         """The van's parts by part id, as this tablet believes them (see ``Replica.van_stock``)."""
         return self.replica.van_stock()

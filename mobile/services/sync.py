@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -158,6 +159,21 @@ class SyncRunner:
             )
         body: dict[str, Any] = from_json(response.content)
         return body
+
+    async def fetch_manual(self, manual: dict[str, Any]) -> Path:
+        """A manual's file, fetched on demand (online) and kept beside the replica for offline use."""
+        kept = self.replica.manual_path(manual["id"])
+        if kept is not None:
+            return kept
+        try:
+            response = await self.client.get(f"/api/knowledge/manuals/{manual['id']}/file")
+        except httpx.TimeoutException as exc:
+            raise SyncError("timeout", "the server did not answer in time") from exc
+        except httpx.TransportError as exc:
+            raise SyncError("offline", "no connection to the server") from exc
+        if response.status_code >= 400:
+            self._check(response)
+        return self.replica.save_manual(manual["id"], response.content, str(manual.get("filename", "")))
 
     async def push(self) -> int:
         """Send the whole outbox in ordered batches; returns how many mutations were acknowledged."""

@@ -1114,3 +1114,58 @@ class StaffTraining(IdMixin, TimestampMixin, Base):
     hours: Mapped[Decimal] = mapped_column(Numeric(4, 1))
     result: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class KnowledgeCase(IdMixin, TimestampMixin, Base):
+    """A case of the library (维护经验汇编): drafted by QA from a closed job, published to the tablets of
+    the engineers working on its equipment model (shared/knowledge.py)."""
+
+    __tablename__ = "knowledge_cases"
+    __table_args__ = (Index("ix_knowledge_cases_model_status", "model", "status"),)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    #: shared.knowledge.CaseStatus
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    category: Mapped[str] = mapped_column(String(40), default="")
+    model: Mapped[str] = mapped_column(String(200))
+    symptom: Mapped[str] = mapped_column(Text, default="")
+    cause: Mapped[str] = mapped_column(Text, default="")
+    fix: Mapped[str] = mapped_column(Text, default="")
+    #: the parts the fix used, as "code name" texts
+    parts: Mapped[list[Any]] = mapped_column(default=list)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), unique=True, default=None
+    )
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+    published_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class KnowledgeManual(IdMixin, TimestampMixin, Base):
+    """A user manual (用户手册) or training material (培训教材) of an equipment model: a PDF or an image,
+    stored in the database like job photos so every server process and backup has it."""
+
+    __tablename__ = "knowledge_manuals"
+    model: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: shared.knowledge.ManualKind
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class TrainingMaterial(Base):
+    """A training session's phase (安装期、调试期、运行后) and the manuals it uses."""
+
+    __tablename__ = "training_materials"
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    #: shared.knowledge.TrainingPhase
+    phase: Mapped[str | None] = mapped_column(String(20), default=None)
+    manual_ids: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)

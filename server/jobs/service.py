@@ -22,6 +22,7 @@ from server.db.models import Customer, Equipment, Job, JobAssignment, Site, User
 from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
 from server.jobs.form import checklist_items
+from server.knowledge.scope import changes_for_assignment
 from server.people.qualification import note_gaps
 from shared.acceptance import SATISFACTION, SIGNATURE, RequiredItem, missing_for_approval
 from shared.clock import utcnow
@@ -267,7 +268,8 @@ class JobService:
             job.status = JobStatus.ASSIGNED.value
             changed.append("status")
         bump(job, changed)
-        await log_changes(self.session, job_changes(job, previous))
+        knowledge = await changes_for_assignment(self.session, job.id, job.equipment_id, engineer.id)
+        await log_changes(self.session, [*job_changes(job, previous), *knowledge])
 
     async def assign(self, job_id: uuid.UUID, engineer_id: uuid.UUID, by: Principal, reason: str = "") -> Job:
         job = await self.get(job_id)

@@ -2,7 +2,8 @@
 
 An engineer's scope is the jobs assigned to them, with the customers, sites and equipment those jobs
 need, every checklist template and the parts catalogue, the conflicts raised by their own work, and the
-balances of their own van.
+balances of their own van, and the published cases and manuals of the equipment models in their jobs
+(server/knowledge/scope.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from server.changes import current_seq, mark_at
 from server.db.meta import LOG_FLOOR
 from server.db.models import ChangeLog, Conflict, Job, ServerMeta
 from server.deps import Principal
+from server.knowledge.scope import KNOWLEDGE_ENTITIES, knowledge_documents, models_of_engineer
 from server.replication.documents import (
     conflict_documents,
     job_documents,
@@ -185,6 +187,10 @@ class PullService:
             changes.extend(_put(VAN_STOCK, bid, data) for bid, data in van.items())
             sent = await shipment_documents(self.session, self.principal.user_id)
             changes.extend(_put(SHIPMENT, sid, data) for sid, data in sent.items())
+            models = await models_of_engineer(self.session, self.principal.user_id)
+            for entity in KNOWLEDGE_ENTITIES:  # the published cases and manuals of the engineer's models
+                docs = await knowledge_documents(self.session, entity, models)
+                changes.extend(_put(entity, kid, data) for kid, data in docs.items())
         params: dict[str, Any] = {"me": self.principal.user_id, "limit": limit}
         if after:
             query, params["after"] = _MY_JOBS_AFTER, uuid.UUID(after)
@@ -232,8 +238,18 @@ class PullService:
             if r.op == "put" and r.entity != "job":
                 by_entity.setdefault(r.entity, []).append(r.entity_id)
         scoped: dict[str, set[uuid.UUID]] | None = None
+        models: set[str] | None = None
         for entity, ids in by_entity.items():
-            if entity == "conflict":
+            if entity in KNOWLEDGE_ENTITIES:
+                # Only what is published for the engineer's models; anything else leaves the tablet.
+                models = (
+                    models
+                    if models is not None
+                    else await models_of_engineer(self.session, self.principal.user_id)
+                )
+                docs = await knowledge_documents(self.session, entity, models, ids)
+                changes.extend(_remove(entity, kid) for kid in dict.fromkeys(ids) if kid not in docs)
+            elif entity == "conflict":
                 docs = await conflict_documents(self.session, ids)
             elif entity == VAN_STOCK:  # only balances of the caller's own van (the log's audience)
                 docs = await van_stock_documents(self.session, self.principal.user_id, ids)
@@ -257,3 +273,7 @@ class PullService:
 def _put(entity: Any, entity_id: uuid.UUID, data: dict[str, Any]) -> Change:
     """A change built without re-validating data the server just read from its own tables."""
     return Change.model_construct(entity=entity, id=entity_id, op=ChangeOp.PUT, data=data)
+
+
+def _remove(entity: Any, entity_id: uuid.UUID) -> Change:
+    return Change.model_construct(entity=entity, id=entity_id, op=ChangeOp.REMOVE, data=None)

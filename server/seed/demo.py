@@ -27,10 +27,11 @@ from server.db.models import ChecklistTemplate, Counter, Job, Part, User
 from server.delivery.seed import seed_delivery_documents
 from server.escalation.seed import seed_escalation
 from server.inspections.seed import seed_inspections
+from server.knowledge.seed import seed_knowledge
 from server.loans.seed import seed_loans
 from server.paid.seed import seed_paid
-from server.quality.seed import seed_quality
 from server.people.seed import seed_staff
+from server.quality.seed import seed_quality
 from server.returns.seed import seed_returns
 from server.security import hash_password
 from server.seed.contracts import seed_contracts
@@ -180,6 +181,9 @@ async def seed_demo(
     counts.update(await seed_quality(session, now=now))  # incidents grouping same-model, same-fault jobs
     counts.update(await seed_stations(session, now=now))  # 售后服务站、特约维修点, regions, engineers placed
     counts.update(await seed_staff(session, now=now, rng_seed=rng_seed))  # certificates, training
+    counts.update(
+        await seed_knowledge(session, now=now, rng_seed=rng_seed)
+    )  # cases, manuals, training phases
     logins = [DemoLogin(u.username, password, u.role, u.display_name) for u in b.users]
     return SeedResult(logins=logins, counts=counts)
 

@@ -79,9 +79,16 @@ def test_each_role_sees_only_its_screens() -> None:
         Screen.QUALITY,
         Screen.NOTIFICATIONS,
         Screen.PEOPLE,
+        Screen.KNOWLEDGE,
     )
     assert Screen.QA in screens_for(Role.QA) and Screen.CALL not in screens_for(Role.QA)
-    assert screens_for(Role.WAREHOUSE) == (Screen.BOARD, Screen.STOCK, Screen.LOANS, Screen.NOTIFICATIONS)
+    assert screens_for(Role.WAREHOUSE) == (
+        Screen.BOARD,
+        Screen.STOCK,
+        Screen.LOANS,
+        Screen.NOTIFICATIONS,
+        Screen.KNOWLEDGE,
+    )
     assert Screen.ESCALATION in screens_for(Role.MANAGER) and Screen.ESCALATION not in screens_for(
         Role.DISPATCHER
     )

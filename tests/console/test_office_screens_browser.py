@@ -505,3 +505,26 @@ def test_a_manager_reads_the_expiring_certificates_and_keeps_a_newcomers_staff_f
     assert [q["category"] for q in file["qualifications"]] == ["drainage_pump"]
     d.reveal("people-appraisal")
     d.shot("console-people")
+
+
+def test_qa_drafts_a_case_from_a_closed_job_and_publishes_it_in_the_knowledge_tab(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
+    """维护经验汇编: QA opens the knowledge tab, drafts a case from a closed job it lists, and publishes the
+    draft from its editor; the server has it published with the job's model, symptom, cause and fix."""
+    d = driver
+    sign_in(d, "qa")
+    filed = {c["job_id"] for c in stack.get("/api/knowledge/cases", "qa")}
+    closed = items(stack.get("/api/jobs", "qa", status="closed", limit=50))
+    job = next(j for j in closed if j["id"] not in filed and j.get("equipment_id"))
+    d.press("nav-knowledge")
+    d.press(f"case-draft-{job['number']}")
+    d.wait_text("notice", zh("console.knowledge.drafted", job=job["number"]))
+    [case] = [c for c in stack.get("/api/knowledge/cases", "qa") if c["job_id"] == job["id"]]
+    assert (case["status"], case["symptom"]) == ("draft", job["symptom"])
+    d.press(f"case-publish-{case['number']}")
+    d.wait_text("notice", zh("console.knowledge.done.published", number=case["number"]))
+    after = stack.get(f"/api/knowledge/cases/{case['id']}", "qa")
+    assert after["status"] == "published" and after["fix"] == case["fix"]
+    d.reveal(f"case-editor-{case['number']}")
+    d.shot("console-knowledge")

@@ -418,6 +418,41 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
 
     async def staff_course(c: Ctx) -> str:
         r = await c.call("manager", "POST", f"/api/people/staff/{eng1}/training", course_body)
+
+    async def knowledge_case(c: Ctx) -> str:
+        from tests.server.test_knowledge_api import closed_job
+
+        r = await c.call("qa", "POST", "/api/knowledge/cases", {"job_id": await closed_job(c.world)})
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    async def draft_case(c: Ctx) -> httpx.Response:
+        from tests.server.test_knowledge_api import closed_job
+
+        job = await closed_job(c.world)
+        return await c.call("qa", "POST", "/api/knowledge/cases", {"job_id": job})
+
+    async def published_case(c: Ctx) -> str:
+        case = await knowledge_case(c)
+        assert (await c.call("qa", "POST", f"/api/knowledge/cases/{case}/publish")).status_code == 200
+        return case
+
+    async def upload_manual(c: Ctx) -> httpx.Response:
+        from tests.server.test_knowledge_api import _pdf
+
+        headers = {**await c.world.login("qa"), "Content-Type": "application/pdf"}
+        before = await _count(c.world)
+        r = await c.world.client.post(
+            "/api/knowledge/manuals",
+            params={"model": "QSZ", "title": "说明书"},
+            content=_pdf(),
+            headers=headers,
+        )
+        c.wrote = await _count(c.world) - before
+        return r
+
+    async def manual(c: Ctx) -> str:
+        r = await upload_manual(c)
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
 
@@ -857,6 +892,30 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
             "/api/supplier-claims/{}/settle", "qa", "POST", {"outcome": "rejected"}, submitted
         ),
         ("POST", "/api/compensations"): compensate,
+        ("POST", "/api/knowledge/cases"): draft_case,
+        ("PATCH", "/api/knowledge/cases/{case_id:uuid}"): on(
+            "/api/knowledge/cases/{}", "qa", "PATCH", {"title": "机械密封漏油"}, knowledge_case
+        ),
+        ("POST", "/api/knowledge/cases/{case_id:uuid}/publish"): on(
+            "/api/knowledge/cases/{}/publish", "qa", "POST", None, knowledge_case
+        ),
+        ("POST", "/api/knowledge/cases/{case_id:uuid}/unpublish"): on(
+            "/api/knowledge/cases/{}/unpublish", "qa", "POST", None, published_case
+        ),
+        ("DELETE", "/api/knowledge/cases/{case_id:uuid}"): on(
+            "/api/knowledge/cases/{}", "qa", "DELETE", None, knowledge_case
+        ),
+        ("POST", "/api/knowledge/manuals"): upload_manual,
+        ("DELETE", "/api/knowledge/manuals/{manual_id:uuid}"): on(
+            "/api/knowledge/manuals/{}", "qa", "DELETE", None, manual
+        ),
+        ("PUT", "/api/knowledge/trainings/{job_id:uuid}"): on(
+            "/api/knowledge/trainings/{}",
+            "dispatcher",
+            "PUT",
+            {"phase": "installation"},
+            lambda c: c.training(),
+        ),
         ("POST", "/api/compensations/{compensation_id:uuid}/decision"): on(
             "/api/compensations/{}/decision", "manager", "POST", {"approve": True}, compensation
         ),

@@ -24,6 +24,7 @@ from console.logic.customers import (
 )
 from console.logic.times import full
 from console.screens.customers.common import FINAL
+from console.screens.knowledge import TrainingMaterialsPanel
 from console.state import ConsoleState, use_draft
 from ui.components.common import text_field
 from ui.logic.clocks import parse_time
@@ -158,4 +159,5 @@ def TrainingPanel(state: ConsoleState, job: dict[str, Any]) -> ft.Control:
             ),
             button(t("console.training.save"), save, ident="training-save"),
         ]
+    lines.append(TrainingMaterialsPanel(state, str(job["id"])))
     return panel(t("app.training.title"), lines, ident="training-panel")

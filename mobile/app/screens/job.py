@@ -8,6 +8,7 @@ from mobile.app.context import use_device
 from mobile.app.screens.acceptance import AcceptanceSection
 from mobile.app.screens.checklist import ChecklistSection
 from mobile.app.screens.job_overview import OverviewSection
+from mobile.app.screens.knowledge import KnowledgeSection
 from mobile.app.screens.loans import LoansSection
 from mobile.app.screens.parts import PartsSection
 from mobile.app.screens.photos import PhotosSection
@@ -16,7 +17,7 @@ from mobile.app.state import AppState, Data
 from ui.components.common import AMBER_BG, INK, MUTED, RED, RED_BG, badge, big_button, bind, tagged
 from ui.logic.explain import explain_conflict
 
-SECTIONS = ("overview", "checklist", "parts", "loans", "quote", "photos", "acceptance")
+SECTIONS = ("overview", "checklist", "parts", "loans", "quote", "photos", "acceptance", "knowledge")
 
 
 @ft.component
@@ -112,6 +113,8 @@ def JobScreen(state: AppState, data: Data, job_id: str) -> ft.Control:
         body.append(QuoteSection(state, view))
     elif section == "photos":
         body.append(PhotosSection(state, view))
+    elif section == "knowledge":
+        body.append(KnowledgeSection(state, view))
     else:
         body.append(AcceptanceSection(state, view))
     if job.get("times_flagged"):
