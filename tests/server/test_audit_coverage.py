@@ -418,6 +418,8 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
 
     async def staff_course(c: Ctx) -> str:
         r = await c.call("manager", "POST", f"/api/people/staff/{eng1}/training", course_body)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
 
     async def knowledge_case(c: Ctx) -> str:
         from tests.server.test_knowledge_api import closed_job
