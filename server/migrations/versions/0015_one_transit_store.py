@@ -4,8 +4,8 @@ Two first shipments at once each found no transit store and made one: the units 
 other's receipt never read. With the index the second insert does nothing and reads the first's store
 (server.stock.planning.transit_store).
 
-Revision ID: 0014_one_transit_store
-Revises: 0013_assignment_reason
+Revision ID: 0015_one_transit_store
+Revises: 0014_knowledge
 Create Date: 2026-12-06 22:00:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014_one_transit_store"
-down_revision: str | None = "0013_assignment_reason"
+revision: str = "0015_one_transit_store"
+down_revision: str | None = "0014_knowledge"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

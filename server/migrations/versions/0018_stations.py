@@ -1,8 +1,8 @@
 """service stations and regions (售后服务站、特约维修点, issue 17 part 1): stations with their area,
 engineers in a station, customers and sites in a region
 
-Revision ID: 0014_stations
-Revises: 0013_assignment_reason
+Revision ID: 0018_stations
+Revises: 0017_staff_files
 Create Date: 2026-12-06 22:00:00
 """
 
@@ -12,8 +12,8 @@ import advanced_alchemy
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014_stations"
-down_revision: str | None = "0013_assignment_reason"
+revision: str = "0018_stations"
+down_revision: str | None = "0017_staff_files"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """quality incidents: one defect on one equipment model across customers, its linked jobs and the actions
 taken (issue 17 part 6, 批量或重大质量问题)
 
-Revision ID: 0014_quality_incidents
-Revises: 0013_assignment_reason
+Revision ID: 0016_quality_incidents
+Revises: 0015_one_transit_store
 Create Date: 2026-12-06 21:50:00
 """
 
@@ -12,8 +12,8 @@ import advanced_alchemy
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014_quality_incidents"
-down_revision: str | None = "0013_assignment_reason"
+revision: str = "0016_quality_incidents"
+down_revision: str | None = "0015_one_transit_store"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """staff files: certificates, qualifications per equipment category, training; the qualification gaps
 kept with a job assignment (issue 17 part 2)
 
-Revision ID: 0014_staff_files
-Revises: 0013_assignment_reason
+Revision ID: 0017_staff_files
+Revises: 0016_quality_incidents
 Create Date: 2026-12-06 22:00:00
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0014_staff_files"
-down_revision: str | None = "0013_assignment_reason"
+revision: str = "0017_staff_files"
+down_revision: str | None = "0016_quality_incidents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
