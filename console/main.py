@@ -29,6 +29,7 @@ from console.screens.loans import LoansScreen
 from console.screens.notifications import NotificationsScreen
 from console.screens.paid import PaidScreen
 from console.screens.qa import QaFormScreen, QaListScreen
+from console.screens.register import RegisterScreen
 from console.screens.reports import ReportsScreen
 from console.screens.returns import ReturnsScreen
 from console.screens.signin import SignInScreen
@@ -68,6 +69,11 @@ def BoardRoute() -> ft.Control:
 @ft.component
 def CallRoute() -> ft.Control:
     return CallScreen(ft.use_context(STATE))
+
+
+@ft.component
+def RegisterRoute() -> ft.Control:
+    return RegisterScreen(ft.use_context(STATE))
 
 
 @ft.component
@@ -201,6 +207,7 @@ ROUTES = [
         children=[
             ft.Route(index=True, component=BoardRoute),
             ft.Route(path="call", component=CallRoute),
+            ft.Route(path="register", component=RegisterRoute),
             ft.Route(path="job/:job_id", component=JobRoute),
             ft.Route(path="conflicts", component=ConflictsRoute),
             ft.Route(path="qa", component=QaListRoute),

@@ -369,6 +369,8 @@ ENUM_FAMILIES: dict[str, tuple[str, ...]] = {
     "console.roles.Screen": ("console.nav.",),
     "shared.escalation.EventKind": ("enum.escalation_event.", "escalation.subject.", "escalation.body."),
     "shared.escalation.Channel": ("enum.channel.",),
+    "shared.contacts.ContactKind": ("enum.contact_kind.",),
+    "shared.enums.ContactChannel": ("enum.contact_channel.",),
     "shared.escalation.DeliveryState": ("enum.delivery_state.",),
 }
 

@@ -60,6 +60,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
         D: (
             Screen.BOARD,
             Screen.CALL,
+            Screen.REGISTER,
             Screen.CONFLICTS,
             Screen.REPORTS,
             Screen.INSPECTIONS,
@@ -72,6 +73,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
         M: (
             Screen.BOARD,
             Screen.CALL,
+            Screen.REGISTER,
             Screen.CONFLICTS,
             Screen.QA,
             Screen.REPORTS,
@@ -86,6 +88,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
         ),
         Q: (
             Screen.BOARD,
+            Screen.REGISTER,
             Screen.CONFLICTS,
             Screen.QA,
             Screen.REPORTS,

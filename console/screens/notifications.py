@@ -66,6 +66,8 @@ def NotificationsScreen(state: ConsoleState) -> ft.Control:
             await office.act(lambda api: EscalationClient(api).read(str(note.id)))
         if note.job_id is not None:
             office.go(f"/job/{note.job_id}")
+        elif note.params.get("customer_id"):  # a complaint's deadline: the customer's file has it
+            office.go(f"/customers/{note.params['customer_id']}")
 
     async def read_all() -> None:
         await office.act(
