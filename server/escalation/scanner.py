@@ -222,7 +222,7 @@ def _params(event: Event, settings: Settings) -> dict[str, str]:
         "due": full(event.due_at, tz) if event.due_at else "",
     }
     if event.complaint_number:
-        params |= {"complaint": event.complaint_number, "customer_id": str(event.customer_id)}
+        params["complaint"] = event.complaint_number
     return params
 
 

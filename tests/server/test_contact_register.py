@@ -257,7 +257,7 @@ async def test_a_complaint_about_to_be_late_and_late_is_escalated_once_each(worl
     assert kinds == ["complaint_due_soon", "complaint_late"]
     late = next(n for n in items if n["event_kind"] == "complaint_late")
     assert late["job_id"] is None and late["params"]["complaint"] == complaint.number
-    assert late["params"]["customer_id"] == str(world.customer_id)
+    assert late["params"]["customer"] == "临川区水利局"
     listed = (await world.client.get("/api/complaints", params={"late": True}, headers=boss)).json()
     # the request's clock is the real one: the complaint is due in 72 hours, so not late yet
     assert listed["total"] == 0
