@@ -370,6 +370,7 @@ ENUM_FAMILIES: dict[str, tuple[str, ...]] = {
     "shared.escalation.EventKind": ("enum.escalation_event.", "escalation.subject.", "escalation.body."),
     "shared.escalation.Channel": ("enum.channel.",),
     "shared.contacts.ContactKind": ("enum.contact_kind.",),
+    "shared.schedules.ScheduleKind": ("enum.schedule_kind.",),
     "shared.enums.ContactChannel": ("enum.contact_channel.",),
     "shared.escalation.DeliveryState": ("enum.delivery_state.",),
 }

@@ -441,6 +441,8 @@ class InspectionSchedule(IdMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    #: shared.schedules.ScheduleKind: inspection visits (巡检) or care visits to the customer (回访/走访)
+    kind: Mapped[str] = mapped_column(String(20), default="inspection", server_default="inspection")
 
 
 class Store(IdMixin, TimestampMixin, Base):

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from server.db.models import AuditEntry, Complaint
 from server.escalation.scanner import scan
+from server.inspections.generator import local_today
 from server.settings import Settings
 from tests.support import World
 
@@ -276,3 +278,54 @@ async def test_a_complaint_about_to_be_late_and_late_is_escalated_once_each(worl
         assert row is not None
         row.status = "closed"
     assert (await scan(sm, settings, due + timedelta(days=3), deliver=False)).created == 0
+
+
+async def test_a_care_visit_schedule_makes_a_care_visit_whose_report_feeds_the_customer_file(
+    world: World,
+) -> None:
+    office = await world.login("dispatcher")
+    today = local_today(ZoneInfo(world.app.state.settings.timezone))
+    body = {
+        "customer_id": str(world.customer_id),
+        "site_id": str(world.site_id),  # a whole site, and no checklist: a care visit needs none
+        "frequency": "quarterly",
+        "kind": "care_visit",
+        "start_on": (today + timedelta(days=2)).isoformat(),
+        "lead_days": 7,
+        "engineer_id": str(world.users["eng1"]),
+        "note": "汛前走访",
+    }
+    r = await world.client.post("/api/inspections/schedules", json=body, headers=office)
+    assert r.status_code == 201, r.text
+    assert r.json()["kind"] == "care_visit"
+    # an inspection schedule of the same place and rhythm is another kind: not a twin
+    inspection = body | {"kind": "inspection"}
+    refused = await world.client.post("/api/inspections/schedules", json=inspection, headers=office)
+    assert refused.status_code == 422 and refused.json()["code"] == "schedule.needs_template"
+    bad = await world.client.post("/api/inspections/schedules", json=body | {"kind": "party"}, headers=office)
+    assert bad.status_code == 400
+
+    made = await world.client.post("/api/inspections/generate", headers=office)
+    assert made.status_code in (200, 201), made.text
+    [job_id] = made.json()["job_ids"]
+    job = (await world.client.get(f"/api/jobs/{job_id}", headers=office)).json()
+    assert job["kind"] == "return_visit" and "回访" in job["symptom"]
+    visits = (
+        await world.client.get(
+            "/api/return-visits", params={"customer_id": str(world.customer_id)}, headers=office
+        )
+    ).json()["items"]
+    [visit] = [v for v in visits if v["job_id"] == job_id]
+    assert visit["method"] == "on_site" and visit["scheduled_on"] == (today + timedelta(days=2)).isoformat()
+
+    # the visit's report: what the customer said and how satisfied, in the customer file
+    r = await world.client.post(
+        f"/api/return-visits/{visit['id']}/record",
+        json={"result": "done", "method": "on_site", "satisfaction": 5, "outcome": "设备运行良好"},
+        headers=await world.login("qa"),
+    )
+    assert r.status_code == 200, r.text
+    file = (await world.client.get(f"/api/customers/{world.customer_id}/file", headers=office)).json()
+    [seen] = [v for v in file["return_visits"] if v["job_id"] == job_id]
+    assert (seen["job_kind"], seen["satisfaction"], seen["outcome"]) == ("return_visit", 5, "设备运行良好")
+    assert file["satisfaction"]["visits"] >= 1

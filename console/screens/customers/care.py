@@ -21,7 +21,9 @@ OFFICE_ROLES = {r.value for r in ROLES[Capability.WORK_IN_THE_OFFICE]}
 
 
 @ft.component
-def CarePanel(state: ConsoleState, customer: dict[str, Any], responsible_name: str) -> ft.Control:
+def CarePanel(
+    state: ConsoleState, customer: dict[str, Any], responsible_name: str, visits: list[dict[str, Any]]
+) -> ft.Control:
     office = use_office()
     t = state.t
     cid = customer["id"]

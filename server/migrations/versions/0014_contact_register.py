@@ -1,6 +1,6 @@
 """contact register (来电来函登记): every contact with its channel, kind, summary and outcome; complaint
 severity and deadline; key customers (重点客户) and the person responsible (指定专人负责)
-(issue 17 part 3)
+(issue 17 part 3); the kind of a schedule (inspection or care visit, 回访/走访)
 
 Revision ID: 0014_contact_register
 Revises: 0013_assignment_reason
@@ -75,7 +75,16 @@ def upgrade() -> None:
         )
 
 
+    # schedules made before care visits existed are inspection schedules
+    with op.batch_alter_table("inspection_schedules", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("kind", sa.String(length=20), nullable=False, server_default="inspection")
+        )
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("inspection_schedules", schema=None) as batch_op:
+        batch_op.drop_column("kind")
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_customers_responsible_id_users"), type_="foreignkey")
         batch_op.drop_column("responsible_id")
