@@ -105,9 +105,9 @@ def CustomerFileScreen(state: ConsoleState, customer_id: str) -> ft.Control:
             ident="customer-summary",
         )
     )
-    body.append(keyed(CarePanel)(
-            state, c, f.get("responsible_name", ""), f["return_visits"], key=f"care-{c['id']}"
-        ))
+    body.append(
+        keyed(CarePanel)(state, c, f.get("responsible_name", ""), f["return_visits"], key=f"care-{c['id']}")
+    )
     if can_edit_customers(state.role):
         body.append(keyed(CustomerEditForm)(state, c, key=f"edit-{c['id']}"))
     body.append(ContractsPanel(state, c["id"]))
