@@ -16,12 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.changes import take_numbers
 from server.contacts.register import COMPLAINT_CHANNELS, counter_name
-from server.db.models import Complaint, Contact, Customer, Job, User
+from server.customers.seed import COUNTED, _count
+from server.db.models import Complaint, Contact, Customer, InspectionSchedule, Job, Site, User
+from server.inspections.generator import generate
+from server.inspections.seed import DEMO_TZ
 from server.settings import Settings
 from shared.contacts import ContactKind
 from shared.customers import ComplaintChannel, ComplaintStatus
 from shared.enums import ContactChannel, JobKind, JobStatus, Role, Severity
 from shared.local_time import DEFAULT_TIMEZONE, zone
+from shared.schedules import Frequency, ScheduleKind
 
 #: how the demo's calls came in: mostly the hotline and the phone
 CALL_CHANNELS = [ContactChannel.HOTLINE] * 6 + [ContactChannel.PHONE] * 3 + [ContactChannel.WEB]
@@ -43,7 +47,9 @@ LETTERS = [
 ]
 
 
-async def seed_contacts(session: AsyncSession, *, now: datetime, rng_seed: int) -> dict[str, int]:
+async def seed_contacts(
+    session: AsyncSession, *, now: datetime, rng_seed: int, counts: dict[str, int]
+) -> dict[str, int]:
     rng = random.Random(rng_seed + 17)
     tz = zone(DEFAULT_TIMEZONE)
     settings = Settings()
@@ -157,4 +163,39 @@ async def seed_contacts(session: AsyncSession, *, now: datetime, rng_seed: int) 
         customer.responsible_id = staff[i % len(staff)].id if staff else None
         key += 1
     await session.flush()
-    return {"contacts": len(contacts), "key_customers": key}
+    return {"contacts": len(contacts), "key_customers": key} | await _care_visits(
+        session, customers[:2], now=now, counts=counts
+    )
+
+
+async def _care_visits(
+    session: AsyncSession, customers: list[Customer], *, now: datetime, counts: dict[str, int]
+) -> dict[str, int]:
+    """A quarterly care visit (回访/走访) to each key customer's first site, the next one made now."""
+    before = {name: await _count(session, model) for name, model in COUNTED.items()}
+    today = now.astimezone(DEMO_TZ).date()
+    schedules = []
+    for i, customer in enumerate(customers):
+        site = await session.scalar(select(Site).where(Site.customer_id == customer.id).order_by(Site.name))
+        if site is None:
+            continue
+        schedules.append(
+            InspectionSchedule(
+                customer_id=customer.id,
+                site_id=site.id,
+                frequency=Frequency.QUARTERLY.value,
+                kind=ScheduleKind.CARE_VISIT.value,
+                start_on=today + timedelta(days=3 + 10 * i),
+                lead_days=14,
+                note="重点客户季度走访",
+            )
+        )
+    session.add_all(schedules)
+    await session.flush()
+    result = await generate(
+        session, tz=DEMO_TZ, today=today, now=now, commit=False, schedule_ids=[s.id for s in schedules]
+    )
+    out = {"care_visit_schedules": len(schedules), "care_visit_jobs": result.created}
+    for name, model in COUNTED.items():
+        out[name] = counts.get(name, 0) + await _count(session, model) - before[name]
+    return out

@@ -120,7 +120,8 @@ async def _make_job(
         symptom=symptom(schedule, due_on),
         assigned_engineer_id=engineer_id,
     )
-    deadline = end_of_day(due_on, tz)
+    # a return visit promises no response or fix times (shared/sla.py); its return visit has its day
+    deadline = None if care else end_of_day(due_on, tz)
     planned: dict[str, Any] = {
         "schedule_id": schedule.id,
         "due_on": due_on,

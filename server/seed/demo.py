@@ -174,7 +174,9 @@ async def seed_demo(
     today = now.astimezone(zone(DEFAULT_TIMEZONE)).date()
     counts.update(await seed_contracts(session, b.customers, b.jobs, b.users, today, now))
     counts.update(await seed_paid(session, now=now, rng_seed=rng_seed))  # quotes, charges, payments
-    counts.update(await seed_contacts(session, now=now, rng_seed=rng_seed))  # 来电来函登记, 重点客户
+    counts.update(
+        await seed_contacts(session, now=now, rng_seed=rng_seed, counts=counts)
+    )  # 来电来函登记, 重点客户
     counts.update(await seed_escalation(session, now=now))  # rules, and what they tell at ``now``
     logins = [DemoLogin(u.username, password, u.role, u.display_name) for u in b.users]
     return SeedResult(logins=logins, counts=counts)
