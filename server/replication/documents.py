@@ -233,8 +233,14 @@ REFERENCE_TABLES: dict[str, Any] = {
     "part": Part,
     "backup_unit": BackupUnit,
 }
+#: office-only columns the tablets are not sent (their replica has no place for them)
+OFFICE_ONLY: dict[str, frozenset[str]] = {"customer": frozenset({"key_customer", "responsible_id"})}
 _REFERENCE_COLUMNS = {
-    entity: tuple(c for c in model.__table__.columns if c.name not in {"created_at", "updated_at"})
+    entity: tuple(
+        c
+        for c in model.__table__.columns
+        if c.name not in {"created_at", "updated_at"} | OFFICE_ONLY.get(entity, frozenset())
+    )
     for entity, model in REFERENCE_TABLES.items()
 }
 
