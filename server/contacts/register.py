@@ -60,7 +60,8 @@ async def add_contact(
     complaint_id: uuid.UUID | None = None,
     automatic: bool = False,
 ) -> Contact:
-    """Number, add and audit one contact (no commit)."""
+    """Number, add and audit one contact (no commit). One registered ``automatic``-ally, with the job or
+    complaint that records the same call, is audited by that record's own entry, not a second one."""
     now = utcnow()
     year = received_at.astimezone(tz).year
     n = await take_numbers(session, counter_name(year))
@@ -91,8 +92,9 @@ async def add_contact(
         "customer_id": customer_id,
         "job_id": job_id,
         "complaint_id": complaint_id,
-        "automatic": automatic,
     }
+    if automatic:  # the job.create or complaint.create entry of the same transaction is its audit
+        return contact
     await audit.record(
         session,
         action="contact.register",
