@@ -32,6 +32,7 @@ from console.screens.paid import PaidScreen
 from console.screens.people import PeopleScreen
 from console.screens.qa import QaFormScreen, QaListScreen
 from console.screens.quality import QualityScreen
+from console.screens.register import RegisterScreen
 from console.screens.reports import ReportsScreen
 from console.screens.returns import ReturnsScreen
 from console.screens.signin import SignInScreen
@@ -72,6 +73,11 @@ def BoardRoute() -> ft.Control:
 @ft.component
 def CallRoute() -> ft.Control:
     return CallScreen(ft.use_context(STATE))
+
+
+@ft.component
+def RegisterRoute() -> ft.Control:
+    return RegisterScreen(ft.use_context(STATE))
 
 
 @ft.component
@@ -225,6 +231,7 @@ ROUTES = [
         children=[
             ft.Route(index=True, component=BoardRoute),
             ft.Route(path="call", component=CallRoute),
+            ft.Route(path="register", component=RegisterRoute),
             ft.Route(path="job/:job_id", component=JobRoute),
             ft.Route(path="conflicts", component=ConflictsRoute),
             ft.Route(path="qa", component=QaListRoute),

@@ -12,6 +12,7 @@ from shared.roles import ROLES, Capability
 class Screen(StrEnum):
     BOARD = "board"
     CALL = "call"
+    REGISTER = "register"
     CONFLICTS = "conflicts"
     QA = "qa"
     REPORTS = "reports"
@@ -32,6 +33,7 @@ class Screen(StrEnum):
 ROUTES: dict[Screen, str] = {
     Screen.BOARD: "/",
     Screen.CALL: "/call",
+    Screen.REGISTER: "/register",
     Screen.CONFLICTS: "/conflicts",
     Screen.QA: "/qa",
     Screen.REPORTS: "/reports",
@@ -53,6 +55,7 @@ ROUTES: dict[Screen, str] = {
 NEEDS: dict[Screen, Capability] = {
     Screen.BOARD: Capability.WORK_IN_THE_OFFICE,
     Screen.CALL: Capability.DISPATCH,
+    Screen.REGISTER: Capability.CARE_FOR_CUSTOMERS,
     Screen.CONFLICTS: Capability.REVIEW_CONFLICTS,
     Screen.QA: Capability.APPROVE_QUALITY,
     Screen.REPORTS: Capability.READ_REPORTS,

@@ -76,6 +76,8 @@ class Directory:
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     sites: dict[str, dict[str, Any]] = field(default_factory=dict)
     engineers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: every user (office and field) by id: the person responsible for a customer is an office user
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def name(self, kind: str, ident: Any) -> str:
         row = getattr(self, kind).get(str(ident)) if ident else None
@@ -90,14 +92,15 @@ class Directory:
         return out
 
     async def load(self, api: ConsoleApi) -> None:
-        customers, sites, engineers = await asyncio.gather(
+        customers, sites, users = await asyncio.gather(
             api.all_pages("/api/customers"),
             api.all_pages("/api/sites"),
-            api.all_pages("/api/users", role="engineer"),
+            api.all_pages("/api/users"),
         )
         self.customers = {c["id"]: c for c in customers}
         self.sites = {s["id"]: s for s in sites}
-        self.engineers = {e["id"]: e for e in engineers}
+        self.users = {u["id"]: u for u in users}
+        self.engineers = {k: u for k, u in self.users.items() if u.get("role") == "engineer"}
 
 
 def _same_server(a: str, b: str) -> bool:

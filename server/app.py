@@ -24,6 +24,7 @@ from server.auth.middleware import TokenAuthMiddleware
 from server.bodies import LeveeRequest
 from server.catalog.controller import ChecklistTemplateController, PartController, SlaPolicyController
 from server.changes import current_seq
+from server.contacts.controller import contact_routes
 from server.contracts.controller import ContractController
 from server.customers.controller import customer_routes
 from server.db.engine import make_engine, make_sessionmaker
@@ -314,6 +315,7 @@ def create_app(
             ServiceFormController,
             ExportController,
             customer_routes,
+            contact_routes,
             BackupUnitController,
             LoanController,
             PaidRepairsController,

@@ -105,6 +105,10 @@ class Settings(BaseSettings):
         "off: serve what is there (`levee pwa build`)",
     )
 
+    def complaint_hours(self, severity: str) -> int:
+        """The hours a complaint of ``severity`` has before it is late."""
+        return self.complaint_hours_major if severity == "major" else self.complaint_hours_general
+
     escalation_interval_s: int = Field(
         default=60,
         ge=0,
@@ -123,6 +127,18 @@ class Settings(BaseSettings):
         le=720,
         description="a major fault received within this many hours is escalated (older ones are not, so a "
         "first start does not announce history)",
+    )
+    complaint_hours_general: int = Field(
+        default=72, ge=1, le=8760, description="hours a general complaint may take from received to closed"
+    )
+    complaint_hours_major: int = Field(
+        default=24, ge=1, le=8760, description="hours a major complaint may take from received to closed"
+    )
+    complaint_warning_hours: int = Field(
+        default=8,
+        ge=1,
+        le=720,
+        description="a complaint whose deadline falls within this many hours is escalated as due soon",
     )
     smtp_host: str = Field(default="", description="SMTP server of the e-mail channel; empty: e-mail is off")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="its port (587 with STARTTLS, 465 SSL)")

@@ -9,6 +9,7 @@ __all__ = [
     "acceptance",
     "clock",
     "conflicts",
+    "contacts",
     "contracts",
     "customers",
     "delivery",

@@ -15,7 +15,8 @@ from typing import Annotated, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shared.enums import BillableReason, JobKind, JobStatus
+from shared.contacts import ContactRow
+from shared.enums import BillableReason, JobKind, JobStatus, Severity
 from shared.models import CustomerOut, EquipmentOut, SiteOut, check_dates
 from shared.warranty import WarrantyState
 
@@ -93,6 +94,10 @@ class ComplaintCreate(_In):
     complainant: Text200 = ""
     phone: PhoneText = ""
     content: Required4000
+    severity: Severity = Field(
+        default=Severity.GENERAL,
+        description="sets the deadline: received_at + LEVEE_COMPLAINT_HOURS_GENERAL or _MAJOR hours",
+    )
 
 
 class ComplaintHandle(_In):
@@ -125,12 +130,16 @@ class ComplaintOut(_Out):
     created_by: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+    severity: Severity = Severity.GENERAL
+    due_at: datetime | None = Field(default=None, description="when it must be closed; null: no deadline")
 
 
 class ComplaintRow(ComplaintOut):
     customer_name: str = ""
     job_number: str | None = None
     handler_name: str = ""
+    #: open and past its deadline, or closed after it
+    late: bool = False
 
 
 # --- return visits ---------------------------------------------------------------------------------
@@ -291,6 +300,10 @@ class CustomerFile(BaseModel):
     return_visits: list[ReturnVisitRow]
     satisfaction: SatisfactionSummary
     today: date
+    #: the person responsible for this customer (指定专人负责), by name
+    responsible_name: str = ""
+    #: the newest contacts in the register (来电来函登记)
+    contacts: list[ContactRow] = []
 
 
 class EngineerSatisfaction(SatisfactionSummary):

@@ -41,6 +41,17 @@ class Severity(StrEnum):
     MAJOR = "major"
 
 
+class ContactChannel(StrEnum):
+    """How a contact reached the service desk (热线、信箱、网上服务); see shared/contacts.py."""
+
+    PHONE = "phone"
+    HOTLINE = "hotline"
+    LETTER = "letter"
+    EMAIL = "email"
+    WEB = "web"
+    ON_SITE = "on_site"
+
+
 class JobStatus(StrEnum):
     """Where a job stands.
 

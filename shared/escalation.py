@@ -1,7 +1,7 @@
 """Escalation (紧急事件应及时上报): the events the server watches for, who is told and how.
 
 The service plan asks that urgent matters reach the right people in time. The server's scanner
-(``server/escalation``) finds four kinds of event on open jobs and tells each recipient the escalation
+(``server/escalation``) finds four kinds of event on open jobs and two on open complaints and tells each recipient the escalation
 rules name exactly once: in the console's notification centre, by e-mail, or by a webhook. These are the
 words and API schemas the server and the console's typed client share.
 """
@@ -31,6 +31,10 @@ class EventKind(StrEnum):
     BACKUP_DUE = "backup_due"
     #: a call of the major severity (重大故障) was recorded
     MAJOR_FAULT = "major_fault"
+    #: an open complaint's deadline falls within LEVEE_COMPLAINT_WARNING_HOURS
+    COMPLAINT_DUE_SOON = "complaint_due_soon"
+    #: an open complaint's deadline passed
+    COMPLAINT_LATE = "complaint_late"
 
 
 class Channel(StrEnum):
@@ -64,7 +68,7 @@ class RuleIn(Model):
     name: Name
     severity: Severity | None = Field(default=None, description="only jobs of this severity; null: any")
     customer_id: uuid.UUID | None = Field(default=None, description="only this customer's jobs; null: any")
-    events: list[EventKind] = Field(min_length=1, max_length=4, description="the event kinds it covers")
+    events: list[EventKind] = Field(min_length=1, max_length=6, description="the event kinds it covers")
     roles: list[Role] = Field(
         default_factory=list, max_length=6, description="everyone active in these roles"
     )

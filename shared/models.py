@@ -27,6 +27,7 @@ from shared.enums import (
     BillableReason,
     ChecklistItemKind,
     CheckResult,
+    ContactChannel,
     EquipmentCategory,
     JobKind,
     JobStatus,
@@ -178,6 +179,9 @@ class CustomerOut(OutModel):
     contact_phone: str
     address: str
     warranty_years: int
+    #: a key customer (重点客户) and the office user responsible for it (指定专人负责)
+    key_customer: bool = False
+    responsible_id: uuid.UUID | None = None
 
 
 class SiteCreate(Model):
@@ -384,6 +388,10 @@ class JobCreate(Model):
     scheduled_at: AwareDatetime | None = Field(
         default=None,
         description="the appointment of an installation or training: its one time promise (shared/sla.py)",
+    )
+    channel: ContactChannel = Field(
+        default=ContactChannel.PHONE,
+        description="how the call came in; the call is registered under it in the contact register",
     )
 
 

@@ -44,6 +44,14 @@ class Frequency(StrEnum):
     YEARLY = "yearly"
 
 
+class ScheduleKind(StrEnum):
+    """What a schedule's visits are: an inspection (巡检, a checklist) or a care visit to the customer
+    (回访/走访: a job of kind ``return_visit`` with a return visit to record, which feeds the customer file)."""
+
+    INSPECTION = "inspection"
+    CARE_VISIT = "care_visit"
+
+
 #: months between occurrences for the calendar frequencies
 MONTH_STEP: dict[Frequency, int] = {
     Frequency.MONTHLY: 1,
@@ -160,8 +168,12 @@ class ScheduleCreate(Model):
     site_id: uuid.UUID
     equipment_id: uuid.UUID | None = None
     frequency: Frequency
+    kind: ScheduleKind = Field(
+        default=ScheduleKind.INSPECTION,
+        description="inspection (a checklist) or care_visit (回访/走访: a return_visit job and its report)",
+    )
     template_id: uuid.UUID | None = Field(
-        default=None, description="the checklist; needed when there is no equipment"
+        default=None, description="the checklist; needed when there is no equipment (inspections only)"
     )
     engineer_id: uuid.UUID | None = None
     start_on: date
@@ -197,6 +209,7 @@ class ScheduleOut(BaseModel):
     site_id: uuid.UUID
     equipment_id: uuid.UUID | None
     frequency: Frequency
+    kind: ScheduleKind = ScheduleKind.INSPECTION
     template_id: uuid.UUID | None
     engineer_id: uuid.UUID | None
     start_on: date

@@ -65,6 +65,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
         D: (
             Screen.BOARD,
             Screen.CALL,
+            Screen.REGISTER,
             Screen.CONFLICTS,
             Screen.REPORTS,
             Screen.INSPECTIONS,
@@ -79,6 +80,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
         M: (
             Screen.BOARD,
             Screen.CALL,
+            Screen.REGISTER,
             Screen.CONFLICTS,
             Screen.QA,
             Screen.REPORTS,
@@ -96,6 +98,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
         ),
         Q: (
             Screen.BOARD,
+            Screen.REGISTER,
             Screen.CONFLICTS,
             Screen.QA,
             Screen.REPORTS,

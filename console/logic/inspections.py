@@ -7,7 +7,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from shared.i18n import translate
-from shared.schedules import MAX_LEAD_DAYS, Frequency
+from shared.schedules import MAX_LEAD_DAYS, Frequency, ScheduleKind
 
 
 class FormProblem(ValueError):
@@ -26,6 +26,8 @@ class ScheduleForm:
     site_id: str = ""
     equipment_id: str = ""
     frequency: str = Frequency.MONTHLY.value
+    #: shared.schedules.ScheduleKind: an inspection or a care visit (回访/走访)
+    kind: str = ScheduleKind.INSPECTION.value
     template_id: str = ""
     engineer_id: str = ""
     start_on: str = ""
@@ -37,7 +39,8 @@ def schedule_body(form: ScheduleForm) -> dict[str, Any]:
     """The body of ``POST /api/inspections/schedules``, or FormProblem naming what to fix first."""
     if not form.customer_id or not form.site_id:
         raise FormProblem("console.inspections.need_place")
-    if not form.equipment_id and not form.template_id:
+    care = form.kind == ScheduleKind.CARE_VISIT.value
+    if not form.equipment_id and not form.template_id and not care:
         raise FormProblem("console.inspections.need_template")
     try:
         frequency = Frequency(form.frequency)
@@ -64,6 +67,8 @@ def schedule_body(form: ScheduleForm) -> dict[str, Any]:
     for key in ("equipment_id", "template_id", "engineer_id"):
         if getattr(form, key):
             body[key] = getattr(form, key)
+    if care:  # a care visit (回访/走访): no checklist needed
+        body["kind"] = ScheduleKind.CARE_VISIT.value
     return body
 
 
@@ -86,7 +91,12 @@ def schedule_rows(lang: str, rows: list[dict[str, Any]]) -> list[list[str]]:
                 row.get("customer_name", ""),
                 row.get("site_name", ""),
                 row.get("equipment_label") or t("console.inspections.whole_site"),
-                t(f"enum.frequency.{row['frequency']}"),
+                t(f"enum.frequency.{row['frequency']}")
+                + (
+                    " · " + t("enum.schedule_kind.care_visit")
+                    if row.get("kind") == ScheduleKind.CARE_VISIT.value
+                    else ""
+                ),
                 row.get("template_name") or t("console.inspections.default_checklist"),
                 row.get("engineer_name") or t("console.inspections.no_engineer"),
                 row["start_on"] + (f" — {row['end_on']}" if row.get("end_on") else ""),

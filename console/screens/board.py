@@ -12,6 +12,7 @@ from console.clients.stations import StationsClient
 from console.components.widgets import button, chip, chips, error_text, muted, on, title
 from console.context import use_office
 from console.logic.board import BoardRow, Filter, Urgency, board_rows, counts, matches, search
+from console.logic.contacts import care_text
 from console.logic.stations import ANY, NONE, in_station, station_finder
 from console.roles import can_dispatch
 from console.state import ConsoleState, use_draft, use_remote
@@ -33,7 +34,11 @@ SHOWN = 80  # a long board is filtered and searched, not scrolled
 
 
 def _row(
-    state: ConsoleState, row: BoardRow, names: Callable[[str, Any], str], on_open: Callable[[str], None]
+    state: ConsoleState,
+    row: BoardRow,
+    names: Callable[[str, Any], str],
+    on_open: Callable[[str], None],
+    care: str = "",
 ) -> ft.Control:
     t, job = state.t, row.job
     clock, late = clock_text(state.lang, row.clock)
@@ -84,6 +89,8 @@ def _row(
         flags.append(badge(t("console.board.kept_late", what=what), bg=AMBER_BG))
     if job.get("times_flagged"):
         flags.append(badge(t("console.qa.times_flagged"), bg=RED_BG, fg=RED))
+    if care:  # a key customer (重点客户) and the person responsible for it (指定专人负责)
+        flags.append(tagged(f"care-{job['number']}", badge(care, bg="#fff1c2", fg="#6b4e00")))
     if row.on_hold and job.get("office_reason"):
         flags.append(badge(t("console.board.held", reason=job["office_reason"]), bg=AMBER_BG))
     symptom = job.get("symptom") or ""
@@ -221,8 +228,16 @@ def BoardScreen(state: ConsoleState) -> ft.Control:
         )
     if loaded.error:
         header.append(error_text(loaded.error))
+    staff = {k: str(u.get("display_name", "")) for k, u in directory.users.items()}
     body: list[ft.Control] = [
-        _row(state, r, directory.name, lambda ident: office.go(f"/job/{ident}")) for r in shown[:SHOWN]
+        _row(
+            state,
+            r,
+            directory.name,
+            lambda ident: office.go(f"/job/{ident}"),
+            care_text(directory.customers.get(str(r.job.get("customer_id"))), staff, t),
+        )
+        for r in shown[:SHOWN]
     ]
     if not shown and not loaded.loading:
         body.append(muted(t("console.board.none"), 17))

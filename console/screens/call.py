@@ -13,7 +13,7 @@ from console.components.widgets import button, chip, chips, error_text, muted, o
 from console.context import use_office
 from console.logic.times import parse_local
 from console.state import ConsoleState, use_draft, use_remote
-from shared.enums import JobKind, Severity
+from shared.enums import ContactChannel, JobKind, Severity
 from ui.components.common import INK, MUTED, RED, tagged, text_field
 
 MATCHES = 12  # customers shown for a search; type more to narrow
@@ -38,6 +38,7 @@ def CallScreen(state: ConsoleState) -> ft.Control:
     equipment_id, set_equipment = use_draft(office, "call.equipment_id", "")
     kind, set_kind = use_draft(office, "call.kind", JobKind.REPAIR.value)
     severity, set_severity = use_draft(office, "call.severity", Severity.GENERAL.value)
+    channel, set_channel = use_draft(office, "call.channel", ContactChannel.PHONE.value)
     symptom, set_symptom = use_draft(office, "call.symptom", "")
     caller, set_caller = use_draft(office, "call.caller", "")
     phone, set_phone = use_draft(office, "call.phone", "")
@@ -85,6 +86,7 @@ def CallScreen(state: ConsoleState) -> ft.Control:
             "symptom": symptom.strip(),
             "caller_name": caller.strip(),
             "caller_phone": phone.strip(),
+            "channel": channel,  # the call is registered under it in the contact register
         }
         if equipment_id:
             body["equipment_id"] = equipment_id
@@ -201,6 +203,23 @@ def CallScreen(state: ConsoleState) -> ft.Control:
                             ident=f"severity-{s.value}",
                         )
                         for s in Severity
+                    ]
+                ),
+            ],
+            wrap=True,
+        ),
+        ft.Row(
+            [
+                muted(t("console.call.channel")),
+                chips(
+                    [
+                        chip(
+                            t(f"enum.contact_channel.{c.value}"),
+                            channel == c.value,
+                            on(set_channel, c.value),
+                            ident=f"channel-{c.value}",
+                        )
+                        for c in ContactChannel
                     ]
                 ),
             ],

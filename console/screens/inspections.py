@@ -22,7 +22,7 @@ from console.logic.inspections import (
     this_month,
 )
 from console.state import ConsoleState, use_draft, use_remote
-from shared.schedules import Frequency
+from shared.schedules import Frequency, ScheduleKind
 from ui.components.common import RED, tagged, text_field
 
 
@@ -242,6 +242,18 @@ def InspectionsScreen(state: ConsoleState) -> ft.Control:
             ),
         ]
     form_controls += [
+        muted(t("console.inspections.kind")),
+        chips(
+            [
+                chip(
+                    t(f"enum.schedule_kind.{k.value}"),
+                    form.kind == k.value,
+                    on(lambda value: change(kind=value), k.value),
+                    ident=f"schedule-kind-{k.value}",
+                )
+                for k in ScheduleKind
+            ]
+        ),
         muted(t("console.inspections.frequency")),
         chips(
             [

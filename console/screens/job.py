@@ -12,6 +12,7 @@ from console.components.engineers import engineer_rows
 from console.components.widgets import button, chip, chips, error_text, muted, on, pairs, panel
 from console.context import use_office
 from console.logic.board import past_backup_limit
+from console.logic.contacts import care_text
 from console.logic.times import full
 from console.roles import can_dispatch, can_review
 from console.screens.customers import BillingPanel, TrainingPanel
@@ -189,7 +190,24 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
         [
             pairs(
                 [
-                    (t("form.customer"), job["customer"]["name"]),
+                    (
+                        t("form.customer"),
+                        " · ".join(
+                            x
+                            for x in (
+                                job["customer"]["name"],
+                                care_text(
+                                    job["customer"],
+                                    {
+                                        k: str(u.get("display_name", ""))
+                                        for k, u in office.directory.users.items()
+                                    },
+                                    t,
+                                ),
+                            )
+                            if x
+                        ),
+                    ),
                     (t("form.site"), f"{site['name']}  {site.get('address', '')}".strip()),
                     (
                         t("form.contact"),

@@ -67,6 +67,10 @@ def NotificationsScreen(state: ConsoleState) -> ft.Control:
             await office.act(lambda api: EscalationClient(api).read(str(note.id)))
         if note.job_id is not None:
             office.go(f"/job/{note.job_id}")
+        elif note.params.get("complaint"):  # a complaint's deadline: the customer's file has it
+            named = [k for k, c in office.directory.customers.items() if c["name"] == note.params["customer"]]
+            if named:
+                office.go(f"/customers/{named[0]}")
 
     async def read_all() -> None:
         await office.act(

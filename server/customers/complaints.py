@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -10,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.changes import take_numbers
+from server.contacts.register import register_complaint
 from server.db.models import Complaint, Customer, Job, User
 from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
 from shared.clock import utcnow
 from shared.customers import ComplaintClose, ComplaintCreate, ComplaintHandle, ComplaintStatus
+from shared.enums import ContactChannel
 from shared.roles import ROLES, Capability
 
 #: a complaint's time may be a few minutes ahead of the server's clock (the office PC's clock)
@@ -27,9 +30,11 @@ def counter_name(year: int) -> str:
 
 
 class ComplaintService:
-    def __init__(self, session: AsyncSession, tz: tzinfo) -> None:
+    def __init__(self, session: AsyncSession, tz: tzinfo, hours: Callable[[str], int] | None = None) -> None:
         self.session = session
         self.tz = tz
+        #: severity -> hours a complaint may take (Settings.complaint_hours); None: no deadline
+        self.hours = hours
 
     async def _audit(self, complaint: Complaint, action: str, by: Principal, **detail: Any) -> None:
         await audit.record(
@@ -52,7 +57,21 @@ class ComplaintService:
             )
         return complaint
 
-    async def create(self, data: ComplaintCreate, by: Principal, now: datetime | None = None) -> Complaint:
+    async def create(
+        self,
+        data: ComplaintCreate,
+        by: Principal,
+        now: datetime | None = None,
+        channel: ContactChannel | None = None,
+    ) -> Complaint:
+        """Record a complaint and register it in the contact register, in one transaction."""
+        complaint = await self.open(data, by, now)
+        await register_complaint(self.session, complaint, by, channel, self.tz)
+        await self.session.commit()
+        return complaint
+
+    async def open(self, data: ComplaintCreate, by: Principal, now: datetime | None = None) -> Complaint:
+        """Record a complaint in the caller's transaction (no commit), with its deadline."""
         now = now or utcnow()
         customer = await self.session.get(Customer, data.customer_id)
         if customer is None:
@@ -95,11 +114,14 @@ class ComplaintService:
             created_by=by.user_id,
             created_at=now,
             updated_at=now,
+            severity=data.severity.value,
+            due_at=received + timedelta(hours=self.hours(data.severity.value)) if self.hours else None,
         )
         self.session.add(complaint)
         await self.session.flush()
-        await self._audit(complaint, "complaint.create", by, data=data.model_dump(mode="json"))
-        await self.session.commit()
+        await self._audit(
+            complaint, "complaint.create", by, data=data.model_dump(mode="json"), due_at=complaint.due_at
+        )
         return complaint
 
     async def handle(self, complaint_id: uuid.UUID, data: ComplaintHandle, by: Principal) -> Complaint:

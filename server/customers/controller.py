@@ -85,8 +85,12 @@ class ComplaintController(Controller):
     async def create_complaint(
         self, data: JSONBody[ComplaintCreate], db_session: DbSession, principal: CurrentUser, state: State
     ) -> ComplaintOut:
-        """Record a complaint (number TS-<year>-<nnnn>); a job it names must be one of the customer's."""
-        complaint = await ComplaintService(db_session, _tz(state)).create(data, principal)
+        """Record a complaint (number TS-<year>-<nnnn>); a job it names must be one of the customer's. Its
+        deadline is received_at plus the hours for its severity (LEVEE_COMPLAINT_HOURS_GENERAL, _MAJOR); it
+        is registered in the contact register (/api/contacts) in the same transaction."""
+        complaint = await ComplaintService(db_session, _tz(state), state.settings.complaint_hours).create(
+            data, principal
+        )
         return ComplaintOut.model_validate(complaint)
 
     @get("/", guards=[requires_customer_care])
@@ -96,11 +100,14 @@ class ComplaintController(Controller):
         status: FromQuery[ComplaintStatus | None] = None,
         customer_id: FromQuery[uuid.UUID | None] = None,
         job_id: FromQuery[uuid.UUID | None] = None,
+        late: Annotated[bool, QueryParameter(description="only open ones past their deadline")] = False,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> Page[ComplaintRow]:
-        """Complaints, newest first, with customer, job number and handler names."""
+        """Complaints, newest first, with customer, job number and handler names, and whether late."""
         query = select(Complaint).order_by(Complaint.received_at.desc(), Complaint.id)
+        if late:
+            query = query.where(Complaint.status != ComplaintStatus.CLOSED.value, Complaint.due_at < utcnow())
         if status is not None:
             query = query.where(Complaint.status == status.value)
         if customer_id is not None:

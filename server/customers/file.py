@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import Complaint, Customer, Equipment, Job, ReturnVisit, Site, User
+from server.contacts.rows import contact_rows
+from server.db.models import Complaint, Contact, Customer, Equipment, Job, ReturnVisit, Site, User
 from server.errors import NotFound
 from server.reports.exports import Table
+from shared.clock import utcnow
 from shared.customers import (
     ComplaintOut,
     ComplaintRow,
@@ -33,6 +35,7 @@ from shared.models import CustomerOut, EquipmentOut, SiteOut
 from shared.warranty import warranty_state
 
 FILE_JOBS = 200  # the newest jobs in a customer file; the total says how many there are
+FILE_CONTACTS = 50  # the newest contacts of the register in a customer file
 
 
 async def _names(session: AsyncSession, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
@@ -79,15 +82,29 @@ async def complaint_rows(session: AsyncSession, complaints: Sequence[Complaint])
         else {}
     )
     handlers = await _names(session, (c.handler_id for c in complaints))
+    now = utcnow()
     return [
         ComplaintRow(
             **ComplaintOut.model_validate(c).model_dump(),
             customer_name=customers.get(c.customer_id, ""),
             job_number=numbers.get(c.job_id) if c.job_id else None,
             handler_name=handlers.get(c.handler_id, "") if c.handler_id else "",
+            late=is_late(c, now),
         )
         for c in complaints
     ]
+
+
+def is_late(complaint: Complaint, now: datetime) -> bool:
+    """Past its deadline and still open, or closed after it."""
+    due = complaint.due_at
+    if due is None:
+        return False
+    due = due if due.tzinfo else due.replace(tzinfo=now.tzinfo)
+    closed = complaint.closed_at
+    if closed is not None:
+        return (closed if closed.tzinfo else closed.replace(tzinfo=now.tzinfo)) > due
+    return now > due
 
 
 async def visit_rows(
@@ -210,6 +227,20 @@ async def customer_file(session: AsyncSession, customer_id: uuid.UUID, today: da
             [int(s) for s in accepted if s is not None],
         ),
         today=today,
+        responsible_name=(await _names(session, [customer.responsible_id])).get(customer.responsible_id, "")
+        if customer.responsible_id
+        else "",
+        contacts=await contact_rows(
+            session,
+            (
+                await session.scalars(
+                    select(Contact)
+                    .where(Contact.customer_id == customer.id)
+                    .order_by(Contact.received_at.desc(), Contact.id)
+                    .limit(FILE_CONTACTS)
+                )
+            ).all(),
+        ),
     )
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -69,6 +70,11 @@ class Customer(IdMixin, TimestampMixin, Base):
     address: Mapped[str] = mapped_column(String(200), default="")
     warranty_years: Mapped[int] = mapped_column(Integer, default=2)
     region_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("regions.id"), index=True, default=None)
+    #: a key customer (重点客户) and the office user responsible for it (指定专人负责)
+    key_customer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    responsible_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
 
 
 class Site(IdMixin, TimestampMixin, Base):
@@ -470,6 +476,8 @@ class InspectionSchedule(IdMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    #: shared.schedules.ScheduleKind: inspection visits (巡检) or care visits to the customer (回访/走访)
+    kind: Mapped[str] = mapped_column(String(20), default="inspection", server_default="inspection")
 
 
 class Store(IdMixin, TimestampMixin, Base):
@@ -598,6 +606,35 @@ class Complaint(IdMixin, TimestampMixin, Base):
     root_cause: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    #: how bad (shared.enums.Severity) and when it must be closed: received_at + the hours for it
+    severity: Mapped[str] = mapped_column(String(20), default="general", server_default="general")
+    due_at: Mapped[datetime | None] = mapped_column(index=True, default=None)
+
+
+class Contact(IdMixin, TimestampMixin, Base):
+    """One contact with a customer in the register (来电来函登记), whatever it was and however it came:
+    a call for service (its job), an inquiry and its answer, a complaint (its record), a letter or e-mail."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_received_at", "received_at"),)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    #: shared.contacts.ContactKind and ContactChannel
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customers.id"), index=True, default=None
+    )
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    received_at: Mapped[datetime]
+    taken_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    summary: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id"), index=True, default=None)
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("complaints.id"), index=True, default=None
+    )
 
 
 class ReturnVisit(IdMixin, TimestampMixin, Base):

@@ -1,4 +1,4 @@
-"""The escalation scanner: finds the events on open jobs, tells each recipient the rules name exactly once,
+"""The escalation scanner: finds the events on open jobs and complaints, tells each recipient the rules name exactly once,
 and delivers the outbound ones with retries.
 
 :func:`scan` is one pass at a given moment (the tests call it with a fixed clock); :class:`EscalationRunner`
@@ -26,6 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db.models import (
+    Complaint,
     Customer,
     EscalationRule,
     Job,
@@ -35,6 +36,7 @@ from server.db.models import (
 )
 from server.escalation.channels import DeliveryError, Message, OutboundChannel, channels_for
 from server.settings import Settings
+from shared.customers import ComplaintStatus
 from shared.enums import JobStatus
 from shared.escalation import MAJOR, Channel, DeliveryState, EventKind, message_text
 from shared.i18n import DEFAULT_LANG
@@ -65,13 +67,15 @@ CLAIM_S = 120
 class Event:
     key: str
     kind: EventKind
-    job_id: uuid.UUID
+    job_id: uuid.UUID | None
     job_number: str
     severity: str
     customer_id: uuid.UUID
     customer_name: str
     promise: Promise | None
     due_at: datetime | None
+    #: a complaint's events name the complaint instead of a job
+    complaint_number: str = ""
 
 
 @dataclass(slots=True)
@@ -125,6 +129,40 @@ async def find_events(session: AsyncSession, now: datetime, settings: Settings) 
         received = _aware(job.call_received_at, now)
         if job.severity == MAJOR and received is not None and received >= major_since:
             events.append(event(EventKind.MAJOR_FAULT, f"major:{job.id}", None, received))
+    return events + await complaint_events(session, now, settings)
+
+
+async def complaint_events(session: AsyncSession, now: datetime, settings: Settings) -> list[Event]:
+    """Open complaints whose deadline is within LEVEE_COMPLAINT_WARNING_HOURS (due soon) or past (late)."""
+    warning = timedelta(hours=settings.complaint_warning_hours)
+    rows = (
+        await session.execute(
+            select(Complaint, Customer.name)
+            .join(Customer, Customer.id == Complaint.customer_id)
+            .where(Complaint.status != ComplaintStatus.CLOSED.value, Complaint.due_at.is_not(None))
+            .where(Complaint.due_at <= now + warning)
+            .order_by(Complaint.due_at, Complaint.id)
+        )
+    ).all()
+    events: list[Event] = []
+    for complaint, customer_name in rows:
+        due = _aware(complaint.due_at, now)
+        assert due is not None
+        late = now > due
+        events.append(
+            Event(
+                key=f"{'complaint_late' if late else 'complaint_due_soon'}:{complaint.id}",
+                kind=EventKind.COMPLAINT_LATE if late else EventKind.COMPLAINT_DUE_SOON,
+                job_id=None,
+                job_number="",
+                severity=complaint.severity,
+                customer_id=complaint.customer_id,
+                customer_name=customer_name,
+                promise=None,
+                due_at=due,
+                complaint_number=complaint.number,
+            )
+        )
     return events
 
 
@@ -177,12 +215,15 @@ async def _recipients(
 
 def _params(event: Event, settings: Settings) -> dict[str, str]:
     tz = zone(settings.timezone)
-    return {
+    params = {
         "job": event.job_number,
         "customer": event.customer_name,
         "promise": event.promise.value if event.promise else "",
         "due": full(event.due_at, tz) if event.due_at else "",
     }
+    if event.complaint_number:
+        params["complaint"] = event.complaint_number
+    return params
 
 
 async def record_notifications(

@@ -42,6 +42,14 @@ async def seed_escalation(session: AsyncSession, *, now: datetime) -> dict[str, 
             channels=[Channel.CONSOLE.value],
         ),
     ]
+    rules.append(
+        EscalationRule(
+            name="投诉即将超期与已超期：经理与质量",
+            events=[EventKind.COMPLAINT_DUE_SOON.value, EventKind.COMPLAINT_LATE.value],
+            roles=[Role.MANAGER.value, Role.QA.value],
+            channels=[Channel.CONSOLE.value],
+        )
+    )
     if first is not None:
         rules.append(
             EscalationRule(

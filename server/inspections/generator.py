@@ -34,15 +34,23 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.db.models import InspectionSchedule, Job, User
+from server.db.models import InspectionSchedule, Job, ReturnVisit, User
 from server.deps import Principal
 from server.errors import DomainError
 from server.jobs.service import JobService
 from shared.clock import utcnow
+from shared.customers import ReturnVisitMethod, ReturnVisitStatus
 from shared.enums import JobKind, Role, Severity
 from shared.i18n import translate
 from shared.models import JobCreate
-from shared.schedules import CATCH_UP_DAYS, Frequency, GenerationResult, generation_window, occurrences
+from shared.schedules import (
+    CATCH_UP_DAYS,
+    Frequency,
+    GenerationResult,
+    ScheduleKind,
+    generation_window,
+    occurrences,
+)
 
 log = logging.getLogger("levee.inspections")
 SYMPTOM_LANG = "zh-CN"
@@ -61,7 +69,9 @@ def symptom(schedule: InspectionSchedule, due_on: date) -> str:
     t = translate
     text = t(
         SYMPTOM_LANG,
-        "inspections.job_symptom",
+        "inspections.care_symptom"
+        if schedule.kind == ScheduleKind.CARE_VISIT.value
+        else "inspections.job_symptom",
         frequency=t(SYMPTOM_LANG, f"enum.frequency.{schedule.frequency}"),
         due=due_on.isoformat(),
     )
@@ -100,8 +110,9 @@ async def _make_job(
     tally: _Tally,
     now: datetime | None = None,
 ) -> None:
+    care = schedule.kind == ScheduleKind.CARE_VISIT.value
     data = JobCreate(
-        kind=JobKind.INSPECTION,
+        kind=JobKind.RETURN_VISIT if care else JobKind.INSPECTION,
         severity=Severity.GENERAL,
         customer_id=schedule.customer_id,
         site_id=schedule.site_id,
@@ -109,7 +120,8 @@ async def _make_job(
         symptom=symptom(schedule, due_on),
         assigned_engineer_id=engineer_id,
     )
-    deadline = end_of_day(due_on, tz)
+    # a return visit promises no response or fix times (shared/sla.py); its return visit has its day
+    deadline = None if care else end_of_day(due_on, tz)
     planned: dict[str, Any] = {
         "schedule_id": schedule.id,
         "due_on": due_on,
@@ -127,6 +139,18 @@ async def _make_job(
             raise
         tally.existing += 1  # another generator made it first
         return
+    if care:  # its report (what the customer said, satisfaction) is a return visit in the customer file
+        session.add(
+            ReturnVisit(
+                id=uuid.uuid4(),
+                job_id=job.id,
+                customer_id=job.customer_id,
+                scheduled_on=due_on,
+                method=ReturnVisitMethod.ON_SITE.value,
+                status=ReturnVisitStatus.SCHEDULED.value,
+            )
+        )
+        await session.flush()
     tally.created.append(job.id)
 
 

@@ -20,7 +20,15 @@ from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
 from server.paging import MAX_OFFSET
 from shared.enums import Role
-from shared.schedules import Frequency, ScheduleCreate, ScheduleOut, ScheduleRow, ScheduleUpdate, occurrences
+from shared.schedules import (
+    Frequency,
+    ScheduleCreate,
+    ScheduleKind,
+    ScheduleOut,
+    ScheduleRow,
+    ScheduleUpdate,
+    occurrences,
+)
 
 #: how far ahead the list looks for a schedule's next due date (a yearly one is always found)
 NEXT_DUE_HORIZON_DAYS = 400
@@ -121,7 +129,7 @@ class ScheduleService:
                 )
         if data.template_id is not None:
             await self._template(data.template_id, equipment)
-        elif equipment is None:
+        elif equipment is None and data.kind is ScheduleKind.INSPECTION:
             raise Invalid(
                 "a schedule for a whole site needs a checklist template (template_id)",
                 field="template_id",
@@ -129,7 +137,7 @@ class ScheduleService:
             )
         if data.engineer_id is not None:
             await self._engineer(data.engineer_id)
-        twin = await self._twin(site.id, data.equipment_id, data.frequency.value)
+        twin = await self._twin(site.id, data.equipment_id, data.frequency.value, kind=data.kind.value)
         if twin is not None:
             raise Conflict(
                 f"there is already an active {data.frequency.value} schedule for this "
@@ -144,6 +152,7 @@ class ScheduleService:
             site_id=site.id,
             equipment_id=data.equipment_id,
             frequency=data.frequency.value,
+            kind=data.kind.value,
             template_id=data.template_id,
             engineer_id=data.engineer_id,
             start_on=data.start_on,
@@ -179,7 +188,7 @@ class ScheduleService:
             )
             if given["template_id"] is not None:
                 await self._template(given["template_id"], equipment)
-            elif equipment is None:
+            elif equipment is None and schedule.kind == ScheduleKind.INSPECTION.value:
                 raise Invalid(
                     "a schedule for a whole site needs a checklist template",
                     field="template_id",
@@ -209,8 +218,9 @@ class ScheduleService:
         equipment_id: uuid.UUID | None,
         frequency: str,
         other_than: uuid.UUID | None = None,
+        kind: str | None = None,
     ) -> uuid.UUID | None:
-        """An active schedule for the same place (site, or equipment) and frequency."""
+        """An active schedule of the same kind for the same place (site, or equipment) and frequency."""
         query = select(InspectionSchedule.id).where(
             InspectionSchedule.site_id == site_id,
             InspectionSchedule.equipment_id.is_(None)
@@ -219,13 +229,17 @@ class ScheduleService:
             InspectionSchedule.frequency == frequency,
             InspectionSchedule.active.is_(True),
         )
+        if kind is not None:
+            query = query.where(InspectionSchedule.kind == kind)
         if other_than is not None:
             query = query.where(InspectionSchedule.id != other_than)
         found: uuid.UUID | None = await self.session.scalar(query.limit(1))
         return found
 
     async def _no_active_twin(self, schedule: InspectionSchedule) -> None:
-        twin = await self._twin(schedule.site_id, schedule.equipment_id, schedule.frequency, schedule.id)
+        twin = await self._twin(
+            schedule.site_id, schedule.equipment_id, schedule.frequency, schedule.id, kind=schedule.kind
+        )
         if twin is not None:
             raise Conflict(
                 "another active schedule with the same place and frequency exists",

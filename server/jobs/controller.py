@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, undefer
 
+from server.contacts.register import register_job
 from server.db.models import Customer, Equipment, Job, JobAssignment, JobSignature, Photo, Site, User
 from server.deps import CurrentUser, DbSession, requires_any_user, requires_dispatch, requires_qa, requires_to
 from server.errors import Invalid, NotFound
@@ -55,7 +56,10 @@ class JobController(Controller):
     ) -> JobOut:
         """Record a call; the SLA deadlines come from the most specific promise of the customer's contract
         in force on the call's date, else the customer's SLA policy, else the default policy."""
-        job = await JobService(db_session, ZoneInfo(state.settings.timezone)).create(data, principal)
+        tz = ZoneInfo(state.settings.timezone)
+        job = await JobService(db_session, tz).open(data, principal)
+        await register_job(db_session, job, principal, data.channel, tz)  # the register's repair call
+        await db_session.commit()
         return JobOut.model_validate(job)
 
     @get("/", guards=[requires_any_user])

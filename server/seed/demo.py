@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.changes import LOG_COUNTER, Change, log_changes
+from server.contacts.seed import seed_contacts
 from server.customers.seed import seed_customers
 from server.db.models import ChecklistTemplate, Counter, Job, Part, User
 from server.delivery.seed import seed_delivery_documents
@@ -177,6 +178,9 @@ async def seed_demo(
     today = now.astimezone(zone(DEFAULT_TIMEZONE)).date()
     counts.update(await seed_contracts(session, b.customers, b.jobs, b.users, today, now))
     counts.update(await seed_paid(session, now=now, rng_seed=rng_seed))  # quotes, charges, payments
+    counts.update(
+        await seed_contacts(session, now=now, rng_seed=rng_seed, counts=counts)
+    )  # 来电来函登记, 重点客户
     counts.update(await seed_escalation(session, now=now))  # rules, and what they tell at ``now``
     counts.update(await seed_quality(session, now=now))  # incidents grouping same-model, same-fault jobs
     counts.update(await seed_stations(session, now=now))  # 售后服务站、特约维修点, regions, engineers placed

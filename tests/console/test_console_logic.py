@@ -69,6 +69,7 @@ def test_each_role_sees_only_its_screens() -> None:
     assert screens_for(Role.DISPATCHER) == (
         Screen.BOARD,
         Screen.CALL,
+        Screen.REGISTER,
         Screen.CONFLICTS,
         Screen.REPORTS,
         Screen.INSPECTIONS,

@@ -67,6 +67,8 @@ def test_schedule_body_says_what_to_fix_first() -> None:
         "lead_days": 0,
         "note": "全站",
     }
+    care = schedule_body(ScheduleForm(**place, kind="care_visit", start_on="2026-03-01"))
+    assert care["kind"] == "care_visit" and "template_id" not in care  # a care visit needs no checklist
 
 
 def test_templates_fitting_the_equipment_and_the_tables() -> None:

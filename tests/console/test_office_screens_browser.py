@@ -528,3 +528,44 @@ def test_qa_drafts_a_case_from_a_closed_job_and_publishes_it_in_the_knowledge_ta
     assert after["status"] == "published" and after["fix"] == case["fix"]
     d.reveal(f"case-editor-{case['number']}")
     d.shot("console-knowledge")
+
+
+def test_the_desk_registers_an_inquiry_and_turns_it_into_a_job_for_a_key_customer(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
+    """来电来函登记: the dispatcher registers a hotline inquiry with its answer for a key customer (重点客户),
+    finds it in the register, turns it into a job at one of the customer's sites, and the job shows the
+    customer as a key customer with the person responsible; the server has the link."""
+    d = driver
+    sign_in(d, "dispatcher")
+    customer = next(c for c in items(stack.get("/api/customers", limit=500)) if c["key_customer"])
+    site = min(
+        (s for s in items(stack.get("/api/sites", limit=500)) if s["customer_id"] == customer["id"]),
+        key=lambda s: s["name"],
+    )
+    d.tap("nav-register")
+    d.by_id("contact-form").wait_for()
+    d.press("contact-kind-inquiry")
+    d.press("contact-channel-hotline")
+    d.type_into(zh("console.call.find_customer"), customer["name"], within="contact-form")
+    d.press(f"contact-customer-{customer['name']}")
+    d.wait_text("contact-form", customer["name"])
+    summary = "2号泵控制柜报E07，问如何处理"
+    d.type_into(zh("console.register.summary"), summary, within="contact-form")
+    d.type_into(zh("console.register.answer"), "检查叶轮是否卡住后复位，复发请报修", within="contact-form")
+    d.press("contact-record")
+    number = d.wait_match("notice", r"已登记 (LD-\d{4}-\d{5})").group(1)
+    [made] = [c for c in items(stack.get("/api/contacts", q="E07", kind="inquiry")) if c["number"] == number]
+    assert (made["channel"], made["customer_id"], made["job_id"]) == ("hotline", customer["id"], None)
+
+    d.wait_text(f"contact-{number}", summary)
+    d.press(f"contact-to-job-{number}")
+    d.press(f"contact-site-{site['name']}")
+    d.press(f"contact-open-job-{number}")
+    job_number = d.wait_match("notice", r"开出工单 (WO-\d{6}-\d{5})").group(1)
+    linked = stack.get(f"/api/contacts/{made['id']}")
+    assert linked["job_number"] == job_number and linked["job_id"]
+    job = stack.get(f"/api/jobs/{linked['job_id']}")
+    assert (job["site_id"], job["symptom"]) == (site["id"], summary)
+    d.wait_text("job-call", zh("console.care.key"))  # the job shows its customer is a key customer
+    d.shot("console-contact-register")

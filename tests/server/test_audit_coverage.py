@@ -102,6 +102,12 @@ class Ctx:
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
 
+    async def inquiry(self) -> str:
+        body = {"customer_id": str(self.world.customer_id), "kind": "inquiry", "summary": "闸门异响"}
+        r = await self.call("dispatcher", "POST", "/api/contacts", body)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
     async def schedule(self) -> str:
         r = await self.call("dispatcher", "POST", "/api/inspections/schedules", await self.schedule_body())
         assert r.status_code == 201, r.text
@@ -784,6 +790,24 @@ def _recipes(ctx: Ctx) -> dict[tuple[str, str], Recipe]:
         ),
         ("POST", "/api/complaints/{complaint_id:uuid}/close"): on(
             "/api/complaints/{}/close", "qa", "POST", {"root_cause": "调度失误"}, handled
+        ),
+        ("POST", "/api/contacts"): const(
+            "/api/contacts",
+            "qa",
+            {"customer_id": str(w.customer_id), "kind": "inquiry", "summary": "轴承多久换", "answer": "两年"},
+        ),
+        ("PATCH", "/api/contacts/{contact_id:uuid}"): on(
+            "/api/contacts/{}", "qa", "PATCH", {"outcome": "已答复"}, Ctx.inquiry
+        ),
+        ("POST", "/api/contacts/{contact_id:uuid}/job"): on(
+            "/api/contacts/{}/job", "dispatcher", "POST", {"site_id": str(w.site_id)}, Ctx.inquiry
+        ),
+        ("PUT", "/api/customers/{customer_id:uuid}/care"): on(
+            "/api/customers/{}/care",
+            "manager",
+            "PUT",
+            {"key_customer": True, "responsible_id": str(w.users["dispatcher"])},
+            lambda c: _const(str(w.customer_id)),
         ),
         ("POST", "/api/return-visits"): new_visit,
         ("POST", "/api/return-visits/{visit_id:uuid}/record"): on(

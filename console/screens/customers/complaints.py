@@ -57,6 +57,16 @@ def ComplaintItem(state: ConsoleState, complaint: dict[str, Any]) -> ft.Control:
                 badge(t(f"console.complaint.status.{complaint['status']}"), bg=AMBER_BG),
                 muted(full(parse_time(complaint["received_at"]), office.tz)),
                 muted(complaint.get("job_number") or ""),
+                tagged(
+                    f"complaint-late-{number}",
+                    badge(t("console.complaint.late"), bg="#ffd8d8", fg="#9b1c1c"),
+                )
+                if complaint.get("late")
+                else muted(
+                    t("console.complaint.due", when=full(parse_time(complaint["due_at"]), office.tz))
+                    if complaint.get("due_at") and complaint["status"] != "closed"
+                    else ""
+                ),
             ],
             wrap=True,
         ),

@@ -23,6 +23,7 @@ from console.logic.customers import (
     warranty_colour,
 )
 from console.logic.times import full
+from console.screens.customers.care import CarePanel, contacts_panel
 from console.screens.customers.common import job_link
 from console.screens.customers.complaints import ComplaintForm, ComplaintItem
 from console.screens.customers.contracts import ContractsPanel, CustomerEditForm
@@ -62,7 +63,13 @@ def CustomerFileScreen(state: ConsoleState, customer_id: str) -> ft.Control:
         return ft.ListView(body, spacing=12, padding=16, expand=True)
 
     c, s = f["customer"], f["satisfaction"]
-    body.append(title(c["name"]))
+    body.append(
+        ft.Row(
+            [title(c["name"])]
+            + ([badge(t("console.care.key"), bg="#fff1c2", fg="#6b4e00")] if c.get("key_customer") else []),
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        )
+    )
     body.append(
         panel(
             t("console.customers.summary"),
@@ -97,6 +104,9 @@ def CustomerFileScreen(state: ConsoleState, customer_id: str) -> ft.Control:
             ],
             ident="customer-summary",
         )
+    )
+    body.append(
+        keyed(CarePanel)(state, c, f.get("responsible_name", ""), f["return_visits"], key=f"care-{c['id']}")
     )
     if can_edit_customers(state.role):
         body.append(keyed(CustomerEditForm)(state, c, key=f"edit-{c['id']}"))
@@ -181,6 +191,7 @@ def CustomerFileScreen(state: ConsoleState, customer_id: str) -> ft.Control:
     )
     if can_record(state.role):
         body.append(ComplaintForm(state, c["id"], f["jobs"]))
+    body.append(contacts_panel(state, f.get("contacts", []), office.tz))
     body.append(
         panel(
             t("console.customers.visits", n=len(f["return_visits"])),
