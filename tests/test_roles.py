@@ -75,6 +75,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.RETURNS,
             Screen.QUALITY,
             Screen.NOTIFICATIONS,
+            Screen.PEOPLE,
             Screen.KNOWLEDGE,
         ),
         M: (
@@ -94,6 +95,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.NOTIFICATIONS,
             Screen.ESCALATION,
             Screen.STATIONS,
+            Screen.PEOPLE,
             Screen.KNOWLEDGE,
         ),
         Q: (
@@ -106,6 +108,7 @@ def test_the_console_shows_each_role_the_screens_it_showed_before_the_table() ->
             Screen.RETURNS,
             Screen.QUALITY,
             Screen.NOTIFICATIONS,
+            Screen.PEOPLE,
             Screen.KNOWLEDGE,
         ),
         W: (Screen.BOARD, Screen.STOCK, Screen.LOANS, Screen.NOTIFICATIONS, Screen.KNOWLEDGE),

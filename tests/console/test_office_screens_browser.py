@@ -397,6 +397,7 @@ def test_qa_opens_a_quality_incident_from_a_job_records_an_action_and_closes_it_
     d.wait_text("notice", zh("console.quality.root_cause_needed"))
     assert stack.get(f"/api/quality-incidents/{made['id']}", "qa")["status"] == "open"
 
+    d.to_top()  # and back down to the field: typed at once after the refusal, the keys went to the field above
     d.type_into(zh("console.quality.field.root_cause"), "同批次配件来料不合格", within="quality-incident")
     d.press("quality-close")
     d.wait_text(
@@ -517,7 +518,7 @@ def test_qa_drafts_a_case_from_a_closed_job_and_publishes_it_in_the_knowledge_ta
     filed = {c["job_id"] for c in stack.get("/api/knowledge/cases", "qa")}
     closed = items(stack.get("/api/jobs", "qa", status="closed", limit=50))
     job = next(j for j in closed if j["id"] not in filed and j.get("equipment_id"))
-    d.press("nav-knowledge")
+    d.tap("nav-knowledge")
     d.press(f"case-draft-{job['number']}")
     d.wait_text("notice", zh("console.knowledge.drafted", job=job["number"]))
     [case] = [c for c in stack.get("/api/knowledge/cases", "qa") if c["job_id"] == job["id"]]
