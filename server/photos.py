@@ -82,3 +82,59 @@ def check_signature(path: str) -> None:
 def bounded_point(x: float, y: float) -> bool:
     """A point that can be drawn: finite and within :data:`MAX_COORDINATE`."""
     return all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in (x, y))
+
+
+def check_document(
+    data: bytes, content_type: str, *, types: tuple[str, ...], max_bytes: int, code: str, noun: str, kind: str
+) -> None:
+    """Refuse an uploaded document (a delivery scan, a manual) that is empty, too large, of a type not in
+    ``types`` or not a readable image or PDF (a PDF from its header to its ``%%EOF``, with a page).
+
+    The refusals are ``<code>_empty``, ``_too_large`` (413), ``_type`` (415) and ``_unreadable``; ``noun``
+    names the upload in the message ("the scan") and ``kind`` what it must be ("a scan")."""
+    from server.errors import DomainError
+
+    if not data:
+        raise DomainError(f"{noun} is empty", status_code=422, code=f"{code}_empty", params={})
+    if len(data) > max_bytes:
+        mb = max_bytes // (1024 * 1024)
+        raise DomainError(
+            f"{noun} is {len(data)} bytes; at most {mb} MB is accepted",
+            status_code=413,
+            code=f"{code}_too_large",
+            params={"size": len(data), "mb": mb},
+        )
+    if content_type not in types:
+        raise DomainError(
+            f"{kind} must be one of {', '.join(types)}, not {content_type or 'an unnamed type'}",
+            status_code=415,
+            code=f"{code}_type",
+            params={"type": content_type, "types": ", ".join(types)},
+        )
+    unreadable = DomainError(
+        f"{noun} is not a readable {content_type}",
+        status_code=422,
+        code=f"{code}_unreadable",
+        params={"type": content_type},
+    )
+    if content_type == "application/pdf":
+        from pypdf import PdfReader
+
+        if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+            raise unreadable
+        try:
+            pages = len(PdfReader(io.BytesIO(data), strict=False).pages)
+        except Exception:
+            raise unreadable from None
+        if pages < 1:
+            raise unreadable
+        return
+    try:
+        check_photo(data, content_type)
+    except NotAnImage as exc:  # the reason in words: not an image, or too many pixels
+        raise DomainError(
+            f"{noun} is not a readable {content_type}: {exc}",
+            status_code=422,
+            code=f"{code}_unreadable",
+            params={"type": content_type},
+        ) from None
