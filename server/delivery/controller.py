@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import re
 import uuid
 from typing import Any
@@ -25,8 +26,8 @@ from sqlalchemy.orm import undefer
 from server import audit
 from server.db.models import Customer, DeliveryDocument, Equipment, Site
 from server.deps import CurrentUser, DbSession, requires_office, requires_to
-from server.errors import NotFound
-from server.photos import check_document
+from server.errors import DomainError, NotFound
+from server.photos import NotAnImage, check_photo
 from shared.clock import utcnow
 from shared.delivery import (
     MAX_SCAN_BYTES,
@@ -101,15 +102,50 @@ async def _row(
 
 def check_scan(data: bytes, content_type: str) -> None:
     """Refuse a scan that is not an accepted, readable image or PDF within the size limit."""
-    check_document(
-        data,
-        content_type,
-        types=SCAN_TYPES,
-        max_bytes=MAX_SCAN_BYTES,
-        code="delivery.scan",
-        noun="the scan",
-        kind="a scan",
+    if not data:
+        raise DomainError("the scan is empty", status_code=422, code="delivery.scan_empty", params={})
+    if len(data) > MAX_SCAN_BYTES:
+        raise DomainError(
+            f"the scan is {len(data)} bytes; at most {MAX_SCAN_BYTES // (1024 * 1024)} MB is accepted",
+            status_code=413,
+            code="delivery.scan_too_large",
+            params={"size": len(data), "mb": MAX_SCAN_BYTES // (1024 * 1024)},
+        )
+    if content_type not in SCAN_TYPES:
+        raise DomainError(
+            f"a scan must be one of {', '.join(SCAN_TYPES)}, not {content_type or 'an unnamed type'}",
+            status_code=415,
+            code="delivery.scan_type",
+            params={"type": content_type, "types": ", ".join(SCAN_TYPES)},
+        )
+    if content_type == "application/pdf":
+        _check_pdf(data)
+        return
+    try:
+        check_photo(data, content_type)
+    except NotAnImage as exc:
+        raise DomainError(
+            str(exc), status_code=422, code="delivery.scan_unreadable", params={"type": content_type}
+        ) from None
+
+
+def _check_pdf(data: bytes) -> None:
+    from pypdf import PdfReader
+
+    refused = DomainError(
+        "the scan is not a readable PDF",
+        status_code=422,
+        code="delivery.scan_unreadable",
+        params={"type": "application/pdf"},
     )
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        raise refused
+    try:
+        pages = len(PdfReader(io.BytesIO(data), strict=False).pages)
+    except Exception:
+        raise refused from None
+    if pages < 1:
+        raise refused
 
 
 class DeliveryDocumentController(Controller):

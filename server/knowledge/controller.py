@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import re
 import uuid
 from typing import Annotated, Any
@@ -26,9 +27,9 @@ from server import audit
 from server.changes import Change, log_changes, take_numbers
 from server.db.models import Equipment, Job, JobPart, KnowledgeCase, KnowledgeManual, Part, TrainingMaterial
 from server.deps import CurrentUser, DbSession, requires_any_user, requires_office, requires_to
-from server.errors import Conflict, Invalid, NotFound
+from server.errors import Conflict, DomainError, Invalid, NotFound
 from server.knowledge.scope import engineer_may_read_model
-from server.photos import check_document
+from server.photos import NotAnImage, check_photo
 from shared.clock import utcnow
 from shared.enums import JobKind, JobStatus
 from shared.knowledge import (
@@ -90,15 +91,44 @@ async def _parts_of(session: AsyncSession, job_id: uuid.UUID) -> list[str]:
 
 def check_manual_file(data: bytes, content_type: str) -> None:
     """Refuse a file that is not an accepted, readable image or PDF within the size limit."""
-    check_document(
-        data,
-        content_type,
-        types=MANUAL_TYPES,
-        max_bytes=MAX_MANUAL_BYTES,
-        code="knowledge.file",
-        noun="the file",
-        kind="a manual",
+    if not data:
+        raise DomainError("the file is empty", status_code=422, code="knowledge.file_empty", params={})
+    if len(data) > MAX_MANUAL_BYTES:
+        raise DomainError(
+            f"the file is {len(data)} bytes; at most {MAX_MANUAL_BYTES // (1024 * 1024)} MB is accepted",
+            status_code=413,
+            code="knowledge.file_too_large",
+            params={"size": len(data), "mb": MAX_MANUAL_BYTES // (1024 * 1024)},
+        )
+    if content_type not in MANUAL_TYPES:
+        raise DomainError(
+            f"a manual must be one of {', '.join(MANUAL_TYPES)}, not {content_type or 'an unnamed type'}",
+            status_code=415,
+            code="knowledge.file_type",
+            params={"type": content_type, "types": ", ".join(MANUAL_TYPES)},
+        )
+    unreadable = DomainError(
+        f"the file is not a readable {content_type}",
+        status_code=422,
+        code="knowledge.file_unreadable",
+        params={"type": content_type},
     )
+    if content_type == "application/pdf":
+        from pypdf import PdfReader
+
+        if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+            raise unreadable
+        try:
+            pages = len(PdfReader(io.BytesIO(data), strict=False).pages)
+        except Exception:
+            raise unreadable from None
+        if pages < 1:
+            raise unreadable
+        return
+    try:
+        check_photo(data, content_type)
+    except NotAnImage:
+        raise unreadable from None
 
 
 def _text_param(value: str, name: str) -> str:
