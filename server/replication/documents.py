@@ -236,10 +236,11 @@ REFERENCE_TABLES: dict[str, Any] = {
 #: Columns a tablet is not sent. The backup pool goes to every tablet (whether a unit is free to lend);
 #: where a lent unit is (``place_note``: the job number it is lent on), the office's note on it and its
 #: loan are the office's business and another customer's, not the tablet's. A customer's key-customer
-#: flag and responsible person are the office's too (the tablet's replica has no place for them).
+#: flag, responsible person and region are the office's too (the tablet's replica has no place for them).
 DEVICE_HIDDEN: dict[str, frozenset[str]] = {
     "backup_unit": frozenset({"place_note", "note", "current_loan_id"}),
-    "customer": frozenset({"key_customer", "responsible_id"}),
+    "customer": frozenset({"key_customer", "responsible_id", "region_id"}),
+    "site": frozenset({"region_id"}),  # stations and regions are the office's dispatch, not the tablet's
 }
 _REFERENCE_COLUMNS = {
     entity: tuple(
