@@ -56,10 +56,10 @@ _PLACES = (
 async def _station(session: AsyncSession, station_id: uuid.UUID, field: str | None = None) -> ServiceStation:
     station = await session.get(ServiceStation, station_id)
     if station is None:
-        where = {"field": field} if field else {}  # a body's field is named; a path's is not
-        raise NotFound(
-            f"no station with id {station_id}", code="station.not_found", params={"id": station_id}, **where
-        )
+        message = f"no station with id {station_id}"
+        if field:  # a body's field is named; a path's is not (no "field": null in the answer)
+            raise NotFound(message, code="station.not_found", params={"id": station_id}, field=field)
+        raise NotFound(message, code="station.not_found", params={"id": station_id})
     return station
 
 
