@@ -9,6 +9,7 @@ is saved, and reaches the server's form, with no save button pressed after the t
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,10 +63,18 @@ def _answer(form: dict[str, Any], code: str) -> dict[str, Any]:
 def _field_value(d: Driver, label: str) -> str:
     """What a Flutter text field holds: Flutter's semantics node does not carry the text, so focus the
     field (as a finger would) and read the editing element Flutter fills with it."""
+    from playwright.sync_api import Error as PlaywrightError
+
     d.field(label).click()
     d.page.wait_for_function(
         "document.activeElement && ['INPUT','TEXTAREA'].includes(document.activeElement.tagName)"
     )
+    # Flutter fills the editing element a moment after it takes the focus (read at once on a loaded
+    # machine, a kept text read as ''): wait a while for it, then read whatever is there.
+    with contextlib.suppress(PlaywrightError):
+        d.page.wait_for_function(
+            "document.activeElement && document.activeElement.value !== ''", timeout=10_000
+        )
     return str(d.page.evaluate("document.activeElement.value"))
 
 
