@@ -82,3 +82,26 @@ def check_signature(path: str) -> None:
 def bounded_point(x: float, y: float) -> bool:
     """A point that can be drawn: finite and within :data:`MAX_COORDINATE`."""
     return all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in (x, y))
+
+
+def unreadable_document(data: bytes, content_type: str) -> str | None:
+    """Why an uploaded document (a delivery scan, a manual) cannot be read, in words; None when it is a
+    readable image of its type or a PDF from its header to its ``%%EOF`` with at least one page.
+
+    The callers check emptiness, size and type against their own limits first and give their own
+    refusal codes."""
+    if content_type != "application/pdf":
+        try:
+            check_photo(data, content_type)
+        except NotAnImage as exc:  # not an image of that type, or too many pixels
+            return str(exc)
+        return None
+    from pypdf import PdfReader
+
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        return "not a whole PDF (no %PDF- header or no %%EOF)"
+    try:
+        pages = len(PdfReader(io.BytesIO(data), strict=False).pages)
+    except Exception as exc:
+        return f"a PDF that cannot be read ({type(exc).__name__})"
+    return None if pages >= 1 else "a PDF without a page"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import re
 import uuid
 from typing import Any
@@ -27,7 +26,7 @@ from server import audit
 from server.db.models import Customer, DeliveryDocument, Equipment, Site
 from server.deps import CurrentUser, DbSession, requires_office, requires_to
 from server.errors import DomainError, NotFound
-from server.photos import NotAnImage, check_photo
+from server.photos import unreadable_document
 from shared.clock import utcnow
 from shared.delivery import (
     MAX_SCAN_BYTES,
@@ -118,34 +117,13 @@ def check_scan(data: bytes, content_type: str) -> None:
             code="delivery.scan_type",
             params={"type": content_type, "types": ", ".join(SCAN_TYPES)},
         )
-    if content_type == "application/pdf":
-        _check_pdf(data)
-        return
-    try:
-        check_photo(data, content_type)
-    except NotAnImage as exc:
+    if why := unreadable_document(data, content_type):
         raise DomainError(
-            str(exc), status_code=422, code="delivery.scan_unreadable", params={"type": content_type}
-        ) from None
-
-
-def _check_pdf(data: bytes) -> None:
-    from pypdf import PdfReader
-
-    refused = DomainError(
-        "the scan is not a readable PDF",
-        status_code=422,
-        code="delivery.scan_unreadable",
-        params={"type": "application/pdf"},
-    )
-    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
-        raise refused
-    try:
-        pages = len(PdfReader(io.BytesIO(data), strict=False).pages)
-    except Exception:
-        raise refused from None
-    if pages < 1:
-        raise refused
+            f"the scan is not a readable {content_type}: {why}",
+            status_code=422,
+            code="delivery.scan_unreadable",
+            params={"type": content_type},
+        )
 
 
 class DeliveryDocumentController(Controller):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import re
 import uuid
 from typing import Annotated, Any
@@ -29,7 +28,7 @@ from server.db.models import Equipment, Job, JobPart, KnowledgeCase, KnowledgeMa
 from server.deps import CurrentUser, DbSession, requires_any_user, requires_office, requires_to
 from server.errors import Conflict, DomainError, Invalid, NotFound
 from server.knowledge.scope import engineer_may_read_model
-from server.photos import NotAnImage, check_photo
+from server.photos import unreadable_document
 from shared.clock import utcnow
 from shared.enums import JobKind, JobStatus
 from shared.knowledge import (
@@ -107,28 +106,13 @@ def check_manual_file(data: bytes, content_type: str) -> None:
             code="knowledge.file_type",
             params={"type": content_type, "types": ", ".join(MANUAL_TYPES)},
         )
-    unreadable = DomainError(
-        f"the file is not a readable {content_type}",
-        status_code=422,
-        code="knowledge.file_unreadable",
-        params={"type": content_type},
-    )
-    if content_type == "application/pdf":
-        from pypdf import PdfReader
-
-        if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
-            raise unreadable
-        try:
-            pages = len(PdfReader(io.BytesIO(data), strict=False).pages)
-        except Exception:
-            raise unreadable from None
-        if pages < 1:
-            raise unreadable
-        return
-    try:
-        check_photo(data, content_type)
-    except NotAnImage:
-        raise unreadable from None
+    if why := unreadable_document(data, content_type):
+        raise DomainError(
+            f"the file is not a readable {content_type}: {why}",
+            status_code=422,
+            code="knowledge.file_unreadable",
+            params={"type": content_type},
+        )
 
 
 def _text_param(value: str, name: str) -> str:
