@@ -206,9 +206,18 @@ class SyncMachine(RuleBasedStateMachine):
                 h.replica.close()
             await self.world.client.aclose()
             await self._stop_app(self.app)
+            # what asyncio.run does before it closes a loop: a request the faulty network abandoned
+            # may still be running in the app; it is cancelled and awaited here, so no aiosqlite
+            # worker thread finishes a statement for a loop that is already closed
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
             await self.engine.dispose()
 
         self.run(close())
+        self.run(self.loop.shutdown_asyncgens())
+        self.run(self.loop.shutdown_default_executor())
         self.loop.close()
         shutil.rmtree(self.tmp, ignore_errors=True)  # the devices' replicas of this example
 
