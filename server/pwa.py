@@ -69,7 +69,7 @@ def pwa_dir(settings: Settings) -> Path:
 
 
 def build_command(out: Path) -> list[str]:
-    return [sys.executable, "-m", "mobile.pwa", "build", "--out", str(out)]
+    return [sys.executable, "-m", "mobile.pwa", "build", "--background", "--out", str(out)]
 
 
 class Builder:

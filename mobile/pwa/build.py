@@ -183,13 +183,21 @@ def current_version(out: Path) -> str | None:
 
 
 def ensure_built(out: Path | None = None, *, log: bool = True) -> Built:
-    """Build unless ``out`` already holds the build of these inputs."""
-    out = out or default_out()
+    """Build unless ``out`` already holds the build of these inputs.
+
+    Two processes may ask at once (two ``levee serve`` on one data folder start together): a lock file
+    beside ``out`` lets one build while the other waits, then finds the build current and returns."""
+    out = (out or default_out()).resolve()
     version = input_version()
-    if current_version(out) == version and (out / "sw.js").exists():
-        files = [p for p in out.rglob("*") if p.is_file()]
-        return Built(out, version, len(files), sum(p.stat().st_size for p in files), rebuilt=False)
-    return build(out, version=version, log=log)
+    import fcntl  # here: the server's platforms (POSIX); the tablet's packaged app never builds
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with (out.parent / f".{out.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process ends
+        if current_version(out) == version and (out / "sw.js").exists():
+            files = [p for p in out.rglob("*") if p.is_file()]
+            return Built(out, version, len(files), sum(p.stat().st_size for p in files), rebuilt=False)
+        return build(out, version=version, log=log)
 
 
 # --- the steps ---------------------------------------------------------------------------------------

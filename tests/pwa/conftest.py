@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,10 +21,7 @@ def build_dir() -> Path:
 def pwa_build() -> Path:
     """The build of this checkout (made on first use: ~20 s; then only checked)."""
     out = build_dir()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with (out.parent / f".{out.name}.lock").open("w") as lock:  # pytest-xdist workers build it once
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        ensure_built(out, log=False)
+    ensure_built(out, log=False)  # pytest-xdist workers build it once: ensure_built takes a lock
     return out
 
 
