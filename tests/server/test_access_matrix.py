@@ -10,6 +10,7 @@ import re
 import uuid
 
 from litestar.handlers import HTTPRouteHandler
+from litestar.utils.predicates import is_async_callable
 
 from shared.enums import Role
 from tests.support import World
@@ -49,6 +50,18 @@ def _concrete(path: str) -> str:
 async def test_every_route_but_the_public_ones_has_a_role_guard(world: World) -> None:
     unguarded = [f"{m} {p}" for m, p, h in _routes(world) if p not in PUBLIC and _allowed(h) is None]
     assert unguarded == []
+
+
+async def test_no_guard_or_handler_hops_to_a_thread(world: World) -> None:
+    """Litestar runs a plain-function guard or handler in its thread pool (a hop per request that
+    queued behind the others in a flood): every guard and handler of ours is a coroutine function."""
+    hops = [
+        f"{m} {p}: {name}"
+        for m, p, h in _routes(world)
+        for name, fn in [("handler", h.fn), *(("guard", g) for g in h.resolve_guards())]
+        if not is_async_callable(fn)
+    ]
+    assert hops == []
 
 
 async def test_each_role_outside_a_guard_gets_403_on_every_route(world: World) -> None:
