@@ -98,7 +98,8 @@ def test(args: list[str]) -> int:
     # the browser tests (three servers and Chromium each, timing-sensitive on a loaded machine), the
     # crash tests (real processes killed at chosen moments) and the ones that restart PostgreSQL run
     # afterwards, one at a time. Both runs always happen.
-    pytest = [PY, "-m", "pytest", "-m"]
+    # --durations: each run ends with its slowest tests, what a CI log needs to keep the run short
+    pytest = [PY, "-m", "pytest", "--durations=15", "-m"]
     parallel = _run(
         *pytest, "not (browser or serial or disruptive)", "-n", "auto", "--dist", "worksteal", env=env
     )
