@@ -634,3 +634,59 @@ def test_the_desk_lends_a_backup_unit_on_an_open_job_and_records_its_return_worn
     d.wait_match("loans-history", row_pattern(label, job["number"]))
     d.wait_text("loans-history", zh("enum.return_condition.worn"))
     d.shot("console-loans")
+
+
+# --- 公司领导处理意见 and 审查控制: the manager's part (issue 16 part 5) -------------------------------------
+
+
+def _finished_job_without_decision(stack: ConsoleStack) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(customer, job): a job in a customer's file, finished (修复、验收或关闭) and with no manager's decision;
+    the customer with the fewest jobs, so the job's line is near the top of the file."""
+    customers = sorted(items(stack.get("/api/customers", limit=500)), key=lambda c: c["name"])
+    files = [stack.get(f"/api/customers/{c['id']}/file", username="dispatcher") for c in customers]
+    for f in sorted(files, key=lambda f: len(f["jobs"])):
+        for job in f["jobs"][:10]:
+            finished = job["status"] in ("resolved", "signed_off", "closed")
+            if finished and stack.get(f"/api/jobs/{job['id']}/manager-decision") is None:
+                return f["customer"], job
+    raise AssertionError("the demo has no finished job without a manager's decision")
+
+
+def test_a_manager_records_the_decision_on_a_finished_job_and_the_printed_form_carries_it(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
+    """售后维修服务单 (5) 公司领导处理意见: the manager opens a finished job from the customer's file, writes
+    the decision on the job screen and saves it; the API has it with who and when, and the service form
+    (its JSON and its PDF) prints it."""
+    from tests.pdf import pdf_text, squeezed
+
+    d = driver
+    customer, job = _finished_job_without_decision(stack)
+    sign_in(d, "manager")
+    open_file(d, stack, customer)
+    d.reveal(d.button(job["number"])).click()  # the job's line in the file: a button named by its number
+    d.reveal("decision-panel")
+    d.wait_text("decision-panel", zh("console.decision.none"))
+    text = "抢修及时，用户书面表扬；给予维修组通报表扬"
+    d.type_into(zh("console.decision.text"), text, within="decision-panel")
+    d.press("decision-record")
+    d.wait_text("notice", zh("console.decision.saved"))
+    decision = stack.get(f"/api/jobs/{job['id']}/manager-decision")
+    assert decision["text"] == text and decision["decided_at"], decision
+    manager = next(u for u in items(stack.get("/api/users", role="manager")) if u["username"] == "manager")
+    assert decision["decided_by"] == manager["id"], decision
+    d.wait_text("decision-panel", text)
+    d.wait_text(
+        "decision-panel", zh("form.manager_by", name=decision["decided_by_name"], when="").rstrip("，")
+    )
+
+    form = stack.get(f"/api/jobs/{job['id']}/form")
+    assert form["manager_decision"]["text"] == text
+    with stack.api("manager") as client:
+        pdf = client.get(f"/api/jobs/{job['id']}/form.pdf")
+    assert pdf.status_code == 200, pdf.text
+    printed = squeezed(pdf_text(pdf.content))
+    assert squeezed(zh("form.manager_decision")) in printed and squeezed(text) in printed
+    assert squeezed(f"决定人{decision['decided_by_name']}") in printed
+    d.reveal("decision-panel")
+    d.shot("console-decision")
