@@ -690,3 +690,33 @@ def test_a_manager_records_the_decision_on_a_finished_job_and_the_printed_form_c
     assert squeezed(f"决定人{decision['decided_by_name']}") in printed
     d.reveal("decision-panel")
     d.shot("console-decision")
+
+
+def test_a_manager_approves_a_parts_issue_that_waits_for_approval(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
+    """审查控制: the demo's van issue waits for a manager (LEVEE_PARTS_APPROVAL's rule: five units or more);
+    the manager opens 备件计划, writes the approval's note and approves it; the server has it approved by
+    the manager with the note, and the units are in the van."""
+    d = driver
+    [request] = items(stack.get("/api/stock/requests", "manager", status="pending"))
+    assert request["kind"] == "issue" and request["to_store_id"], request
+
+    def in_van() -> int:
+        balances = items(stack.get("/api/stock/balances", "warehouse", part_id=request["part_id"]))
+        return sum(b["quantity"] for b in balances if b["store_id"] == request["to_store_id"])
+
+    before = in_van()
+    sign_in(d, "manager")
+    d.tap("nav-stock")
+    d.press("stock-tab-planning")
+    d.reveal("plan-requests")
+    d.wait_text("plan-requests", request["part_code"])
+    d.type_into(zh("console.plan.decision_note"), "汛期备货，同意", within="plan-requests")
+    d.press(f"plan-approve-{request['id']}")
+    d.wait_text("notice", zh("console.plan.approved"))
+    decided = next(r for r in items(stack.get("/api/stock/requests", "manager")) if r["id"] == request["id"])
+    assert (decided["status"], decided["decision_note"]) == ("approved", "汛期备货，同意"), decided
+    assert decided["decided_by_name"] and decided["decided_at"]
+    assert in_van() == before + request["quantity"]
+    d.wait_text("plan-requests", zh("console.plan.no_requests"))
