@@ -187,6 +187,9 @@ class LeveeOpenAPIConfig(OpenAPIConfig):
     """``OpenAPIConfig`` whose rendered schema documents the errors the app really answers."""
 
     public_paths: Sequence[str] = field(default=())
+    #: a handler's docstring is its operation's description (the office's job actions are described
+    #: in server/office_api.py instead): without it most operations carried a name and no words
+    use_handler_docstrings: bool = True
 
     def to_openapi_schema(self) -> OpenAPI:
         base = super().to_openapi_schema()

@@ -41,7 +41,9 @@ def DecisionPanel(state: ConsoleState, job: dict[str, Any]) -> ft.Control:
     decision: dict[str, Any] | None = loaded.value
     lines: list[ft.Control] = [error_text(loaded.error)] if loaded.error else []
     if decision:
-        lines.append(ft.Text(decision["text"], size=16, color=INK, selectable=True))
+        # plain text: a selectable one is not in Flutter's semantics tree, so a screen reader (and the
+        # browser tests) could not read the decision at all
+        lines.append(ft.Text(decision["text"], size=16, color=INK))
         when = full(parse_time(decision["decided_at"]), office.tz)
         lines.append(muted(t("form.manager_by", name=decision["decided_by_name"], when=when)))
     elif not loaded.loading:

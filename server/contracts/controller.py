@@ -141,6 +141,8 @@ class ContractController(Controller):
 
     @get("/{contract_id:uuid}", guards=[requires_office])
     async def get_contract(self, contract_id: FromPath[uuid.UUID], db_session: DbSession) -> ContractOut:
+        """One contract with its promises, warranty certificates and maintenance agreements. Every office
+        role."""
         return await contract_out(db_session, await self._get(db_session, contract_id))
 
     @post("/", guards=[requires_contracts])

@@ -179,6 +179,7 @@ class CustomerController(Controller):
     async def list_customers(
         self, db_session: DbSession, q: FromQuery[str | None] = None, limit: Limit = 100, offset: Offset = 0
     ) -> Page[CustomerOut]:
+        """Customers by name, narrowed by ``q`` (name or contract number). Every office role."""
         query = select(Customer).order_by(Customer.name)
         if q:
             query = query.where(or_(Customer.name.contains(q), Customer.contract_no.contains(q)))
@@ -191,6 +192,7 @@ class CustomerController(Controller):
     async def create_customer(
         self, data: JSONBody[CustomerCreate], db_session: DbSession, principal: CurrentUser
     ) -> CustomerOut:
+        """Record a customer; the name is unique (409 otherwise). The service desk (MANAGE_CUSTOMERS)."""
         if await db_session.scalar(select(Customer.id).where(Customer.name == data.name)):
             raise Conflict(
                 f"a customer named '{data.name}' already exists",
@@ -211,6 +213,7 @@ class CustomerController(Controller):
     async def get_customer(
         self, customer_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
     ) -> CustomerOut:
+        """One customer: the office, or an engineer with a job for it."""
         customer = await db_session.get(Customer, customer_id)
         if customer is None or not await _visible_to(db_session, principal, Job.customer_id, customer_id):
             raise NotFound(
@@ -263,6 +266,7 @@ class SiteController(Controller):
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[SiteOut]:
+        """Sites by name, one customer's with ``customer_id``. Every office role."""
         query = select(Site).order_by(Site.name)
         if customer_id is not None:
             query = query.where(Site.customer_id == customer_id)
@@ -275,6 +279,7 @@ class SiteController(Controller):
     async def create_site(
         self, data: JSONBody[SiteCreate], db_session: DbSession, principal: CurrentUser
     ) -> SiteOut:
+        """Record a site of a customer (its name, address, position). The service desk (MANAGE_CUSTOMERS)."""
         if await db_session.get(Customer, data.customer_id) is None:
             raise NotFound(
                 f"no customer with id {data.customer_id}",
@@ -295,6 +300,7 @@ class SiteController(Controller):
     async def get_site(
         self, site_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
     ) -> SiteOut:
+        """One site: the office, or an engineer with a job there."""
         site = await db_session.get(Site, site_id)
         if site is None or not await _visible_to(db_session, principal, Job.site_id, site_id):
             raise NotFound(f"no site with id {site_id}", code="site.not_found", params={"id": site_id})
@@ -366,6 +372,8 @@ class EquipmentController(Controller):
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[EquipmentOut]:
+        """Delivered equipment by category and serial number, narrowed by site, category or ``q`` (serial
+        number or model). Every office role."""
         query = select(Equipment).order_by(Equipment.category, Equipment.serial_no)
         if site_id is not None:
             query = query.where(Equipment.site_id == site_id)
@@ -434,6 +442,7 @@ class EquipmentController(Controller):
     async def get_equipment(
         self, equipment_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
     ) -> EquipmentOut:
+        """One delivered unit with its warranty end: the office, or an engineer with a job on it."""
         item = await db_session.get(Equipment, equipment_id)
         if item is None or not await _visible_to(db_session, principal, Job.equipment_id, equipment_id):
             raise NotFound(

@@ -177,6 +177,7 @@ class StockController(Controller):
     async def get_count(
         self, count_id: FromPath[uuid.UUID], db_session: DbSession, principal: CurrentUser
     ) -> CountOut:
+        """One posted stock count with each line's books, counted quantity, difference and reason."""
         return await StockService(db_session, principal).count(count_id)
 
 

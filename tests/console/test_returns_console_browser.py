@@ -1,7 +1,8 @@
 """Returns and exchanges in a real browser, against a real server on demo data, as the two roles that
 finish one: the manager decides an appraised exchange request (the parts ledger moves the faulty units
 into the 旧件库 and the replacement out of the 新件库), then the service desk has the customer sign the
-decision on the signature pad. What the screen did is checked through the API. Set
+decision on the signature pad; the desk records what a customer spent repairing it themselves after a
+missed on-site promise and the manager approves it. What the screen did is checked through the API. Set
 ``LEVEE_SCREENSHOTS=docs/screenshots`` to keep the picture (console-returns.png).
 """
 
@@ -61,3 +62,48 @@ def test_a_manager_decides_an_exchange_and_the_customer_signs_it_at_the_desk(sta
         assert done["signature"].startswith("M ") and done["signature"].count("L ") >= 5
         d.reveal("signature-shown")
         d.shot("console-returns")
+
+
+def test_the_desk_records_a_self_repair_after_a_missed_on_site_promise_and_the_manager_approves_it(
+    stack: ConsoleStack,
+) -> None:
+    """由用户着手处理，其风险和费用由我方负责: on the 三包退换 tab the dispatcher picks a job that missed its
+    on-site promise, records the customer's self-repair with its amount and evidence (proposed, waiting
+    for the manager); the manager approves it there. The server has the amount to the fen, who recorded
+    it, and the manager's approval."""
+    taken = {c["job_id"] for c in stack.get("/api/compensations")}
+    missed = stack.get("/api/compensations/missed-onsite", username="dispatcher")[:30]  # the chips shown
+    job = next(m for m in missed if m["job_id"] not in taken)
+    evidence = "用户自行雇用抽水机排涝，发票两张"
+    with chromium_page(width=1360, height=1500) as page:
+        d = ConsoleDriver(page, stack.tmp / "shots")
+        d.open(stack.console_url)
+        d.sign_in("dispatcher", "nav-board")
+        d.tap("nav-returns")
+        d.reveal("returns-comp")
+        d.press(f"comp-job-{job['number']}")
+        d.press("comp-kind-self_repair")
+        d.type_into(zh("console.returns.amount"), "1280.50", within="returns-comp")
+        d.type_into(zh("console.returns.evidence"), evidence, within="returns-comp")
+        d.press("comp-save")
+        d.wait_text("notice", zh("console.returns.comp_recorded"))
+        listed = stack.get("/api/compensations")
+        [made] = [c for c in listed if c["job_id"] == job["job_id"]]
+        assert (made["kind"], made["amount"], made["evidence"], made["status"]) == (
+            "self_repair",
+            "1280.50",
+            evidence,
+            "proposed",
+        ), made
+
+        d.tap("sign-out")
+        d.sign_in("manager", "nav-board")
+        d.tap("nav-returns")
+        d.press(f"comp-approve-{[c['id'] for c in listed].index(made['id'])}")
+        d.wait_text("notice", zh("console.returns.comp_approved"))
+        approved = next(c for c in stack.get("/api/compensations") if c["id"] == made["id"])
+        manager = next(
+            u for u in stack.get("/api/users", role="manager")["items"] if u["username"] == "manager"
+        )
+        assert (approved["status"], approved["decided_by"]) == ("approved", manager["id"]), approved
+        d.wait_text("comp-table", zh("enum.compensation_status.approved"))

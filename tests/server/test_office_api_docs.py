@@ -177,3 +177,43 @@ async def test_the_service_form_names_each_event_by_its_id(world: World) -> None
     assert [e["id"] for e in r.json()["events"]] == [t["args"]["event_id"] for t in taps]
     schema = (await world.client.get("/schema/openapi.json")).json()["components"]["schemas"]
     assert "id" in schema["FormEvent"]["required"]
+
+
+#: the API of issue 16 (the service plan, part 2): contracts, customers and sites, delivered units and their
+#: documents, paid repairs, backup loans, returns and claims, parts planning and approval, the reports
+SERVICE_PLAN_PREFIXES = (
+    "/api/contracts",
+    "/api/customers",
+    "/api/sites",
+    "/api/equipment",
+    "/api/paid",
+    "/api/backup-units",
+    "/api/loans",
+    "/api/returns",
+    "/api/appraisals",
+    "/api/supplier-claims",
+    "/api/compensations",
+    "/api/stock",
+    "/api/reports",
+    "/api/jobs/{job_id}/manager-decision",
+)
+
+
+async def test_every_operation_of_the_service_plans_second_part_says_in_words_what_it_does(
+    world: World,
+) -> None:
+    """Issue 16's "Done when" asks for its API documented in the OpenAPI schema: each operation there has
+    a description (its handler's docstring), not only the handler's name, and a tag."""
+    r = await world.client.get("/schema/openapi.json")
+    assert r.status_code == 200, r.text
+    operations = {
+        f"{method.upper()} {path}": op
+        for path, item in r.json()["paths"].items()
+        if path.startswith(SERVICE_PLAN_PREFIXES)
+        for method, op in item.items()
+        if method in METHODS
+    }
+    assert len(operations) >= 100, sorted(operations)
+    undescribed = sorted(where for where, op in operations.items() if len(op.get("description", "")) < 20)
+    assert not undescribed, undescribed
+    assert not sorted(where for where, op in operations.items() if not op.get("tags"))
