@@ -9,7 +9,7 @@ import io
 import pytest
 
 from console.logic.customers import FormError
-from console.logic.delivery import document_body, scan_type
+from console.logic.delivery import document_body, scan_type, units_to_show
 from shared.delivery import MAX_SCAN_BYTES
 from tests.console.test_console_client import office_for
 from tests.support import PASSWORD, World
@@ -26,6 +26,17 @@ def test_a_received_document_is_sent_with_its_day_and_a_missing_one_without() ->
         with pytest.raises(FormError) as refused:
             document_body(True, day)
         assert refused.value.key == "console.delivery.bad_date"
+
+
+def test_the_panel_lists_the_units_missing_a_document_and_folds_the_complete_ones() -> None:
+    def unit(name: str, *received: bool) -> dict[str, object]:
+        return {"serial_no": name, "documents": [{"received": r} for r in received]}
+
+    units = [unit("A", True, True, True), unit("B", True, False, True), unit("C", True, True, True)]
+    shown, folded = units_to_show(units, show_all=False)
+    assert ([u["serial_no"] for u in shown], folded) == (["B"], 2)
+    assert units_to_show(units, show_all=True) == (units, 0)
+    assert units_to_show([units[0]], show_all=False) == ([], 1)  # all in order: one line, nothing listed
 
 
 def test_a_picked_file_is_sent_as_its_type_or_refused_before_sending() -> None:

@@ -12,7 +12,7 @@ from console.components.widgets import button, error_text, muted, on, panel
 from console.context import use_office
 from console.logic.contracts import can_edit_customers
 from console.logic.customers import FormError
-from console.logic.delivery import SCAN_EXTENSIONS, document_body, scan_type
+from console.logic.delivery import SCAN_EXTENSIONS, document_body, scan_type, units_to_show
 from console.state import ConsoleState, use_draft, use_remote
 from ui.components.common import badge, keyed, text_field
 
@@ -114,8 +114,27 @@ def DeliveryDocumentsPanel(state: ConsoleState, customer_id: str) -> ft.Control:
         lambda api: api.get(f"/api/customers/{customer_id}/delivery-documents"),
         [customer_id, state.revision],
     )
+    show_all, set_show_all = ft.use_state(False)
     lines: list[ft.Control] = [error_text(loaded.error)] if loaded.error else []
-    for unit in loaded.value or []:
+    units, folded = units_to_show(loaded.value or [], show_all)
+    if folded or show_all:
+        lines.append(
+            ft.Row(
+                [
+                    muted(t("console.delivery.folded", n=folded)) if folded else ft.Container(),
+                    button(
+                        t("console.delivery.show_open") if show_all else t("console.delivery.show_all"),
+                        lambda _e: set_show_all(not show_all),
+                        kind="quiet",
+                        ident="delivery-show-all",
+                    ),
+                ],
+                wrap=True,
+                spacing=8,
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            )
+        )
+    for unit in units:
         head = t(
             "console.delivery.unit",
             category=t(f"enum.category.{unit['category']}"),
