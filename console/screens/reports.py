@@ -14,9 +14,10 @@ from console.context import use_office
 from console.logic.reports import Period, period_range
 from console.state import ConsoleState, use_draft, use_remote
 from shared.enums import EquipmentCategory, Severity
+from shared.roles import Capability, can
 from ui.components.common import INK, LINE, SURFACE, tagged, text_field
 
-TABS = ("response-times", "sla", "breaches", "quality", "returns")
+TABS = ("response-times", "sla", "breaches", "quality", "returns", "satisfaction")
 GROUPS = ("engineer", "customer", "station", "severity", "month", "")
 #: tab -> the exports it offers
 EXPORTS = {
@@ -25,7 +26,17 @@ EXPORTS = {
     "breaches": ("breaches",),
     "quality": ("quality", "feedback", "incidents"),
     "returns": ("returns",),
+    "satisfaction": ("satisfaction",),
 }
+#: the satisfaction report's columns (``satisfaction_report.col.<name>``) and their fields, as the
+#: server's export has them (server/customers/file.py ``satisfaction_table``)
+SATISFACTION_COLUMNS = (
+    ("visits", "visits"),
+    ("visit_average", "visit_average"),
+    ("unreachable", "unreachable"),
+    ("acceptances", "acceptances"),
+    ("acceptance_average", "acceptance_average"),
+)
 #: the returns report's columns (``report.returns.col.<name>``), as server/returns/report.py lists them
 RETURNS_COLUMNS = (
     "month",
@@ -98,6 +109,8 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
     }
     key = tuple(sorted((k, str(v)) for k, v in filters.items()))
     year = (until or state.now).astimezone(office.tz).year
+    # the satisfaction report is per month: the month the chosen period ends in
+    month = (until or state.now).astimezone(office.tz).strftime("%Y-%m")
 
     async def load(api: ConsoleApi) -> dict[str, Any]:
         if tab == "response-times":
@@ -110,9 +123,11 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
             return dict(await api.get("/api/reports/breaches", **filters, limit=200))
         if tab == "returns":  # the three guarantees' money by month of the year (filters do not apply)
             return dict(await api.get("/api/reports/returns", year=year))
+        if tab == "satisfaction":  # per engineer for one month (return visits and sign-offs)
+            return dict(await api.get("/api/reports/satisfaction", month=month))
         return dict(await api.get("/api/reports/quality", **filters))
 
-    loaded = use_remote(office, load, [tab, group_by, key, state.revision, by_station])
+    loaded = use_remote(office, load, [tab, group_by, key, state.revision, by_station, month])
 
     async def export(name: str, fmt: str) -> None:
         params = dict(filters, lang=state.lang)
@@ -123,6 +138,9 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
             params["group_by"] = "station"
         if name == "returns":
             params, path = {"year": year, "lang": state.lang}, f"/api/reports/returns/export/returns.{fmt}"
+        if name == "satisfaction":
+            params = {"month": month, "lang": state.lang}
+            path = f"/api/reports/satisfaction/export/satisfaction.{fmt}"
         result = await office.act(lambda api: api.download(path, **params))
         if isinstance(result, tuple):
             await office.save_file(result[0], result[1])
@@ -227,11 +245,16 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
                 ident=f"tab-{name}",
             )
             for name in TABS
+            if name != "satisfaction" or can(state.role, Capability.CARE_FOR_CUSTOMERS)
         ]
     )
     exports: list[ft.Control] = []
     for name in EXPORTS[tab]:
-        label = t(f"report.title.{name.replace('-', '_')}")
+        label = (
+            t("satisfaction_report.title")
+            if name == "satisfaction"
+            else t(f"report.title.{name.replace('-', '_')}")
+        )
         exports += [
             button(
                 t("console.reports.export_csv", what=label),
@@ -308,6 +331,22 @@ def ReportsScreen(state: ConsoleState) -> ft.Control:
                     [[str(m[c]) for c in RETURNS_COLUMNS] for m in data["months"]],
                     numeric=range(1, len(RETURNS_COLUMNS)),
                     ident="returns-report",
+                )
+            )
+        elif tab == "satisfaction" and "engineers" in data:
+            body.append(muted(t("console.reports.satisfaction_month", month=data["month"])))
+            rows = [(e["engineer_name"], e) for e in data["engineers"]]
+            rows.append((t("satisfaction_report.all"), data["total"]))
+            body.append(
+                table(
+                    [t("satisfaction_report.col.engineer")]
+                    + [t(f"satisfaction_report.col.{c}") for c, _f in SATISFACTION_COLUMNS],
+                    [
+                        [name, *("—" if r[f] is None else str(r[f]) for _c, f in SATISFACTION_COLUMNS)]
+                        for name, r in rows
+                    ],
+                    numeric=range(1, len(SATISFACTION_COLUMNS) + 1),
+                    ident="satisfaction-report",
                 )
             )
     elif loaded.loading:

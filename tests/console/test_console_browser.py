@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 
 from tests.console.browser import ConsoleDriver, ConsoleStack, RealDevice, running_stack
@@ -197,3 +198,19 @@ def test_a_manager_opens_the_response_time_report_and_exports_it(
         median = row["arrive"]["median_min"]
         assert (float(line[11]) if line[11] else None) == median
     d.wait_text("notice", "已导出")
+
+    # the satisfaction report (回访与验收满意度) of the month the period ends in, and its Excel file
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    satisfaction = stack.get("/api/reports/satisfaction", month=month)
+    d.tap("tab-satisfaction")
+    d.wait_text("satisfaction-report", "全部")
+    for engineer in satisfaction["engineers"][:3]:
+        d.wait_text("satisfaction-report", engineer["engineer_name"])
+    d.shot("console-satisfaction")
+    with d.page.expect_download(timeout=30_000) as download:
+        d.tap("export-satisfaction-xlsx")
+    assert download.value.suggested_filename == f"levee-satisfaction-{month.replace('-', '')}.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+    assert sheet is not None
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "全部" in cells and all(e["engineer_name"] in cells for e in satisfaction["engineers"])
