@@ -1,5 +1,5 @@
-"""Returns and exchanges in a real browser, against a real server on demo data, as the two roles that
-finish one: the manager decides an appraised exchange request (the parts ledger moves the faulty units
+"""Returns and exchanges in a real browser, against a real server on demo data, as the roles that take
+them: QA appraises a returned part and claims it back from its supplier to settlement; the manager decides an appraised exchange request (the parts ledger moves the faulty units
 into the 旧件库 and the replacement out of the 新件库), then the service desk has the customer sign the
 decision on the signature pad; the desk records what a customer spent repairing it themselves after a
 missed on-site promise and the manager approves it. What the screen did is checked through the API. Set
@@ -107,3 +107,54 @@ def test_the_desk_records_a_self_repair_after_a_missed_on_site_promise_and_the_m
         )
         assert (approved["status"], approved["decided_by"]) == ("approved", manager["id"]), approved
         d.wait_text("comp-table", zh("enum.compensation_status.approved"))
+
+
+def test_qa_appraises_a_returned_part_as_the_suppliers_fault_and_claims_it_back_to_settlement(
+    stack: ConsoleStack,
+) -> None:
+    """三包旧件鉴定 and 外协厂家索赔, as QA: a requested return's old part gets its verdict (a manufacturing
+    defect, the supplier's fault, which supplier), a claim is opened against that supplier for an amount,
+    submitted to it and settled for less; the server has each step, amounts to the fen."""
+    request = next(r for r in stack.get("/api/returns", status="requested"))
+    number = request["number"]
+    supplier = "江西某泵业配套厂"
+    with chromium_page(width=1360, height=1500) as page:
+        d = ConsoleDriver(page, stack.tmp / "shots")
+        d.open(stack.console_url)
+        d.sign_in("qa", "nav-board")
+        d.tap("nav-returns")
+        d.press_until(f"returns-pick-{number}", "appraise-save")
+        d.press("appraise-defect-manufacturing")
+        d.press("appraise-fault-yes")
+        d.type_into(zh("console.returns.supplier"), supplier)
+        d.press("appraise-save")
+        d.wait_text("notice", zh("console.returns.appraised", number=number))
+        appraised = stack.get(f"/api/returns/{request['id']}")
+        verdict = appraised["appraisal"]
+        assert (
+            appraised["status"],
+            verdict["defect_type"],
+            verdict["supplier_fault"],
+            verdict["supplier"],
+        ) == (
+            "appraised",
+            "manufacturing",
+            True,
+            supplier,
+        ), appraised
+
+        d.type_into(zh("console.returns.amount_claimed"), "860.40")
+        d.press("returns-claim-open")
+        d.wait_text("notice", zh("console.returns.claim_opened", supplier=supplier))
+        [claim] = [c for c in stack.get("/api/supplier-claims") if c["appraisal_id"] == verdict["id"]]
+        assert (claim["supplier"], claim["amount_claimed"], claim["status"]) == (supplier, "860.40", "open")
+
+        d.press(f"claim-submit-{claim['number']}")
+        d.wait_text("notice", zh("console.returns.claim_submitted"))
+        d.type_into(zh("console.returns.amount_settled"), "800.00", within="returns-claims")
+        d.press(f"claim-settle-{claim['number']}")
+        d.wait_text("notice", zh("console.returns.claim_settled"))
+        settled = next(c for c in stack.get("/api/supplier-claims") if c["id"] == claim["id"])
+        assert (settled["status"], settled["amount_settled"]) == ("settled", "800.00"), settled
+        assert settled["submitted_at"] and settled["closed_at"]
+        d.wait_text("claims-table", zh("enum.claim_status.settled"))
