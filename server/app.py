@@ -27,7 +27,7 @@ from server.changes import current_seq
 from server.contacts.controller import contact_routes
 from server.contracts.controller import ContractController
 from server.customers.controller import customer_routes
-from server.db.engine import make_engine, make_sessionmaker
+from server.db.engine import autocommit, make_engine, make_sessionmaker
 from server.db.meta import ensure_server_meta
 from server.db.migrate import upgrade
 from server.deps import provide_db_session, provide_principal
@@ -194,6 +194,7 @@ def _state(settings: Settings, engine: AsyncEngine, migrate: bool) -> dict[str, 
         "settings": settings,
         "sessionmaker": sessionmaker,
         "engine": engine,
+        "autocommit_engine": autocommit(engine),  # the token check's single statements (server/auth)
         "notifier": notifier,
         "migrate": migrate,
         "admission": _admission(settings),

@@ -54,10 +54,11 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
                 "sign in first: send 'Authorization: Bearer <token>'",
                 extra=problem_code("auth.sign_in_first"),
             )
-        sessionmaker = connection.app.state.sessionmaker
         now = utcnow()
-        async with sessionmaker() as session:
-            row = (await session.execute(_LOOKUP, {"token_hash": token_hash(token.strip())})).first()
+        # One statement (two when the device's last-seen time is stale), each complete in itself: no
+        # transaction around them, no session, and on SQLite no write lock taken to read a token.
+        async with connection.app.state.autocommit_engine.connect() as conn:
+            row = (await conn.execute(_LOOKUP, {"token_hash": token_hash(token.strip())})).first()
             if row is None:
                 raise NotAuthorizedException(
                     "this token is not known: sign in again", extra=problem_code("auth.token_unknown")
@@ -77,8 +78,7 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
                     extra=problem_code("auth.account_disabled"),
                 )
             if row.last_seen_at is None or now - row.last_seen_at > SEEN_RESOLUTION:
-                await session.execute(_SEEN, {"device_id": row.id, "now": now})
-                await session.commit()
+                await conn.execute(_SEEN, {"device_id": row.id, "now": now})
         principal = Principal(
             user_id=row.user_id,
             username=row.username,

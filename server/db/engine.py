@@ -29,6 +29,8 @@ def make_engine(
         kwargs["poolclass"] = NullPool
     kwargs.update(pool_options or {})
     engine = create_async_engine(url, **kwargs)
+    if engine.dialect.name == "postgresql" and kwargs.get("pool_pre_ping"):
+        engine.sync_engine.dialect.do_ping = _ping_once  # type: ignore[method-assign]
     if url.startswith("sqlite"):
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -46,10 +48,40 @@ def make_engine(
         def _begin_immediate(conn: Any) -> None:
             # Take the write lock up front: a read-then-write transaction in WAL mode would otherwise
             # fail with SQLITE_BUSY when another writer committed in between, and busy_timeout cannot help.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A connection of ``autocommit(engine)`` opens none: each of its statements is its own.
+            if not conn.get_execution_options().get("levee_autocommit"):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` (the same pool) for work of single statements that needs no transaction: no BEGIN and
+    ROLLBACK around it (two round trips on PostgreSQL), and on SQLite no write lock taken for a read.
+
+    On SQLite the connections already run without the driver's own transactions (``isolation_level``
+    None, set at connect), so the ``begin`` hook above is told not to open one; SQLAlchemy's AUTOCOMMIT
+    level is not used there, as giving the connection back would reset the driver's ``isolation_level``.
+    """
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(levee_autocommit=True)
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _ping_once(dbapi_connection: Any) -> bool:
+    """The pool's check of a PostgreSQL connection before each use, in one round trip.
+
+    SQLAlchemy's asyncpg adapter wraps its ping in BEGIN and ROLLBACK (for pgbouncer's transaction
+    mode, which Levee does not use): three round trips at every checkout, and a request checks out
+    twice (the token check, then its handler). An empty query on the bare connection tells the same:
+    a connection PostgreSQL dropped fails here and the pool replaces it (tests/server/test_engine.py).
+    """
+    try:
+        dbapi_connection.await_(dbapi_connection._connection.fetchrow(";"))
+    except Exception as error:  # translated as the adapter's own ping does, so a disconnect is seen as one
+        dbapi_connection._handle_exception(error)
+    return True

@@ -46,8 +46,18 @@ def sized_columns(mapper: Mapper[Any]) -> tuple[tuple[str, int], ...]:
 def check_lengths(session: Session, _context: Any, _instances: Any) -> None:
     for obj in (*session.new, *session.dirty):
         state = inspect(obj)
-        for key, limit in sized_columns(state.mapper):
-            for value in state.attrs[key].history.added:
+        sized = sized_columns(state.mapper)
+        if not sized:
+            continue
+        values = state.dict
+        # What this flush writes: every value set on a new object; the changed attributes of a loaded one
+        # (each change keeps the value it replaced in ``committed_state``). Read from the state's dicts,
+        # not ``state.attrs[key].history``, which builds a view of every attribute at each access: that
+        # was 2 % of a push's server time.
+        changed = values if state.key is None else state.committed_state
+        for key, limit in sized:
+            if key in changed:
+                value = values.get(key)
                 if isinstance(value, str) and len(value) > limit:
                     raise TextTooLong(key, limit, len(value))
 

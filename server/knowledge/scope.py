@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.changes import Change
@@ -42,21 +42,43 @@ def manual_document(manual: KnowledgeManual) -> dict[str, Any]:
     return ManualOut.model_validate(manual).model_dump(mode="json")
 
 
+# The newest MAX_CASES_PER_MODEL published cases of each model, in one statement for all of them (a
+# first download asked once per model of the engineer's jobs). Built once, with the models a bound list.
+_newest = (
+    func.row_number()
+    .over(
+        partition_by=KnowledgeCase.model,
+        order_by=(KnowledgeCase.published_at.desc(), KnowledgeCase.id.desc()),
+    )
+    .label("newest")
+)
+_RANKED = (
+    select(KnowledgeCase.model, KnowledgeCase.id, _newest)
+    .where(
+        KnowledgeCase.model.in_(bindparam("models", expanding=True)),
+        KnowledgeCase.status == CaseStatus.PUBLISHED.value,
+    )
+    .subquery()
+)
+_PUBLISHED_CASES = (
+    select(_RANKED.c.model, _RANKED.c.id)
+    .where(_RANKED.c.newest <= bindparam("cap"))
+    .order_by(_RANKED.c.model, _RANKED.c.newest)
+)
+
+
 async def published_case_ids(session: AsyncSession, models: Iterable[str]) -> list[uuid.UUID]:
-    """The newest ``MAX_CASES_PER_MODEL`` published cases of each model."""
-    out: list[uuid.UUID] = []
-    for model in sorted(set(models)):
-        out.extend(
-            (
-                await session.scalars(
-                    select(KnowledgeCase.id)
-                    .where(KnowledgeCase.model == model, KnowledgeCase.status == CaseStatus.PUBLISHED.value)
-                    .order_by(KnowledgeCase.published_at.desc(), KnowledgeCase.id.desc())
-                    .limit(MAX_CASES_PER_MODEL)
-                )
-            ).all()
-        )
-    return out
+    """The newest ``MAX_CASES_PER_MODEL`` published cases of each model: models in Python's order (not
+    the database's collation), each model's cases newest first."""
+    wanted = sorted(set(models))
+    if not wanted:
+        return []
+    by_model: dict[str, list[uuid.UUID]] = {}
+    for model, case_id in (
+        await session.execute(_PUBLISHED_CASES, {"models": wanted, "cap": MAX_CASES_PER_MODEL})
+    ).all():
+        by_model.setdefault(model, []).append(case_id)
+    return [case_id for model in wanted for case_id in by_model.get(model, ())]
 
 
 async def knowledge_documents(

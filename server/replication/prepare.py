@@ -34,14 +34,22 @@ _LOCK_JOBS = (
     select(Job).where(Job.id.in_(bindparam("ids", expanding=True))).order_by(Job.id).with_for_update()
 )
 _devices = table_of(Device).c
-_SIGN_INS = select(_devices.id, _devices.created_at).where(
+# A device's sign-ins: the user's devices of the same name as this one (an expired token signs in again).
+_same_device = (
     _devices.user_id == bindparam("user_id"),
     _devices.name == select(_devices.name).where(_devices.id == bindparam("device_id")).scalar_subquery(),
 )
 _mutations = table_of(MutationRow).c
-_LAST_PUSH_BEFORE = select(func.max(_mutations.received_at)).where(
-    _mutations.device_id.in_(bindparam("device_ids", expanding=True)),
-    _mutations.received_at < bindparam("before"),
+# When the first of them signed in, and their last push before ``before``: one statement.
+_OFFLINE_SINCE = select(
+    select(func.min(_devices.created_at)).where(*_same_device).scalar_subquery().label("first"),
+    select(func.max(_mutations.received_at))
+    .where(
+        _mutations.device_id.in_(select(_devices.id).where(*_same_device)),
+        _mutations.received_at < bindparam("before"),
+    )
+    .scalar_subquery()
+    .label("before"),
 )
 
 
@@ -94,17 +102,15 @@ async def offline_since(ctx: PushContext, mutations: list[Mutation]) -> datetime
     if not any(m.name in (Name.JOB_EVENT, Name.JOB_SIGN) for m in mutations):
         return None
     principal = ctx.principal
-    sign_ins = (
-        await ctx.session.execute(_SIGN_INS, {"user_id": principal.user_id, "device_id": principal.device_id})
-    ).all()
-    if not sign_ins:  # pragma: no cover - the caller's own device row
+    first, before = (
+        await ctx.session.execute(
+            _OFFLINE_SINCE,
+            {"user_id": principal.user_id, "device_id": principal.device_id, "before": ctx.now - SESSION_GAP},
+        )
+    ).one()
+    if first is None:  # pragma: no cover - the caller's own device row
         return None
-    before = await ctx.session.scalar(
-        _LAST_PUSH_BEFORE,
-        {"device_ids": [row[0] for row in sign_ins], "before": ctx.now - SESSION_GAP},
-    )
-    first = min(utc(row[1]) for row in sign_ins)
-    return max(first, utc(before)) if before is not None else first
+    return max(utc(first), utc(before)) if before is not None else utc(first)
 
 
 async def prepare_stock(ctx: PushContext, mutations: list[Mutation]) -> None:

@@ -1,0 +1,46 @@
+"""The engine's own behaviour: the pool's one-round-trip check of a PostgreSQL connection before use still
+replaces a connection the database dropped; the token check's connections open no transaction, so on SQLite
+no write lock is taken to read a token (a handler's session still takes it up front, server/db/engine.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.db.engine import autocommit, make_engine
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_connection_postgres_dropped_is_replaced_before_use(db_url: str) -> None:
+    engine = make_engine(db_url, pool_options={"pool_size": 1, "max_overflow": 0})
+    admin = make_engine(db_url, pool=False)
+    try:
+        async with engine.connect() as conn:
+            pid = await conn.scalar(text("SELECT pg_backend_pid()"))
+        async with admin.connect() as conn:  # as a restart of the database does to every connection
+            assert await conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        for _ in range(3):  # the pool's only connection is dead: the check before use finds it so
+            async with engine.connect() as conn:
+                again = await conn.scalar(text("SELECT pg_backend_pid()"))
+            assert again != pid
+    finally:
+        await engine.dispose()
+        await admin.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_the_token_checks_connection_takes_no_sqlite_write_lock(
+    engine: AsyncEngine, db_url: str
+) -> None:
+    path = db_url.split("///", 1)[1]
+    writer = sqlite3.connect(path, isolation_level=None, timeout=0)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        async with autocommit(engine).connect() as conn:  # reads at once, in no transaction
+            assert await conn.scalar(text("SELECT count(*) FROM users")) is not None
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
