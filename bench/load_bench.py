@@ -457,57 +457,124 @@ def _mutations(device: DeviceState, round_no: int, per_round: int) -> list[dict[
     return out
 
 
+async def pull_to_end(client: aiohttp.ClientSession, base: str, device: DeviceState, stats: Stats) -> bool:
+    """Pull pages until the log's end, keeping what the device's next pushes need; False on an error."""
+    while True:
+        kind = "pull (first download)" if device.cursor is None or device.cursor.count(":") == 2 else "pull"
+        page = await request(
+            client,
+            stats,
+            kind,
+            f"{base}/api/sync/pull",
+            {"cursor": device.cursor, "limit": 500},
+            device.token,
+        )
+        if page is None:
+            return False
+        if page["resync_required"]:
+            stats.error(f"unexpected resync: {page['reason']}")
+            return False
+        for change in page["changes"]:
+            data = change["data"]
+            if change["entity"] == "job" and data is not None:
+                device.jobs[change["id"]] = data
+            elif change["entity"] == "equipment" and data is not None:
+                device.categories[change["id"]] = data["category"]
+            elif change["entity"] == "checklist_template" and data is not None:
+                checks = [i["code"] for i in data["items"] if i["kind"] == "check"]
+                if checks:
+                    device.items[(data["category"], data["job_kind"])] = checks[0]
+        device.cursor = page["cursor"]
+        if not page["has_more"]:
+            return True
+
+
+async def push_round(
+    client: aiohttp.ClientSession, base: str, device: DeviceState, stats: Stats, round_no: int, per_round: int
+) -> bool:
+    """One push of ``per_round`` mutations; False when it did not go through."""
+    if not device.jobs:
+        stats.error("a device pulled no jobs")
+        return False
+    body = {
+        "device_time": datetime.now(UTC).isoformat(),
+        "mutations": _mutations(device, round_no, per_round),
+    }
+    pushed = await request(client, stats, "push", f"{base}/api/sync/push", body, device.token)
+    if pushed is None:
+        return False
+    for result in pushed["results"]:
+        if result["outcome"] == "rejected":
+            stats.error(f"rejected mutation: {result['reason']} {result['message']}")
+        else:
+            stats.mutations += 1
+    return True
+
+
 async def run_device(
     client: aiohttp.ClientSession, base: str, device: DeviceState, stats: Stats, rounds: int, per_round: int
 ) -> bool:
     """One tablet's rounds; True when every request went through."""
     for round_no in range(rounds):
-        while True:  # pull to the end of the log
-            kind = (
-                "pull (first download)" if device.cursor is None or device.cursor.count(":") == 2 else "pull"
-            )
-            page = await request(
-                client,
-                stats,
-                kind,
-                f"{base}/api/sync/pull",
-                {"cursor": device.cursor, "limit": 500},
-                device.token,
-            )
-            if page is None:
-                return False
-            if page["resync_required"]:
-                stats.error(f"unexpected resync: {page['reason']}")
-                return False
-            for change in page["changes"]:
-                data = change["data"]
-                if change["entity"] == "job" and data is not None:
-                    device.jobs[change["id"]] = data
-                elif change["entity"] == "equipment" and data is not None:
-                    device.categories[change["id"]] = data["category"]
-                elif change["entity"] == "checklist_template" and data is not None:
-                    checks = [i["code"] for i in data["items"] if i["kind"] == "check"]
-                    if checks:
-                        device.items[(data["category"], data["job_kind"])] = checks[0]
-            device.cursor = page["cursor"]
-            if not page["has_more"]:
-                break
-        if not device.jobs:
-            stats.error("a device pulled no jobs")
+        if not await pull_to_end(client, base, device, stats):
             return False
-        body = {
-            "device_time": datetime.now(UTC).isoformat(),
-            "mutations": _mutations(device, round_no, per_round),
-        }
-        pushed = await request(client, stats, "push", f"{base}/api/sync/push", body, device.token)
-        if pushed is None:
+        if not await push_round(client, base, device, stats, round_no, per_round):
             return False
-        for result in pushed["results"]:
-            if result["outcome"] == "rejected":
-                stats.error(f"rejected mutation: {result['reason']} {result['message']}")
-            else:
-                stats.mutations += 1
     return True
+
+
+async def measure_cost(
+    target: str, server: Proc, tokens: list[str], args: argparse.Namespace
+) -> dict[str, Any]:
+    """The server's CPU per request of each kind, with no concurrency: the devices' requests are sent one
+    at a time, a phase at a time (every device's pull, then every device's push, each round; then a pull
+    bringing back the last push and one finding nothing new), and the
+    server process's CPU time is read around each phase. Nothing is turned away or queued, so the figure
+    is the work a request costs, not what overload adds; the load generator's own CPU is not in it."""
+    stats = Stats()
+    devices = [DeviceState(token) for token in tokens]
+    phases: dict[str, list[float]] = {}  # kind -> [server CPU seconds, requests]
+    pid = server.popen.pid
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=CLIENT_KEEP_ALIVE_S),
+        timeout=aiohttp.ClientTimeout(total=60),
+    ) as client:
+
+        async def phase(name: str, step: Any) -> None:
+            served = sum(len(v) for v in stats.latencies.values())
+            before = cpu_seconds(pid)
+            for device in devices:
+                if not await step(device):
+                    raise SystemExit(f"{target}: {name} failed: {stats.errors[-1:]}")
+            spent = cpu_seconds(pid) - before
+            totals = phases.setdefault(name, [0.0, 0])
+            totals[0] += spent
+            totals[1] += sum(len(v) for v in stats.latencies.values()) - served
+
+        for round_no in range(args.rounds):
+            pull_kind = "pull (first download)" if round_no == 0 else "pull (after a push)"
+            await phase(pull_kind, lambda d: pull_to_end(client, server.url, d, stats))
+            await phase(
+                "push", lambda d, r=round_no: push_round(client, server.url, d, stats, r, args.mutations)
+            )
+        await phase("pull (after a push)", lambda d: pull_to_end(client, server.url, d, stats))
+        await phase("pull (nothing new)", lambda d: pull_to_end(client, server.url, d, stats))
+    cost = {
+        kind: {"requests": int(n), "server_cpu_ms_per_request": round(1000 * cpu / n, 2)}
+        for kind, (cpu, n) in phases.items()
+    }
+    cpu = sum(c for c, _ in phases.values())
+    n = sum(int(k) for _, k in phases.values())
+    return {
+        "target": target,
+        "devices": len(devices),
+        "requests": n,
+        "server_cpu_s": round(cpu, 2),
+        "server_cpu_ms_per_request": round(1000 * cpu / n, 2),
+        "by_kind": cost,
+        "errors": len(stats.errors),
+        "error_samples": stats.errors[:20],
+    }
 
 
 async def run_echo_device(
@@ -649,6 +716,21 @@ async def drive(
 # --- report ----------------------------------------------------------------------------------------------
 
 
+def print_cost(out: dict[str, Any]) -> None:
+    print()
+    print(
+        f"== the server's CPU per request (--cost): {out['devices']} devices one at a time, {out['rounds']} "
+        f"rounds of (pull, push of {out['mutations']}), a pull, then a pull with nothing new =="
+    )
+    header = f"{'target':<34}{'request':<24}{'requests':>10}{'server CPU ms/request':>24}"
+    print(header)
+    print("-" * len(header))
+    for r in out["targets"]:
+        for kind, c in r["by_kind"].items():
+            print(f"{r['target']:<34}{kind:<24}{c['requests']:>10,}{c['server_cpu_ms_per_request']:>24.2f}")
+        print(f"{r['target']:<34}{'all':<24}{r['requests']:>10,}{r['server_cpu_ms_per_request']:>24.2f}")
+
+
 def print_report(out: dict[str, Any]) -> None:
     print()
     print(
@@ -733,7 +815,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 try:
                     log("  load ...")
                     out["targets"].append(
-                        await drive("2 x levee serve, PostgreSQL", servers, seeded.tokens, args)
+                        await measure_cost("1 x levee serve, PostgreSQL", servers[0], seeded.tokens, args)
+                        if args.cost
+                        else await drive("2 x levee serve, PostgreSQL", servers, seeded.tokens, args)
                     )
                 finally:
                     for s in servers:
@@ -750,7 +834,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             server = levee_server(db_url, data_dir, logs / "sqlite.log")
             try:
                 log("  load ...")
-                out["targets"].append(await drive("1 x levee serve, SQLite", [server], seeded.tokens, args))
+                out["targets"].append(
+                    await measure_cost("1 x levee serve, SQLite", server, seeded.tokens, args)
+                    if args.cost
+                    else await drive("1 x levee serve, SQLite", [server], seeded.tokens, args)
+                )
             finally:
                 server.stop()
         if "echo" in args.targets:
@@ -795,6 +883,11 @@ def main(argv: list[str] | None = None) -> int:
         "a 15-minute deadline; answers 503 are waited out as Retry-After says and counted apart",
     )
     parser.add_argument("--flood-sizes", default="1500,3000")
+    parser.add_argument(
+        "--cost",
+        action="store_true",
+        help="the server's CPU per request of each kind: requests one at a time, no concurrency (issue 15)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (server logs)")
     parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
     args = parser.parse_args(argv)
@@ -811,6 +904,8 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             if args.loop == "uvloop":
                 raise
+    if args.cost:  # the requests' own cost: no escalation scans or inspection runs in the figures
+        ENV.update(LEVEE_ESCALATION_INTERVAL_S="0", LEVEE_SCHEDULE_INTERVAL_S="0")
     if args.flood:
         args.rounds, args.arrival, args.deadline = 2, 10.0, max(args.deadline, 900.0)
     sizes = [int(n) for n in args.flood_sizes.split(",")] if args.flood else [args.devices]
@@ -820,7 +915,10 @@ def main(argv: list[str] | None = None) -> int:
         with asyncio.Runner(loop_factory=loop_factory) as runner:
             out = runner.run(main_async(args))
         out["arrival_s"] = args.arrival
-        print_report(out)
+        if args.cost:
+            print_cost(out)
+        else:
+            print_report(out)
         print()
         machine = out["machine"]
         print(

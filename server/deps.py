@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from litestar.connection import ASGIConnection, Request
@@ -28,6 +29,8 @@ class Principal:
     display_name: str
     role: Role
     device_id: uuid.UUID
+    #: the device's last sync stamp as the token check read it (None: never, or not read)
+    last_sync_at: datetime | None = None
 
     @property
     def is_engineer(self) -> bool:

@@ -29,6 +29,7 @@ _LOOKUP = (
         _devices.revoked_at,
         _devices.expires_at,
         _devices.last_seen_at,
+        _devices.last_sync_at,
         _users.id.label("user_id"),
         _users.username,
         _users.display_name,
@@ -85,5 +86,6 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
             display_name=row.display_name,
             role=Role(row.role),
             device_id=row.id,
+            last_sync_at=row.last_sync_at,
         )
         return AuthenticationResult(user=principal, auth=row.id)

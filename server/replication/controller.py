@@ -69,6 +69,9 @@ _MARK_SYNCED = (  # built once: every pull that reaches the end runs it
 async def mark_synced(session: AsyncSession, principal: Principal) -> None:
     """Note that this device is up to date (shown to dispatchers), at most every 30 seconds."""
     now = utcnow()
+    seen = principal.last_sync_at
+    if seen is not None and now - seen < SYNC_STAMP_RESOLUTION:
+        return  # fresh when this request's token was checked: no statement (the UPDATE re-checks otherwise)
     await session.execute(
         _MARK_SYNCED,
         {"device_id": principal.device_id, "stale_before": now - SYNC_STAMP_RESOLUTION, "now": now},

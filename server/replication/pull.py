@@ -80,6 +80,13 @@ class PullService:
         self.session = session
         self.principal = principal
         self.epoch = epoch
+        self._marks: dict[int, str | None] = {}  # the log's mark at a position, read once a request
+
+    async def _mark_at(self, seq: int) -> str | None:
+        """``mark_at`` within this pull's transaction: a pull with nothing new asks it twice of one seq."""
+        if seq not in self._marks:
+            self._marks[seq] = await mark_at(self.session, seq)
+        return self._marks[seq]
 
     def _resync(self, code: ResyncCode, reason: str) -> PullResponse:
         return PullResponse(
@@ -116,7 +123,7 @@ class PullService:
             if seq < floor:
                 return self._resync(ResyncCode.TOO_OLD, "offline longer than the server keeps its change log")
         mark = cursor_mark(request.cursor)
-        if mark is not None and mark != await mark_at(self.session, seq):
+        if mark is not None and mark != await self._mark_at(seq):
             # The log at this number is not the one the device saw: the data was restored from a backup
             # (without ``levee db new-epoch``) and the numbers were handed out again. Work the server
             # acknowledged after the backup is gone, so the device re-sends it, as after a new epoch.
@@ -130,7 +137,7 @@ class PullService:
 
     async def _cursor(self, seq: int, after: str | None = None) -> str:
         """A cursor at ``seq``, carrying the mark of the log there (see ``server.db.models.LogMark``)."""
-        return make_cursor(self.epoch, seq, after, await mark_at(self.session, seq))
+        return make_cursor(self.epoch, seq, after, await self._mark_at(seq))
 
     async def _references(self, refs: dict[str, set[uuid.UUID]]) -> list[Change]:
         changes: list[Change] = []
