@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Annotated
 
 import msgspec
@@ -22,7 +21,7 @@ from server.errors import Invalid
 from server.paging import MAX_LIMIT, fetch_page
 from server.replication.conflicts import ConflictService
 from server.replication.pull import PullService
-from server.replication.push import PushService
+from server.replication.push import SYNC_STAMP_RESOLUTION, PushService
 from server.stock.ledger import VAN_STOCK
 from shared.clock import utcnow
 from shared.enums import Role
@@ -54,7 +53,6 @@ def _check_protocol(version: int) -> None:
         )
 
 
-SYNC_STAMP_RESOLUTION = timedelta(seconds=30)
 _devices = table_of(Device).c
 _MARK_SYNCED = (  # built once: every pull that reaches the end runs it
     update(table_of(Device))

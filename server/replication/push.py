@@ -9,7 +9,7 @@ the outcome. What the handlers share lives in ``context.py``, what is read befor
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -47,6 +47,8 @@ _SYNCED = (
     .values(last_sync_at=bindparam("now"))
 )
 _MUTATION_COLUMNS = tuple(c.key for c in table_of(MutationRow).columns)
+#: how fresh a device's sync stamp (shown to dispatchers) is kept: a push or pull writes it when older
+SYNC_STAMP_RESOLUTION = timedelta(seconds=30)
 
 
 class PushService:
@@ -114,7 +116,9 @@ class PushService:
             values = [{name: getattr(row, name) for name in _MUTATION_COLUMNS} for row in rows]
             check_row_lengths(MutationRow, values)
             await self.session.execute(_INSERT_MUTATIONS, values)
-        await self.session.execute(_SYNCED, {"device_id": self.principal.device_id, "now": self.now})
+        seen = self.principal.last_sync_at  # as the token check read it; a stamp, 30 s apart at most
+        if seen is None or self.now - seen >= SYNC_STAMP_RESOLUTION:
+            await self.session.execute(_SYNCED, {"device_id": self.principal.device_id, "now": self.now})
         seq = await current_seq(self.session)
         await self.session.commit()
         return PushResponse(results=results, clock_offset_ms=offset_ms, server_seq=seq)
