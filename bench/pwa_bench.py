@@ -13,7 +13,7 @@ Chromium through Playwright with a tablet viewport, and for each figure the same
   the app measures it (``tap_to_durable_ms``: from the tap's event reaching Python to the IndexedDB
   commit resolving; ``tap_indexeddb_commit_ms``: the commit alone), medians of four taps, at 5,000 jobs.
 
-    .venv/bin/python -m bench.pwa_bench [--sizes 1000,5000,10000] [--tap-size 5000]
+    .venv/bin/python -m bench.pwa_bench [--sizes 1000,5000,10000] [--tap-size 5000] [--warm-runs 1]
 
 The last line is one JSON object. Takes 10-20 minutes on a loaded 2-core machine.
 """
