@@ -6,6 +6,9 @@ the parts it used), edited, and published; only published cases reach the tablet
 equipment models in the engineer's jobs (:data:`MAX_CASES_PER_MODEL` newest per model). A **manual** (用户
 手册) or **training material** (培训教材) is a PDF or an image per equipment model, stored in the database
 like job photos; its metadata syncs to the tablet, its bytes are fetched on demand.
+
+The search rules (:func:`split_query`, :func:`rank_by_overlap`, ...) are in ``shared.knowledge_search``
+(re-exported here), a module without pydantic models that the tablet imports at start.
 """
 
 from __future__ import annotations
@@ -17,6 +20,14 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from shared.knowledge_search import (
+    MIN_TRIGRAM,
+    case_search_text,
+    fts_phrase,
+    grams,
+    rank_by_overlap,
+    split_query,
+)
 from shared.models import LongText, Model, Name, OutModel, ShortText
 
 __all__ = [
@@ -51,8 +62,6 @@ MAX_CASES_PER_MODEL = 200
 MAX_MANUAL_BYTES = 20 * 1024 * 1024
 #: the file types a manual may be: the photo formats, and PDF
 MANUAL_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
-#: FTS5's trigram tokenizer matches three characters or more; shorter words are an instr() scan
-MIN_TRIGRAM = 3
 
 ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -139,41 +148,3 @@ class TrainingMaterialsOut(OutModel):
     job_id: uuid.UUID
     phase: TrainingPhase | None
     materials: list[ManualOut]
-
-
-def case_search_text(doc: dict[str, object]) -> str:
-    """What a case is found by: title, model, symptom, cause, fix and parts, lower-cased."""
-    parts = doc.get("parts") or []
-    words = [str(doc.get(k) or "") for k in ("title", "model", "symptom", "cause", "fix")]
-    if isinstance(parts, list):
-        words.extend(str(p) for p in parts if p)
-    return " ".join(w for w in words if w).lower()
-
-
-def split_query(query: str) -> list[str]:
-    """The words of a search (split on spaces), each kept once, at most 8 of them, 50 characters each."""
-    words = [w[:50] for w in query.split() if w]
-    return list(dict.fromkeys(words))[:8]
-
-
-def fts_phrase(word: str) -> str:
-    """A word as an FTS5 phrase: quoted, its quotes doubled, so no word is read as query syntax."""
-    return '"' + word.replace('"', '""') + '"'
-
-
-def grams(value: str, n: int = 2) -> set[str]:
-    """The runs of ``n`` characters of each word of ``value`` (a shorter word is its own run)."""
-    out: set[str] = set()
-    for word in value.lower().split():
-        out.update({word} if len(word) <= n else {word[i : i + n] for i in range(len(word) - n + 1)})
-    return out
-
-
-def rank_by_overlap(query: str, items: list[tuple[str, str]]) -> list[str]:
-    """The payloads of ``(text, payload)`` items sharing any two-character run with ``query``, most shared
-    first (ties keep their order)."""
-    wanted = grams(query)
-    if not wanted:
-        return []
-    scored = [(len(wanted & grams(body)), i, payload) for i, (body, payload) in enumerate(items)]
-    return [payload for score, _, payload in sorted(scored, key=lambda s: (-s[0], s[1])) if score > 0]

@@ -4,62 +4,50 @@ The plan promises 8小时内提供备品, 直到问题解决为止: a unit is le
 stays with the customer until the problem is solved. These are the words and the API schemas both the
 server (``server/loans``) and the console's typed client read; the one rule the office and the tablet
 share (when a unit still out is a problem) lives here too.
+
+The words and the shared rules are in ``shared.loan_rules`` (re-exported here), a module without
+pydantic models that the tablet imports at start.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from shared.loan_rules import (
+    SETTABLE_STATUSES,
+    ReturnCondition,
+    UnitPlace,
+    UnitStatus,
+    out_after_close,
+    status_after_return,
+)
 from shared.models import Model, OutModel
 
-
-class UnitStatus(StrEnum):
-    """Where a backup unit stands in the pool."""
-
-    AVAILABLE = "available"  # in a store or an engineer's van, free to lend
-    LENT = "lent"  # at a customer's site on an open loan
-    REPAIR = "repair"  # being repaired itself: cannot be lent
-    RETIRED = "retired"  # out of the pool for good
-
-
-class UnitPlace(StrEnum):
-    """Where the unit physically is."""
-
-    STORE = "store"
-    ENGINEER = "engineer"
-    CUSTOMER_SITE = "customer_site"
-
-
-class ReturnCondition(StrEnum):
-    """The unit's condition when it comes back (归还时状况)."""
-
-    GOOD = "good"
-    WORN = "worn"  # works, shows use
-    DAMAGED = "damaged"  # needs repair before it is lent again
-
-
-#: statuses the office may set by hand (``lent`` only comes with a loan)
-SETTABLE_STATUSES = frozenset({UnitStatus.AVAILABLE, UnitStatus.REPAIR, UnitStatus.RETIRED})
+__all__ = [
+    "SETTABLE_STATUSES",
+    "Label",
+    "LoanCreate",
+    "LoanOut",
+    "LoanReturn",
+    "Note",
+    "ReturnCondition",
+    "Short",
+    "UnitCreate",
+    "UnitOut",
+    "UnitPlace",
+    "UnitStatus",
+    "UnitUpdate",
+    "out_after_close",
+    "status_after_return",
+]
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-
-
-def out_after_close(job_status: str, returned_at: datetime | None) -> bool:
-    """A loan whose unit is still with the customer although the job is closed or cancelled: the
-    problem is solved (or dropped), so the unit should have come back. Flagged on the console."""
-    return returned_at is None and job_status in {"closed", "cancelled"}
-
-
-def status_after_return(condition: ReturnCondition) -> UnitStatus:
-    """A unit back from a loan is free again, unless it came back damaged (then it goes to repair)."""
-    return UnitStatus.REPAIR if condition is ReturnCondition.DAMAGED else UnitStatus.AVAILABLE
 
 
 # --- the API's schemas (server/loans/controller.py; the console's LoansClient) ---

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.enums import STATUS_RANK, JobEventType, JobStatus
-from shared.paid import QuoteStatus, line_amount, quote_totals, status_on_arrival
+from shared.paid_rules import QuoteStatus, line_amount, quote_totals, status_on_arrival
 from sync.protocol import (
     ChecklistAnswerArgs,
     JobEditArgs,

@@ -24,7 +24,7 @@ from pydantic import (
 
 from shared.acceptance import MAX_SIGNATURE_CHARS as MAX_SIGNATURE_CHARS  # part of the wire too
 from shared.enums import BillableReason, CheckResult, JobEventType
-from shared.loans import ReturnCondition
+from shared.loan_rules import ReturnCondition
 
 PROTOCOL_VERSION = 1
 MAX_PUSH_BATCH = 500

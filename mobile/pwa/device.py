@@ -282,21 +282,30 @@ def run() -> None:
     os.environ.setdefault("LEVEE_APP_BUILD", build)
     server = str(js.location.origin)
 
-    async def page_main(page: ft.Page) -> None:
-        if "app" not in _DEVICE:
-            store = js.leveeStore
-            if not await store.holdDevice(LOCK_WAIT_MS):
-                page.add(ft.Text(translate(DEFAULT_LANG, "app.pwa.other_tab"), size=20))
-                return
-            app = await open_device(store, build, server)
-            mark("device opened")
-            _listen_to_network(app, store)
-            _DEVICE["app"] = app
-            field._APP["app"] = app
-            if not getattr(js, "leveeBytecodeCached", True):
-                from mobile.pwa.bytecode import keep_bytecode
+    async def open_early() -> BrowserFieldApp | None:
+        """Take the device (one tab at a time) and open it: the replica and the taps from IndexedDB.
+        Started now, before Flutter connects, so it runs while the page's Flutter client still loads;
+        ``None`` when another tab keeps the device."""
+        store = js.leveeStore
+        if not await store.holdDevice(LOCK_WAIT_MS):
+            return None
+        app = await open_device(store, build, server)
+        mark("device opened")
+        _listen_to_network(app, store)
+        _DEVICE["app"] = app
+        field._APP["app"] = app
+        if not getattr(js, "leveeBytecodeCached", True):
+            from mobile.pwa.bytecode import keep_bytecode
 
-                _BACKGROUND.add(asyncio.get_running_loop().create_task(keep_bytecode()))
+            _BACKGROUND.add(asyncio.get_event_loop().create_task(keep_bytecode()))
+        return app
+
+    opening = asyncio.get_event_loop().create_task(open_early())
+
+    async def page_main(page: ft.Page) -> None:
+        if "app" not in _DEVICE and await opening is None:
+            page.add(ft.Text(translate(DEFAULT_LANG, "app.pwa.other_tab"), size=20))
+            return
         await field.main(page)
         mark("first page built")
 

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from mobile.replica.schema import SCHEMA_VERSION, migrate
 from shared.clock import utcnow
 from shared.ids import uuid7
-from shared.knowledge import MIN_TRIGRAM, fts_phrase, rank_by_overlap, split_query
+from shared.knowledge_search import MIN_TRIGRAM, fts_phrase, rank_by_overlap, split_query
 from sync.client import (
     OutboxEntry,
     ServerUsage,

@@ -19,7 +19,7 @@ from mobile.replica.store import Replica
 from shared.clock import utcnow
 from shared.enums import STATUS_RANK, ChecklistItemKind, CheckResult, JobEventType, JobStatus
 from shared.ids import uuid7
-from shared.paid import LABOUR_RATE, cents, quote_refusal, quote_totals
+from shared.paid_rules import LABOUR_RATE, cents, quote_refusal, quote_totals
 from sync.client import VanLine
 from sync.protocol import MAX_PHOTO_B64, PHOTO_TYPES, Mutation, MutationName
 

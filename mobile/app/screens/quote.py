@@ -19,7 +19,7 @@ from mobile.app.context import use_device
 from mobile.app.queries import JobView
 from mobile.app.state import AppState
 from mobile.services.jobs import ActionError
-from shared.paid import line_amount
+from shared.paid_rules import line_amount
 from ui.components.common import GREEN, INK, LINE, MUTED, RED, SURFACE, big_button, section, tagged
 from ui.components.signature_pad import SignaturePad
 from ui.logic.signature import Stroke, is_signed, path_to_strokes, strokes_to_path
