@@ -23,6 +23,10 @@ told, with the tablet's jitter, and send again, as the field app does. It report
 that finished, the time until every device had synced, the 503s, any other 5xx (must be 0), and p50/p99 of
 the requests that were served.
 
+The cost profile (``--cost``): the same devices send their requests one at a time, a phase at a time,
+to one server process with no background scans, and the server's CPU time is read around each phase:
+what a request of each kind costs, without what overload adds (issue 15, docs/performance.md).
+
 Everything sent goes to 127.0.0.1 only; the run is bounded by ``--deadline`` seconds per target. The
 table goes to stdout with the last line one JSON object; progress to stderr. Any error (an HTTP status
 other than 200, a rejected mutation, a timeout) is counted and printed with its status and body. The
