@@ -21,7 +21,7 @@ from server.errors import Invalid
 from server.paging import MAX_LIMIT, fetch_page
 from server.replication.conflicts import ConflictService
 from server.replication.pull import PullService
-from server.replication.push import SYNC_STAMP_RESOLUTION, PushService
+from server.replication.push import SYNC_STAMP_RESOLUTION, PushService, sync_stamp_stale
 from server.stock.ledger import VAN_STOCK
 from shared.clock import utcnow
 from shared.enums import Role
@@ -67,8 +67,7 @@ _MARK_SYNCED = (  # built once: every pull that reaches the end runs it
 async def mark_synced(session: AsyncSession, principal: Principal) -> None:
     """Note that this device is up to date (shown to dispatchers), at most every 30 seconds."""
     now = utcnow()
-    seen = principal.last_sync_at
-    if seen is not None and now - seen < SYNC_STAMP_RESOLUTION:
+    if not sync_stamp_stale(principal, now):
         return  # fresh when this request's token was checked: no statement (the UPDATE re-checks otherwise)
     await session.execute(
         _MARK_SYNCED,

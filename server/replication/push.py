@@ -51,6 +51,13 @@ _MUTATION_COLUMNS = tuple(c.key for c in table_of(MutationRow).columns)
 SYNC_STAMP_RESOLUTION = timedelta(seconds=30)
 
 
+def sync_stamp_stale(principal: Principal, now: datetime) -> bool:
+    """Whether this request should write the device's sync stamp: never written, or older than
+    ``SYNC_STAMP_RESOLUTION`` when the token check read it (the push and the pull both ask here)."""
+    seen = principal.last_sync_at
+    return seen is None or now - seen >= SYNC_STAMP_RESOLUTION
+
+
 class PushService:
     def __init__(self, session: AsyncSession, principal: Principal, now: datetime | None = None) -> None:
         self.session = session
@@ -116,8 +123,7 @@ class PushService:
             values = [{name: getattr(row, name) for name in _MUTATION_COLUMNS} for row in rows]
             check_row_lengths(MutationRow, values)
             await self.session.execute(_INSERT_MUTATIONS, values)
-        seen = self.principal.last_sync_at  # as the token check read it; a stamp, 30 s apart at most
-        if seen is None or self.now - seen >= SYNC_STAMP_RESOLUTION:
+        if sync_stamp_stale(self.principal, self.now):
             await self.session.execute(_SYNCED, {"device_id": self.principal.device_id, "now": self.now})
         seq = await current_seq(self.session)
         await self.session.commit()
