@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, bindparam, insert, select
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from server.changes import take_numbers
@@ -179,8 +179,22 @@ class Event:
     at: datetime | None = None
 
 
-_PREVIOUS_HASH = select(AuditEntry.hash).where(AuditEntry.seq == bindparam("seq"))  # built once
-_INSERT, _COLUMNS = insert(table_of(AuditEntry)), tuple(c.key for c in table_of(AuditEntry).columns)
+# Built once. The batch's numbers and the hash of the entry just before them, in one round trip: the
+# counter's new value comes back with the hash at (new value - n), none before the first entry.
+_counter, _trail = table_of(Counter), table_of(AuditEntry)
+_TAKE_NUMBERS_AND_PREVIOUS = (
+    update(_counter)
+    .where(_counter.c.name == AUDIT_COUNTER)
+    .values(value=_counter.c.value + bindparam("n"))
+    .returning(
+        _counter.c.value,
+        select(_trail.c.hash)
+        .where(_trail.c.seq == _counter.c.value - bindparam("n"))
+        .correlate(_counter)
+        .scalar_subquery(),
+    )
+)
+_INSERT, _COLUMNS = insert(_trail), tuple(c.key for c in _trail.columns)
 
 
 async def record_many(session: AsyncSession, events: list[Event]) -> list[AuditEntry]:
@@ -188,11 +202,13 @@ async def record_many(session: AsyncSession, events: list[Event]) -> list[AuditE
     if not events:
         return []
     key = key_of(session)
-    last = await take_numbers(session, AUDIT_COUNTER, len(events))
+    taken = (await session.execute(_TAKE_NUMBERS_AND_PREVIOUS, {"n": len(events)})).first()
+    if taken is None:  # no counter row (the first migration makes it): take_numbers creates one
+        last, previous = await take_numbers(session, AUDIT_COUNTER, len(events)), None
+    else:
+        last, previous = int(taken[0]), taken[1]
     first = last - len(events) + 1
-    prev = GENESIS
-    if first > 1:
-        prev = await session.scalar(_PREVIOUS_HASH, {"seq": first - 1}) or GENESIS
+    prev = previous or GENESIS
     entries = []
     for offset, event in enumerate(events):
         entry = AuditEntry(

@@ -15,17 +15,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, event, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from server.db.base import table_of
-from server.db.models import ChangeLog, Counter, LogMark
+from server.db.meta import LOG_FLOOR
+from server.db.models import ChangeLog, Counter, LogMark, ServerMeta
 from shared.clock import utcnow
 
 LOG_COUNTER = "change_log"
+MAX_SEQ = 2**63 - 1  # the log's numbers are 64-bit integers in the database
 PG_CHANNEL = "levee_changes"
 MAX_NOTICE_AUDIENCES = 100  # a NOTIFY payload must stay under 8,000 bytes
 NOTIFY_KEY = "levee_changed_audiences"
+#: the last change-log number this session's transaction took (see ``current_seq``)
+LOG_HEAD_KEY = "levee_log_head"
 
 
 # Statements every sync request runs, built once: building a statement and computing its cache key
@@ -48,6 +53,27 @@ _MARK_AT = (
     .order_by(LogMark.last_seq)
     .limit(1)
 )
+_marks = table_of(LogMark).c
+_HEAD = select(_counters.value).where(_counters.name == LOG_COUNTER).scalar_subquery()
+
+
+def _range_holding(seq: Any, column: Any) -> Any:
+    """``column`` of the first mark range ending at or after ``seq`` (see ``mark_at``)."""
+    query = select(column).where(_marks.last_seq >= seq).order_by(_marks.last_seq).limit(1)
+    return query.scalar_subquery()
+
+
+# Where a pull from a cursor starts, in one round trip: the log's head, its floor (the rows below it were
+# pruned), and the marks at the cursor's position and at the head (where a pull that reaches the end
+# leaves its cursor).
+_POSITION = select(
+    _HEAD,
+    select(ServerMeta.value).where(ServerMeta.key == LOG_FLOOR).scalar_subquery(),
+    _range_holding(bindparam("seq"), _marks.first_seq),
+    _range_holding(bindparam("seq"), _marks.mark),
+    _range_holding(_HEAD, _marks.first_seq),
+    _range_holding(_HEAD, _marks.mark),
+)
 _INSERT_MARK = insert(table_of(LogMark))
 _INSERT_LOG = insert(table_of(ChangeLog))
 _DELETE_FOR_ALL = delete(table_of(ChangeLog)).where(
@@ -61,7 +87,8 @@ _DELETE_FOR_ONE = delete(table_of(ChangeLog)).where(
     _log.entity_id.in_(bindparam("ids", expanding=True)),
 )
 
-_NOTIFY = select(func.pg_notify(PG_CHANNEL, bindparam("payload")))
+# On PostgreSQL the range's mark and the notice to other server processes go in one round trip.
+_INSERT_MARK_AND_NOTIFY = _INSERT_MARK.returning(func.pg_notify(PG_CHANNEL, bindparam("payload")))
 
 
 async def take_numbers(session: AsyncSession, name: str, n: int = 1) -> int:
@@ -72,7 +99,16 @@ async def take_numbers(session: AsyncSession, name: str, n: int = 1) -> int:
         # First use: the row is created by the initial migration for known counters; create others.
         await session.execute(insert(Counter).values(name=name, value=n))
         value = n
+    if name == LOG_COUNTER:
+        session.info[LOG_HEAD_KEY] = int(value)
     return int(value)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_log_head(session: Session, *_: object) -> None:
+    """A number taken is the head only inside the transaction (or savepoint) that took it."""
+    session.info.pop(LOG_HEAD_KEY, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +150,7 @@ async def log_changes(session: AsyncSession, changes: Iterable[Change]) -> int |
     ]
     await session.execute(_INSERT_LOG, rows)
     # The range's mark: a restored database reuses these numbers, never this mark (see LogMark).
-    await session.execute(
-        _INSERT_MARK, {"last_seq": last, "first_seq": first, "mark": new_mark(), "created_at": now}
-    )
+    mark = {"last_seq": last, "first_seq": first, "mark": new_mark(), "created_at": now}
     pending: dict[str, Any] = session.info.setdefault(NOTIFY_KEY, {"seq": 0, "audiences": set()})
     pending["seq"] = max(pending["seq"], last)
     audiences = {ch.audience for ch in todo}
@@ -124,7 +158,9 @@ async def log_changes(session: AsyncSession, changes: Iterable[Change]) -> int |
     bind = session.bind
     if bind is not None and bind.dialect.name == "postgresql":
         # Other server processes hear of it on commit (PostgreSQL drops the notice on rollback).
-        await session.execute(_NOTIFY, {"payload": notice_payload(last, audiences)})
+        await session.execute(_INSERT_MARK_AND_NOTIFY, {**mark, "payload": notice_payload(last, audiences)})
+    else:
+        await session.execute(_INSERT_MARK, mark)
     return last
 
 
@@ -143,6 +179,14 @@ def parse_notice(payload: str) -> tuple[int, set[uuid.UUID | None]]:
 
 
 async def current_seq(session: AsyncSession) -> int:
+    """The log's newest number as this transaction sees it.
+
+    A transaction that took log numbers holds the counter's lock until it ends (the row lock on
+    PostgreSQL, the write lock on SQLite), so the last number it took is the head and is not asked
+    again; a commit or any rollback, a savepoint's included, forgets it."""
+    taken = session.info.get(LOG_HEAD_KEY)
+    if taken is not None:
+        return int(taken)
     value = await session.scalar(_CURRENT_SEQ)
     return int(value or 0)
 
@@ -160,6 +204,33 @@ async def mark_at(session: AsyncSession, seq: int) -> str | None:
     if seq <= 0:
         return NO_MARK
     row = (await session.execute(_MARK_AT, {"seq": seq})).first()
-    if row is None or row.first_seq > seq:
+    return _mark_of(seq, None if row is None else row.first_seq, None if row is None else row.mark)
+
+
+def _mark_of(seq: int, first_seq: int | None, mark: str | None) -> str | None:
+    """The mark at ``seq`` from the first range ending at or after it (None when it starts later)."""
+    if seq <= 0:
+        return NO_MARK
+    if first_seq is None or mark is None or first_seq > seq:
         return None
-    return str(row.mark)
+    return str(mark)
+
+
+@dataclass(frozen=True, slots=True)
+class LogPosition:
+    head: int  # the log's newest number
+    floor: int  # rows below it were pruned: a cursor under it is too old
+    mark: str | None  # the mark at the asked position (``mark_at``)
+    head_mark: str | None  # the mark at the head
+
+
+async def log_position(session: AsyncSession, seq: int) -> LogPosition:
+    """The log's head and floor, and the marks at ``seq`` and at the head, in one statement."""
+    row = (await session.execute(_POSITION, {"seq": seq})).one()
+    head = int(row[0] or 0)
+    return LogPosition(
+        head=head,
+        floor=int(row[1] or 0),
+        mark=_mark_of(seq, row[2], row[3]),
+        head_mark=_mark_of(head, row[4], row[5]),
+    )

@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.changes import current_seq, mark_at
-from server.db.meta import LOG_FLOOR
-from server.db.models import ChangeLog, Conflict, Job, ServerMeta
+from server.changes import MAX_SEQ, current_seq, log_position, mark_at
+from server.db.models import ChangeLog, Conflict, Job
 from server.deps import Principal
 from server.knowledge.scope import KNOWLEDGE_ENTITIES, knowledge_documents, models_of_engineer
 from server.replication.documents import (
@@ -55,7 +54,6 @@ _LOG_AFTER = (
     .order_by(ChangeLog.seq)
     .limit(bindparam("limit"))
 )
-_LOG_FLOOR = select(ServerMeta.value).where(ServerMeta.key == LOG_FLOOR)
 _MY_JOBS = (
     select(Job.id)
     .where(Job.assigned_engineer_id == bindparam("me"))
@@ -108,7 +106,13 @@ class PullService:
             return self._resync(ResyncCode.BAD_CURSOR, "the cursor is not one this server made")
         if epoch != self.epoch:
             return self._resync(ResyncCode.NEW_EPOCH, "the server was restored or replaced (new epoch)")
-        head = await current_seq(self.session)
+        if seq > MAX_SEQ:  # beyond the log's 64-bit numbers, so ahead of it (and not asked of the database)
+            return self._resync(
+                ResyncCode.AHEAD_OF_LOG, "the cursor is ahead of the server's log (restored from a backup?)"
+            )
+        position = await log_position(self.session, seq)  # head, floor and mark in one round trip
+        head = position.head
+        self._marks.update({head: position.head_mark, seq: position.mark})
         if seq > head:
             return self._resync(
                 ResyncCode.AHEAD_OF_LOG, "the cursor is ahead of the server's log (restored from a backup?)"
@@ -118,10 +122,8 @@ class PullService:
                 uuid.UUID(after)
             except ValueError:
                 return self._resync(ResyncCode.BAD_CURSOR, "the cursor is not one this server made")
-        else:
-            floor = int(await self.session.scalar(_LOG_FLOOR) or 0)
-            if seq < floor:
-                return self._resync(ResyncCode.TOO_OLD, "offline longer than the server keeps its change log")
+        elif seq < position.floor:
+            return self._resync(ResyncCode.TOO_OLD, "offline longer than the server keeps its change log")
         mark = cursor_mark(request.cursor)
         if mark is not None and mark != await self._mark_at(seq):
             # The log at this number is not the one the device saw: the data was restored from a backup

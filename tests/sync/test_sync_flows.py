@@ -470,6 +470,12 @@ async def test_bad_cursors_null_texts_and_newer_clients_get_clear_answers(
     epoch = world.app.state.epoch
     r = await world.client.post("/api/sync/pull", json={"cursor": f"{epoch}:0:garbage"}, headers=headers)
     assert r.status_code == 200 and r.json()["resync_required"] is True
+    # Positions past what a 64-bit log number holds are ahead of the log, never a database error.
+    for seq in (2**63 - 1, 2**63, 10**40):
+        for cursor in (f"{epoch}:{seq}", f"{epoch}:{seq}:{job['id']}", f"{epoch}:{seq}::0a1b2c3d4e5f"):
+            r = await world.client.post("/api/sync/pull", json={"cursor": cursor}, headers=headers)
+            assert r.status_code == 200, (cursor, r.text)
+            assert r.json()["resync_code"] == "ahead_of_log", cursor
     newer = await world.client.post(
         "/api/sync/pull", json={"protocol": 2, "cursor": None, "compression": "zstd"}, headers=headers
     )

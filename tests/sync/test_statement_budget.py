@@ -1,0 +1,102 @@
+"""What a sync request asks of the database, counted: a push and a pull run the same number of
+statements whatever their size (no statement per job, per mutation or per change), and within a budget,
+on SQLite and PostgreSQL.
+
+At about 0.3 ms of server CPU a statement (docs/performance.md, issue 15), the count is most of what a
+request costs; a handler that starts asking per item, or bookkeeping that grows a round trip, fails here
+before a benchmark shows it. Raise a budget only with the reason in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.enums import JobEventType
+from tests.conftest import DeviceFactory
+from tests.support import Device, World
+
+#: a push of taps and edits: lock, stored outcomes, the event ids, the offline period, the job and
+#: event writes; the log (numbers, delete, insert, mark with the notice), the audit trail (numbers with
+#: the previous hash, insert), the mutations; the token check. One more on SQLite (the notice is its own
+#: round trip on PostgreSQL's side only, folded into the mark's insert).
+PUSH_BUDGET = 15
+#: a pull bringing jobs: the token check, the log's position, the log, the jobs and each kind of child,
+#: the repair discount, and the jobs' customers, sites and equipment
+PULL_BUDGET = 15
+#: a pull finding nothing new: the token check, the log's position (head, floor, marks), the log
+NOTHING_NEW = 3
+TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+
+
+@contextmanager
+def counted(engine: AsyncEngine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        text = " ".join(statement.split())
+        if text.split(" ", 1)[0].upper() not in TRANSACTION_CONTROL:  # SQLite's BEGIN IMMEDIATE
+            statements.append(text)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+
+
+async def _engineer_with_jobs(
+    world: World, new_device: DeviceFactory, n: int
+) -> tuple[Device, list[uuid.UUID]]:
+    jobs = [uuid.UUID((await world.create_job(engineer="eng1"))["id"]) for _ in range(n)]
+    device = await new_device("eng1")
+    await device.sync()
+    return device, jobs
+
+
+async def _push_count(engine: AsyncEngine, device: Device, jobs: list[uuid.UUID]) -> list[str]:
+    for job_id in jobs:
+        device.actions.tap(job_id, JobEventType.ACKNOWLEDGED)
+        device.actions.edit(job_id, notes="到场发现密封圈老化")
+    with counted(engine) as statements:
+        assert await device.runner.push() == 2 * len(jobs)
+    return statements
+
+
+async def test_a_push_asks_the_same_whatever_its_size(
+    world: World, new_device: DeviceFactory, engine: AsyncEngine
+) -> None:
+    device, jobs = await _engineer_with_jobs(world, new_device, 12)
+    small = await _push_count(engine, device, jobs[:2])
+    large = await _push_count(engine, device, jobs[2:])
+    assert len(small) == len(large), "\n".join(large)
+    assert len(large) <= PUSH_BUDGET, "\n".join(large)
+
+
+async def test_a_pull_asks_the_same_whatever_it_brings(
+    world: World, new_device: DeviceFactory, engine: AsyncEngine
+) -> None:
+    device, jobs = await _engineer_with_jobs(world, new_device, 12)
+    counts = []
+    for chosen in (jobs[:2], jobs[2:]):
+        # The office edits the jobs; the tablet's next pull brings them
+        office = await world.login("dispatcher")
+        for job_id in chosen:
+            r = await world.client.patch(
+                f"/api/jobs/{job_id}", json={"symptom": "泵体漏水，请带密封圈"}, headers=office
+            )
+            assert r.status_code == 200, r.text
+        with counted(engine) as statements:
+            # the jobs, and the one customer, site and pump they share (sent again with them)
+            assert await device.runner.pull() == len(chosen) + 3
+        counts.append(statements)
+    small, large = counts
+    assert len(small) == len(large), "\n".join(large)
+    assert len(large) <= PULL_BUDGET, "\n".join(large)
+    with counted(engine) as statements:
+        assert await device.runner.pull() == 0
+    assert len(statements) == NOTHING_NEW, "\n".join(statements)
