@@ -48,9 +48,12 @@ def make_engine(
         def _begin_immediate(conn: Any) -> None:
             # Take the write lock up front: a read-then-write transaction in WAL mode would otherwise
             # fail with SQLITE_BUSY when another writer committed in between, and busy_timeout cannot help.
-            # A connection of ``autocommit(engine)`` opens none: each of its statements is its own.
-            if not conn.get_execution_options().get("levee_autocommit"):
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A connection of ``autocommit(engine)`` opens none: each of its statements is its own. A
+            # session marked ``read_only`` reads one snapshot beside the writer, without its lock.
+            options = conn.get_execution_options()
+            if options.get("levee_autocommit"):
+                return
+            conn.exec_driver_sql("BEGIN" if options.get("levee_read_only") else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -70,6 +73,17 @@ def autocommit(engine: AsyncEngine) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         return engine.execution_options(levee_autocommit=True)
     return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+async def read_only(session: AsyncSession) -> None:
+    """Mark ``session``'s next transaction as one that only reads (call before its first statement).
+
+    On SQLite it then reads one consistent snapshot (WAL) without taking the write lock, so it neither
+    waits for a writer nor holds one up. It must not write: a write after a read in WAL mode fails
+    with SQLITE_BUSY if another writer committed in between. Commit first; the session's next
+    transaction takes the lock as usual. On PostgreSQL nothing changes.
+    """
+    await session.connection(execution_options={"levee_read_only": True})
 
 
 def _ping_once(dbapi_connection: Any) -> bool:

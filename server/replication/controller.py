@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import table_of
+from server.db.engine import read_only
 from server.db.models import Device
 from server.db.models import Mutation as MutationRow
 from server.deps import CurrentUser, DbSession, Principal, requires_engineer, requires_office, requires_to
@@ -69,6 +70,7 @@ async def mark_synced(session: AsyncSession, principal: Principal) -> None:
     now = utcnow()
     if not sync_stamp_stale(principal, now):
         return  # fresh when this request's token was checked: no statement (the UPDATE re-checks otherwise)
+    await session.commit()  # the pull's reading transaction ends; the stamp is written in one of its own
     await session.execute(
         _MARK_SYNCED,
         {"device_id": principal.device_id, "stale_before": now - SYNC_STAMP_RESOLUTION, "now": now},
@@ -121,6 +123,9 @@ class SyncController(Controller):
     ) -> Response[bytes]:
         """Changes in the caller's scope after ``cursor`` (or the first download when it is null)."""
         _check_protocol(data.protocol)
+        await read_only(
+            db_session
+        )  # on SQLite, pulls read beside the writer instead of queueing for its lock
         page = await PullService(db_session, principal, state.epoch).pull(data)
         if not page.has_more and not page.resync_required:
             await mark_synced(db_session, principal)

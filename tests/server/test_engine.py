@@ -1,9 +1,11 @@
 """The engine's own behaviour: the pool's one-round-trip check of a PostgreSQL connection before use still
 replaces a connection the database dropped; the token check's connections open no transaction, so on SQLite
-no write lock is taken to read a token (a handler's session still takes it up front, server/db/engine.py)."""
+no write lock is taken to read a token, nor to pull (a handler's session that writes still takes it up front,
+server/db/engine.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import pytest
@@ -11,6 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.db.engine import autocommit, make_engine
+from tests.conftest import DeviceFactory
+from tests.support import World
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
@@ -44,3 +48,27 @@ async def test_the_token_checks_connection_takes_no_sqlite_write_lock(
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_a_pull_on_sqlite_reads_while_a_writer_holds_the_lock(
+    world: World, new_device: DeviceFactory, db_url: str
+) -> None:
+    """A pull reads its snapshot beside the writer (``read_only``), and what it reads is the snapshot's:
+    the writer's uncommitted job is not in it. A pull that waited for the lock would hang here for the
+    busy timeout (30 s) and fail."""
+    await world.create_job(engineer="eng1")
+    device = await new_device("eng1")
+    await device.sync()  # the sync stamp is fresh now: the pull below has nothing to write
+    await world.create_job(engineer="eng1")  # ...and something new to bring
+    path = db_url.split("///", 1)[1]
+    writer = sqlite3.connect(path, isolation_level=None, timeout=0)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock, and changes a job
+    writer.execute("UPDATE jobs SET symptom = 'uncommitted'")
+    try:
+        # the new job, with its customer, site and pump
+        assert await asyncio.wait_for(device.runner.pull(), timeout=20) == 4
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert all(job["symptom"] != "uncommitted" for job in device.replica.jobs())
