@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import LargeBinary, String, Text, bindparam, cast, func, select, true, type_coerce
+from sqlalchemy import LargeBinary, String, Text, bindparam, cast, exists, func, select, true, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import (
@@ -202,6 +202,14 @@ CHILDREN = (
     ("loans", LOAN_COLUMNS, JobLoan.job_id),
     ("quotes", QUOTE_COLUMNS, JobQuote.job_id),
 )
+#: A chunk of at most this many jobs is read with, for each kind of child, whether the job has any (an
+#: EXISTS on the child table's job index), and only the kinds some job has are asked for: a pull after a
+#: push brings a few jobs, most without photos, loans or quotes. A first download's pages of hundreds of
+#: jobs ask for every kind, as the probes would cost more than the statements they save.
+FEW_JOBS = 100
+_HAS_CHILDREN = tuple(
+    exists().where(job_column == Job.id).label(f"has_{key}") for key, _, job_column in CHILDREN
+)
 
 
 async def job_documents(
@@ -210,11 +218,19 @@ async def job_documents(
     """Each job with its timeline events, checklist answers, parts used, photos (metadata) and loans."""
     docs: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(list(job_ids)):
-        for doc in await _dicts(session, JOB_COLUMNS, by=Job.id, ids=chunk):
+        few = len(chunk) <= FEW_JOBS
+        present = set() if few else {key for key, _, _ in CHILDREN}
+        for doc in await _dicts(
+            session, JOB_COLUMNS + _HAS_CHILDREN if few else JOB_COLUMNS, by=Job.id, ids=chunk
+        ):
+            if few:
+                present.update(key for key, _, _ in CHILDREN if doc.pop(f"has_{key}"))
             doc.update(events=[], checklist=[], parts=[], photos=[], loans=[], quotes=[])
             doc["repair_discount_pct"] = "0.00"
             docs[doc["id"]] = doc
         for key, columns, job_column in CHILDREN:
+            if key not in present:
+                continue
             for child in await _dicts(session, columns, by=job_column, ids=chunk):
                 docs[child.pop("job_id")][key].append(child)
         # the discount the customer's maintenance agreement gives today (优惠收费): the tablet quotes with it
