@@ -123,9 +123,8 @@ class SyncController(Controller):
     ) -> Response[bytes]:
         """Changes in the caller's scope after ``cursor`` (or the first download when it is null)."""
         _check_protocol(data.protocol)
-        await read_only(
-            db_session
-        )  # on SQLite, pulls read beside the writer instead of queueing for its lock
+        # On SQLite a pull reads its snapshot beside the writer instead of queueing for the write lock
+        await read_only(db_session)
         page = await PullService(db_session, principal, state.epoch).pull(data)
         if not page.has_more and not page.resync_required:
             await mark_synced(db_session, principal)

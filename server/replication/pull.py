@@ -106,14 +106,10 @@ class PullService:
             return self._resync(ResyncCode.BAD_CURSOR, "the cursor is not one this server made")
         if epoch != self.epoch:
             return self._resync(ResyncCode.NEW_EPOCH, "the server was restored or replaced (new epoch)")
-        if seq > MAX_SEQ:  # beyond the log's 64-bit numbers, so ahead of it (and not asked of the database)
-            return self._resync(
-                ResyncCode.AHEAD_OF_LOG, "the cursor is ahead of the server's log (restored from a backup?)"
-            )
-        position = await log_position(self.session, seq)  # head, floor and mark in one round trip
-        head = position.head
-        self._marks.update({head: position.head_mark, seq: position.mark})
-        if seq > head:
+        # The head, the floor and the marks in one round trip; a position past the log's 64-bit numbers
+        # is ahead of it without asking (the database could not even take it as a parameter).
+        position = await log_position(self.session, seq) if seq <= MAX_SEQ else None
+        if position is None or seq > position.head:
             return self._resync(
                 ResyncCode.AHEAD_OF_LOG, "the cursor is ahead of the server's log (restored from a backup?)"
             )
@@ -124,6 +120,7 @@ class PullService:
                 return self._resync(ResyncCode.BAD_CURSOR, "the cursor is not one this server made")
         elif seq < position.floor:
             return self._resync(ResyncCode.TOO_OLD, "offline longer than the server keeps its change log")
+        self._marks.update({position.head: position.head_mark, seq: position.mark})
         mark = cursor_mark(request.cursor)
         if mark is not None and mark != await self._mark_at(seq):
             # The log at this number is not the one the device saw: the data was restored from a backup
@@ -135,7 +132,7 @@ class PullService:
             )
         if after is not None:
             return await self._snapshot(seq, after, request.limit)
-        return await self._incremental(seq, head, request.limit)
+        return await self._incremental(seq, position.head, request.limit)
 
     async def _cursor(self, seq: int, after: str | None = None) -> str:
         """A cursor at ``seq``, carrying the mark of the log there (see ``server.db.models.LogMark``)."""
