@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.changes import MAX_SEQ, current_seq, log_position, mark_at
+from server.changes import MAX_SEQ, log_position, mark_at
 from server.db.models import ChangeLog, Conflict, Job
 from server.deps import Principal
 from server.knowledge.scope import KNOWLEDGE_ENTITIES, knowledge_documents, models_of_engineer
@@ -98,8 +98,10 @@ class PullService:
         )
 
     async def pull(self, request: PullRequest) -> PullResponse:
-        if request.cursor is None:
-            return await self._snapshot(await current_seq(self.session), None, request.limit)
+        if request.cursor is None:  # a first download, consistent with the log's head (and its mark)
+            start = await log_position(self.session, 0)
+            self._marks[start.head] = start.head_mark
+            return await self._snapshot(start.head, None, request.limit)
         try:
             epoch, seq, after = parse_cursor(request.cursor)
         except ValueError:

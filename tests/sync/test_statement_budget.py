@@ -30,6 +30,11 @@ PUSH_BUDGET = 14
 PULL_BUDGET = 8
 #: a pull finding nothing new: the token check, the log's position (head, floor, marks), the log
 NOTHING_NEW = 3
+#: a first download of one page and the pull that ends it: two token checks and log positions; the
+#: templates, parts and backup units; the scope's customers, sites and equipment (and their ids); the
+#: conflicts, van balances, shipments, the engineer's models and their cases and manuals; the jobs, with
+#: the kinds of children they have (none here), and their repair discount; the log; the sync stamp
+FIRST_DOWNLOAD_BUDGET = 22
 TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
 
 
@@ -100,3 +105,20 @@ async def test_a_pull_asks_the_same_whatever_it_brings(
     with counted(engine) as statements:
         assert await device.runner.pull() == 0
     assert len(statements) == NOTHING_NEW, "\n".join(statements)
+
+
+async def test_a_first_download_asks_the_same_whatever_the_scope(
+    world: World, new_device: DeviceFactory, engine: AsyncEngine
+) -> None:
+    """One page of a first download: the scope's reference data, conflicts, van, shipments and knowledge
+    each in a statement of their own, the jobs with their kinds of children; not a statement per job."""
+    counts = []
+    for engineer, n in (("eng1", 2), ("eng2", 12)):
+        for _ in range(n):
+            await world.create_job(engineer=engineer)
+        device = await new_device(engineer)
+        with counted(engine) as statements:
+            await device.runner.pull()
+        counts.append(statements)
+    small, large = counts
+    assert len(small) == len(large) <= FIRST_DOWNLOAD_BUDGET, "\n".join(large)
