@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import event
@@ -29,6 +30,7 @@ def make_engine(
         kwargs["poolclass"] = NullPool
     kwargs.update(pool_options or {})
     engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes_when_reading)
     if engine.dialect.name == "postgresql" and kwargs.get("pool_pre_ping"):
         engine.sync_engine.dialect.do_ping = _ping_once  # type: ignore[method-assign]
     if url.startswith("sqlite"):
@@ -75,13 +77,30 @@ def autocommit(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+class WriteWhileReading(RuntimeError):
+    """A statement that writes ran in a transaction marked ``read_only``: a bug in the caller."""
+
+
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+
+
+def _refuse_writes_when_reading(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    """Fail at once, on both databases, a write in a ``read_only`` transaction: on SQLite it would
+    otherwise fail only when another writer committed in between (SQLITE_BUSY), rarely and late."""
+    if conn.get_execution_options().get("levee_read_only") and _WRITES.match(statement):
+        raise WriteWhileReading(f"a {statement.split(None, 1)[0]} in a read-only transaction")
+
+
 async def read_only(session: AsyncSession) -> None:
     """Mark ``session``'s next transaction as one that only reads (call before its first statement).
 
     On SQLite it then reads one consistent snapshot (WAL) without taking the write lock, so it neither
     waits for a writer nor holds one up. It must not write: a write after a read in WAL mode fails
     with SQLITE_BUSY if another writer committed in between. Commit first; the session's next
-    transaction takes the lock as usual. On PostgreSQL nothing changes.
+    transaction takes the lock as usual. On both databases a statement that writes fails at once
+    (``WriteWhileReading``), so a write added to such a transaction fails every test, not one run in
+    a thousand. A pull's session is marked so (server/replication/controller.py). GET requests are not:
+    some write (the stock stores list makes every engineer's van on first sight, for one).
     """
     await session.connection(execution_options={"levee_read_only": True})
 

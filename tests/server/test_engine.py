@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.db.engine import autocommit, make_engine
+from server.db.engine import WriteWhileReading, autocommit, make_engine, make_sessionmaker, read_only
 from tests.conftest import DeviceFactory
 from tests.support import World
 
@@ -72,3 +72,17 @@ async def test_a_pull_on_sqlite_reads_while_a_writer_holds_the_lock(
         writer.execute("ROLLBACK")
         writer.close()
     assert all(job["symptom"] != "uncommitted" for job in device.replica.jobs())
+
+
+async def test_a_write_in_a_read_only_transaction_fails_at_once(engine: AsyncEngine) -> None:
+    """Not only when another writer happened to commit in between (SQLite's SQLITE_BUSY): always, on both
+    databases, so a write added to a pull fails its tests."""
+    sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker() as session:
+        await read_only(session)
+        assert await session.scalar(text("SELECT count(*) FROM users")) is not None
+        with pytest.raises(WriteWhileReading):
+            await session.execute(text("UPDATE users SET display_name = display_name"))
+        await session.rollback()
+        await session.execute(text("UPDATE users SET display_name = display_name"))  # the next may write
+        await session.commit()
