@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import datetime, tzinfo
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import flet as ft
 
@@ -24,6 +25,7 @@ from shared.local_time import DEFAULT_TIMEZONE, zone
 from shared.refusals import refusal_text
 
 T = TypeVar("T")
+log = logging.getLogger("levee.console")
 
 
 def in_language(text: str, lang: str) -> bool:
@@ -253,7 +255,20 @@ class Office:
         await asyncio.sleep(self.DRAFT_SAVE_DELAY)
         if version != self._drafts_version or self.draft_store is None or user_id != self._user_id:
             return  # more typing came, or another user now: that later call writes
-        await self.draft_store.save(user_id, dict(self.drafts))
+        await self.draft_store.save(user_id, self.keepable_drafts())
+
+    def keepable_drafts(self) -> dict[str, Any]:
+        """The drafts the browser's storage can hold (JSON). A value it cannot is left out and logged,
+        rather than failing the whole save: the other forms' typed text is still kept."""
+        kept: dict[str, Any] = {}
+        for key, value in self.drafts.items():
+            try:
+                json.dumps(value, ensure_ascii=False)
+            except (TypeError, ValueError):
+                log.error("the draft %s cannot be kept (a %s is not JSON)", key, type(value).__name__)
+                continue
+            kept[key] = value
+        return kept
 
     async def sign_out(self, *, forget_drafts: bool = True) -> None:
         """Sign out. Signing out forgets the drafts (the next person at this desk does not inherit
@@ -335,17 +350,45 @@ class Office:
 def use_draft(office: Office, key: str, initial: T) -> tuple[T, Callable[[T | Callable[[T], T]], None]]:
     """``ft.use_state`` for a form field whose value outlives the screen (issue 11: no field loses
     typed text): kept in the page's :attr:`Office.drafts` under ``key`` until :meth:`Office.forget`.
-    Like ``use_state``'s setter, the returned one takes a value or a function of the newest value."""
-    value, set_value = ft.use_state(office.drafts.get(key, initial))
+    Like ``use_state``'s setter, the returned one takes a value or a function of the newest value.
+
+    The drafts are kept as JSON in the browser's storage, so a form kept whole as a dataclass is kept
+    as its fields (``draft_value`` / ``draft_form``) and made again from them."""
+    value, set_value = ft.use_state(draft_form(office.drafts.get(key, NOT_KEPT), initial))
 
     def keep(new: T | Callable[[T], T]) -> None:
         if callable(new):
-            new = new(office.drafts.get(key, initial))
-        office.drafts[key] = new
+            new = new(draft_form(office.drafts.get(key, NOT_KEPT), initial))
+        office.drafts[key] = draft_value(new)
         office.drafts_changed()
         set_value(new)
 
     return value, keep
+
+
+NOT_KEPT: Any = object()  # no draft under a key (None may be one)
+
+
+def draft_value(value: Any) -> Any:
+    """What the drafts keep of a value: a dataclass as a dict of its fields, anything else as it is."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return value
+
+
+def draft_form(kept: Any, initial: T) -> T:
+    """The value a kept draft stands for: a dataclass form made again from its fields (``initial`` when
+    nothing is kept, or when the kept fields no longer fit the form, after an upgrade)."""
+    if kept is NOT_KEPT:
+        return initial
+    if is_dataclass(initial) and not isinstance(initial, type):
+        if not isinstance(kept, dict):
+            return initial
+        try:
+            return cast(T, type(initial)(**kept))
+        except TypeError:
+            return initial
+    return cast(T, kept)
 
 
 @dataclass(frozen=True)
