@@ -62,6 +62,10 @@ def zh(key: str, **params: Any) -> str:
     return translate("zh-CN", key, **params)
 
 
+#: what a signature pad's note begins with once strokes are drawn ("已签 "), whatever their number
+INKED = zh("app.accept.ink", n=1).split("1", 1)[0]
+
+
 def browser_problem() -> str | None:
     if shutil.which("chromium") is None:
         return "Debian's chromium is not on PATH (apt-get install chromium)"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.mobile.browser import Driver, Stack, chromium_page, now, require_browser, zh
+from tests.mobile.browser import INKED, Driver, Stack, chromium_page, now, require_browser, zh
 
 pytestmark = pytest.mark.browser
 SERIAL = "BY-PB-77"
@@ -155,7 +154,7 @@ def test_the_engineer_quotes_a_billable_repair_offline_and_the_customer_signs_it
         assert zh("app.quote.discount", subtotal="1330.00", pct="12.50", discount="166.25") in preview
         assert "2 × ¥380.00 = ¥760.00" in preview, preview
         d.drag("signature-pad", SIGNATURE)
-        time.sleep(0.5)
+        d.wait_text("quote-ink", INKED)  # the strokes reached the app (not a fixed wait: a loaded machine)
         d.shot("tablet-quote")
         d.tap("quote-submit")
         made = d.wait_text("quotes-made", zh("enum.quote_status.accepted"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.mobile.browser import Driver, Stack, chromium_page, now, require_browser, zh
+from tests.mobile.browser import INKED, Driver, Stack, chromium_page, now, require_browser, zh
 
 pytestmark = pytest.mark.browser
 SIGNATURE = [(40, 150), (80, 60), (120, 150), (160, 70), (200, 140), (260, 90), (320, 130), (400, 80)]
@@ -117,8 +116,7 @@ def _work_job(
     d.tap("section-acceptance")
     d.tap("sat-5")
     d.drag("signature-pad", SIGNATURE)
-    d.wait_text("accept-submit", zh("app.accept.submit"))
-    time.sleep(0.5)
+    d.wait_text("accept-ink", INKED)  # the strokes reached the app (not a fixed wait: a loaded machine)
     if shots:
         d.shot("signature")
     times["signed_off"] = _timed(lambda: (d.tap("accept-submit"), d.by_id("accept-done").wait_for()))

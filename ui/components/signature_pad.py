@@ -8,7 +8,7 @@ import flet as ft
 import flet.canvas as cv
 from flet.components.hooks.use_ref import MutableRef
 
-from ui.components.common import INK, LINE, SURFACE, tagged
+from ui.components.common import INK, LINE, MUTED, RED, SURFACE, tagged
 from ui.logic.signature import Stroke
 
 PAD_WIDTH = 560
@@ -91,5 +91,18 @@ def signature_view(strokes: list[Stroke], width: float = 360, height: float = 15
             content=cv.Canvas(
                 shapes=stroke_shapes(fit(strokes, width, height), 2.5), width=width, height=height
             ),
+        ),
+    )
+
+
+def ink_note(tag: str, strokes: list[Stroke], t: Callable[..., str]) -> ft.Control:
+    """Under a pad: how much of a signature is drawn, or that none is yet (red), so the engineer and the
+    customer see the strokes were taken before they confirm."""
+    return tagged(
+        tag,
+        ft.Text(
+            t("app.accept.ink", n=sum(len(s) for s in strokes)) if strokes else t("app.accept.no_ink"),
+            size=15,
+            color=MUTED if strokes else RED,
         ),
     )

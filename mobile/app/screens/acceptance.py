@@ -12,14 +12,13 @@ from ui.components.common import (
     GREEN,
     INK,
     MUTED,
-    RED,
     big_button,
     bind,
     label_value,
     section,
     tagged,
 )
-from ui.components.signature_pad import SignaturePad, signature_view
+from ui.components.signature_pad import SignaturePad, ink_note, signature_view
 from ui.logic.clocks import parse_time
 from ui.logic.signature import Stroke, is_signed, path_to_strokes, strokes_to_path
 from ui.text import when
@@ -140,16 +139,7 @@ def AcceptanceSection(state: AppState, view: JobView) -> ft.Control:
             draft("comment"),
             ft.Text(t("app.accept.sign_here"), size=17, color=INK),
             SignaturePad(strokes, set_strokes),
-            tagged(
-                "accept-ink",
-                ft.Text(
-                    t("app.accept.ink", n=sum(len(s) for s in strokes))
-                    if strokes
-                    else t("app.accept.no_ink"),
-                    size=15,
-                    color=MUTED if strokes else RED,
-                ),
-            ),
+            ink_note("accept-ink", strokes, t),
             ft.Row(
                 [
                     big_button(

@@ -21,7 +21,7 @@ from mobile.app.state import AppState
 from mobile.services.jobs import ActionError
 from shared.paid_rules import line_amount
 from ui.components.common import GREEN, INK, LINE, MUTED, RED, SURFACE, big_button, section, tagged
-from ui.components.signature_pad import SignaturePad
+from ui.components.signature_pad import SignaturePad, ink_note
 from ui.logic.signature import Stroke, is_signed, path_to_strokes, strokes_to_path
 
 
@@ -177,6 +177,7 @@ def QuoteSection(state: AppState, view: JobView) -> ft.Control:
             tagged("quote-preview", ft.Column(preview, spacing=4)),
             ft.Text(t("app.quote.sign_here"), size=17, color=INK),
             SignaturePad(strokes, set_strokes),
+            ink_note("quote-ink", strokes, t),
             ft.Row(
                 [
                     big_button(
