@@ -28,10 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from server.changes import take_numbers
+from server.changes import TAKE_NUMBERS, take_numbers
 from server.db.base import table_of
 from server.db.limits import check_row_lengths
 from server.db.models import AuditEntry, Counter
@@ -182,17 +182,11 @@ class Event:
 # Built once. The batch's numbers and the hash of the entry just before them, in one round trip: the
 # counter's new value comes back with the hash at (new value - n), none before the first entry.
 _counter, _trail = table_of(Counter), table_of(AuditEntry)
-_TAKE_NUMBERS_AND_PREVIOUS = (
-    update(_counter)
-    .where(_counter.c.name == AUDIT_COUNTER)
-    .values(value=_counter.c.value + bindparam("n"))
-    .returning(
-        _counter.c.value,
-        select(_trail.c.hash)
-        .where(_trail.c.seq == _counter.c.value - bindparam("n"))
-        .correlate(_counter)
-        .scalar_subquery(),
-    )
+_TAKE_NUMBERS_AND_PREVIOUS = TAKE_NUMBERS.returning(
+    select(_trail.c.hash)
+    .where(_trail.c.seq == _counter.c.value - bindparam("n"))
+    .correlate(_counter)
+    .scalar_subquery()
 )
 _INSERT, _COLUMNS = insert(_trail), tuple(c.key for c in _trail.columns)
 
@@ -202,7 +196,8 @@ async def record_many(session: AsyncSession, events: list[Event]) -> list[AuditE
     if not events:
         return []
     key = key_of(session)
-    taken = (await session.execute(_TAKE_NUMBERS_AND_PREVIOUS, {"n": len(events)})).first()
+    params = {"counter_name": AUDIT_COUNTER, "n": len(events)}
+    taken = (await session.execute(_TAKE_NUMBERS_AND_PREVIOUS, params)).first()
     if taken is None:  # no counter row (the first migration makes it): take_numbers creates one
         last, previous = await take_numbers(session, AUDIT_COUNTER, len(events)), None
     else:

@@ -40,19 +40,15 @@ LOG_HEAD_KEY = "levee_log_head"
 # in step and no ORM bulk machinery to run.
 _counters = table_of(Counter).c
 _log = table_of(ChangeLog).c
-_TAKE_NUMBERS = (
+#: ``n`` more numbers from the counter ``counter_name``, returning its new value (the last one taken);
+#: other counters' users add what they need to read in the same round trip (``.returning(..)``, audit)
+TAKE_NUMBERS = (
     update(table_of(Counter))
     .where(_counters.name == bindparam("counter_name"))
     .values(value=_counters.value + bindparam("n"))
     .returning(_counters.value)
 )
 _CURRENT_SEQ = select(Counter.value).where(Counter.name == LOG_COUNTER)
-_MARK_AT = (
-    select(LogMark.first_seq, LogMark.mark)
-    .where(LogMark.last_seq >= bindparam("seq"))
-    .order_by(LogMark.last_seq)
-    .limit(1)
-)
 _marks = table_of(LogMark).c
 _HEAD = select(_counters.value).where(_counters.name == LOG_COUNTER).scalar_subquery()
 
@@ -61,6 +57,11 @@ def _range_holding(seq: Any, column: Any) -> Any:
     """``column`` of the first mark range ending at or after ``seq`` (see ``mark_at``)."""
     query = select(column).where(_marks.last_seq >= seq).order_by(_marks.last_seq).limit(1)
     return query.scalar_subquery()
+
+
+_MARK_AT = select(
+    _range_holding(bindparam("seq"), _marks.first_seq), _range_holding(bindparam("seq"), _marks.mark)
+)
 
 
 # Where a pull from a cursor starts, in one round trip: the log's head, its floor (the rows below it were
@@ -93,7 +94,7 @@ _INSERT_MARK_AND_NOTIFY = _INSERT_MARK.returning(func.pg_notify(PG_CHANNEL, bind
 
 async def take_numbers(session: AsyncSession, name: str, n: int = 1) -> int:
     """Reserve ``n`` numbers from counter ``name``; returns the last one of the range."""
-    result = await session.execute(_TAKE_NUMBERS, {"counter_name": name, "n": n})
+    result = await session.execute(TAKE_NUMBERS, {"counter_name": name, "n": n})
     value = result.scalar_one_or_none()
     if value is None:
         # First use: the row is created by the initial migration for known counters; create others.
@@ -202,9 +203,9 @@ def new_mark() -> str:
 async def mark_at(session: AsyncSession, seq: int) -> str | None:
     """The mark of the log range holding ``seq`` (None when no range holds it: pruned, or never made)."""
     if seq <= 0:
-        return NO_MARK
-    row = (await session.execute(_MARK_AT, {"seq": seq})).first()
-    return _mark_of(seq, None if row is None else row.first_seq, None if row is None else row.mark)
+        return NO_MARK  # without asking
+    first_seq, mark = (await session.execute(_MARK_AT, {"seq": seq})).one()
+    return _mark_of(seq, first_seq, mark)
 
 
 def _mark_of(seq: int, first_seq: int | None, mark: str | None) -> str | None:
