@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -70,6 +71,61 @@ def big_button(
     )
 
 
+_NOTHING: Any = object()
+
+
+class TypedField(ft.TextField):
+    """A text field whose value the app controls, without ever echoing a stale value over keys typed since.
+
+    A key goes to Python as two messages: the field's new value, applied to the live control at once,
+    then a ``change`` event, handled later. Under load the app can re-render between the two, or after
+    the event of an earlier key: it then asks for a value the browser has already moved past, Flet sends
+    it, and the browser's field loses what was typed since (``WO-20261-00286`` for ``WO-202611-00286``).
+    The next event reads that stale value back from the control, so the keys are gone for good.
+
+    The rule, applied when a render replaces the live control (``_migrate_state``): the browser's value
+    is kept when the app asks for the same value as last time (nothing new from the app) or for the value
+    the field last handed to ``on_change`` (the app adopting what was typed, possibly stale). Any other
+    value is the app's own (a clear, a draft restored, a corrected number) and is sent. The one thing the
+    app cannot do is refuse a key by leaving its state unchanged: it sets the value it wants instead.
+    """
+
+    def _migrate_state(self, other: Any) -> None:
+        asked = self.value
+        super()._migrate_state(other)
+        before = getattr(other, "_asked", _NOTHING)
+        handed = getattr(other, "_handed", _NOTHING)
+        same_field = getattr(other, "label", None) == self.label  # not another field in its place
+        if before is not _NOTHING and same_field and asked in (before, handed):
+            self.value = other.value
+        object.__setattr__(self, "_asked", asked)
+        object.__setattr__(self, "_handed", handed)
+
+
+def _handing(on_change: Handler) -> Handler:
+    """``on_change`` that first notes on the live control the value it hands over (see :class:`TypedField`)."""
+    if on_change is None:
+        return None
+    handler = on_change
+
+    def note(e: Any) -> None:
+        object.__setattr__(e.control, "_handed", e.control.value)
+
+    if inspect.iscoroutinefunction(handler):
+
+        async def handed_async(e: Any) -> Any:
+            note(e)
+            return await handler(e)
+
+        return handed_async
+
+    def handed(e: Any) -> Any:
+        note(e)
+        return handler(e)
+
+    return handed
+
+
 def text_field(
     label: str,
     value: str,
@@ -85,10 +141,11 @@ def text_field(
     expand: bool | int | None = None,
     error: str | None = None,
 ) -> ft.TextField:
-    return ft.TextField(
+    """Every text input of both apps; ``on_change`` should read ``e.control.value`` (the newest typed)."""
+    field = TypedField(
         label=label,
         value=value,
-        on_change=on_change,
+        on_change=_handing(on_change),
         on_blur=on_blur,
         on_submit=on_submit,
         password=password,
@@ -111,6 +168,8 @@ def text_field(
         error=error,
         content_padding=ft.Padding.symmetric(horizontal=14, vertical=16),
     )
+    object.__setattr__(field, "_asked", value)
+    return field
 
 
 def section(title: str, controls: list[ft.Control], *, key: str | None = None) -> ft.Control:
