@@ -175,7 +175,7 @@ async def _apply_one(ctx: PushContext, mutation: Mutation, *, careful: bool) -> 
             message=f"unknown mutation {mutation.name}",
         )
     conflicts_before = len(ctx.new_conflicts)
-    touched_before = {k: (v[0], set(v[1])) for k, v in ctx.touched.items()}
+    touched_before = len(ctx.touched)
     try:
         if careful:
             async with ctx.session.begin_nested():
@@ -191,7 +191,7 @@ async def _apply_one(ctx: PushContext, mutation: Mutation, *, careful: bool) -> 
             for conflict in ctx.new_conflicts[conflicts_before:]:
                 ctx.session.expunge(conflict)
         del ctx.new_conflicts[conflicts_before:]
-        ctx.touched = touched_before
+        ctx.untouch(touched_before)
         if isinstance(exc, IntegrityError):
             exc = Rejected("invalid_reference", "this change refers to something the server does not have")
         return MutationResult(
