@@ -27,7 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.properties import examples
-from ui.components.common import big_button, text_field
+from ui.components.common import TypedCheckbox, big_button, handing, text_field
 
 # Flet 1.0.5 warns once per class about the field's border colours (to be replaced before Flet 1.3)
 pytestmark = pytest.mark.filterwarnings("ignore:.*border_color property is deprecated:DeprecationWarning")
@@ -103,11 +103,34 @@ class Form:
         return View
 
 
-class Screen:
-    """One page in one session, with the field's and the button's control ids."""
+class Toggle:
+    """A component with one checkbox, and what the app holds."""
 
-    def __init__(self, form: Form) -> None:
+    def __init__(self) -> None:
+        self.held = False
+
+    def component(self) -> Any:
+        toggle = self
+
+        @ft.component
+        def View() -> ft.Control:
+            checked, set_checked = ft.use_state(False)
+
+            def changed(e: Any) -> None:
+                toggle.held = bool(e.control.value)
+                set_checked(toggle.held)
+
+            return ft.Column([TypedCheckbox(label="旧件已退回", value=checked, on_change=handing(changed))])
+
+        return View
+
+
+class Screen:
+    """One page in one session, with the field's (or checkbox's) and the button's control ids."""
+
+    def __init__(self, form: Form | Toggle, kind: type = ft.TextField) -> None:
         self.form = form
+        self.kind = kind
         self.wire = Recorder()
 
     async def __aenter__(self) -> Screen:
@@ -117,8 +140,8 @@ class Screen:
         self.session.page.render(self.form.component())
         self.session.get_page_patch()  # type: ignore[no-untyped-call]
         await self.settle()
-        self.field = self._find(ft.TextField)
-        self.button = self._find(ft.Button)
+        self.field = self._find(self.kind)
+        self.button = self._find(ft.Button) if isinstance(self.form, Form) else 0
         self.wire.sent.clear()
         return self
 
@@ -129,12 +152,15 @@ class Screen:
         index = self.session._Session__index  # type: ignore[attr-defined]
         return int(next(c._i for c in list(index.values()) if isinstance(c, kind)))  # type: ignore[attr-defined]
 
+    def live(self) -> Any:
+        return self.session._Session__index[self.field].value  # type: ignore[attr-defined]
+
     async def settle(self) -> None:
         """Let Python run everything it has queued (events, renders), as an idle server would."""
         for _ in range(50):
             await asyncio.sleep(0)
 
-    def value_arrives(self, value: str) -> None:
+    def value_arrives(self, value: str | bool) -> None:
         """The browser's new field value reaches Python (applied at once, as Flet does)."""
         self.session.apply_patch(self.field, {"value": value})
 
@@ -142,7 +168,7 @@ class Screen:
         """The ``change`` event reaches Python: a task of its own, as Flet's socket server makes it."""
         return asyncio.create_task(self.session.dispatch_event(self.field, "change", value))
 
-    async def handle_event(self, value: str) -> None:
+    async def handle_event(self, value: str | bool) -> None:
         """The ``change`` event handled now, before Python runs anything it has queued."""
         await self.session.dispatch_event(self.field, "change", value)
 
@@ -211,6 +237,20 @@ async def test_an_async_handler_is_awaited_and_hands_over_the_newest_text() -> N
         await event
         await screen.settle()
         assert form.held == "ab" and value_patches(screen.wire.sent) == []
+
+
+async def test_a_second_tap_on_a_checkbox_is_not_undone_by_the_first_taps_render() -> None:
+    toggle = Toggle()
+    async with Screen(toggle, ft.Checkbox) as screen:
+        screen.value_arrives(True)
+        await screen.handle_event(True)  # its render waits in the scheduler
+        screen.value_arrives(False)  # a second tap, before that render ran
+        await screen.settle()
+        assert value_patches(screen.wire.sent) == []  # the old code sent True back: the tap undone
+        await screen.handle_event(False)
+        await screen.settle()
+        assert toggle.held is False and screen.live() is False
+        assert value_patches(screen.wire.sent) == []
 
 
 # What happens, step by step: a key typed in the browser, the next message read by Python, Python's

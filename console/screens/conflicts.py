@@ -22,7 +22,19 @@ from console.logic.conflicts import (
 )
 from console.logic.times import full
 from console.state import ConsoleState, Office, use_draft, use_remote
-from ui.components.common import INK, LINE, MUTED, RED, SURFACE, badge, keyed, tagged, text_field
+from ui.components.common import (
+    INK,
+    LINE,
+    MUTED,
+    RED,
+    SURFACE,
+    TypedDropdown,
+    badge,
+    handing,
+    keyed,
+    tagged,
+    text_field,
+)
 from ui.logic.clocks import parse_time
 
 
@@ -169,11 +181,11 @@ def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) 
                 entry: ft.Control = (
                     tagged(
                         f"override-choice-{number}",
-                        ft.Dropdown(
+                        TypedDropdown(
                             label=t("console.conflicts.choose"),
                             value=custom or None,
                             options=[ft.DropdownOption(key=k, text=v) for k, v in choices],
-                            on_select=lambda e: set_custom(str(e.control.value or "")),
+                            on_select=handing(lambda e: set_custom(str(e.control.value or ""))),
                             width=300,
                             bgcolor=SURFACE,
                             border_color=LINE,

@@ -36,7 +36,18 @@ from shared.people import (
     TrainingResult,
 )
 from shared.roles import Capability, can
-from ui.components.common import AMBER_BG, RED, RED_BG, badge, keyed, tagged, text_field
+from ui.components.common import (
+    AMBER_BG,
+    RED,
+    RED_BG,
+    TypedCheckbox,
+    TypedDropdown,
+    badge,
+    handing,
+    keyed,
+    tagged,
+    text_field,
+)
 
 STATE_COLOURS = {CertificateState.EXPIRING: AMBER_BG, CertificateState.EXPIRED: RED_BG}
 
@@ -141,7 +152,7 @@ def StaffFilePanel(state: ConsoleState, file: StaffFile) -> ft.Control:
             qualifications.append(
                 tagged(
                     f"qual-{category.value}",
-                    ft.Checkbox(label=label, value=category.value in chosen, on_change=toggle),
+                    TypedCheckbox(label=label, value=category.value in chosen, on_change=handing(toggle)),
                 )
             )
         elif q is not None:
@@ -233,13 +244,15 @@ def StaffFilePanel(state: ConsoleState, file: StaffFile) -> ft.Control:
                     field(t("console.people.training_day"), day, set_day, "training-day"),
                     field(t("console.people.training_course"), course, set_course, "training-course", 260),
                     field(t("console.people.training_hours"), hours, set_hours, "training-hours", 120),
-                    ft.Dropdown(
+                    TypedDropdown(
                         value=result,
                         options=[
                             ft.DropdownOption(key=r.value, text=t(f"enum.training_result.{r.value}"))
                             for r in TrainingResult
                         ],
-                        on_select=lambda e: set_result(e.control.value or TrainingResult.PASSED.value),
+                        on_select=handing(
+                            lambda e: set_result(e.control.value or TrainingResult.PASSED.value)
+                        ),
                         width=160,
                     ),
                     button(t("console.people.add_training"), on(add_training), ident="training-add"),

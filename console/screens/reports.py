@@ -15,7 +15,7 @@ from console.logic.reports import Period, period_range
 from console.state import ConsoleState, use_draft, use_remote
 from shared.enums import EquipmentCategory, Severity
 from shared.roles import Capability, can
-from ui.components.common import INK, LINE, SURFACE, tagged, text_field
+from ui.components.common import INK, LINE, SURFACE, TypedDropdown, handing, tagged, text_field
 
 TABS = ("response-times", "sla", "breaches", "quality", "returns", "satisfaction")
 GROUPS = ("engineer", "customer", "station", "severity", "month", "")
@@ -56,11 +56,11 @@ def _dropdown(
 ) -> ft.Control:
     return tagged(
         ident,
-        ft.Dropdown(
+        TypedDropdown(
             label=label,
             value=value or "",
             options=[ft.DropdownOption(key=k, text=v) for k, v in options],
-            on_select=on_select,
+            on_select=handing(on_select),
             width=200,
             text_size=15,
             dense=True,

@@ -74,36 +74,65 @@ def big_button(
 _NOTHING: Any = object()
 
 
-class TypedField(ft.TextField):
-    """A text field whose value the app controls, without ever echoing a stale value over keys typed since.
+class KeepsTyped:
+    """For a control whose value the browser changes (a text field, a checkbox, a switch, a dropdown)
+    and the app controls: it never echoes a stale value over what was typed or tapped since.
 
-    A key goes to Python as two messages: the field's new value, applied to the live control at once,
+    A key goes to Python as two messages: the control's new value, applied to the live control at once,
     then a ``change`` event, handled later. Under load the app can re-render between the two, or after
     the event of an earlier key: it then asks for a value the browser has already moved past, Flet sends
-    it, and the browser's field loses what was typed since (``WO-20261-00286`` for ``WO-202611-00286``).
-    The next event reads that stale value back from the control, so the keys are gone for good.
+    it, and the browser loses what was typed since (``WO-20261-00286`` for ``WO-202611-00286``; a second
+    tap on a checkbox undone). The next event reads that stale value back, so it is gone for good.
 
     The rule, applied when a render replaces the live control (``_migrate_state``): the browser's value
     is kept when the app asks for the same value as last time (nothing new from the app) or for the value
-    the field last handed to ``on_change`` (the app adopting what was typed, possibly stale). Any other
-    value is the app's own (a clear, a draft restored, a corrected number) and is sent. The one thing the
-    app cannot do is refuse a key by leaving its state unchanged: it sets the value it wants instead.
+    the control last handed to its handler (the app adopting what was typed, possibly stale; see
+    :func:`handing`). Any other value is the app's own (a clear, a draft restored, a corrected number)
+    and is sent. The one thing the app cannot do is refuse a key by leaving its state unchanged: it sets
+    the value it wants instead. Flet 1.0's hooks used here (``init``, ``_migrate_state``) are covered by
+    tests/test_typed_field.py, which fails if they change.
     """
+
+    value: Any
+    label: Any
+
+    def init(self) -> None:
+        super().init()  # type: ignore[misc]
+        object.__setattr__(self, "_asked", self.value)
 
     def _migrate_state(self, other: Any) -> None:
         asked = self.value
-        super()._migrate_state(other)
+        super()._migrate_state(other)  # type: ignore[misc]
         before = getattr(other, "_asked", _NOTHING)
         handed = getattr(other, "_handed", _NOTHING)
-        same_field = getattr(other, "label", None) == self.label  # not another field in its place
-        if before is not _NOTHING and same_field and asked in (before, handed):
+        same = (
+            type(other) is type(self) and getattr(other, "label", None) == self.label
+        )  # not another in its place
+        if before is not _NOTHING and same and asked in (before, handed):
             self.value = other.value
         object.__setattr__(self, "_asked", asked)
         object.__setattr__(self, "_handed", handed)
 
 
-def _handing(on_change: Handler) -> Handler:
-    """``on_change`` that first notes on the live control the value it hands over (see :class:`TypedField`)."""
+class TypedField(KeepsTyped, ft.TextField):
+    """Every text input of both apps (made by :func:`text_field`)."""
+
+
+class TypedCheckbox(KeepsTyped, ft.Checkbox):
+    """A checkbox; give it ``on_change=handing(..)``."""
+
+
+class TypedSwitch(KeepsTyped, ft.Switch):
+    """A switch; give it ``on_change=handing(..)``."""
+
+
+class TypedDropdown(KeepsTyped, ft.Dropdown):
+    """A dropdown; give it ``on_select=handing(..)``."""
+
+
+def handing(on_change: Handler) -> Handler:
+    """The handler of a :class:`KeepsTyped` control, noting first on the live control the value it hands
+    over; handlers read ``e.control.value`` (the newest the browser sent)."""
     if on_change is None:
         return None
     handler = on_change
@@ -142,10 +171,10 @@ def text_field(
     error: str | None = None,
 ) -> ft.TextField:
     """Every text input of both apps; ``on_change`` should read ``e.control.value`` (the newest typed)."""
-    field = TypedField(
+    return TypedField(
         label=label,
         value=value,
-        on_change=_handing(on_change),
+        on_change=handing(on_change),
         on_blur=on_blur,
         on_submit=on_submit,
         password=password,
@@ -168,8 +197,6 @@ def text_field(
         error=error,
         content_padding=ft.Padding.symmetric(horizontal=14, vertical=16),
     )
-    object.__setattr__(field, "_asked", value)
-    return field
 
 
 def section(title: str, controls: list[ft.Control], *, key: str | None = None) -> ft.Control:
