@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.base import table_of
 from server.db.models import (
     ChecklistResult,
     ChecklistTemplate,
@@ -128,11 +129,32 @@ class BatchContext:
                     select(Equipment.id, Equipment.category).where(Equipment.id.in_(equipment_ids))
                 )
                 ctx.categories = {row[0]: row[1] for row in rows.all()}
-            for template in (await session.scalars(select(ChecklistTemplate))).all():
-                ctx.templates[(template.category, template.job_kind)] = list(template.items)
-                ctx.templates_by_id[template.id] = list(template.items)
+            await ctx._load_templates(session, [jobs[j] for j in job_ids])
         await ctx._load_warranty(session, mutations, jobs)
         return ctx
+
+    async def _load_templates(self, session: AsyncSession, answered: list[Job]) -> None:
+        """The checklists the answered jobs are checked against (``template_items``): each one's own,
+        and those of its equipment category and kind; not every template with its items."""
+        ids = {job.checklist_template_id for job in answered if job.checklist_template_id is not None}
+        categories = {
+            self.categories[job.equipment_id] for job in answered if job.equipment_id in self.categories
+        }
+        kinds = {job.kind for job in answered}
+        if not ids and not categories:
+            return
+        template = table_of(ChecklistTemplate).c
+        rows = await session.execute(
+            select(template.id, template.category, template.job_kind, template["items"]).where(
+                or_(
+                    template.id.in_(ids),
+                    and_(template.category.in_(categories), template.job_kind.in_(kinds)),
+                )
+            )
+        )
+        for template_id, category, kind, items in rows.all():
+            self.templates[(category, kind)] = list(items)
+            self.templates_by_id[template_id] = list(items)
 
     async def _load_warranty(
         self, session: AsyncSession, mutations: list[Mutation], jobs: dict[uuid.UUID, Job]
