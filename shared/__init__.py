@@ -18,6 +18,7 @@ __all__ = [
     "escalation",
     "i18n",
     "ids",
+    "job_rules",
     "knowledge",
     "knowledge_search",
     "lifetime",

@@ -19,13 +19,12 @@ from console.screens.customers import BillingPanel, TrainingPanel
 from console.screens.decision import DecisionPanel
 from console.screens.people import unqualified_confirm, unqualified_warning
 from console.state import ConsoleState, use_draft, use_remote
+from shared import job_rules
 from shared.enums import Severity
 from shared.roles import Capability, can
 from ui.components.common import AMBER_BG, INK, RED, RED_BG, badge, tagged, text_field
 from ui.logic.clocks import Promise, clock, parse_time
 from ui.text import clock_text
-
-FINAL = {"closed", "cancelled"}
 
 
 def deadlines_panel(state: ConsoleState, job: dict[str, Any], tz: Any) -> ft.Control:
@@ -239,7 +238,7 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
         )
     )
 
-    open_job = job["status"] not in FINAL
+    open_job = job["status"] not in job_rules.FINAL
     if dispatch and open_job:
 
         async def assign(engineer_id: str, confirmed: bool = False) -> None:
@@ -257,44 +256,45 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
                 set_why("")
 
         current = job.get("assigned_engineer_id")
-        body.append(
-            panel(
-                t("console.job.reassign" if current else "console.job.assign"),
-                [
-                    muted(t("console.job.assign_explain")),
-                    ft.Container(
-                        tagged(
-                            "assign-reason",
-                            text_field(
-                                t("console.job.assign_reason"),
-                                why,
-                                lambda e: set_why(e.control.value),
-                                hint=t("console.job.assign_reason_hint"),
+        if job_rules.may_assign(job["status"]):  # not once the customer signed (shared/job_rules.py)
+            body.append(
+                panel(
+                    t("console.job.reassign" if current else "console.job.assign"),
+                    [
+                        muted(t("console.job.assign_explain")),
+                        ft.Container(
+                            tagged(
+                                "assign-reason",
+                                text_field(
+                                    t("console.job.assign_reason"),
+                                    why,
+                                    lambda e: set_why(e.control.value),
+                                    hint=t("console.job.assign_reason_hint"),
+                                ),
                             ),
+                            width=420,
                         ),
-                        width=420,
-                    ),
-                    error_text(engineers.error) if engineers.error else ft.Container(),
-                    unqualified_confirm(
-                        state,
-                        unqualified[1],
-                        on(assign, unqualified[0], True),
-                        lambda _: set_unqualified(("", "")),
-                    )
-                    if unqualified[1]
-                    else ft.Container(),
-                    engineer_rows(
-                        state,
-                        engineers.value or [],
-                        selected=None,
-                        current=current,
-                        action=t("console.job.assign_to"),
-                        on_pick=assign,
-                    ),
-                ],
-                ident="assign-panel",
+                        error_text(engineers.error) if engineers.error else ft.Container(),
+                        unqualified_confirm(
+                            state,
+                            unqualified[1],
+                            on(assign, unqualified[0], True),
+                            lambda _: set_unqualified(("", "")),
+                        )
+                        if unqualified[1]
+                        else ft.Container(),
+                        engineer_rows(
+                            state,
+                            engineers.value or [],
+                            selected=None,
+                            current=current,
+                            action=t("console.job.assign_to"),
+                            on_pick=assign,
+                        ),
+                    ],
+                    ident="assign-panel",
+                )
             )
-        )
 
         async def office_status(action: str) -> None:
             if action != "resume" and len(reason.strip()) < 2:
@@ -314,13 +314,18 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
             actions.append(
                 button(t("console.job.resume"), on(office_status, "resume"), kind="ok", ident="job-resume")
             )
-        else:
+        elif job_rules.may_hold(job["status"]):
             actions.append(
                 button(t("console.job.hold"), on(office_status, "hold"), kind="quiet", ident="job-hold")
             )
-        actions.append(
-            button(t("console.job.cancel"), on(office_status, "cancel"), kind="danger", ident="job-cancel")
-        )
+        if job_rules.may_cancel(job["status"]):
+            actions.append(
+                button(
+                    t("console.job.cancel"), on(office_status, "cancel"), kind="danger", ident="job-cancel"
+                )
+            )
+        if len(actions) == 1:  # only the reason field: nothing the office may decide here now
+            actions = [tagged("office-awaits-qa", muted(t("console.job.awaits_qa")))]
 
         async def set_severity(severity: str) -> None:
             await office.act(

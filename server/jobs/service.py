@@ -18,23 +18,24 @@ from server import audit
 from server.changes import Change, log_changes, take_numbers
 from server.contracts.promises import ChosenLimits, limits_for_call
 from server.customers.visits import schedule_after_close
-from server.db.models import Customer, Equipment, Job, JobAssignment, Site, User
+from server.db.models import Customer, Equipment, Job, JobAssignment, JobEvent, Site, User
 from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
 from server.jobs.form import checklist_items
 from server.knowledge.scope import changes_for_assignment
 from server.people.qualification import note_gaps
+from shared import job_rules
 from shared.acceptance import SATISFACTION, SIGNATURE, RequiredItem, missing_for_approval
 from shared.clock import utcnow
 from shared.customers import DEFAULT_RETURN_VISIT_DAYS
-from shared.enums import JobKind, JobStatus, Role
+from shared.enums import JobEventType, JobKind, JobStatus, Role
 from shared.local_time import DEFAULT_TIMEZONE, zone
 from shared.models import JobCreate, JobOfficeUpdate
 from shared.sla import SlaLimits, deadlines_for
 
 JOB_NUMBER_COUNTER = "job_number"
-FINAL_STATUSES = frozenset({JobStatus.CLOSED.value, JobStatus.CANCELLED.value})
-REVIEWABLE = frozenset({JobStatus.RESOLVED.value, JobStatus.SIGNED_OFF.value})
+FINAL_STATUSES = job_rules.FINAL
+REVIEWABLE = job_rules.REVIEWABLE
 
 
 OFFICE = "office"
@@ -279,6 +280,12 @@ class JobService:
                 code="job.not_assignable",
                 params={"number": job.number, "status": job.status},
             )
+        if not job_rules.may_assign(job.status):
+            raise Conflict(
+                f"job {job.number} is signed off by the customer; QA approves it or returns it first",
+                code="job.signed_off",
+                params={"number": job.number},
+            )
         await self._assign(job, engineer_id, by, reason)
         await self._audit(job, "job.assign", by, engineer_id=str(engineer_id), reason=reason)
         await self.session.commit()
@@ -299,6 +306,20 @@ class JobService:
             raise Conflict(
                 f"job {job.number} is already on hold",
                 code="job.already_on_hold",
+                params={"number": job.number},
+            )
+        if job.status == JobStatus.SIGNED_OFF.value:
+            raise Conflict(
+                f"job {job.number} is signed off by the customer; QA approves it or returns it first",
+                code="job.signed_off",
+                params={"number": job.number},
+            )
+        held_at = await self._status_from_progress(job) if job.status == JobStatus.ON_HOLD.value else ""
+        if status is JobStatus.CANCELLED and not job_rules.may_cancel(held_at or job.status):
+            raise Conflict(
+                f"job {job.number} is resolved: work done is not cancelled; QA approves it or returns it"
+                + (" (it is on hold, the work done)" if held_at else ""),
+                code="job.work_done",
                 params={"number": job.number},
             )
         job.status = status.value
@@ -401,6 +422,25 @@ class JobService:
         return job
 
     async def _status_from_progress(self, job: Job) -> str:
+        """Where the field work stands, from its stamps (a resumed job goes back there).
+
+        The stamps keep the first time of each step, so after QA returned the form they still show it
+        resolved and signed: then only the resolutions and signatures received since count, and a
+        job held before the engineer redid them resumes as started, not as the form QA sent back."""
+        if job.qa_returns and job.qa_at is not None and (job.resolved_at or job.signed_off_at):
+            since = set(
+                await self.session.scalars(
+                    select(JobEvent.type).where(
+                        JobEvent.job_id == job.id,
+                        JobEvent.received_at > job.qa_at,
+                        JobEvent.type.in_([JobEventType.RESOLVED.value, JobEventType.SIGNED_OFF.value]),
+                    )
+                )
+            )
+            for status in (JobStatus.SIGNED_OFF, JobStatus.RESOLVED):
+                if status.value in since:
+                    return status.value
+            return JobStatus.STARTED.value
         for status, stamp in (
             (JobStatus.SIGNED_OFF, job.signed_off_at),
             (JobStatus.RESOLVED, job.resolved_at),

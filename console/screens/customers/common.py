@@ -1,4 +1,5 @@
-"""What the customer screens share: a link to a job, the statuses after which a job is final."""
+"""What the customer screens share: a link to a job, the statuses after which a job is final
+(``shared.job_rules.FINAL``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import flet as ft
 
 from console.components.widgets import button
 from console.state import Office
+from shared.job_rules import FINAL
 
-FINAL = {"closed", "cancelled"}
+__all__ = ["FINAL", "job_link"]
 
 
 def job_link(office: Office, number: str, job_id: str) -> ft.Control:
