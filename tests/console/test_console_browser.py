@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import openpyxl
 import pytest
 
 from tests.console.browser import ConsoleDriver, ConsoleStack, RealDevice, running_stack
 from tests.mobile.browser import chromium_page, zh
+from tests.server.test_approval import event, sign
 
 pytestmark = pytest.mark.browser
 CST = ZoneInfo("Asia/Shanghai")
@@ -119,6 +121,24 @@ def test_dispatcher_records_a_call_assigns_it_and_the_job_reaches_the_tablet(
     d.shot("console-job-history")
     history_rows = stack.get(f"/api/jobs/{job['id']}/assignments")
     assert [h["reason"] for h in history_rows] == ["", "张伟调往抢险现场"]
+
+    # the customer signs on 李强's tablet: the page, reloaded within 30 s, offers no hold, cancel or
+    # reassignment any more, and says why (shared/job_rules.py)
+    assert d.by_id("job-cancel").count() == 1 and d.by_id("job-hold").count() == 1
+    pushed = httpx.post(
+        f"{stack.server_url}/api/sync/push",
+        json={
+            "protocol": 1,
+            "device_time": datetime.now(CST).isoformat(),
+            "mutations": [event(job["id"], "started"), event(job["id"], "resolved"), sign(job["id"])],
+        },
+        headers={"Authorization": f"Bearer {RealDevice._login(stack, 'eng02')}"},
+    )
+    assert [r["outcome"] for r in pushed.json()["results"]] == ["applied"] * 3, pushed.text
+    assert stack.get(f"/api/jobs/{job['id']}")["status"] == "signed_off"
+    d.wait_text("office-awaits-qa", zh("console.job.awaits_qa"), timeout=75)
+    for gone in ("job-cancel", "job-hold", "pick-eng01", "assign-panel"):
+        assert d.by_id(gone).count() == 0, gone
 
 
 def test_a_conflict_from_an_offline_tablet_is_overridden_and_the_override_reaches_it(
