@@ -1155,7 +1155,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     plan = Plan(
         jobs=args.jobs or (2000 if quick else 10000),
         initial_reps=2 if quick else 3,
-        reps=3 if quick else 5,
+        reps=args.reps or (3 if quick else 5),
         latency_samples=20 if quick else 24,
     )
     needed = plan.batch * (2 * plan.reps + 1)  # incremental, push and latency each take their own jobs
@@ -1213,6 +1213,12 @@ def main(argv: list[str] | None = None) -> int:
         "--jobs", type=int, default=None, help="jobs for the engineer (10,000; --quick 2,000)"
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and 2,000 jobs")
+    parser.add_argument(
+        "--reps",
+        type=int,
+        default=None,
+        help="incremental pulls and pushes of 100 to time (5; --quick 3); each takes 100 jobs of its own",
+    )
     parser.add_argument(
         "--loop",
         choices=("auto", "asyncio", "uvloop"),
