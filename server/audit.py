@@ -194,7 +194,7 @@ _INSERT, _COLUMNS = insert(_trail), tuple(c.key for c in _trail.columns)
 @dataclass(slots=True)
 class _Entry:
     """An entry as ``record_many`` builds it: the table's columns, without the ORM's instrumentation
-    (an ``AuditEntry`` per entry was a tenth of a push of 100 mutations)."""
+    (an ``AuditEntry`` per entry was made only to be hashed and read back into a row)."""
 
     seq: int
     at: datetime

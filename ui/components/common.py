@@ -105,9 +105,8 @@ class KeepsTyped:
         super()._migrate_state(other)  # type: ignore[misc]
         before = getattr(other, "_asked", _NOTHING)
         handed = getattr(other, "_handed", _NOTHING)
-        same = (
-            type(other) is type(self) and getattr(other, "label", None) == self.label
-        )  # not another in its place
+        # the same control again, not another of its kind put in its place
+        same = type(other) is type(self) and getattr(other, "label", None) == self.label
         if before is not _NOTHING and same and asked in (before, handed):
             self.value = other.value
         object.__setattr__(self, "_asked", asked)
