@@ -8,6 +8,7 @@ from typing import Any
 
 import flet as ft
 
+from console.api import ConsoleApi
 from console.clients.stations import StationsClient
 from console.components.widgets import button, chip, chips, error_text, muted, on, title
 from console.context import use_office
@@ -16,6 +17,7 @@ from console.logic.contacts import care_text
 from console.logic.stations import ANY, NONE, in_station, station_finder
 from console.roles import can_dispatch
 from console.state import ConsoleState, use_draft, use_remote
+from shared.job_rules import FINAL
 from ui.components.common import (
     AMBER_BG,
     INK,
@@ -31,6 +33,36 @@ from ui.components.common import (
 from ui.text import clock_text, duration
 
 SHOWN = 80  # a long board is filtered and searched, not scrolled
+FINISHED_MIN = 2  # characters typed before a search also asks for finished jobs
+FINISHED_SHOWN = 20
+
+
+async def _finished(api: ConsoleApi, query: str) -> list[dict[str, Any]]:
+    """Closed and cancelled jobs matching ``query`` (number, symptom, caller), at most FINISHED_SHOWN."""
+    if not query:
+        return []
+    page = await api.get("/api/jobs", q=query, status=sorted(FINAL), limit=FINISHED_SHOWN)
+    return list(page["items"])
+
+
+def _finished_row(
+    state: ConsoleState, job: dict[str, Any], name: Callable[[str, Any], str], go: Callable[[str], None]
+) -> ft.Control:
+    t = state.t
+    words = " · ".join(
+        part
+        for part in (
+            job["number"],
+            t(f"enum.status.{job['status']}"),
+            name("customers", job.get("customer_id")),
+            str(job.get("symptom") or ""),
+        )
+        if part
+    )
+    return tagged(
+        f"finished-{job['number']}",
+        button(words, lambda _e: go(f"/job/{job['id']}"), kind="quiet"),
+    )
 
 
 def _row(
@@ -131,6 +163,10 @@ def BoardScreen(state: ConsoleState) -> ft.Control:
     loaded = use_remote(
         office, lambda api: api.all_pages("/api/jobs", open_only="true"), [state.revision, state.signed_in]
     )
+    # the board holds open jobs; a search also asks the server for finished ones (closed, cancelled), so
+    # a customer calling about a job already done or called off finds it here too
+    asked = text.strip() if len(text.strip()) >= FINISHED_MIN else ""
+    finished = use_remote(office, lambda api: _finished(api, asked), [asked, state.revision, state.signed_in])
     network = use_remote(office, lambda api: StationsClient(api).network(), [state.revision, state.signed_in])
     station, set_station = use_draft(office, "board.station", ANY)
     station_of = station_finder(
@@ -241,6 +277,10 @@ def BoardScreen(state: ConsoleState) -> ft.Control:
     ]
     if not shown and not loaded.loading:
         body.append(muted(t("console.board.none"), 17))
+    done = finished.value if asked and finished.value else []
+    if done:
+        body.append(muted(t("console.board.finished", n=len(done)), 17))
+        body.extend(_finished_row(state, job, directory.name, office.go) for job in done)
     if len(shown) > SHOWN:
         body.append(muted(t("console.board.more", n=len(shown) - SHOWN)))
     return ft.ListView(

@@ -141,6 +141,21 @@ def test_dispatcher_records_a_call_assigns_it_and_the_job_reaches_the_tablet(
         assert d.by_id(gone).count() == 0, gone
 
 
+def test_the_boards_search_also_finds_a_finished_job_and_opens_it(
+    stack: ConsoleStack, driver: ConsoleDriver
+) -> None:
+    d = driver
+    [done] = stack.get("/api/jobs", status="closed", limit=1)["items"]
+    d.tap("nav-board")
+    d.wait_text("board-list", "WO-")
+    d.type_into(zh("console.board.search"), done["number"])
+    row = d.wait_text(f"finished-{done['number']}", zh("enum.status.closed"))
+    assert done["number"] in row, row
+    d.shot("console-board-finished")  # a shot also fails on Flutter's grey error box
+    d.tap(f"finished-{done['number']}")
+    d.wait_text("job-status", zh("enum.status.closed"))
+
+
 def test_a_conflict_from_an_offline_tablet_is_overridden_and_the_override_reaches_it(
     stack: ConsoleStack, driver: ConsoleDriver, tmp_path: Path
 ) -> None:
