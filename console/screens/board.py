@@ -166,7 +166,11 @@ def BoardScreen(state: ConsoleState) -> ft.Control:
     # the board holds open jobs; a search also asks the server for finished ones (closed, cancelled), so
     # a customer calling about a job already done or called off finds it here too
     asked = text.strip() if len(text.strip()) >= FINISHED_MIN else ""
-    finished = use_remote(office, lambda api: _finished(api, asked), [asked, state.revision, state.signed_in])
+
+    async def finished_jobs(api: ConsoleApi) -> list[dict[str, Any]]:
+        return await _finished(api, asked)
+
+    finished = use_remote(office, finished_jobs, [asked, state.revision, state.signed_in])
     network = use_remote(office, lambda api: StationsClient(api).network(), [state.revision, state.signed_in])
     station, set_station = use_draft(office, "board.station", ANY)
     station_of = station_finder(
