@@ -13,11 +13,17 @@ from server.db.engine import make_sessionmaker
 from server.db.models import ChangeLog
 
 
-async def _blocked(engine: AsyncEngine) -> None:
-    """Until a session of the test's database waits on a lock (PostgreSQL says so in pg_stat_activity).
+async def _blocked(engine: AsyncEngine, writer: asyncio.Task[int]) -> None:
+    """Until a session of the test's database waits on a lock (PostgreSQL says so in pg_stat_activity),
+    or ``writer`` ended (the caller's assertion then says how).
 
     SQLite cannot show a writer waiting for its lock; there the writer that started is given a moment
     to finish, which it must not, while the first writer holds the lock.
+
+    Each look is a transaction of its own: PostgreSQL takes pg_stat_activity's list of sessions once
+    per transaction, so a writer whose pooled connection was opened after the first look was never
+    seen by a loop inside one transaction (a run on a loaded machine hung 300 s that way; checked
+    against PostgreSQL 15 by hand: the late session shows only in a new transaction).
     """
     if engine.dialect.name != "postgresql":
         await asyncio.sleep(0.3)
@@ -27,8 +33,10 @@ async def _blocked(engine: AsyncEngine) -> None:
         "WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
     async with engine.connect() as conn:
-        while True:  # pytest-timeout bounds this wait, which only ends when B waits on A's lock
-            if (await conn.execute(waiting)).scalar_one():
+        while not writer.done():  # pytest-timeout bounds this wait, which ends when B waits on A's lock
+            found = (await conn.execute(waiting)).scalar_one()
+            await conn.rollback()  # the next look reads pg_stat_activity afresh
+            if found:
                 return
             await asyncio.sleep(0.02)
 
@@ -80,8 +88,8 @@ async def test_a_writer_that_commits_late_cannot_be_skipped_by_a_reader(engine: 
     b = asyncio.create_task(fast_writer())
     r = asyncio.create_task(reader())
     await b_writes.wait()  # B has started to write...
-    await _blocked(engine)  # ...and waits behind A's number (or, on SQLite, behind its write lock)
-    assert not b.done()
+    await _blocked(engine, b)  # ...and waits behind A's number (or, on SQLite, behind its write lock)
+    assert not b.done(), b.exception() if not b.cancelled() else "cancelled"
     a_may_commit.set()
     seq_a, seq_b = await a, await b
     seen = await asyncio.wait_for(r, 10)
