@@ -3,6 +3,7 @@ backup-equipment limit flagged for lending backup equipment. Reloads every 30 s;
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,7 @@ from ui.text import clock_text, duration
 
 SHOWN = 80  # a long board is filtered and searched, not scrolled
 FINISHED_MIN = 2  # characters typed before a search also asks for finished jobs
+FINISHED_PAUSE_S = 0.4  # and the pause in typing after which it asks
 FINISHED_SHOWN = 20
 
 
@@ -165,7 +167,19 @@ def BoardScreen(state: ConsoleState) -> ft.Control:
     )
     # the board holds open jobs; a search also asks the server for finished ones (closed, cancelled), so
     # a customer calling about a job already done or called off finds it here too
-    asked = text.strip() if len(text.strip()) >= FINISHED_MIN else ""
+    typed = text.strip() if len(text.strip()) >= FINISHED_MIN else ""
+    asked, set_asked = ft.use_state(typed)
+    pause = ft.use_ref(0)
+
+    async def settle() -> None:  # asked once typing pauses, not at every key (a LIKE over every job)
+        pause.current = (pause.current or 0) + 1
+        mine = pause.current
+        if typed:
+            await asyncio.sleep(FINISHED_PAUSE_S)
+        if pause.current == mine:
+            set_asked(typed)
+
+    ft.use_effect(settle, [typed])
 
     async def finished_jobs(api: ConsoleApi) -> list[dict[str, Any]]:
         return await _finished(api, asked)
@@ -281,7 +295,7 @@ def BoardScreen(state: ConsoleState) -> ft.Control:
     ]
     if not shown and not loaded.loading:
         body.append(muted(t("console.board.none"), 17))
-    done = finished.value if asked and finished.value else []
+    done = finished.value if asked and asked == typed and finished.value else []
     if done:
         body.append(muted(t("console.board.finished", n=len(done)), 17))
         body.extend(_finished_row(state, job, directory.name, office.go) for job in done)

@@ -305,27 +305,29 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
                 set_reason("")
 
         held = job["status"] == "on_hold"
-        actions: list[ft.Control] = [
-            ft.Container(
-                text_field(t("console.job.reason"), reason, lambda e: set_reason(e.control.value)), width=420
-            ),
-        ]
+        decisions: list[ft.Control] = []  # what the office may still decide (shared/job_rules.py)
         if held:
-            actions.append(
+            decisions.append(
                 button(t("console.job.resume"), on(office_status, "resume"), kind="ok", ident="job-resume")
             )
         elif job_rules.may_hold(job["status"]):
-            actions.append(
+            decisions.append(
                 button(t("console.job.hold"), on(office_status, "hold"), kind="quiet", ident="job-hold")
             )
         if job_rules.may_cancel(job["status"]):
-            actions.append(
+            decisions.append(
                 button(
                     t("console.job.cancel"), on(office_status, "cancel"), kind="danger", ident="job-cancel"
                 )
             )
-        if len(actions) == 1:  # only the reason field: nothing the office may decide here now
-            actions = [tagged("office-awaits-qa", muted(t("console.job.awaits_qa")))]
+        reason_field = ft.Container(
+            text_field(t("console.job.reason"), reason, lambda e: set_reason(e.control.value)), width=420
+        )
+        actions = (
+            [reason_field, *decisions]
+            if decisions
+            else [tagged("office-awaits-qa", muted(t("console.job.awaits_qa")))]
+        )
 
         async def set_severity(severity: str) -> None:
             await office.act(
@@ -370,7 +372,7 @@ def JobScreen(state: ConsoleState, job_id: str) -> ft.Control:
     body.append(DecisionPanel(state, job))
     if can_review(state.role) or dispatch:
         extra: list[ft.Control] = []
-        if can_review(state.role) and job["status"] in ("resolved", "signed_off"):
+        if can_review(state.role) and job["status"] in job_rules.REVIEWABLE:
             extra.append(
                 button(
                     t("console.job.open_review"),

@@ -15,11 +15,10 @@ from console.context import use_office
 from console.logic.times import full
 from console.roles import can_review
 from console.state import ConsoleState, use_draft, use_remote
+from shared import job_rules
 from shared.service_form import ServiceForm
 from ui.components.common import INK, LINE, MUTED, RED, RED_BG, SURFACE, badge, tagged, text_field
 from ui.logic.clocks import parse_time
-
-REVIEWABLE = ("resolved", "signed_off")
 
 
 @ft.component
@@ -31,7 +30,7 @@ def QaListScreen(state: ConsoleState) -> ft.Control:
     loaded = use_remote(
         office,
         lambda api: api.get(
-            "/api/jobs", status=list(REVIEWABLE), limit=200, **({"q": query} if query else {})
+            "/api/jobs", status=sorted(job_rules.REVIEWABLE), limit=200, **({"q": query} if query else {})
         ),
         [state.revision, query],
     )

@@ -15,7 +15,8 @@ from server.changes import log_changes
 from server.db.models import Job
 from server.deps import Principal
 from server.errors import Conflict, Invalid, NotFound
-from server.jobs.service import FINAL_STATUSES, JobService, bump, job_changes
+from server.jobs.service import JobService, bump, job_changes
+from shared import job_rules
 from shared.clock import utcnow
 from shared.customers import TrainingCreate, TrainingUpdate
 from shared.enums import JobKind
@@ -78,7 +79,7 @@ class TrainingService:
 
     async def update(self, job_id: uuid.UUID, data: TrainingUpdate, by: Principal) -> Job:
         job = await self.get(job_id)
-        if job.status in FINAL_STATUSES:
+        if job.status in job_rules.FINAL:
             raise Conflict(
                 f"job {job.number} is {job.status}; its training details are final",
                 code="training.final",

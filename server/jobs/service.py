@@ -34,8 +34,6 @@ from shared.models import JobCreate, JobOfficeUpdate
 from shared.sla import SlaLimits, deadlines_for
 
 JOB_NUMBER_COUNTER = "job_number"
-FINAL_STATUSES = job_rules.FINAL
-REVIEWABLE = job_rules.REVIEWABLE
 
 
 OFFICE = "office"
@@ -274,7 +272,7 @@ class JobService:
 
     async def assign(self, job_id: uuid.UUID, engineer_id: uuid.UUID, by: Principal, reason: str = "") -> Job:
         job = await self.get(job_id)
-        if job.status in FINAL_STATUSES:
+        if job.status in job_rules.FINAL:
             raise Conflict(
                 f"job {job.number} is {job.status}; it cannot be assigned",
                 code="job.not_assignable",
@@ -296,7 +294,7 @@ class JobService:
     ) -> Job:
         """Hold or cancel a job (office decisions), or resume a held one."""
         job = await self.get(job_id)
-        if job.status in FINAL_STATUSES:
+        if job.status in job_rules.FINAL:
             raise Conflict(
                 f"job {job.number} is already {job.status}",
                 code="job.final",
@@ -314,11 +312,12 @@ class JobService:
                 code="job.signed_off",
                 params={"number": job.number},
             )
-        held_at = await self._status_from_progress(job) if job.status == JobStatus.ON_HOLD.value else ""
-        if status is JobStatus.CANCELLED and not job_rules.may_cancel(held_at or job.status):
+        # a held job is judged by where its field work stands, so a hold is no way round the rule
+        held = status is JobStatus.CANCELLED and job.status == JobStatus.ON_HOLD.value
+        progress = await self._status_from_progress(job) if held else job.status
+        if status is JobStatus.CANCELLED and not job_rules.may_cancel(progress):
             raise Conflict(
-                f"job {job.number} is resolved: work done is not cancelled; QA approves it or returns it"
-                + (" (it is on hold, the work done)" if held_at else ""),
+                f"job {job.number} is resolved: work done is not cancelled; QA approves it or returns it",
                 code="job.work_done",
                 params={"number": job.number},
             )
@@ -344,7 +343,7 @@ class JobService:
         Its return visit is planned in the same transaction, ``return_visit_days`` after the sign-off
         (local dates in ``tz``)."""
         job = await self.get(job_id)
-        if job.status not in REVIEWABLE:
+        if job.status not in job_rules.REVIEWABLE:
             raise Conflict(
                 f"job {job.number} is {job.status}; only resolved or signed-off jobs can be approved",
                 code="job.not_reviewable",
@@ -392,7 +391,7 @@ class JobService:
     async def return_to_engineer(self, job_id: uuid.UUID, by: Principal, reason: str) -> Job:
         """QA sends the form back: the job reopens as started, keeping the times already recorded."""
         job = await self.get(job_id)
-        if job.status not in REVIEWABLE:
+        if job.status not in job_rules.REVIEWABLE:
             raise Conflict(
                 f"job {job.number} is {job.status}; only resolved or signed-off jobs can be returned",
                 code="job.not_returnable",
