@@ -29,6 +29,7 @@ from server.db.models import (
     Part,
     Photo,
 )
+from server.replication.rows import Row, loaded
 from sync.protocol import Mutation, MutationName
 
 
@@ -50,7 +51,8 @@ class BatchContext:
     usages: dict[uuid.UUID, JobPart] = field(default_factory=dict)
     parts: set[uuid.UUID] = field(default_factory=set)
     photos: dict[uuid.UUID, tuple[uuid.UUID, str]] = field(default_factory=dict)
-    answers: dict[tuple[uuid.UUID, str], ChecklistResult] = field(default_factory=dict)
+    #: the answered jobs' checklist answers, as rows a handler changes (server/replication/rows.py)
+    answers: dict[tuple[uuid.UUID, str], Row] = field(default_factory=dict)
     answer_ids: set[uuid.UUID] = field(default_factory=set)
     categories: dict[uuid.UUID, str] = field(default_factory=dict)
     templates: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
@@ -109,10 +111,10 @@ class BatchContext:
         if answering:
             job_ids = {j for m in answering if (j := m.job_id()) in jobs}
             if job_ids:
-                found_answers = await session.scalars(
-                    select(ChecklistResult).where(ChecklistResult.job_id.in_(job_ids))
-                )
-                for row in found_answers:
+                results = table_of(ChecklistResult)
+                found_answers = await session.execute(select(results).where(results.c.job_id.in_(job_ids)))
+                for answer in found_answers.mappings():
+                    row = loaded(answer)
                     ctx.answers[(row.job_id, row.item_code)] = row
             result_ids = _uuids(answering, {MutationName.CHECKLIST_ANSWER}, "result_id")
             if result_ids:

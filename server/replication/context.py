@@ -14,15 +14,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import instance_state
 
 from server import audit
 from server.changes import Change, log_changes
+from server.db.base import table_of
+from server.db.limits import check_row_lengths
 from server.db.models import Conflict, Job, JobEvent, Store
 from server.deps import Principal
 from server.jobs.service import bump, job_changes
 from server.replication.batch import BatchContext
+from server.replication.rows import Writes
 from server.stock.ledger import Ledger
 from shared.enums import JobEventType, JobStatus
 from sync.merge import EVENT_FIELD, LWW_JOB_FIELDS, earliest, flag_event_time, status_after_event
@@ -41,6 +45,16 @@ DEVICE_WRITTEN_JOB_COLUMNS = (
     "version",
     "field_versions",
     "updated_at",
+)
+_WRITTEN = frozenset(DEVICE_WRITTEN_JOB_COLUMNS)
+# Every touched job written by one Core executemany of the same columns (built once, see
+# server/changes.py): the unit of work's per-object bookkeeping for a hundred jobs cost more than the
+# statement.
+_jobs = table_of(Job)
+_UPDATE_TOUCHED = (
+    update(_jobs)
+    .where(_jobs.c.id == bindparam("_id"))
+    .values({_jobs.c[name]: bindparam(name) for name in DEVICE_WRITTEN_JOB_COLUMNS})
 )
 
 
@@ -82,6 +96,7 @@ class PushContext:
         self.batch = BatchContext()
         self.touched: dict[uuid.UUID, Job] = {}  # in the order first touched (see ``untouch``)
         self.new_conflicts: list[Conflict] = []
+        self.writes = Writes()  # the events and answers the handlers made, written by ``finish``
         self.refusals: list[Conflict] = []
         self.audit_events: list[audit.Event] = []
         self.ledger: Ledger | None = None  # made by prepare_stock when the batch uses parts
@@ -248,20 +263,19 @@ class PushContext:
             offline_since=self.offline_since,
         )
         self.batch.event_jobs[event_id] = job.id
-        self.session.add(
-            JobEvent(
-                id=event_id,
-                job_id=job.id,
-                type=event_type.value,
-                device_time=at,
-                received_at=self.now,
-                clock_offset_ms=int((self.now - self.device_time).total_seconds() * 1000),
-                flagged=bool(flag),
-                flag_reason=flag,
-                hlc=mutation.hlc,
-                user_id=self.principal.user_id,
-                device_id=self.principal.device_id,
-            )
+        self.writes.insert(
+            JobEvent,
+            id=event_id,
+            job_id=job.id,
+            type=event_type.value,
+            device_time=at,
+            received_at=self.now,
+            clock_offset_ms=int((self.now - self.device_time).total_seconds() * 1000),
+            flagged=bool(flag),
+            flag_reason=flag,
+            hlc=mutation.hlc,
+            user_id=self.principal.user_id,
+            device_id=self.principal.device_id,
         )
         changed = ["events"]
         stamp_field = EVENT_FIELD[event_type]
@@ -319,14 +333,24 @@ class PushContext:
         for refusal in self.refusals:
             self.session.add(refusal)
         changes: list[Change] = []
+        rows: list[dict[str, Any]] = []
         for job in sorted(self.touched.values(), key=lambda j: j.id):
             changes.extend(job_changes(job))
-            # Every touched job updates the same columns, so the flush sends one executemany
-            # instead of a statement for each different set of changed fields.
-            for column in DEVICE_WRITTEN_JOB_COLUMNS:
-                flag_modified(job, column)
+            state = instance_state(job)
+            values = state.dict
+            # A job whose changes are all device-written columns, every one of them loaded, is written
+            # below and taken out of the session so the flush does not write it again; anything else
+            # (never the case today) is left to the flush, which writes every change it sees.
+            if state.committed_state.keys() <= _WRITTEN and values.keys() >= _WRITTEN:
+                rows.append({"_id": job.id, **{name: values[name] for name in DEVICE_WRITTEN_JOB_COLUMNS}})
+                self.session.expunge(job)
         for conflict in self.new_conflicts:
             changes.append(Change("conflict", conflict.id, "put", self.principal.user_id))
+        with self.session.no_autoflush:
+            if rows:
+                check_row_lengths(Job, rows)
+                await self.session.execute(_UPDATE_TOUCHED, rows)
+            await self.writes.write(self.session)
         await self.session.flush()
         await log_changes(self.session, changes)
         if self.ledger is not None:  # the van balances this batch moved, in the same transaction's log

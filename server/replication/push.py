@@ -176,10 +176,12 @@ async def _apply_one(ctx: PushContext, mutation: Mutation, *, careful: bool) -> 
         )
     conflicts_before = len(ctx.new_conflicts)
     touched_before = len(ctx.touched)
+    writes_before = ctx.writes.mark()
     try:
         if careful:
             async with ctx.session.begin_nested():
                 applied = await handler(ctx, mutation, args)
+                await ctx.writes.write(ctx.session)
                 await ctx.session.flush()
         else:
             with ctx.session.no_autoflush:
@@ -191,6 +193,7 @@ async def _apply_one(ctx: PushContext, mutation: Mutation, *, careful: bool) -> 
             for conflict in ctx.new_conflicts[conflicts_before:]:
                 ctx.session.expunge(conflict)
         del ctx.new_conflicts[conflicts_before:]
+        ctx.writes.forget(writes_before)
         ctx.untouch(touched_before)
         if isinstance(exc, IntegrityError):
             exc = Rejected("invalid_reference", "this change refers to something the server does not have")

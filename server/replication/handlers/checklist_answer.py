@@ -38,7 +38,8 @@ async def apply(ctx: PushContext, mutation: Mutation, args: ChecklistAnswerArgs)
     if row is None:
         if args.result_id in ctx.batch.answer_ids:
             raise Rejected("duplicate_id", "this answer id is already used")
-        row = ChecklistResult(
+        row = ctx.writes.insert(
+            ChecklistResult,
             id=args.result_id,
             job_id=job.id,
             item_code=args.item_code,
@@ -50,7 +51,6 @@ async def apply(ctx: PushContext, mutation: Mutation, args: ChecklistAnswerArgs)
             version=1,
             written_by=ctx.writer,
         )
-        ctx.session.add(row)
         ctx.batch.answers[(job.id, args.item_code)] = row
         ctx.batch.answer_ids.add(args.result_id)
     else:
@@ -86,6 +86,7 @@ async def apply(ctx: PushContext, mutation: Mutation, args: ChecklistAnswerArgs)
         row.out_of_range, row.answered_at = flagged, args.answered_at
         row.version += 1
         row.written_by = ctx.writer
+        ctx.writes.changed(ChecklistResult, row)
     ctx.touch(job, ["checklist"])
     if flagged and applied.outcome is Outcome.APPLIED:
         applied.message = "reading is outside the limits and was flagged"
