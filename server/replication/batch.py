@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import table_of
@@ -110,21 +110,7 @@ class BatchContext:
         answering = [m for m in mutations if m.name is MutationName.CHECKLIST_ANSWER]
         if answering:
             job_ids = {j for m in answering if (j := m.job_id()) in jobs}
-            if job_ids:
-                results = table_of(ChecklistResult)
-                found_answers = await session.execute(select(results).where(results.c.job_id.in_(job_ids)))
-                for answer in found_answers.mappings():
-                    row = loaded(answer)
-                    ctx.answers[(row.job_id, row.item_code)] = row
-            result_ids = _uuids(answering, {MutationName.CHECKLIST_ANSWER}, "result_id")
-            if result_ids:
-                ctx.answer_ids = set(
-                    (
-                        await session.scalars(
-                            select(ChecklistResult.id).where(ChecklistResult.id.in_(result_ids))
-                        )
-                    ).all()
-                )
+            await ctx._load_answers(session, answering, jobs)
             equipment_ids = {jobs[j].equipment_id for j in job_ids if jobs[j].equipment_id}
             if equipment_ids:
                 rows = await session.execute(
@@ -134,6 +120,33 @@ class BatchContext:
             await ctx._load_templates(session, [jobs[j] for j in job_ids])
         await ctx._load_warranty(session, mutations, jobs)
         return ctx
+
+    async def _load_answers(
+        self, session: AsyncSession, answering: list[Mutation], jobs: dict[uuid.UUID, Job]
+    ) -> None:
+        """In one query: the answers the batch's mutations answer again (not every answer of their jobs),
+        as rows a handler changes, and which of the new answers' ids are taken (by any row)."""
+        pairs = {
+            (job_id, code)
+            for m in answering
+            if (job_id := m.job_id()) in jobs and isinstance(code := m.args.get("item_code"), str)
+        }
+        result_ids = _uuids(answering, {MutationName.CHECKLIST_ANSWER}, "result_id")
+        if not pairs and not result_ids:
+            return
+        results = table_of(ChecklistResult).c
+        found = await session.execute(
+            select(table_of(ChecklistResult)).where(
+                or_(
+                    tuple_(results.job_id, results.item_code).in_(list(pairs)),
+                    results.id.in_(list(result_ids)),
+                )
+            )
+        )
+        for answer in found.mappings():
+            self.answer_ids.add(answer["id"])
+            if (answer["job_id"], answer["item_code"]) in pairs:
+                self.answers[(answer["job_id"], answer["item_code"])] = loaded(answer)
 
     async def _load_templates(self, session: AsyncSession, answered: list[Job]) -> None:
         """The checklists the answered jobs are checked against (``template_items``): each one's own,
