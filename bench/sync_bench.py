@@ -133,11 +133,13 @@ def summary(samples: list[float]) -> dict[str, Any]:
 
 
 class ServerClock:
-    """ASGI wrapper noting, per request, the time the app spent on it and the body bytes it sent."""
+    """ASGI wrapper noting, per request, the time the app spent on it, the process CPU it took and the
+    body bytes it sent. The device waits for the answer meanwhile, so the CPU is the server's: the
+    event loop's and SQLite's thread (aiosqlite), not PostgreSQL's processes."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.records: list[tuple[str, float, int]] = []
+        self.records: list[tuple[str, float, int, float]] = []
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -151,19 +153,19 @@ class ServerClock:
                 size += len(message.get("body", b""))
             await send(message)
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:
             await self.app(scope, receive, counting_send)
         finally:
-            self.records.append((scope["path"], time.perf_counter() - start, size))
+            self.records.append((scope["path"], time.perf_counter() - start, size, time.process_time() - cpu))
 
     def mark(self) -> int:
         return len(self.records)
 
-    def since(self, mark: int, path: str) -> tuple[float, int, int]:
-        """Seconds spent, bytes sent and requests served for ``path`` since ``mark``."""
+    def since(self, mark: int, path: str) -> tuple[float, int, int, float]:
+        """Seconds spent, bytes sent, requests served and CPU seconds for ``path`` since ``mark``."""
         rows = [r for r in self.records[mark:] if r[0] == path]
-        return sum(r[1] for r in rows), sum(r[2] for r in rows), len(rows)
+        return sum(r[1] for r in rows), sum(r[2] for r in rows), len(rows), sum(r[3] for r in rows)
 
 
 @dataclass
@@ -601,11 +603,13 @@ class Phase:
     bytes_out: int
     requests: int
     changes: int = 0
+    server_cpu: float = 0.0
 
     def parts_ms(self) -> dict[str, float]:
         return {
             "total_ms": ms(self.total),
             "server_ms": ms(self.server),
+            "server_cpu_ms": ms(self.server_cpu),
             "transfer_ms": ms(max(0.0, self.http - self.server)),
             "client_apply_ms": ms(self.apply),
             "client_parse_ms": ms(max(0.0, self.total - self.http - self.apply)),
@@ -623,8 +627,10 @@ async def timed(
     start = time.perf_counter()
     count = await op()
     total = time.perf_counter() - start
-    server, size, _ = served.clock.since(mark, path)
-    phase = Phase(total, server, device.split.http, device.split.apply, size, device.split.requests, count)
+    server, size, _, cpu = served.clock.since(mark, path)
+    phase = Phase(
+        total, server, device.split.http, device.split.apply, size, device.split.requests, count, cpu
+    )
     return phase, count
 
 
@@ -633,6 +639,8 @@ def phase_summary(phases: list[Phase]) -> dict[str, Any]:
     # The breakdown of the median run.
     median_run = sorted(phases, key=lambda p: p.total)[len(phases) // 2]
     out["breakdown_of_median"] = median_run.parts_ms()
+    # The server's CPU per operation: steadier than its wall time on a shared machine.
+    out["server_cpu_ms"] = summary([p.server_cpu for p in phases])
     return out
 
 
@@ -1143,6 +1151,15 @@ def print_report(backend: str, r: dict[str, Any]) -> None:
             f"{_fmt(b['client_parse_ms']):>10}{_fmt(b['client_apply_ms']):>10}  "
             f"{b['response_bytes'] / 1e6:.2f} MB in {b['requests']} requests, {b['changes']} changes"
         )
+    cpu = "  ".join(
+        f"{label} {_fmt(r[key]['server_cpu_ms']['median'])}"
+        for key, label in (
+            ("initial_sync", "initial sync"),
+            ("incremental_pull_100", "pull 100"),
+            ("push_100", "push 100"),
+        )
+    )
+    print(f"server CPU, median (ms): {cpu}")
     print()
     for name, b in r["baseline"].items():
         print(
