@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import table_of
@@ -135,10 +135,15 @@ class BatchContext:
         if not pairs and not result_ids:
             return
         results = table_of(ChecklistResult).c
+        # Jobs times items, filtered to the pairs below: SQLite scans the whole table for a row-value IN
+        # ``(job_id, item_code) IN (VALUES ...)``, and searches the (job_id, item_code) index for this.
         found = await session.execute(
             select(table_of(ChecklistResult)).where(
                 or_(
-                    tuple_(results.job_id, results.item_code).in_(list(pairs)),
+                    and_(
+                        results.job_id.in_(list({job_id for job_id, _ in pairs})),
+                        results.item_code.in_(list({code for _, code in pairs})),
+                    ),
                     results.id.in_(list(result_ids)),
                 )
             )

@@ -5,6 +5,7 @@ batch and it runs again one savepoint per mutation; and the touched jobs are wri
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 
 import pytest
@@ -96,3 +97,57 @@ async def test_each_touched_job_is_written_once_in_a_push(
     for job in jobs:
         kept = device.replica.job(uuid.UUID(job["id"]))
         assert kept is not None and kept["status"] == "acknowledged" and kept["notes"] == "到场发现密封圈老化"
+
+
+async def test_a_push_reads_every_large_table_through_an_index(
+    world: World, new_device: DeviceFactory, engine: AsyncEngine, backend: str
+) -> None:
+    """Every statement of a push of each common kind (taps, edits, answers, a second answer, a part, a
+    signature), planned by SQLite: none scans a table. A row-value IN
+    ``(job_id, item_code) IN (VALUES ...)`` did: SQLite reads every checklist answer for it."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's query plans; PostgreSQL plans by the table's size")
+    jobs = [uuid.UUID((await world.create_job(engineer="eng1", kind="inspection"))["id"]) for _ in range(3)]
+    repair = uuid.UUID((await world.create_job(engineer="eng1"))["id"])
+    device = await new_device("eng1")
+    await device.sync()
+    for job_id in jobs:
+        device.actions.tap(job_id, JobEventType.ACKNOWLEDGED)
+        device.actions.edit(job_id, notes="到场发现密封圈老化")
+        device.actions.answer(job_id, "seal", result=CheckResult.OK)
+    await device.sync()
+    for job_id in jobs:
+        device.actions.answer(job_id, "seal", result=CheckResult.FAULT, note="机械密封渗漏")
+        device.actions.tap(job_id, JobEventType.ARRIVED)
+    device.actions.use_part(jobs[0], world.part_id, 1)
+    for step in (JobEventType.ARRIVED, JobEventType.STARTED):
+        device.actions.tap(repair, step)
+    device.actions.answer(repair, "insulation", value=20)
+    device.actions.answer(repair, "seal", result=CheckResult.OK)
+    device.actions.tap(repair, JobEventType.RESOLVED)
+    device.actions.sign(repair, satisfaction=5, signature="M 1 1 L 9 9", opinion="同意验收")
+    sent: list[tuple[str, object]] = []
+
+    def seen(
+        conn: object, cursor: object, statement: str, params: object, context: object, many: bool
+    ) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
+            sent.append((statement, params[0] if many and isinstance(params, list) else params))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        await device.sync()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert device.runner.status.pending == 0
+    path = engine.url.database
+    assert path and sent
+    scans = []
+    with sqlite3.connect(path) as db:
+        for statement, params in sent:
+            for step in db.execute(f"EXPLAIN QUERY PLAN {statement}", params or ()).fetchall():
+                words = str(step[-1]).split()
+                # "SCAN 2 CONSTANT ROWS", "SCAN CONSTANT ROW": a VALUES list, an empty IN or a subquery, not a table
+                if words[0] == "SCAN" and words[1] != "CONSTANT" and words[1][0] not in "(0123456789":
+                    scans.append((" ".join(words), statement[:200]))
+    assert scans == [], scans
