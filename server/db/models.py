@@ -398,6 +398,8 @@ class Conflict(IdMixin, Base):
     """A value that lost a merge, kept for a person to review."""
 
     __tablename__ = "conflicts"
+    # A device's first download sends its engineer's newest conflicts: without this it read them all.
+    __table_args__ = (Index("ix_conflicts_user_created", "user_id", "created_at"),)
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[uuid.UUID] = mapped_column(index=True)
     job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id"), index=True, default=None)
