@@ -382,8 +382,11 @@ class Mutation(Base):
     """A device mutation received by push, with its stored outcome so a resend is a no-op."""
 
     __tablename__ = "mutations"
+    # A push asks for the device's last push before now (``prepare.offline_since``): by this index it
+    # reads one entry, by the device alone it read every mutation the device ever sent.
+    __table_args__ = (Index("ix_mutations_device_received", "device_id", "received_at"),)
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id"), index=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     client_seq: Mapped[int] = mapped_column(BigInteger)
     name: Mapped[str] = mapped_column(String(40))

@@ -103,17 +103,25 @@ async def test_each_touched_job_is_written_once_in_a_push(
 SENT_WHOLE = {"checklist_templates", "parts", "backup_units"}
 
 
+def _plans(path: str, sent: list[tuple[str, object]]) -> list[tuple[str, str]]:
+    """(step of SQLite's plan, statement) for every step of every statement."""
+    with sqlite3.connect(path) as db:
+        return [
+            (str(step[-1]), statement)
+            for statement, params in sent
+            for step in db.execute(f"EXPLAIN QUERY PLAN {statement}", params or ()).fetchall()
+        ]
+
+
 def _scans(path: str, sent: list[tuple[str, object]]) -> list[tuple[str, str]]:
     """The tables SQLite reads whole for these statements (subqueries and VALUES lists are not tables)."""
     scans = []
-    with sqlite3.connect(path) as db:
-        for statement, params in sent:
-            for step in db.execute(f"EXPLAIN QUERY PLAN {statement}", params or ()).fetchall():
-                words = str(step[-1]).split()  # "SCAN jobs", "SCAN 2 CONSTANT ROWS", "SCAN (subquery-1)"
-                table = words[1]
-                subquery = table == "CONSTANT" or table[0] in "(0123456789" or table.startswith("anon_")
-                if words[0] == "SCAN" and not subquery:
-                    scans.append((table, statement[:300]))
+    for step, statement in _plans(path, sent):
+        words = step.split()  # "SCAN jobs", "SCAN 2 CONSTANT ROWS", "SCAN (subquery-1)"
+        table = words[1]
+        subquery = table == "CONSTANT" or table[0] in "(0123456789" or table.startswith("anon_")
+        if words[0] == "SCAN" and not subquery:
+            scans.append((table, statement[:300]))
     return scans
 
 
@@ -169,3 +177,9 @@ async def test_a_sync_reads_every_table_through_an_index(
         event.remove(engine.sync_engine, "before_cursor_execute", seen)
     assert device.runner.status.pending == 0
     assert sent and _scans(path, sent) == []
+    # The device's last push before this session (a batch with taps asks): one index entry, not every
+    # mutation the device ever sent.
+    mutations = [step for step, statement in _plans(path, sent) if "mutations" in step]
+    assert any("ix_mutations_device_received (device_id=? AND received_at<?)" in s for s in mutations), (
+        mutations
+    )
