@@ -125,15 +125,14 @@ def _scans(path: str, sent: list[tuple[str, object]]) -> list[tuple[str, str]]:
     return scans
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # SQLite's plans; PostgreSQL's follow sizes
 async def test_a_sync_reads_every_table_through_an_index(
-    world: World, new_device: DeviceFactory, engine: AsyncEngine, backend: str
+    world: World, new_device: DeviceFactory, engine: AsyncEngine
 ) -> None:
     """Every statement of a first download, of a push of each common kind (taps, edits, answers, a second
     answer, a part, a signature) and of the pull after it, planned by SQLite: only the reference data a
     first download sends whole is read whole. Found this way: a row-value IN ``(job_id, item_code) IN
     (VALUES ...)`` read every checklist answer, and a first download every user's conflicts."""
-    if backend != "sqlite":
-        pytest.skip("SQLite's query plans; PostgreSQL plans by the table's size")
     jobs = [uuid.UUID((await world.create_job(engineer="eng1", kind="inspection"))["id"]) for _ in range(3)]
     repair = uuid.UUID((await world.create_job(engineer="eng1"))["id"])
     sent: list[tuple[str, object]] = []
