@@ -12,9 +12,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.base import table_of
 from server.db.models import Contract, Job, JobQuote, MaintenanceAgreement, Part
 from shared.paid import LABOUR_RATE, LineKind, QuoteStatus, cents, line_amount, quote_totals
 
@@ -44,19 +45,25 @@ async def discount_on(session: AsyncSession, customer_id: uuid.UUID, day: date) 
     return cents(Decimal(pct)) if pct is not None else Decimal("0.00")
 
 
+_jobs, _contracts, _agreements = (table_of(m) for m in (Job, Contract, MaintenanceAgreement))
+_day: BindParameter[date] = bindparam("day")
+# Built once (see server/changes.py): every pull asks, and building the statement cost more than running it.
+_DISCOUNTS = (
+    select(_jobs.c.id, _agreements.c.repair_discount_pct)
+    .join_from(_jobs, _contracts, _contracts.c.customer_id == _jobs.c.customer_id)
+    .join(_agreements, _agreements.c.contract_id == _contracts.c.id)
+    .where(
+        _jobs.c.id.in_(bindparam("ids", expanding=True)),
+        _agreements.c.starts_on <= _day,
+        _agreements.c.ends_on >= _day,
+    )
+)
+
+
 async def discounts_for_jobs(session: AsyncSession, job_ids: list[uuid.UUID], day: date) -> dict[str, str]:
     """Each job's customer's repair discount on ``day`` as decimal text (the job document carries it, so
     the tablet quotes with it offline); jobs without a running agreement are left out (0)."""
-    rows = await session.execute(
-        select(Job.id, MaintenanceAgreement.repair_discount_pct)
-        .join(Contract, Contract.customer_id == Job.customer_id)
-        .join(MaintenanceAgreement, MaintenanceAgreement.contract_id == Contract.id)
-        .where(
-            Job.id.in_(job_ids),
-            MaintenanceAgreement.starts_on <= day,
-            MaintenanceAgreement.ends_on >= day,
-        )
-    )
+    rows = await session.execute(_DISCOUNTS, {"ids": job_ids, "day": day})
     out: dict[str, str] = {}
     for job_id, pct in rows.all():
         text = str(cents(Decimal(pct)))
