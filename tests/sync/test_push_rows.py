@@ -1,7 +1,8 @@
 """A push's timeline events and checklist answers are written by Core statements (server/replication/rows.py),
 not the ORM's flush. On both databases, through a real device and server: what a batch inserts and then
 changes again is one row with its last values, once, on the fast path and when the database refuses the
-batch and it runs again one savepoint per mutation; and the touched jobs are written once each."""
+batch and it runs again one savepoint per mutation; and the touched jobs are written once each. Last, every
+statement of a sync, planned by SQLite, reads the tables that grow with the work through an index."""
 
 from __future__ import annotations
 
