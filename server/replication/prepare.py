@@ -40,13 +40,25 @@ _same_device = (
     _devices.name == select(_devices.name).where(_devices.id == bindparam("device_id")).scalar_subquery(),
 )
 _mutations = table_of(MutationRow).c
+_signed_in = table_of(Device).alias("signed_in")
+# Each sign-in's last push before ``before``: one entry of the (device_id, received_at) index each,
+# newest first, where a max() over the sign-ins' mutations read all of them.
+_last_push = (
+    select(_mutations.received_at)
+    .where(_mutations.device_id == _signed_in.c.id, _mutations.received_at < bindparam("before"))
+    .order_by(_mutations.received_at.desc())
+    .limit(1)
+    .correlate(_signed_in)
+    .scalar_subquery()
+)
 # When the first of them signed in, and their last push before ``before``: one statement.
 _OFFLINE_SINCE = select(
     select(func.min(_devices.created_at)).where(*_same_device).scalar_subquery().label("first"),
-    select(func.max(_mutations.received_at))
+    select(func.max(_last_push))
     .where(
-        _mutations.device_id.in_(select(_devices.id).where(*_same_device)),
-        _mutations.received_at < bindparam("before"),
+        _signed_in.c.user_id == bindparam("user_id"),
+        _signed_in.c.name
+        == select(_devices.name).where(_devices.id == bindparam("device_id")).scalar_subquery(),
     )
     .scalar_subquery()
     .label("before"),
