@@ -12,12 +12,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import func, select
 
 from server.audit import verify_chain
 from server.db.models import AuditEntry, Conflict, JobPart
+from server.inspections.generator import local_today
 from shared.enums import JobEventType
 from tests.conftest import DeviceFactory
 from tests.server.test_access_matrix import _routes
@@ -129,7 +131,9 @@ class Ctx:
             "site_id": str(self.world.site_id),
             "equipment_id": r.json()["id"],
             "frequency": "monthly",
-            "start_on": "2024-01-31",
+            # today, in the server's time zone: the generator makes it due now whatever the date (a fixed
+            # 2024-01-31 left nothing due from the 8th to about the 23rd of a month, so no audit entry)
+            "start_on": local_today(ZoneInfo(self.world.app.state.settings.timezone)).isoformat(),
         }
 
     async def contract(self) -> str:
