@@ -21,7 +21,7 @@ from console.logic.conflicts import (
     value_text,
 )
 from console.logic.times import full
-from console.state import ConsoleState, Office, use_draft, use_remote
+from console.state import NOT_KEPT, ConsoleState, Office, use_draft, use_remote
 from ui.components.common import (
     INK,
     LINE,
@@ -60,9 +60,19 @@ def _value_box(label: str, text: str, ident: str, *, winner: bool) -> ft.Control
 def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) -> ft.Control:
     t, lang = state.t, state.lang
     default = override_default(conflict)
-    note, set_note = use_draft(office, f"conflict.{conflict['id']}.note", "")
+    note_key, custom_key = f"conflict.{conflict['id']}.note", f"conflict.{conflict['id']}.custom"
+    note, set_note = use_draft(office, note_key, "")
     # the office's own value: chosen from the allowed values, or typed (nothing filled in for it)
-    custom, set_custom = use_draft(office, f"conflict.{conflict['id']}.custom", "")
+    custom, set_custom = use_draft(office, custom_key, "")
+
+    def newest(key: str) -> str:
+        """A draft as it is now. A press that comes before the card is drawn again after a choice or a
+        key runs this render's handlers, whose ``note`` and ``custom`` are the previous render's: on a
+        busy machine the value just chosen read as none ("choose a value first") and a note just typed
+        was sent without its last keys."""
+        kept = office.drafts.get(key, NOT_KEPT)
+        return "" if kept is NOT_KEPT or kept is None else str(kept)
+
     choices = override_choices(lang, conflict)
     field = str(conflict.get("field", ""))
     number = conflict.get("job_number") or "—"
@@ -75,20 +85,18 @@ def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) 
         done = t("console.conflicts.overridden" if override else "console.conflicts.accepted", number=number)
         if await office.act(
             lambda api: api.resolve_conflict(
-                conflict["id"], note=note.strip(), value=value, override=override
+                conflict["id"], note=newest(note_key).strip(), value=value, override=override
             ),
             done=done,
         ):
             office.forget(f"conflict.{conflict['id']}.")
 
     async def resolve_custom() -> None:
-        if not custom.strip():
+        chosen = newest(custom_key)
+        if not chosen.strip():
             state.tell(t("console.conflicts.need_value"), error=True)
             return
-        await resolve(True, typed_value())
-
-    def typed_value() -> Any:
-        return chosen_value(conflict, custom)
+        await resolve(True, chosen_value(conflict, chosen))
 
     open_ = conflict.get("status") == "open"
     head: list[ft.Control] = [
