@@ -230,6 +230,12 @@ class Office:
     def _user_id(self) -> str:
         return str(self.user.get("id") or self.user.get("username") or "")
 
+    def draft(self, key: str, initial: Any) -> Any:
+        """A draft as it is now (``use_draft``'s value, read at the press). A press handled before the
+        screen is drawn again after a key or a choice runs the previous render's handlers, whose values
+        are the previous render's: on a busy machine a value chosen just before read as none."""
+        return draft_form(self.drafts.get(key, NOT_KEPT), initial)
+
     def forget(self, prefix: str) -> None:
         """Drop the drafts of one form (keys starting ``prefix``) once it has been sent."""
         for key in [k for k in self.drafts if k.startswith(prefix)]:

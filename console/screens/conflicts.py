@@ -21,7 +21,7 @@ from console.logic.conflicts import (
     value_text,
 )
 from console.logic.times import full
-from console.state import NOT_KEPT, ConsoleState, Office, use_draft, use_remote
+from console.state import ConsoleState, Office, use_draft, use_remote
 from ui.components.common import (
     INK,
     LINE,
@@ -65,13 +65,8 @@ def ConflictCard(state: ConsoleState, office: Office, conflict: dict[str, Any]) 
     # the office's own value: chosen from the allowed values, or typed (nothing filled in for it)
     custom, set_custom = use_draft(office, custom_key, "")
 
-    def newest(key: str) -> str:
-        """A draft as it is now. A press that comes before the card is drawn again after a choice or a
-        key runs this render's handlers, whose ``note`` and ``custom`` are the previous render's: on a
-        busy machine the value just chosen read as none ("choose a value first") and a note just typed
-        was sent without its last keys."""
-        kept = office.drafts.get(key, NOT_KEPT)
-        return "" if kept is NOT_KEPT or kept is None else str(kept)
+    def newest(key: str) -> str:  # what was typed or chosen up to the press (Office.draft)
+        return str(office.draft(key, "") or "")
 
     choices = override_choices(lang, conflict)
     field = str(conflict.get("field", ""))

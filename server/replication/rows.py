@@ -33,6 +33,11 @@ def _columns(model: type[Base]) -> tuple[str, ...]:
 
 
 @cache
+def _required(model: type[Base]) -> frozenset[str]:
+    return frozenset(_columns(model))
+
+
+@cache
 def _insert(model: type[Base]) -> Insert:
     return insert(table_of(model))
 
@@ -63,7 +68,7 @@ class Writes:
 
     def insert(self, model: type[Base], **values: Any) -> Row:
         """A new row of ``model``: every column given, so the rows of a table share one statement."""
-        missing = set(_columns(model)) - values.keys()
+        missing = _required(model) - values.keys()
         if missing:
             raise TypeError(f"{model.__name__} row without {sorted(missing)}")
         row = Row(**values)
