@@ -77,15 +77,24 @@ _POSITION = select(
 )
 _INSERT_MARK = insert(table_of(LogMark))
 _INSERT_LOG = insert(table_of(ChangeLog))
-_DELETE_FOR_ALL = delete(table_of(ChangeLog)).where(
-    _log.entity == bindparam("entity"),
-    _log.audience.is_(None),
-    _log.entity_id.in_(bindparam("ids", expanding=True)),
+# The rows a change replaces, with where their runs of puts began (``ChangeLog.entered_seq``)
+_DELETE_FOR_ALL = (
+    delete(table_of(ChangeLog))
+    .where(
+        _log.entity == bindparam("entity"),
+        _log.audience.is_(None),
+        _log.entity_id.in_(bindparam("ids", expanding=True)),
+    )
+    .returning(_log.entity_id, _log.op, _log.entered_seq)
 )
-_DELETE_FOR_ONE = delete(table_of(ChangeLog)).where(
-    _log.entity == bindparam("entity"),
-    _log.audience == bindparam("audience"),
-    _log.entity_id.in_(bindparam("ids", expanding=True)),
+_DELETE_FOR_ONE = (
+    delete(table_of(ChangeLog))
+    .where(
+        _log.entity == bindparam("entity"),
+        _log.audience == bindparam("audience"),
+        _log.entity_id.in_(bindparam("ids", expanding=True)),
+    )
+    .returning(_log.entity_id, _log.op, _log.entered_seq)
 )
 
 # On PostgreSQL the range's mark and the notice to other server processes go in one round trip.
@@ -121,7 +130,10 @@ class Change:
 
 
 async def log_changes(session: AsyncSession, changes: Iterable[Change]) -> int | None:
-    """Append changes to the log (replacing older rows for the same key); returns the last seq used."""
+    """Append changes to the log (replacing older rows for the same key); returns the last seq used.
+
+    A put that replaces a put keeps where that run of puts began (``ChangeLog.entered_seq``); a remove,
+    and a put after a remove or after nothing, begin at their own number."""
     todo = list(dict.fromkeys(changes))
     if not todo:
         return None
@@ -131,24 +143,33 @@ async def log_changes(session: AsyncSession, changes: Iterable[Change]) -> int |
     groups: dict[tuple[str, uuid.UUID | None], list[uuid.UUID]] = {}
     for ch in todo:
         groups.setdefault((ch.entity, ch.audience), []).append(ch.entity_id)
+    began: dict[tuple[str, uuid.UUID | None, uuid.UUID], int] = {}  # the puts' runs that go on
     for (entity, audience), ids in groups.items():
         for i in range(0, len(ids), 500):
             params: dict[str, Any] = {"entity": entity, "ids": ids[i : i + 500]}
             if audience is None:
-                await session.execute(_DELETE_FOR_ALL, params)
+                replaced = await session.execute(_DELETE_FOR_ALL, params)
             else:
-                await session.execute(_DELETE_FOR_ONE, {**params, "audience": audience})
-    rows: list[dict[str, Any]] = [
-        {
-            "seq": first + offset,
-            "entity": ch.entity,
-            "entity_id": ch.entity_id,
-            "op": ch.op,
-            "audience": ch.audience,
-            "created_at": now,
-        }
-        for offset, ch in enumerate(todo)
-    ]
+                replaced = await session.execute(_DELETE_FOR_ONE, {**params, "audience": audience})
+            for entity_id, op, entered_seq in replaced:
+                if op == "put":
+                    began[entity, audience, entity_id] = int(entered_seq)
+    rows: list[dict[str, Any]] = []
+    for offset, ch in enumerate(todo):
+        seq = first + offset
+        rows.append(
+            {
+                "seq": seq,
+                "entity": ch.entity,
+                "entity_id": ch.entity_id,
+                "op": ch.op,
+                "audience": ch.audience,
+                "entered_seq": began.get((ch.entity, ch.audience, ch.entity_id), seq)
+                if ch.op == "put"
+                else seq,
+                "created_at": now,
+            }
+        )
     await session.execute(_INSERT_LOG, rows)
     # The range's mark: a restored database reuses these numbers, never this mark (see LogMark).
     mark = {"last_seq": last, "first_seq": first, "mark": new_mark(), "created_at": now}

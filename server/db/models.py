@@ -360,6 +360,10 @@ class ChangeLog(Base):
     entity_id: Mapped[uuid.UUID]
     op: Mapped[str] = mapped_column(String(10))
     audience: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    #: where this row's unbroken run of puts to its audience began: the row's own number for a remove, or
+    #: for a put after a remove or after nothing; the first put's otherwise. A job put whose run began
+    #: after a device's cursor is a job new to that device, sent with its customer, site and equipment.
+    entered_seq: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

@@ -9,7 +9,7 @@ balances of their own van, and the published cases and manuals of the equipment 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select
@@ -46,7 +46,7 @@ FIRST_PAGE_CONFLICTS = 200
 
 # Built once: building a statement and its cache key cost more than running it (docs/performance.md).
 _LOG_AFTER = (
-    select(ChangeLog.seq, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op)
+    select(ChangeLog.seq, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op, ChangeLog.entered_seq)
     .where(
         ChangeLog.seq > bindparam("seq"),
         or_(ChangeLog.audience == bindparam("me"), ChangeLog.audience.is_(None)),
@@ -148,13 +148,21 @@ class PullService:
                 changes.extend(_put(name, rid, data) for rid, data in docs.items())
         return changes
 
-    async def _jobs_with_refs(self, job_ids: list[uuid.UUID], *, refs: bool = True) -> list[Change]:
-        """Job documents, preceded (unless ``refs`` is off) by the customers, sites and equipment they need."""
+    async def _jobs_with_refs(
+        self, job_ids: list[uuid.UUID], new: Collection[uuid.UUID] = ()
+    ) -> list[Change]:
+        """Job documents, the ``new`` ones (new to the device) preceded by the customers, sites and
+        equipment they refer to. A job the device already has needs none: its references reached the
+        device with it, and their own changes are logged for everyone (and sent within the scope)."""
         docs = await job_documents(self.session, job_ids)
         changes: list[Change] = []
-        if refs:
+        if new:
             needed: dict[str, set[uuid.UUID]] = {name: set() for name, _ in REFERENCE_FOR_JOB}
-            for doc in docs.values():
+            mine = str(self.principal.user_id)
+            for job_id in new:
+                doc = docs.get(job_id)
+                if doc is None or doc.get("assigned_engineer_id") != mine:
+                    continue  # gone from the scope since it was logged: a remove, below
                 for name, column in REFERENCE_FOR_JOB:
                     if doc.get(column):
                         needed[name].add(doc[column])
@@ -205,7 +213,7 @@ class PullService:
         else:
             query = _MY_JOBS
         job_ids = list((await self.session.scalars(query, params)).all())
-        changes.extend(await self._jobs_with_refs(job_ids, refs=False))
+        changes.extend(await self._jobs_with_refs(job_ids))  # their references came with the first page
         if len(job_ids) == limit:
             return PullResponse(
                 epoch=self.epoch,
@@ -221,7 +229,7 @@ class PullService:
         rows = (await self.session.execute(_LOG_AFTER, {"seq": seq, "me": me, "limit": limit})).all()
         has_more = len(rows) == limit
         next_seq = rows[-1].seq if has_more else max(head, rows[-1].seq if rows else seq)
-        changes = await self._materialise(rows)
+        changes = await self._materialise(rows, seq)
         return PullResponse(
             epoch=self.epoch, changes=changes, cursor=await self._cursor(next_seq), has_more=has_more
         )
@@ -236,10 +244,14 @@ class PullService:
                 out["equipment"].add(equipment_id)
         return out
 
-    async def _materialise(self, rows: Sequence[Any]) -> list[Change]:
-        """Turn log rows into changes with current data, keeping only what this engineer may see."""
+    async def _materialise(self, rows: Sequence[Any], since: int) -> list[Change]:
+        """Turn log rows after ``since`` into changes with current data, keeping only what this engineer
+        may see; a job that entered the engineer's scope after ``since`` comes with its references."""
         changes: list[Change] = []
         job_puts = [r.entity_id for r in rows if r.entity == "job" and r.op == "put"]
+        new_jobs = {
+            r.entity_id for r in rows if r.entity == "job" and r.op == "put" and r.entered_seq > since
+        }
         removes = [r for r in rows if r.op == "remove"]
         by_entity: dict[str, list[uuid.UUID]] = {}
         for r in rows:
@@ -270,7 +282,7 @@ class PullService:
                 docs = await reference_documents(self.session, entity, ids)
             changes.extend(_put(entity, rid, data) for rid, data in docs.items())
         if job_puts:
-            changes.extend(await self._jobs_with_refs(job_puts))
+            changes.extend(await self._jobs_with_refs(job_puts, new_jobs))
         for r in removes:
             changes.append(
                 Change.model_construct(entity=r.entity, id=r.entity_id, op=ChangeOp.REMOVE, data=None)

@@ -2,16 +2,18 @@
 
 Three devices (two of one engineer) tap the timeline up to resolving, answer the checklist, use and
 void parts, edit the job's fields and take the customer's signature (both of one engineer's devices may
-sign the same job); the office edits, reassigns, holds and resumes. The network drops requests, drops
-responses after the server committed, duplicates deliveries and replays old ones out of order; the
-server restarts.
+sign the same job); the office edits, reassigns, holds and resumes, and corrects the customers, sites
+and pumps the jobs are at (two of each, so a reassigned job can bring a device ones new to it). The
+network drops requests, drops responses after the server committed, duplicates deliveries and replays
+old ones out of order; the server restarts.
 
 After every step: each mutation a device acknowledged (it received the server's answer) is on the
 server once, with the answer's outcome and its effect (the event, the part use, the void, the answer,
 the signature); a refused one left nothing behind and is shown on the device; and no mutation left a
 device's outbox without an answer the device received. At the end, with the network healed, every
-device holds exactly the server's documents, every value overwritten by a writer that had not seen it
-is in a conflict record, and the oracle of field values agrees with the server.
+device holds exactly the server's documents (its jobs and their customers, sites and pumps), every value
+overwritten by a writer that had not seen it is in a conflict record, and the oracle of field values
+agrees with the server.
 """
 
 from __future__ import annotations
@@ -45,9 +47,9 @@ from mobile.replica.store import Replica
 from mobile.services.jobs import ActionError, JobActions
 from mobile.services.sync import SyncRunner
 from server.db.engine import make_engine
-from server.db.models import ChecklistResult, Conflict, Job, JobEvent, JobPart, Part
+from server.db.models import ChecklistResult, Conflict, Equipment, Job, JobEvent, JobPart, Part
 from server.db.models import Mutation as MutationRow
-from server.replication.documents import job_documents
+from server.replication.documents import job_documents, reference_documents
 from server.settings import Settings
 from shared.enums import CheckResult, JobEventType
 from sync.protocol import Mutation, MutationName, MutationResult, Outcome, PushResponse
@@ -69,6 +71,9 @@ SIGNATURES = ("M 10 10 L 90 40", "M 5 60 L 80 20 L 120 70", "M 0 0 L 50 50")
 #: the version its screen last showed (``office_look``): a field changed since is refused with 409, so an
 #: office write never replaces a value the office had not seen (checked at the end).
 OFFICE_EDITS: dict[str, tuple[str, ...]] = {"symptom": WORDS[:-1]}
+#: What the office changes on the places jobs refer to (each device holds those of its jobs' only).
+PLACE_EDITS = {"customers": "contact_name", "sites": "address", "equipment": "model"}
+PLACE_WORDS = ("王主任", "城东路 1 号", "QSZ-2000 潜水排涝泵", "李工")
 
 
 class FaultyNet(httpx.AsyncBaseTransport):
@@ -228,6 +233,18 @@ class SyncMachine(RuleBasedStateMachine):
         async def go() -> None:
             async with self.app.state.sessionmaker() as s:  # a second part for the pump
                 self.parts = [self.world.part_id, uuid.uuid4()]
+                # a pump at the other customer's site: jobs 1 and 2 are there, so a job reassigned
+                # brings an engineer a customer, site and equipment new to their devices
+                self.other_equipment = uuid.uuid4()
+                s.add(
+                    Equipment(
+                        id=self.other_equipment,
+                        site_id=self.world.other_site_id,
+                        category="drainage_pump",
+                        model="QSZ-1500 潜水排涝泵",
+                        serial_no="DP-0002",
+                    )
+                )
                 s.add(
                     Part(
                         id=self.parts[1],
@@ -240,7 +257,16 @@ class SyncMachine(RuleBasedStateMachine):
                 )
                 await s.commit()
             for i in range(n_jobs):
-                job = await self.world.create_job(engineer=ENGINEERS[i % 2], kind="repair")
+                place = (
+                    {
+                        "customer_id": str(self.world.other_customer_id),
+                        "site_id": str(self.world.other_site_id),
+                        "equipment_id": str(self.other_equipment),
+                    }
+                    if i in (1, 2)
+                    else {}
+                )
+                job = await self.world.create_job(engineer=ENGINEERS[i % 2], kind="repair", **place)
                 self.jobs.append(job["id"])
                 for f in FIELDS:
                     self.server_values[(job["id"], f)] = job.get(f, "")
@@ -436,6 +462,26 @@ class SyncMachine(RuleBasedStateMachine):
 
         self.run(go())
 
+    @rule(j=st.integers(0, 3), what=st.sampled_from(sorted(PLACE_EDITS)), value=st.sampled_from(PLACE_WORDS))
+    def office_edit_place(self, j: int, what: str, value: str) -> None:
+        """The office corrects the customer, site or pump of a job (every device holding it must follow)."""
+        job_id = self.jobs[j % len(self.jobs)]
+
+        async def go() -> None:
+            headers = await self.world.login("dispatcher")
+            job = (await self.world.client.get(f"/api/jobs/{job_id}", headers=headers)).json()
+            place = {
+                "customers": job["customer_id"],
+                "sites": job["site_id"],
+                "equipment": job["equipment_id"],
+            }
+            r = await self.world.client.patch(
+                f"/api/{what}/{place[what]}", json={PLACE_EDITS[what]: value}, headers=headers
+            )
+            assert r.status_code == 200, r.text
+
+        self.run(go())
+
     @rule(j=st.integers(0, 3), hold=st.booleans())
     def office_hold_or_resume(self, j: int, hold: bool) -> None:
         job_id = self.jobs[j % len(self.jobs)]
@@ -587,6 +633,12 @@ class SyncMachine(RuleBasedStateMachine):
                 assert {str(i) for i in h.replica.job_ids()} == set(server_jobs)
                 async with self.app.state.sessionmaker() as s:
                     documents = await job_documents(s, [uuid.UUID(i) for i in server_jobs])
+                    # each job's customer, site and pump on the device, as the server has them now
+                    for name in ("customer", "site", "equipment"):
+                        ids = {uuid.UUID(j[f"{name}_id"]) for j in server_jobs.values() if j[f"{name}_id"]}
+                        for ref_id, doc in (await reference_documents(s, name, sorted(ids))).items():
+                            held = h.replica.reference(name, ref_id)
+                            assert held == from_json(to_json(doc)), (h.username, name, held, doc)
                 for job_id, sj in server_jobs.items():
                     local = h.replica.job(uuid.UUID(job_id))
                     assert local == h.replica.server_job(uuid.UUID(job_id))
