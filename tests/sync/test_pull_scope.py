@@ -95,6 +95,28 @@ async def test_a_jobs_places_come_with_it_when_it_enters_the_scope_and_not_with_
     assert await tablet.pull() == [job]
 
 
+async def test_a_jobs_customer_site_and_equipment_cannot_be_changed(world: World) -> None:
+    """What the rule above rests on: a job keeps the places it was made with (a device holding the job
+    would otherwise never be sent its new customer or site); the office's edit refuses them."""
+    made = await world.create_job(engineer="eng1")
+    office = await world.login("dispatcher")
+    for field, value in (
+        ("customer_id", world.other_customer_id),
+        ("site_id", world.other_site_id),
+        ("equipment_id", None),
+    ):
+        r = await world.client.patch(
+            f"/api/jobs/{made['id']}", json={field: str(value) if value else None}, headers=office
+        )
+        assert r.status_code == 400, (field, r.text)
+    r = await world.client.get(f"/api/jobs/{made['id']}", headers=office)
+    assert (r.json()["customer_id"], r.json()["site_id"], r.json()["equipment_id"]) == (
+        str(world.customer_id),
+        str(world.site_id),
+        str(world.equipment_id),
+    )
+
+
 async def test_a_tablet_that_downloads_while_a_job_is_assigned_still_gets_its_places(world: World) -> None:
     """A job assigned between the first page of a download (which carries the places) and its last page
     is in the log after the download's position: the pull after the download brings its places."""
