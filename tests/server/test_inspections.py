@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server import audit
 from server.audit import verify_chain
 from server.cli import main as levee_main
 from server.db.engine import make_engine, make_sessionmaker
@@ -266,6 +267,10 @@ async def test_two_generators_at_once_make_no_duplicates(world: World, engine: A
     await _schedule(world, start_on="2024-03-01", frequency="daily", lead_days=20)
     await _schedule(world, start_on="2024-01-31", frequency="monthly", lead_days=60)
     other = make_engine(str(engine.url.render_as_string(hide_password=False)))
+    async with world.app.state.sessionmaker() as session:  # a second server has the installation's key
+        key = audit.key_of(session)
+    assert key is not None
+    audit.bind_key(other, key)
     try:
         makers = [world.app.state.sessionmaker, make_sessionmaker(other)]
 
