@@ -52,6 +52,7 @@ from ui.components.common import (
     title_bar,
 )
 from ui.components.common import FONT as FONT_FAMILY
+from ui.web.events import install as draw_before_events
 
 CONFIG: dict[str, Any] = {
     "server": os.environ.get("LEVEE_CONSOLE_SERVER", "http://127.0.0.1:8000"),
@@ -314,6 +315,7 @@ def App(state: ConsoleState, office: Office) -> ft.Control:
 
 async def main(page: ft.Page) -> None:
     """One open page: one office user's session."""
+    draw_before_events()  # a press sees the keys and choices just before it (ui/web/events.py)
     state = ConsoleState()
     office = Office(
         state, CONFIG["server"], zone(CONFIG["tz"]) if CONFIG["tz"] else None, relay_key=_relay_key

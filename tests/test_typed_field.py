@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from tests.properties import examples
 from ui.components.common import TypedCheckbox, big_button, handing, text_field
+from ui.web import events
 
 # Flet 1.0.5 warns once per class about the field's border colours (to be replaced before Flet 1.3)
 pytestmark = pytest.mark.filterwarnings("ignore:.*border_color property is deprecated:DeprecationWarning")
@@ -135,6 +136,7 @@ class Screen:
 
     async def __aenter__(self) -> Screen:
         self.wire.loop = asyncio.get_running_loop()
+        events.install()  # as both apps run: what is pending is drawn before each event (ui/web/events.py)
         self.session = Session(self.wire)
         _context_page.set(self.session.page)
         self.session.page.render(self.form.component())

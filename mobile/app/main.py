@@ -38,6 +38,7 @@ from ui.components.common import (
     title_bar,
 )
 from ui.components.common import FONT as FONT_FAMILY
+from ui.web.events import install as draw_before_events
 from ui.web.guard import current_browser
 
 _APP: dict[str, FieldApp] = {}
@@ -217,6 +218,7 @@ def App(state: AppState, device: Device) -> ft.Control:
 
 async def main(page: ft.Page) -> None:
     """One page (a browser tab, or the tablet app's window)."""
+    draw_before_events()  # a tap sees the keys and choices just before it (ui/web/events.py)
     app = field_app()
     state = AppState()
     binding = PageBinding(app, state, current_browser())  # whose browser: see ui/web/guard.py

@@ -94,6 +94,7 @@ APP_PACKAGES = (
     "ui/text.py",
     "ui/web/__init__.py",
     "ui/web/guard.py",
+    "ui/web/events.py",
     "mobile/pwa/__init__.py",
     "mobile/pwa/device.py",
     "mobile/pwa/bytecode.py",

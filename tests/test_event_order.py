@@ -1,0 +1,123 @@
+"""A press handled right after a key or a choice sees them, on every screen (ui/web/events.py).
+
+The real Flet session runs in-process (``tests/test_typed_field.py``'s recorder in place of the
+websocket). Events are handled one after the other with nothing queued run between them, as a busy
+server handles events that arrive together: the component that changed is drawn again before the
+press is looked up, so the press's handler is the one drawn after the change. Without it (Flet's own
+dispatch, kept as ``__wrapped__``) the same press sees the form as it was before the change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import flet as ft
+import pytest
+from flet.controls.context import _context_page
+from flet.messaging.session import Session
+
+from tests.console.test_conflict_card_press import _ids
+from tests.test_typed_field import Recorder
+from ui.components.common import TypedDropdown, handing, text_field
+from ui.web import events
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*border_color property is deprecated:DeprecationWarning")
+
+
+class Form:
+    """A note and a choice, made as both apps make them (ui.components.common), and a button that sends
+    what its render saw (the common shape of a handler)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def component(self) -> Any:
+        form = self
+
+        @ft.component
+        def View() -> ft.Control:
+            note, set_note = ft.use_state("")
+            choice, set_choice = ft.use_state("")
+            return ft.Column(
+                [
+                    text_field("备注", note, lambda e: set_note(e.control.value)),
+                    TypedDropdown(
+                        label="更正值",
+                        value=choice,
+                        options=[ft.DropdownOption(key="a"), ft.DropdownOption(key="b")],
+                        on_select=handing(lambda e: set_choice(e.control.value)),
+                    ),
+                    ft.Button("send", on_click=lambda _e: form.sent.append((note, choice))),
+                ]
+            )
+
+        return View
+
+
+@contextlib.contextmanager
+def _session() -> Iterator[Session]:
+    wire = Recorder()
+    wire.loop = asyncio.get_running_loop()
+    made = Session(wire)
+    _context_page.set(made.page)
+    try:
+        yield made
+    finally:
+        made.close()  # type: ignore[no-untyped-call]
+
+
+async def _settle() -> None:
+    for _ in range(50):
+        await asyncio.sleep(0)
+
+
+async def _type_choose_press(session: Session, dispatch: Any) -> Form:
+    form = Form()
+    session.page.render(form.component())
+    session.get_page_patch()  # type: ignore[no-untyped-call]
+    await _settle()
+    [note] = _ids(session, ft.TextField)  # a TypedField
+    [choice] = _ids(session, ft.Dropdown)
+    [press] = _ids(session, ft.Button)
+    session.apply_patch(note, {"value": "泵体漏水"})
+    await dispatch(session, note, "change", "泵体漏水")
+    session.apply_patch(choice, {"value": "b"})
+    await dispatch(session, choice, "select", "b")
+    await dispatch(session, press, "click", None)
+    await _settle()
+    return form
+
+
+async def test_a_press_right_after_a_key_and_a_choice_sends_them() -> None:
+    events.install()
+    with _session() as session:
+        form = await _type_choose_press(session, Session.dispatch_event)
+    assert form.sent == [("泵体漏水", "b")]
+
+
+async def test_without_it_the_same_press_sends_the_form_as_it_was() -> None:
+    """What the rule is for (and that the test above can fail): Flet's own dispatch runs the handler
+    drawn before the key and the choice."""
+    events.install()
+    flets_own = Session.dispatch_event.__wrapped__  # type: ignore[attr-defined]
+    with _session() as session:
+        form = await _type_choose_press(session, flets_own)
+    assert form.sent == [("", "")]
+
+
+async def test_both_apps_install_it_when_a_page_opens() -> None:
+    """``main`` of the field app and of the console install it (the installed app's ``main`` is the
+    field app's); installing twice wraps once."""
+    import console.main
+    import mobile.app.main
+
+    for module in (console.main, mobile.app.main):
+        assert module.draw_before_events is events.install
+    events.install()
+    events.install()
+    wrapped = Session.dispatch_event
+    assert getattr(wrapped, events._MARK)
+    assert not getattr(wrapped.__wrapped__, events._MARK, False)  # type: ignore[attr-defined]

@@ -1,0 +1,58 @@
+"""Every browser event is handled by the screen as the events before it left it.
+
+A component's handlers are closures made when it was drawn: a button's ``on_click`` sees the form's
+values as of the component's last render. Flet draws a component again only when its scheduler task
+next runs, so when two events arrive together (a key typed, then the press of "save"; a value chosen,
+then "confirm") the second can be handled by the handler drawn before the first, which sees the form
+without it: the last keys of a note sent without them, or "choose a value first" after a choice (a
+fresh-clone run of the console's conflict queue showed it).
+
+:func:`install` makes the session draw every component whose state changed before it looks up the
+control an event is for, so the handler that runs is the one drawn after the earlier events. It is one
+rule for every screen of both web apps (``levee app``, ``levee console``, and the installed app,
+``mobile/pwa/device.py``), not a care each handler must take. A control that the new drawing took away
+gets no event, as in a browser that had drawn it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from flet.controls.context import _context_page
+from flet.messaging.session import Session
+
+#: Flet keeps the components waiting to be drawn again in a name-mangled attribute of the session.
+PENDING = "_Session__pending_updates"
+_MARK = "_levee_draws_before_events"
+
+
+def draw_pending(session: Session) -> int:
+    """Draw now every component of ``session`` waiting to be drawn again; returns how many were drawn.
+
+    Drawing one can make others wait (a parent's new props); they are drawn too, in the same call."""
+    pending: set[Any] | None = getattr(session, PENDING, None)
+    drawn = 0
+    while pending:
+        controls = list(pending)
+        pending.clear()
+        for control in controls:
+            control.update()
+            drawn += 1
+    return drawn
+
+
+def install() -> None:
+    """From now on, in this process, each session draws what is pending before it handles an event."""
+    if getattr(Session.dispatch_event, _MARK, False):
+        return
+    original = Session.dispatch_event
+
+    @functools.wraps(original)
+    async def dispatch_event(self: Session, control_id: int, event_name: str, event_data: Any) -> None:
+        _context_page.set(self.page)  # drawing reads the page from the context, as the handler does
+        draw_pending(self)
+        await original(self, control_id, event_name, event_data)
+
+    setattr(dispatch_event, _MARK, True)
+    Session.dispatch_event = dispatch_event  # type: ignore[method-assign]
