@@ -121,3 +121,23 @@ async def test_both_apps_install_it_when_a_page_opens() -> None:
     wrapped = Session.dispatch_event
     assert getattr(wrapped, events._MARK)
     assert not getattr(wrapped.__wrapped__, events._MARK, False)  # type: ignore[attr-defined]
+
+
+async def test_a_control_that_asks_to_be_drawn_at_every_drawing_does_not_hold_an_event_up() -> None:
+    """A screen's bug (each drawing asking for another) is left to Flet's scheduler, as before: the
+    event is handled after a few rounds, not never."""
+
+    class Restless:
+        def __init__(self, pending: set[Any]) -> None:
+            self.pending, self.drawn = pending, 0
+
+        def update(self) -> None:
+            self.drawn += 1
+            self.pending.add(self)
+
+    with _session() as session:
+        pending = getattr(session, events.PENDING)
+        restless = Restless(pending)
+        pending.add(restless)
+        assert events.draw_pending(session) == events.ROUNDS == restless.drawn
+        pending.clear()

@@ -25,15 +25,20 @@ from flet.messaging.session import Session
 #: Flet keeps the components waiting to be drawn again in a name-mangled attribute of the session.
 PENDING = "_Session__pending_updates"
 _MARK = "_levee_draws_before_events"
+ROUNDS = 5
 
 
 def draw_pending(session: Session) -> int:
     """Draw now every component of ``session`` waiting to be drawn again; returns how many were drawn.
 
-    Drawing one can make others wait (a parent's new props); they are drawn too, in the same call."""
+    Drawing one can make others wait (a parent's new props); they are drawn too, in the same call, up
+    to :data:`ROUNDS` times: a component that asks to be drawn again at every drawing is left to Flet's
+    scheduler, as before, rather than holding the event up for ever."""
     pending: set[Any] | None = getattr(session, PENDING, None)
     drawn = 0
-    while pending:
+    for _ in range(ROUNDS):
+        if not pending:
+            break
         controls = list(pending)
         pending.clear()
         for control in controls:
