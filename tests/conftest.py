@@ -89,6 +89,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"skipped under CI={os.environ.get('CI')}, which must run every test: {reason}"
+    if report.failed and item.get_closest_marker("browser"):
+        for name, text in _process_logs(item):
+            report.sections.append((f"log {name}", text))
     if call.when == "call" and (retries.noted or item.get_closest_marker("browser")):
         report.user_properties.append(("driver_retries", list(retries.noted)))
         marker = item.get_closest_marker("retries")
@@ -100,6 +103,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             )
             report.longrepr += "this test allows:\n  " + "\n  ".join(f"{k}: {d}" for k, d in retries.noted)
     return report
+
+
+#: lines of each process log a failed browser test shows
+LOG_TAIL = 60
+
+
+def _process_logs(item: pytest.Item) -> list[tuple[str, str]]:
+    """The ends of the logs of the processes a failed browser test ran (server, field app, console).
+
+    The browser shows only what the page drew; why a press led nowhere (a handler's exception, a
+    refused request) is in these logs, which the test's temporary folder keeps only on this machine:
+    a CI run's output must carry them."""
+    folders: list[Path] = []
+    for value in getattr(item, "funcargs", {}).values():
+        # a stack (``.tmp``), a fixture holding one (``.stack.tmp``), or the ``tmp_path`` a test
+        # started its stack in
+        for tmp in (value, getattr(value, "tmp", None), getattr(getattr(value, "stack", None), "tmp", None)):
+            if isinstance(tmp, Path) and tmp.is_dir() and tmp not in folders:
+                folders.append(tmp)
+    shown = []
+    for folder in folders:
+        for log in sorted(folder.glob("*.log")):
+            lines = log.read_text(errors="replace").splitlines()
+            shown.append((str(log.relative_to(folder.parent)), "\n".join(lines[-LOG_TAIL:])))
+    return shown
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

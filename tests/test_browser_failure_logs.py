@@ -1,0 +1,89 @@
+"""A failed browser test shows the ends of its processes' logs (server, field app, console) in the run's
+output: the CI run of 2026-12-07 failed on a back press that led nowhere, and the field app's log,
+which would have said why, stayed in a temporary folder of a machine that was gone.
+
+Runs pytest on small tests whose fixtures hold logs as tests/mobile/browser.py's stacks do (``.tmp``,
+or ``.stack.tmp``), with this suite's conftest as a plugin, and reads the output.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FAILING = """
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+
+def _stack(tmp_path: Path, name: str) -> SimpleNamespace:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "app.log").write_text("".join(f"{name} app line {i}\\n" for i in range(1, 101)))
+    (folder / "server.log").write_text("Traceback: the server's last words\\n")
+    return SimpleNamespace(tmp=folder)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> SimpleNamespace:
+    return _stack(tmp_path, "failing")
+
+
+@pytest.fixture
+def door(tmp_path: Path) -> SimpleNamespace:
+    return SimpleNamespace(stack=_stack(tmp_path, "nested"))
+
+
+@pytest.fixture
+def quiet(tmp_path: Path) -> SimpleNamespace:
+    return _stack(tmp_path, "passing")
+
+
+@pytest.mark.browser
+def test_back_press_leads_nowhere(stack: SimpleNamespace, door: SimpleNamespace) -> None:
+    raise AssertionError("'van-open' did not show")
+
+
+@pytest.mark.browser
+def test_started_in_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "console.log").write_text("the console's last words\\n")
+    raise AssertionError("'call-customer' did not open")
+
+
+@pytest.mark.browser
+def test_passes(quiet: SimpleNamespace) -> None:
+    pass
+
+
+def test_not_in_a_browser_fails(stack: SimpleNamespace) -> None:
+    raise AssertionError("no browser here")
+"""
+
+
+def test_a_failed_browser_test_shows_its_processes_last_log_lines(tmp_path: Path) -> None:
+    (tmp_path / "test_logs.py").write_text(FAILING, encoding="utf-8")
+    options = ["-p", "tests.conftest", "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path)]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", *options, "-c", "/dev/null", str(tmp_path / "test_logs.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    out = run.stdout
+    assert "3 failed, 1 passed" in out, out + run.stderr
+    failing = out.split(" test_back_press_leads_nowhere ")[1].split(" test_not_in_a_browser_fails ")[0]
+    assert "the console's last words" in out.split(" test_started_in_its_folder ")[1], out
+    for name in ("failing", "nested"):
+        assert f"log {name}/app.log" in failing and f"log {name}/server.log" in failing, out
+        assert f"{name} app line 100" in failing and f"{name} app line 41" in failing, out
+        assert f"{name} app line 40\n" not in failing, out  # the end only: the last 60 lines
+    assert "Traceback: the server's last words" in failing, out
+    assert "passing app line" not in out, out  # a passing test's logs are not shown
+    assert out.count("log failing/app.log") == 1, out  # nor a failed test's outside a browser
