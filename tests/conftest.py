@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -107,10 +108,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 #: lines of each process log a failed browser test shows
 LOG_TAIL = 60
+#: access-log lines of successful reads (the web app's assets and fonts, hundreds a page load) are left
+#: out: they would fill the tail that an exception or a refused request should be in
+QUIET = re.compile(r'"(GET|HEAD) [^"]*" (200|204|304) ')
 
 
 def _process_logs(item: pytest.Item) -> list[tuple[str, str]]:
-    """The ends of the logs of the processes a failed browser test ran (server, field app, console).
+    """The ends of the logs of the processes a failed browser test ran (server, field app, console),
+    without the access log's successful reads (:data:`QUIET`).
 
     The browser shows only what the page drew; why a press led nowhere (a handler's exception, a
     refused request) is in these logs, which the test's temporary folder keeps only on this machine:
@@ -125,7 +130,7 @@ def _process_logs(item: pytest.Item) -> list[tuple[str, str]]:
     shown = []
     for folder in folders:
         for log in sorted(folder.glob("*.log")):
-            lines = log.read_text(errors="replace").splitlines()
+            lines = [line for line in log.read_text(errors="replace").splitlines() if not QUIET.search(line)]
             shown.append((str(log.relative_to(folder.parent)), "\n".join(lines[-LOG_TAIL:])))
     return shown
 

@@ -25,7 +25,11 @@ def _stack(tmp_path: Path, name: str) -> SimpleNamespace:
     folder = tmp_path / name
     folder.mkdir()
     (folder / "app.log").write_text("".join(f"{name} app line {i}\\n" for i in range(1, 101)))
-    (folder / "server.log").write_text("Traceback: the server's last words\\n")
+    (folder / "server.log").write_text(
+        "Traceback: the server's last words\\n"
+        + 'INFO:     127.0.0.1:60106 - "GET /assets/fonts/roboto.woff2 HTTP/1.1" 200 OK\\n' * 80
+        + 'INFO:     127.0.0.1:60107 - "POST /api/sync/push HTTP/1.1" 409 Conflict\\n'
+    )
     return SimpleNamespace(tmp=folder)
 
 
@@ -84,6 +88,8 @@ def test_a_failed_browser_test_shows_its_processes_last_log_lines(tmp_path: Path
         assert f"log {name}/app.log" in failing and f"log {name}/server.log" in failing, out
         assert f"{name} app line 100" in failing and f"{name} app line 41" in failing, out
         assert f"{name} app line 40\n" not in failing, out  # the end only: the last 60 lines
-    assert "Traceback: the server's last words" in failing, out
+    # a successful read is not shown, so the failed write and the traceback before them are
+    assert "Traceback: the server's last words" in failing and "409 Conflict" in failing, out
+    assert "roboto.woff2" not in failing, out
     assert "passing app line" not in out, out  # a passing test's logs are not shown
     assert out.count("log failing/app.log") == 1, out  # nor a failed test's outside a browser
