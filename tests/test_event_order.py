@@ -141,3 +141,27 @@ async def test_a_control_that_asks_to_be_drawn_at_every_drawing_does_not_hold_an
         pending.add(restless)
         assert events.draw_pending(session) == events.ROUNDS == restless.drawn
         pending.clear()
+
+
+async def test_a_drawing_that_fails_is_reported_and_the_press_is_still_handled() -> None:
+    """Dispatch runs in a task of its own: a drawing raising there would drop the event with nothing
+    said until the task is collected. It is reported as a failing handler is, and the press goes on."""
+    from flet.messaging.protocol import MessageAction
+
+    class Broken:
+        def update(self) -> None:
+            raise RuntimeError("a screen's render failed")
+
+    events.install()
+    with _session() as session:
+        form = Form()
+        session.page.render(form.component())
+        session.get_page_patch()  # type: ignore[no-untyped-call]
+        await _settle()
+        [press] = _ids(session, ft.Button)
+        getattr(session, events.PENDING).add(Broken())
+        await Session.dispatch_event(session, press, "click", None)
+        await _settle()
+        crashes = [m for m in session.connection.sent if m.action == MessageAction.SESSION_CRASHED]
+    assert form.sent == [("", "")]
+    assert len(crashes) == 1 and "a screen's render failed" in crashes[0].body.message

@@ -12,11 +12,16 @@ control an event is for, so the handler that runs is the one drawn after the ear
 rule for every screen of both web apps (``levee app``, ``levee console``, and the installed app,
 ``mobile/pwa/device.py``), not a care each handler must take. A control that the new drawing took away
 gets no event, as in a browser that had drawn it.
+
+A drawing that fails (a screen's render raising) is reported as Flet reports a failing handler (the
+log, and the page's error message) and the event is still handled: the press is not lost with it.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
+import traceback
 from typing import Any
 
 from flet.controls.context import _context_page
@@ -26,6 +31,7 @@ from flet.messaging.session import Session
 PENDING = "_Session__pending_updates"
 _MARK = "_levee_draws_before_events"
 ROUNDS = 5
+logger = logging.getLogger(__name__)
 
 
 def draw_pending(session: Session) -> int:
@@ -42,7 +48,11 @@ def draw_pending(session: Session) -> int:
         controls = list(pending)
         pending.clear()
         for control in controls:
-            control.update()
+            try:
+                control.update()
+            except Exception as exc:
+                logger.error("drawing %s before an event failed", control, exc_info=True)
+                session.error(f"{exc}\n{traceback.format_exc()}")
             drawn += 1
     return drawn
 
