@@ -99,7 +99,7 @@ def test_the_clerk_ships_a_part_and_the_engineer_receives_it_on_the_tablet(
         tablet.reveal(f"ship-{made['id']}")
         tablet.shot("van-shipment")  # the shipments on their way, each with its 签收 button
         _receive(tablet, made["id"])
-        tablet.button(zh("app.common.back")).click()
+        tablet.back()
         tablet.button(zh("app.sync.now")).click()
         tablet.wait_text("sync-pending", zh("app.sync.all_sent"), timeout=60)
         got = next(s for s in _shipments(stack) if s["id"] == made["id"])

@@ -165,7 +165,7 @@ def test_a_clerk_transfers_to_a_van_the_engineer_uses_one_offline_and_the_clerk_
         tablet.shot("van-after-transfer")
 
         # The server goes down; the engineer uses one on a job, offline.
-        tablet.button(zh("app.common.back")).click()
+        tablet.back()
         tablet.type_into(zh("app.jobs.search"), number)
         stack.server.stop(hard=True)
         assert tablet.record_part_use(number, code, 1) == ""  # two in the van: no warning

@@ -118,7 +118,7 @@ def test_the_engineer_lends_a_backup_unit_and_takes_it_back_on_the_tablet(
     d.tap("section-loans")
     d.tap("loan-return")
     d.wait_text("loans-job", zh("enum.return_condition.worn"))
-    d.button(zh("app.common.back")).click()
+    d.back()
     d.wait_text("sync-pending", zh("app.sync.all_sent"), timeout=60)
     with stack.office() as client:
         [loan] = client.get("/api/loans", params={"job_id": job["id"]}).json()
@@ -159,7 +159,7 @@ def test_the_engineer_quotes_a_billable_repair_offline_and_the_customer_signs_it
         d.tap("quote-submit")
         made = d.wait_text("quotes-made", zh("enum.quote_status.accepted"))
         assert "1163.75" in made, made
-        d.button(zh("app.common.back")).click()
+        d.back()
         d.wait_text("sync-pending", "待同步")
         d.wait_text("sync-state", zh("app.sync.offline"))
     finally:

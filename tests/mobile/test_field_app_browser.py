@@ -122,7 +122,7 @@ def _work_job(
     times["signed_off"] = _timed(lambda: (d.tap("accept-submit"), d.by_id("accept-done").wait_for()))
     if shots:
         d.shot("signed")
-    d.button(zh("app.common.back")).click()
+    d.back()
     return times
 
 
@@ -172,7 +172,7 @@ def test_a_conflict_with_the_office_is_explained_on_the_device(
         assert r.status_code == 200, r.text
     d.button(zh("app.sync.now")).click()
     d.wait_text("sync-pending", zh("app.sync.all_sent"), timeout=60)
-    d.button(zh("app.common.back")).click()
+    d.back()
     d.button(zh("app.sync.details")).click()
     text = d.wait_text("conflict-list", job["number"], timeout=30)
     assert "叶轮缠绕杂物" in text and "客户改报：异响" in text, text

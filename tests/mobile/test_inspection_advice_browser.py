@@ -54,13 +54,11 @@ def test_advice_typed_on_an_inspection_is_kept_and_printed(stack: Stack) -> None
         d.tap(f"job-{repair['number']}")
         d.field(zh("app.field.fix")).wait_for()
         assert not d.page.get_by_role("textbox", name=zh("app.field.advice")).count()
-        d.button(zh("app.common.back")).click()
-        d.by_id("van-open").wait_for()
+        d.back()
 
         d.tap(f"job-{inspection['number']}")
         d.type_into(zh("app.field.advice"), ADVICE)
-        d.button(zh("app.common.back")).click()  # no save button: straight back
-        d.by_id("van-open").wait_for()
+        d.back()  # no save button: straight back
         d.wait_text("sync-pending", zh("app.sync.all_sent"), timeout=60)
 
         with stack.office("qa") as office:

@@ -107,8 +107,7 @@ def test_a_checklist_note_typed_and_left_for_another_tab_is_kept_and_reaches_the
     # the fault's cause, typed, then the back button at once
     d.tap("section-overview")
     d.type_into(zh("app.field.cause"), "叶轮缠绕水草")
-    d.button(zh("app.common.back")).click()
-    d.by_id("van-open").wait_for()
+    d.back()
 
     d.wait_text("sync-pending", zh("app.sync.all_sent"), timeout=60)
     form = _form(stack, job["id"])
@@ -138,8 +137,7 @@ def test_a_new_job_is_announced_until_opened_and_other_notices_go_by_themselves(
     stack: Stack, job: dict[str, Any], driver: Driver
 ) -> None:
     d = driver
-    d.button(zh("app.common.back")).click()
-    d.by_id("van-open").wait_for()
+    d.back()
     arrived = stack.create_job(symptom="发电机组无法启动", severity="major")
     number = arrived["number"]
     # the tablet's long poll brings it: a notice and a badge, with no tap
@@ -161,8 +159,7 @@ def test_a_new_job_is_announced_until_opened_and_other_notices_go_by_themselves(
 
     d.tap("tap-departed")
     d.wait_text("notice", zh("app.job.tapped", what=zh("enum.event.departed")))
-    d.button(zh("app.common.back")).click()
-    d.by_id("van-open").wait_for()
+    d.back()
     assert not _shown(d, "notice"), d.text_of("notice")
     assert number in d.text_of("new-job-notice")
 
@@ -170,7 +167,7 @@ def test_a_new_job_is_announced_until_opened_and_other_notices_go_by_themselves(
     d.tap("new-job-open")
     d.by_id("tap-acknowledged").wait_for()
     _gone(d, "new-job-notice", timeout=30)
-    d.button(zh("app.common.back")).click()
+    d.back()
     d.by_id(f"job-{number}").wait_for()
     assert not _shown(d, f"job-new-{number}")
 
@@ -204,8 +201,7 @@ def test_a_landscape_tablet_uses_its_width_and_portrait_still_fits(
         d.shot("portrait-checklist")
         box = d.by_id("checklist-section").bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 800, box
-        d.button(zh("app.common.back")).click()
-        d.by_id("van-open").wait_for()
+        d.back()
     finally:
         page.set_viewport_size({"width": 1280, "height": 1400})
 
@@ -220,8 +216,7 @@ def test_a_job_that_is_not_a_repair_carries_no_fault_severity(stack: Stack, driv
     d.tap(f"job-{inspection['number']}")
     head = d.wait_text("job-status", zh("enum.status.assigned"))
     assert head
-    d.button(zh("app.common.back")).click()
-    d.by_id("van-open").wait_for()
+    d.back()
 
 
 def stack_job_number(stack: Stack) -> str:
@@ -271,8 +266,7 @@ def test_a_rating_and_a_signature_not_yet_submitted_survive_a_tab_switch_and_lea
 
     d.tap("section-overview")  # another tab, then out of the job altogether
     d.by_id("tap-resolved").wait_for()
-    d.button(zh("app.common.back")).click()
-    d.by_id("van-open").wait_for()
+    d.back()
     d.tap(f"job-{number}")
     d.tap("section-acceptance")
     assert d.wait_text("accept-ink", drawn) == drawn  # the same strokes, not an empty pad
@@ -282,5 +276,4 @@ def test_a_rating_and_a_signature_not_yet_submitted_survive_a_tab_switch_and_lea
     job = stack.job(arrived["id"])
     assert job["satisfaction"] == 4, job
     assert job["signature"], job
-    d.button(zh("app.common.back")).click()
-    d.by_id("van-open").wait_for()
+    d.back()
