@@ -375,28 +375,28 @@ class Driver:
         return self.page.get_by_role("button", name=name, exact=True).first
 
     def back(self, shows: str = "van-open", *, timeout: float = 60.0) -> None:
-        """Press "back" and wait for element ``shows`` of the screen it leads to (the job list's).
+        """Press "back", wait for its screen to go and for element ``shows`` of the job list.
 
-        A fresh-clone CI run once saw the job list never come after "back" was pressed straight from
-        a field just typed into (tests/mobile/test_inspection_advice_browser.py); ten runs here on a
-        machine loaded with four busy processes never did. If the list has not come half-way through
-        ``timeout`` and "back" is still on screen, it is pressed once more (pressing it twice is
-        pressing it once), counted as a retry (tests/retries.py) and printed; a failed test shows the
-        field app's log (tests/conftest.py).
+        A fresh-clone CI run, and one here, saw the job list never come after "back" was pressed from
+        the foot of a long job, straight after typing there: the screenshot showed the job scrolled
+        down and "back", at its top, off the screen, so the click landed elsewhere. The job, van and
+        sync screens now keep "back" above what scrolls (``pinned_screen``). Should a press still not
+        take within half of ``timeout``, it is pressed once more (pressing it twice is pressing it
+        once), counted as a retry (tests/retries.py) with a screenshot; a failed test shows the field
+        app's log (tests/conftest.py).
         """
         from playwright.sync_api import Error as PlaywrightError
 
         back, landed = self.button(zh("app.common.back")), self.by_id(shows)
         back.click()
         try:
-            landed.wait_for(timeout=timeout * 500)
-            return
+            back.wait_for(state="hidden", timeout=timeout * 500)
         except PlaywrightError:
-            if back.is_visible():
-                self.shot("failed-back")
-                retries.note("re-press", f"pressed 'back' but {shows!r} did not appear")
-                back.click()
-        landed.wait_for(timeout=timeout * 500)
+            self.shot("failed-back")
+            retries.note("re-press", f"pressed 'back' but its screen stayed, not {shows!r}")
+            back.click()
+            back.wait_for(state="hidden", timeout=timeout * 500)
+        landed.wait_for(timeout=timeout * 1000)
 
     #: seconds to wait after typing, before the next press (see ConsoleDriver)
     SETTLE = 0.0

@@ -6,6 +6,7 @@ A repair job has no such field."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -43,6 +44,11 @@ def _field_value(d: Driver, label: str) -> str:
     return str(d.page.evaluate("document.activeElement.value"))
 
 
+def _in_sight(d: Driver, element: Any) -> None:
+    box, height = element.bounding_box(), d.page.viewport_size["height"]
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, (box, height)
+
+
 def test_advice_typed_on_an_inspection_is_kept_and_printed(stack: Stack) -> None:
     inspection = stack.create_job(kind="inspection", symptom="季度巡检")
     repair = stack.create_job(symptom="排涝泵振动大")
@@ -58,6 +64,9 @@ def test_advice_typed_on_an_inspection_is_kept_and_printed(stack: Stack) -> None
 
         d.tap(f"job-{inspection['number']}")
         d.type_into(zh("app.field.advice"), ADVICE)
+        # typed at the foot of the job, which scrolled there: "back" and the job's number stay in sight
+        _in_sight(d, d.button(zh("app.common.back")))
+        _in_sight(d, d.page.get_by_text(inspection["number"], exact=True).first)
         d.back()  # no save button: straight back
         d.wait_text("sync-pending", zh("app.sync.all_sent"), timeout=60)
 

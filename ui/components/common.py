@@ -198,6 +198,31 @@ def text_field(
     )
 
 
+def pinned_screen(header: ft.Control, body: list[ft.Control], *, spacing: int = 14) -> ft.Control:
+    """A screen whose ``header`` (its "back" button, what it is about) stays on top while ``body``
+    scrolls under it: an engineer who typed at the foot of a long job leaves it without scrolling back
+    up first, and still sees which job it is."""
+    return ft.Container(
+        padding=16,
+        expand=True,
+        content=ft.Column(
+            [
+                header,
+                ft.Column(
+                    body,
+                    spacing=spacing,
+                    scroll=ft.ScrollMode.AUTO,
+                    expand=True,
+                    horizontal_alignment=ft.CrossAxisAlignment.STRETCH,  # sections use the page's width
+                ),
+            ],
+            spacing=spacing,
+            expand=True,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        ),
+    )
+
+
 def section(title: str, controls: list[ft.Control], *, key: str | None = None) -> ft.Control:
     return ft.Container(
         key=key,

@@ -14,7 +14,18 @@ from mobile.app.screens.parts import PartsSection
 from mobile.app.screens.photos import PhotosSection
 from mobile.app.screens.quote import QuoteSection
 from mobile.app.state import AppState, Data
-from ui.components.common import AMBER_BG, INK, MUTED, RED, RED_BG, badge, big_button, bind, tagged
+from ui.components.common import (
+    AMBER_BG,
+    INK,
+    MUTED,
+    RED,
+    RED_BG,
+    badge,
+    big_button,
+    bind,
+    pinned_screen,
+    tagged,
+)
 from ui.logic.explain import explain_conflict
 
 SECTIONS = ("overview", "checklist", "parts", "loans", "quote", "photos", "acceptance", "knowledge")
@@ -78,9 +89,8 @@ def JobScreen(state: AppState, data: Data, job_id: str) -> ft.Control:
         spacing=8,
         run_spacing=8,
     )
-    body: list[ft.Control] = [
-        ft.Row(head, wrap=True, spacing=10, vertical_alignment=ft.CrossAxisAlignment.CENTER)
-    ]
+    header = ft.Row(head, wrap=True, spacing=10, vertical_alignment=ft.CrossAxisAlignment.CENTER)
+    body: list[ft.Control] = []
     for conflict_line in view.conflicts[:3]:
         body.append(
             ft.Container(
@@ -119,14 +129,4 @@ def JobScreen(state: AppState, data: Data, job_id: str) -> ft.Control:
         body.append(AcceptanceSection(state, view))
     if job.get("times_flagged"):
         body.append(ft.Text(t("app.job.times_flagged"), size=15, color=MUTED))
-    return ft.Container(
-        padding=16,
-        expand=True,
-        content=ft.Column(
-            body,
-            spacing=14,
-            scroll=ft.ScrollMode.AUTO,
-            expand=True,
-            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,  # sections use the page's width
-        ),
-    )
+    return pinned_screen(header, body)

@@ -18,6 +18,7 @@ from ui.components.common import (
     big_button,
     bind,
     label_value,
+    pinned_screen,
     section,
     tagged,
 )
@@ -107,11 +108,15 @@ def SyncScreen(state: AppState, live: Live) -> ft.Control:
         )
     if not rejection_rows:
         rejection_rows.append(ft.Text(t("app.sync.no_rejections"), size=17, color=MUTED))
-    return ft.ListView(
+    return pinned_screen(
+        ft.Row(
+            [
+                big_button(
+                    t("app.common.back"), lambda _: device.go("/"), kind="quiet", icon=ft.Icons.ARROW_BACK
+                )
+            ]
+        ),
         [
-            big_button(
-                t("app.common.back"), lambda _: device.go("/"), kind="quiet", icon=ft.Icons.ARROW_BACK
-            ),
             section(t("app.sync.title"), status),
             tagged(
                 "van-open",
@@ -124,7 +129,4 @@ def SyncScreen(state: AppState, live: Live) -> ft.Control:
             ),
             section(t("app.sync.rejections_title"), rejection_rows),
         ],
-        spacing=14,
-        padding=16,
-        expand=True,
     )

@@ -17,6 +17,7 @@ from ui.components.common import (
     SURFACE,
     badge,
     big_button,
+    pinned_screen,
     section,
     tagged,
 )
@@ -80,11 +81,15 @@ def VanScreen(state: AppState, data: Data) -> ft.Control:
         [data.revision, state.signed_in],
     )
     arriving = [s for s in shipments if s["status"] == "in_transit"]
-    return ft.ListView(
+    return pinned_screen(
+        ft.Row(
+            [
+                big_button(
+                    t("app.common.back"), lambda _: device.go("/"), kind="quiet", icon=ft.Icons.ARROW_BACK
+                )
+            ]
+        ),
         [
-            big_button(
-                t("app.common.back"), lambda _: device.go("/"), kind="quiet", icon=ft.Icons.ARROW_BACK
-            ),
             section(
                 t("app.van.title"),
                 [
@@ -98,9 +103,6 @@ def VanScreen(state: AppState, data: Data) -> ft.Control:
                 or [ft.Text(t("app.ship.none"), size=16, color=MUTED)],
             ),
         ],
-        spacing=14,
-        padding=16,
-        expand=True,
     )
 
 
