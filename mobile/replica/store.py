@@ -89,6 +89,15 @@ def _search_text(doc: dict[str, Any]) -> str:
     return " ".join(parts).lower()
 
 
+_UPSERT_JOBS = (
+    "INSERT INTO jobs (id, server_doc, local_doc, status, number, call_received_at, search_text, due_at, stale) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (id) DO UPDATE SET "
+    "server_doc=excluded.server_doc, local_doc=excluded.local_doc, status=excluded.status, "
+    "number=excluded.number, call_received_at=excluded.call_received_at, "
+    "search_text=excluded.search_text, due_at=excluded.due_at, stale=0"
+)
+
+
 def _other_kind(change: Change) -> tuple[str, ChangeOp]:
     return ("conflicts" if change.entity == "conflict" else "reference"), change.op
 
@@ -477,25 +486,21 @@ class Replica:
                     [{"id": str(job_id)} for job_id in plan.job_removes],
                 )
             if plan.jobs:
-                conn.execute(
-                    text(
-                        "INSERT INTO jobs (id, server_doc, local_doc, status, number, call_received_at, search_text, due_at, stale) "
-                        "VALUES (:id, :s, :l, :st, :n, :c, :t, :due, 0) ON CONFLICT (id) DO UPDATE SET "
-                        "server_doc=excluded.server_doc, local_doc=excluded.local_doc, status=excluded.status, "
-                        "number=excluded.number, call_received_at=excluded.call_received_at, "
-                        "search_text=excluded.search_text, due_at=excluded.due_at, stale=0"
-                    ),
+                # The driver's own executemany with positional rows: SQLAlchemy's per-row processing of
+                # named parameters was a tenth of applying a first download's page (cProfile).
+                conn.exec_driver_sql(
+                    _UPSERT_JOBS,
                     [
-                        {
-                            "id": str(job.id),
-                            "s": (server_text := _dumps(job.server_doc)),
-                            "l": server_text if job.local_doc is job.server_doc else _dumps(job.local_doc),
-                            "st": job.local_doc["status"],
-                            "n": job.server_doc.get("number", ""),
-                            "c": job.server_doc.get("call_received_at", ""),
-                            "t": _search_text(job.local_doc),
-                            "due": job.server_doc.get("fix_due_at"),
-                        }
+                        (
+                            str(job.id),
+                            (server_text := _dumps(job.server_doc)),
+                            server_text if job.local_doc is job.server_doc else _dumps(job.local_doc),
+                            job.local_doc["status"],
+                            job.server_doc.get("number", ""),
+                            job.server_doc.get("call_received_at", ""),
+                            _search_text(job.local_doc),
+                            job.server_doc.get("fix_due_at"),
+                        )
                         for job in plan.jobs
                     ],
                 )
