@@ -46,6 +46,25 @@ from shared.roles import Capability
 from shared.service_form import ServiceForm
 
 
+def matches_text(q: str) -> Any:
+    """Jobs where ``q`` is in what a dispatcher or QA reviewer would type to find one: its number,
+    symptom or caller, its customer's or site's name, its equipment's model or serial number. Any
+    case, on both databases (``ILIKE`` on PostgreSQL, ``lower()`` on SQLite), and ``%`` and ``_`` are
+    the characters typed, not patterns."""
+
+    def has(column: Any) -> Any:
+        return column.icontains(q, autoescape=True)
+
+    return or_(
+        has(Job.number),
+        has(Job.symptom),
+        has(Job.caller_name),
+        Job.customer_id.in_(select(Customer.id).where(has(Customer.name))),
+        Job.site_id.in_(select(Site.id).where(has(Site.name))),
+        Job.equipment_id.in_(select(Equipment.id).where(or_(has(Equipment.model), has(Equipment.serial_no)))),
+    )
+
+
 class JobController(Controller):
     path = "/api/jobs"
     tags = ["jobs"]  # noqa: RUF012
@@ -77,7 +96,14 @@ class JobController(Controller):
         open_only: FromQuery[bool] = False,
         received_from: FromQuery[datetime | None] = None,
         received_to: FromQuery[datetime | None] = None,
-        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=100,
+                description="text in the job's number, symptom or caller, its customer's or site's name, "
+                "or its equipment's model or serial number (any case; % and _ are plain characters)",
+            ),
+        ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 50,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> Page[JobOut]:
@@ -114,9 +140,7 @@ class JobController(Controller):
         if received_to is not None:
             query = query.where(Job.call_received_at < received_to)
         if q:
-            query = query.where(
-                or_(Job.number.contains(q), Job.symptom.contains(q), Job.caller_name.contains(q))
-            )
+            query = query.where(matches_text(q))
         rows, total = await fetch_page(db_session, query, limit, offset)
         return Page[JobOut](
             items=[JobOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
