@@ -1,10 +1,10 @@
-"""Limit/offset paging shared by list endpoints."""
+"""Limit/offset paging and the text search shared by list endpoints."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 MAX_LIMIT = 500
@@ -20,3 +20,10 @@ async def fetch_page(
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = list((await session.scalars(query.limit(limit).offset(min(offset, MAX_OFFSET)))).all())
     return rows, int(total or 0)
+
+
+def has_text(q: str, *columns: Any) -> ColumnElement[bool]:
+    """Rows where any of ``columns`` holds ``q``: in any case on both databases (``ILIKE`` on
+    PostgreSQL, ``lower()`` on SQLite, whose ``LIKE`` alone ignores ASCII case and PostgreSQL's does
+    not), and with ``%`` and ``_`` the characters typed, not patterns that match every row."""
+    return or_(*(column.icontains(q, autoescape=True) for column in columns))

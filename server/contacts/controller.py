@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Router, get, patch, post, put
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from server.contacts.rows import contact_rows
 from server.contacts.service import ContactService, set_care
 from server.db.models import Contact
 from server.deps import CurrentUser, DbSession, requires_dispatch, requires_to
-from server.paging import MAX_LIMIT, fetch_page
+from server.paging import MAX_LIMIT, fetch_page, has_text
 from shared.contacts import (
     ContactCreate,
     ContactKind,
@@ -91,12 +91,7 @@ class ContactController(Controller):
             query = query.where(Contact.received_at < received_to)
         if q:
             query = query.where(
-                or_(
-                    Contact.summary.contains(q),
-                    Contact.contact_name.contains(q),
-                    Contact.number.contains(q),
-                    Contact.answer.contains(q),
-                )
+                has_text(q, Contact.summary, Contact.contact_name, Contact.number, Contact.answer)
             )
         rows, total = await fetch_page(db_session, query, limit, offset)
         return Page[ContactRow](

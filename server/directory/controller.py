@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
@@ -31,7 +31,7 @@ from server.deps import (
     requires_to,
 )
 from server.errors import Conflict, DomainError, Invalid, NotFound
-from server.paging import MAX_LIMIT, fetch_page
+from server.paging import MAX_LIMIT, fetch_page, has_text
 from server.security import hash_password
 from server.stock.service import ensure_van
 from shared.clock import utcnow
@@ -182,7 +182,7 @@ class CustomerController(Controller):
         """Customers by name, narrowed by ``q`` (name or contract number). Every office role."""
         query = select(Customer).order_by(Customer.name)
         if q:
-            query = query.where(or_(Customer.name.contains(q), Customer.contract_no.contains(q)))
+            query = query.where(has_text(q, Customer.name, Customer.contract_no))
         rows, total = await fetch_page(db_session, query, limit, offset)
         return Page[CustomerOut](
             items=[CustomerOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
@@ -380,7 +380,7 @@ class EquipmentController(Controller):
         if category is not None:
             query = query.where(Equipment.category == category.value)
         if q:
-            query = query.where(or_(Equipment.serial_no.contains(q), Equipment.model.contains(q)))
+            query = query.where(has_text(q, Equipment.serial_no, Equipment.model))
         rows, total = await fetch_page(db_session, query, limit, offset)
         return Page[EquipmentOut](
             items=[EquipmentOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset

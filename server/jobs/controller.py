@@ -22,7 +22,7 @@ from server.errors import Invalid, NotFound
 from server.jobs.form import photo_bytes, service_form
 from server.jobs.form_pdf import MAX_PHOTOS, render_form_pdf
 from server.jobs.service import JobService
-from server.paging import MAX_LIMIT, fetch_page
+from server.paging import MAX_LIMIT, fetch_page, has_text
 from shared.clock import utcnow
 from shared.enums import OPEN_STATUSES, JobKind, JobStatus, Severity
 from shared.models import (
@@ -48,20 +48,14 @@ from shared.service_form import ServiceForm
 
 def matches_text(q: str) -> Any:
     """Jobs where ``q`` is in what a dispatcher or QA reviewer would type to find one: its number,
-    symptom or caller, its customer's or site's name, its equipment's model or serial number. Any
-    case, on both databases (``ILIKE`` on PostgreSQL, ``lower()`` on SQLite), and ``%`` and ``_`` are
-    the characters typed, not patterns."""
-
-    def has(column: Any) -> Any:
-        return column.icontains(q, autoescape=True)
+    symptom or caller, its customer's or site's name, its equipment's model or serial number
+    (:func:`server.paging.has_text`: any case, and ``%`` and ``_`` are the characters typed)."""
 
     return or_(
-        has(Job.number),
-        has(Job.symptom),
-        has(Job.caller_name),
-        Job.customer_id.in_(select(Customer.id).where(has(Customer.name))),
-        Job.site_id.in_(select(Site.id).where(has(Site.name))),
-        Job.equipment_id.in_(select(Equipment.id).where(or_(has(Equipment.model), has(Equipment.serial_no)))),
+        has_text(q, Job.number, Job.symptom, Job.caller_name),
+        Job.customer_id.in_(select(Customer.id).where(has_text(q, Customer.name))),
+        Job.site_id.in_(select(Site.id).where(has_text(q, Site.name))),
+        Job.equipment_id.in_(select(Equipment.id).where(has_text(q, Equipment.model, Equipment.serial_no))),
     )
 
 

@@ -1,11 +1,18 @@
-"""The office's job search (``GET /api/jobs?q=``) finds a job by what a dispatcher or QA reviewer types:
-its number, symptom or caller, and its customer's and site's names and its equipment's model and serial
-number, as the QA screen's hint says (工单号、客户、现场、设备或故障); it found none of the last four. Any
-case, on both databases; what is typed is text, not a LIKE pattern."""
+"""The office's searches (``?q=`` on jobs, customers, equipment and the contact register).
+
+The job search finds a job by what a dispatcher or QA reviewer types: its number, symptom or caller, and
+its customer's and site's names and its equipment's model and serial number, as the QA screen's hint says
+(工单号、客户、现场、设备或故障); it found none of the last four. Every search ignores case on both
+databases (SQLite's LIKE did for ASCII, PostgreSQL's did not), and what is typed is text: a "%" or "_"
+matched every row (``server.paging.has_text``)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support import World
+
+SEARCHED = ("/api/jobs", "/api/customers", "/api/equipment", "/api/contacts")
 
 
 async def test_a_job_is_found_by_its_customer_site_equipment_or_its_own_text(world: World) -> None:
@@ -45,3 +52,22 @@ async def test_an_engineer_searching_finds_only_their_own_jobs(world: World) -> 
     r = await world.client.get("/api/jobs", params={"q": "临川区"}, headers=await world.login("eng1"))
     assert r.status_code == 200, r.text
     assert [job["id"] for job in r.json()["items"]] == [mine["id"]]
+
+
+@pytest.mark.parametrize("path", SEARCHED)
+async def test_a_percent_or_underscore_typed_is_text_not_a_pattern(world: World, path: str) -> None:
+    await world.create_job()  # a job, its call in the register, and the world's customers and pump
+    office = await world.login("dispatcher")
+    everything = await world.client.get(path, headers=office)
+    assert everything.status_code == 200 and everything.json()["total"] > 0, everything.text
+    for typed in ("%", "_", "%%", "\\"):
+        r = await world.client.get(path, params={"q": typed}, headers=office)
+        assert r.status_code == 200, r.text
+        assert r.json()["total"] == 0, (typed, r.json()["items"])
+
+
+async def test_equipment_is_found_by_its_serial_number_in_any_case(world: World) -> None:
+    office = await world.login("dispatcher")
+    for typed in ("DP-0001", "dp-0001", "qsz-1500"):
+        r = await world.client.get("/api/equipment", params={"q": typed}, headers=office)
+        assert [unit["serial_no"] for unit in r.json()["items"]] == ["DP-0001"], (typed, r.text)
