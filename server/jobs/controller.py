@@ -50,7 +50,6 @@ def matches_text(q: str) -> Any:
     """Jobs where ``q`` is in what a dispatcher or QA reviewer would type to find one: its number,
     symptom or caller, its customer's or site's name, its equipment's model or serial number
     (:func:`server.paging.has_text`: any case, and ``%`` and ``_`` are the characters typed)."""
-
     return or_(
         has_text(q, Job.number, Job.symptom, Job.caller_name),
         Job.customer_id.in_(select(Customer.id).where(has_text(q, Customer.name))),
