@@ -8,11 +8,9 @@ or ``.stack.tmp``), with this suite's conftest as a plugin, and reads the output
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.test_retry_budget import run_with_our_conftest
 
 FAILING = """
 from pathlib import Path
@@ -70,16 +68,7 @@ def test_not_in_a_browser_fails(stack: SimpleNamespace) -> None:
 
 
 def test_a_failed_browser_test_shows_its_processes_last_log_lines(tmp_path: Path) -> None:
-    (tmp_path / "test_logs.py").write_text(FAILING, encoding="utf-8")
-    options = ["-p", "tests.conftest", "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path)]
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", *options, "-c", "/dev/null", str(tmp_path / "test_logs.py")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin"},
-    )
+    run = run_with_our_conftest(tmp_path, "test_logs.py", FAILING)
     out = run.stdout
     assert "3 failed, 1 passed" in out, out + run.stderr
     failing = out.split(" test_back_press_leads_nowhere ")[1].split(" test_not_in_a_browser_fails ")[0]

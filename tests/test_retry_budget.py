@@ -37,17 +37,24 @@ def test_needs_none() -> None:
 """
 
 
-def test_retries_past_the_allowance_fail_the_test_and_the_summary_counts_them(tmp_path: Path) -> None:
-    (tmp_path / "test_flaky.py").write_text(FLAKY, encoding="utf-8")
+def run_with_our_conftest(
+    tmp_path: Path, name: str, source: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """pytest run on ``source`` (written to ``tmp_path/name``) with this suite's conftest as a plugin."""
+    (tmp_path / name).write_text(source, encoding="utf-8")
     options = ["-p", "tests.conftest", "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path)]
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", *options, "-c", "/dev/null", str(tmp_path / "test_flaky.py")],
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *options, "-c", "/dev/null", str(tmp_path / name)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
-        env={"PATH": "/usr/bin:/bin", "LEVEE_BROWSER_RETRIES_ALLOWED": "1"},
+        env={"PATH": "/usr/bin:/bin", **env},
     )
+
+
+def test_retries_past_the_allowance_fail_the_test_and_the_summary_counts_them(tmp_path: Path) -> None:
+    run = run_with_our_conftest(tmp_path, "test_flaky.py", FLAKY, LEVEE_BROWSER_RETRIES_ALLOWED="1")
     out = run.stdout
     assert run.returncode == 1, out + run.stderr
     assert "1 failed, 2 passed" in out, out
