@@ -374,8 +374,8 @@ class Driver:
     def button(self, name: str) -> Any:
         return self.page.get_by_role("button", name=name, exact=True).first
 
-    def back(self, shows: str = "van-open", *, timeout: float = 60.0) -> None:
-        """Press "back", wait for its screen to go and for element ``shows`` of the job list.
+    def back(self, *, timeout: float = 60.0) -> None:
+        """Press "back", wait for its screen to go and for the job list (its "my van" button).
 
         A fresh-clone CI run, and one here, saw the job list never come after "back" was pressed from
         the foot of a long job, straight after typing there: the screenshot showed the job scrolled
@@ -387,13 +387,13 @@ class Driver:
         """
         from playwright.sync_api import Error as PlaywrightError
 
-        back, landed = self.button(zh("app.common.back")), self.by_id(shows)
+        back, landed = self.button(zh("app.common.back")), self.by_id("van-open")
         back.click()
         try:
             back.wait_for(state="hidden", timeout=timeout * 500)
         except PlaywrightError:
             self.shot("failed-back")
-            retries.note("re-press", f"pressed 'back' but its screen stayed, not {shows!r}")
+            retries.note("re-press", "pressed 'back' but its screen stayed")
             back.click()
             back.wait_for(state="hidden", timeout=timeout * 500)
         landed.wait_for(timeout=timeout * 1000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from mobile.app.components.back import back_to_jobs
 from mobile.app.context import use_device
 from mobile.app.screens.acceptance import AcceptanceSection
 from mobile.app.screens.checklist import ChecklistSection
@@ -48,14 +49,14 @@ def JobScreen(state: AppState, data: Data, job_id: str) -> ft.Control:
         return ft.Column(
             [
                 ft.Text(t("app.job.gone"), size=20, color=INK),
-                big_button(t("app.common.back"), lambda _: device.go("/"), kind="quiet"),
+                back_to_jobs(state, device),
             ],
             spacing=16,
         )
     job = view.job
     missing = device.app.actions.missing_required(job)
     head: list[ft.Control] = [
-        big_button(t("app.common.back"), lambda _: device.go("/"), kind="quiet", icon=ft.Icons.ARROW_BACK),
+        back_to_jobs(state, device),
         ft.Text(job["number"], size=26, weight=ft.FontWeight.BOLD, color=INK),
         *(
             [

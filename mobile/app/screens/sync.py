@@ -6,6 +6,7 @@ from functools import partial
 
 import flet as ft
 
+from mobile.app.components.back import back_to_jobs
 from mobile.app.context import use_device
 from mobile.app.state import AppState, Live
 from ui.components.common import (
@@ -109,13 +110,7 @@ def SyncScreen(state: AppState, live: Live) -> ft.Control:
     if not rejection_rows:
         rejection_rows.append(ft.Text(t("app.sync.no_rejections"), size=17, color=MUTED))
     return pinned_screen(
-        ft.Row(
-            [
-                big_button(
-                    t("app.common.back"), lambda _: device.go("/"), kind="quiet", icon=ft.Icons.ARROW_BACK
-                )
-            ]
-        ),
+        ft.Row([back_to_jobs(state, device)]),
         [
             section(t("app.sync.title"), status),
             tagged(

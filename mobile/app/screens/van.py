@@ -6,6 +6,7 @@ from typing import Any
 
 import flet as ft
 
+from mobile.app.components.back import back_to_jobs
 from mobile.app.context import use_device
 from mobile.app.state import AppState, Data
 from ui.components.common import (
@@ -82,13 +83,7 @@ def VanScreen(state: AppState, data: Data) -> ft.Control:
     )
     arriving = [s for s in shipments if s["status"] == "in_transit"]
     return pinned_screen(
-        ft.Row(
-            [
-                big_button(
-                    t("app.common.back"), lambda _: device.go("/"), kind="quiet", icon=ft.Icons.ARROW_BACK
-                )
-            ]
-        ),
+        ft.Row([back_to_jobs(state, device)]),
         [
             section(
                 t("app.van.title"),
