@@ -81,6 +81,7 @@ from server.db.models import (
 )
 from server.security import hash_password
 from server.settings import Settings
+from shared.collector import tune_collector
 from shared.enums import CheckResult, JobEventType
 from shared.ids import uuid7
 
@@ -912,6 +913,7 @@ class Plan:
     reps: int
     latency_samples: int
     batch: int = 100
+    tune_gc: bool = True
 
 
 def _chunks(ids: list[uuid.UUID], size: int) -> Iterator[list[uuid.UUID]]:
@@ -965,6 +967,8 @@ async def run_backend(
                     logging.getLogger(noisy).setLevel(logging.WARNING)
                 for hook in app.on_startup:
                     await hook(app)
+                if plan.tune_gc:  # as `levee serve` and `levee app` do once started (shared/collector.py)
+                    tune_collector()
                 data = make_dataset(plan.jobs, password_hash)
                 load_s, log_rows = await load(app, data)
                 rows = sum(len(v) for v in data.tables.values()) + log_rows
@@ -1174,6 +1178,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         initial_reps=2 if quick else 3,
         reps=args.reps or (3 if quick else 5),
         latency_samples=20 if quick else 24,
+        tune_gc=args.gc == "levee",
     )
     needed = plan.batch * (2 * plan.reps + 1)  # incremental, push and latency each take their own jobs
     if plan.jobs < needed:
@@ -1191,6 +1196,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         },
         "loop": args.loop_name,
+        "gc": args.gc,
         "jobs": plan.jobs,
         "quick": quick,
         "targets_ms": {k: v[0] for k, v in TARGETS.items()},
@@ -1243,6 +1249,13 @@ def main(argv: list[str] | None = None) -> int:
         help="event loop; auto = uvloop when installed, like `levee serve` (uvicorn's default)",
     )
     parser.add_argument(
+        "--gc",
+        choices=("levee", "default"),
+        default="levee",
+        help="the garbage collector's pace: levee = as `levee serve` and `levee app` set it "
+        "(shared/collector.py), default = CPython's",
+    )
+    parser.add_argument(
         "--peer",
         choices=("none", "pouchdb"),
         default="none",
@@ -1277,7 +1290,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     machine = out["machine"]
     print(
-        f"run took {out['wall_s']} s on {machine['cpus']} CPUs ({out['loop']} loop); load average "
+        f"run took {out['wall_s']} s on {machine['cpus']} CPUs ({out['loop']} loop, {out['gc']} gc); load average "
         f"{machine['loadavg_at_start'][0]} at start, {machine['loadavg_at_end'][0]} at end "
         "(anything else running on the machine skews these figures)"
     )

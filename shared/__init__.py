@@ -8,6 +8,7 @@ offers"); import names from the module that holds them (``from shared.sla import
 __all__ = [
     "acceptance",
     "clock",
+    "collector",
     "conflicts",
     "contacts",
     "contracts",
