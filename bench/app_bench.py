@@ -96,12 +96,19 @@ def build(replica: Replica, jobs: int, now: datetime) -> None:
             }
             body = json.dumps(doc, ensure_ascii=False)
             rows.append(
-                {"id": doc["id"], "d": body, "s": status, "n": doc["number"], "c": doc["call_received_at"]}
+                {
+                    "id": doc["id"],
+                    "d": body,
+                    "s": status,
+                    "n": doc["number"],
+                    "c": doc["call_received_at"],
+                    "e": doc.get("equipment_id"),
+                }
             )
         conn.execute(
-            text(
-                "INSERT INTO jobs (id, server_doc, local_doc, status, number, call_received_at) "
-                "VALUES (:id, :d, :d, :s, :n, :c)"
+            text(  # as a pull writes them: the server's copy only (no unsent taps on them)
+                "INSERT INTO jobs (id, server_doc, local_doc, status, number, call_received_at, equipment_id) "
+                "VALUES (:id, :d, NULL, :s, :n, :c, :e)"
             ),
             rows,
         )

@@ -1,7 +1,8 @@
 """The device's SQLite schema and its migrations.
 
-Migrations only ever add: the outbox holds taps the server has not acknowledged, and an app upgrade
-must never lose them. Each step runs in one transaction with the version bump.
+Migrations never lose a row: the outbox holds taps the server has not acknowledged, and an app upgrade
+must never lose them. Each step runs in one transaction with the version bump; a step that reshapes a
+table (SQLite cannot drop a NOT NULL) copies every row into the new shape in that same transaction.
 """
 
 from __future__ import annotations
@@ -155,7 +156,42 @@ def _v5(conn: Connection) -> None:
     )
 
 
-MIGRATIONS: dict[int, list[str] | Callable[[Connection], None]] = {1: V1, 2: V2, 3: V3, 4: V4, 5: _v5}
+V6 = [
+    # Each job's JSON once, not twice: ``local_doc`` is NULL while it is the server's copy (most jobs,
+    # most of the time; readers take coalesce(local_doc, server_doc)). A first download wrote 30 MB
+    # where 15 would do, and the browser saves the whole file to IndexedDB. The equipment a job is on
+    # gets its own column, so the equipment history's index no longer parses the document at each write.
+    """CREATE TABLE jobs_v6 (
+        id TEXT PRIMARY KEY,
+        server_doc TEXT NOT NULL,
+        local_doc TEXT,
+        status TEXT NOT NULL,
+        number TEXT NOT NULL,
+        call_received_at TEXT NOT NULL,
+        stale INTEGER NOT NULL DEFAULT 0,
+        search_text TEXT NOT NULL DEFAULT '',
+        due_at TEXT,
+        equipment_id TEXT
+    )""",
+    """INSERT INTO jobs_v6 (id, server_doc, local_doc, status, number, call_received_at, stale, search_text,
+        due_at, equipment_id)
+    SELECT id, server_doc, CASE WHEN local_doc = server_doc THEN NULL ELSE local_doc END, status, number,
+        call_received_at, stale, search_text, due_at, json_extract(local_doc, '$.equipment_id')
+    FROM jobs""",
+    "DROP TABLE jobs",  # its indexes with it
+    "ALTER TABLE jobs_v6 RENAME TO jobs",
+    "CREATE INDEX ix_jobs_status ON jobs (status, call_received_at)",
+    "CREATE INDEX ix_jobs_equipment ON jobs (equipment_id)",
+]
+
+MIGRATIONS: dict[int, list[str] | Callable[[Connection], None]] = {
+    1: V1,
+    2: V2,
+    3: V3,
+    4: V4,
+    5: _v5,
+    6: V6,
+}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

@@ -90,12 +90,15 @@ def _search_text(doc: dict[str, Any]) -> str:
 
 
 _UPSERT_JOBS = (
-    "INSERT INTO jobs (id, server_doc, local_doc, status, number, call_received_at, search_text, due_at, stale) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (id) DO UPDATE SET "
+    "INSERT INTO jobs (id, server_doc, local_doc, status, number, call_received_at, search_text, due_at, "
+    "equipment_id, stale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (id) DO UPDATE SET "
     "server_doc=excluded.server_doc, local_doc=excluded.local_doc, status=excluded.status, "
     "number=excluded.number, call_received_at=excluded.call_received_at, "
-    "search_text=excluded.search_text, due_at=excluded.due_at, stale=0"
+    "search_text=excluded.search_text, due_at=excluded.due_at, equipment_id=excluded.equipment_id, stale=0"
 )
+#: A job as the engineer sees it: ``local_doc`` is NULL while it is the server's copy (no unsent taps
+#: on it), so a first download writes each document once (mobile/replica/schema.py, version 6).
+_LOCAL = "coalesce(local_doc, server_doc)"
 
 
 def _other_kind(change: Change) -> tuple[str, ChangeOp]:
@@ -421,13 +424,19 @@ class Replica:
     # --- pulled data -----------------------------------------------------------------------------
 
     def _local_doc(self, conn: Connection, job_id: uuid.UUID) -> dict[str, Any] | None:
-        row = conn.execute(text("SELECT local_doc FROM jobs WHERE id=:id"), {"id": str(job_id)}).first()
+        row = conn.execute(text(f"SELECT {_LOCAL} FROM jobs WHERE id=:id"), {"id": str(job_id)}).first()
         return from_json(row[0]) if row else None
 
     def _write_local(self, conn: Connection, job_id: uuid.UUID, doc: dict[str, Any]) -> None:
         conn.execute(
-            text("UPDATE jobs SET local_doc=:d, status=:s, search_text=:t WHERE id=:id"),
-            {"id": str(job_id), "d": _dumps(doc), "s": doc["status"], "t": _search_text(doc)},
+            text("UPDATE jobs SET local_doc=:d, status=:s, search_text=:t, equipment_id=:e WHERE id=:id"),
+            {
+                "id": str(job_id),
+                "d": _dumps(doc),
+                "s": doc["status"],
+                "t": _search_text(doc),
+                "e": doc.get("equipment_id"),
+            },
         )
 
     def _rebase(self, conn: Connection, job_id: uuid.UUID) -> None:
@@ -493,13 +502,14 @@ class Replica:
                     [
                         (
                             str(job.id),
-                            (server_text := _dumps(job.server_doc)),
-                            server_text if job.local_doc is job.server_doc else _dumps(job.local_doc),
+                            _dumps(job.server_doc),
+                            None if job.local_doc is job.server_doc else _dumps(job.local_doc),
                             job.local_doc["status"],
                             job.server_doc.get("number", ""),
                             job.server_doc.get("call_received_at", ""),
                             _search_text(job.local_doc),
                             job.server_doc.get("fix_due_at"),
+                            job.local_doc.get("equipment_id"),
                         )
                         for job in plan.jobs
                     ],
@@ -530,7 +540,7 @@ class Replica:
         return from_json(row[0]) if row else None
 
     def jobs(self, *, search: str = "", statuses: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        query = "SELECT local_doc FROM jobs WHERE 1=1"
+        query = f"SELECT {_LOCAL} FROM jobs WHERE 1=1"
         params: dict[str, Any] = {}
         if search:
             query += " AND search_text LIKE :q"
@@ -553,7 +563,7 @@ class Replica:
         of loading each job's full document (events, checklist, parts, photos).
         """
         paths = ", ".join(f"'$.{name}'" for name in SUMMARY_FIELDS)
-        query = f"SELECT id, json_extract(local_doc, {paths}) FROM jobs"
+        query = f"SELECT id, json_extract({_LOCAL}, {paths}) FROM jobs"
         with self.engine.connect() as conn:
             rows = conn.execute(text(query)).all()
         out = []
@@ -567,10 +577,7 @@ class Replica:
         """Every job on this device for one piece of equipment (its service history here)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                text(
-                    "SELECT local_doc FROM jobs WHERE json_extract(local_doc, '$.equipment_id') = :e "
-                    "ORDER BY call_received_at DESC"
-                ),
+                text(f"SELECT {_LOCAL} FROM jobs WHERE equipment_id = :e ORDER BY call_received_at DESC"),
                 {"e": str(equipment_id)},
             ).all()
         return [from_json(r[0]) for r in rows]

@@ -110,17 +110,37 @@ def test_local_schema_migration_keeps_the_outbox(tmp_path: Path) -> None:
             str(uuid.UUID(int=1)),
         ),
     )
+    # two jobs as version 1 kept them: one as the server sent it, one with the unsent tap above on it
+    pump, other = str(uuid.UUID(int=7)), str(uuid.UUID(int=8))
+    server = {"id": str(uuid.UUID(int=1)), "number": "J-1", "status": "assigned", "equipment_id": pump}
+    local = {**server, "status": "arrived", "note": "现场已到达"}
+    untouched = {"id": str(uuid.UUID(int=2)), "number": "J-2", "status": "assigned", "equipment_id": other}
+    for doc, mine in ((server, local), (untouched, untouched)):
+        conn.execute(
+            "INSERT INTO jobs (id, server_doc, local_doc, status, number, call_received_at) "
+            "VALUES (?, ?, ?, ?, ?, '2026-11-27T07:00:00+00:00')",
+            (doc["id"], json.dumps(doc), json.dumps(mine), mine["status"], doc["number"]),
+        )
     conn.commit()
     conn.close()
     replica = Replica(path)
     try:
         assert replica.schema_version == SCHEMA_VERSION > 1
+        # every job kept, the engineer's unsent edit with it; the server's copy is stored once
+        assert replica.job(uuid.UUID(server["id"])) == local
+        assert replica.server_job(uuid.UUID(server["id"])) == server
+        assert replica.job(uuid.UUID(untouched["id"])) == untouched
+        with sqlite3.connect(path) as db:
+            stored = dict(db.execute("SELECT id, local_doc FROM jobs").fetchall())
+        assert stored[untouched["id"]] is None and json.loads(stored[server["id"]]) == local
+        assert [j["id"] for j in replica.jobs_on_equipment(pump)] == [server["id"]]
+        assert [j["number"] for j in replica.job_summaries()] == ["J-1", "J-2"]
         # the job screen's equipment history (every render, every tap) reads an index, not every job
         # (1.1 s per tap at 10,000 jobs without it)
         with sqlite3.connect(path) as db:
             plan = db.execute(
-                "EXPLAIN QUERY PLAN SELECT local_doc FROM jobs "
-                "WHERE json_extract(local_doc, '$.equipment_id') = ? ORDER BY call_received_at DESC",
+                "EXPLAIN QUERY PLAN SELECT local_doc FROM jobs WHERE equipment_id = ? "
+                "ORDER BY call_received_at DESC",
                 ("e",),
             ).fetchall()
         assert any("ix_jobs_equipment" in str(step) for step in plan), plan
