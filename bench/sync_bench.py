@@ -670,6 +670,14 @@ async def measure_initial(
     return phases, device
 
 
+def replica_size(path: Path) -> int:
+    """The replica file's bytes once its write-ahead log is folded in: what the field app in the
+    browser saves whole to IndexedDB (mobile/pwa/device.py)."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
 async def measure_incremental(
     served: Served, data: Dataset, device: Device, reps: int, batches: Iterator[list[uuid.UUID]]
 ) -> list[Phase]:
@@ -984,6 +992,7 @@ async def run_backend(
                 served = await serve(app)
                 try:
                     initial, device = await measure_initial(served, workdir, plan.initial_reps, plan.jobs)
+                    replica_bytes = replica_size(Path(device.replica.path))
                     if peer_docs is not None:
                         write_documents(Path(device.replica.path), peer_docs)
                     try:
@@ -999,6 +1008,7 @@ async def run_backend(
                 finally:
                     await served.stop()
                 result["initial_sync"] = phase_summary(initial)
+                result["initial_sync"]["replica_bytes"] = replica_bytes
                 result["incremental_pull_100"] = phase_summary(incremental)
                 result["push_100"] = phase_summary(push)
                 result["device_record_100"] = summary(record_times)
@@ -1164,6 +1174,7 @@ def print_report(backend: str, r: dict[str, Any]) -> None:
         )
     )
     print(f"server CPU, median (ms): {cpu}")
+    print(f"the device's replica after the first download: {r['initial_sync']['replica_bytes'] / 1e6:.1f} MB")
     print()
     for name, b in r["baseline"].items():
         print(
