@@ -427,12 +427,15 @@ class Replica:
         row = conn.execute(text(f"SELECT {_LOCAL} FROM jobs WHERE id=:id"), {"id": str(job_id)}).first()
         return from_json(row[0]) if row else None
 
-    def _write_local(self, conn: Connection, job_id: uuid.UUID, doc: dict[str, Any]) -> None:
+    def _write_local(
+        self, conn: Connection, job_id: uuid.UUID, doc: dict[str, Any], *, server_copy: bool = False
+    ) -> None:
+        """The job as the engineer sees it; ``server_copy``: it is the server's copy (stored once)."""
         conn.execute(
             text("UPDATE jobs SET local_doc=:d, status=:s, search_text=:t, equipment_id=:e WHERE id=:id"),
             {
                 "id": str(job_id),
-                "d": _dumps(doc),
+                "d": None if server_copy else _dumps(doc),
                 "s": doc["status"],
                 "t": _search_text(doc),
                 "e": doc.get("equipment_id"),
@@ -442,7 +445,8 @@ class Replica:
     def _rebase(self, conn: Connection, job_id: uuid.UUID) -> None:
         row = conn.execute(text("SELECT server_doc FROM jobs WHERE id=:id"), {"id": str(job_id)}).first()
         if row is not None:
-            self._write_local(conn, job_id, rebase(from_json(row[0]), self._pending_for(conn, job_id)))
+            pending = self._pending_for(conn, job_id)
+            self._write_local(conn, job_id, rebase(from_json(row[0]), pending), server_copy=not pending)
 
     def begin_resync(self, *, server_restored: bool = False) -> None:
         """Forget the cursor and mark everything stale; the outbox is kept and pushed again after.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -223,6 +225,12 @@ async def test_server_owned_fields_are_rejected_and_recorded(world: World, new_d
     await device.sync()
     [rejection] = device.replica.rejections()
     assert rejection.reason == "server_owned" and "set by the office" in rejection.message
+    # the refused edit no longer shows: the job is the server's copy again, stored once
+    job_id = uuid.UUID(job["id"])
+    assert device.replica.job(job_id) == device.replica.server_job(job_id)
+    assert device.replica.job(job_id)["assigned_engineer_id"] == str(world.users["eng1"])
+    with contextlib.closing(sqlite3.connect(device.replica.path)) as db:
+        assert db.execute("SELECT local_doc FROM jobs WHERE id = ?", (job["id"],)).fetchone() == (None,)
     server = await _server_job(world, job["id"])
     assert server["assigned_engineer_id"] == str(world.users["eng1"])
     recorded = await _conflicts(world, job_id=job["id"])
