@@ -53,6 +53,7 @@ from ui.components.common import (
 )
 from ui.components.common import FONT as FONT_FAMILY
 from ui.web.events import install as draw_before_events
+from ui.web.events import report_failures
 
 CONFIG: dict[str, Any] = {
     "server": os.environ.get("LEVEE_CONSOLE_SERVER", "http://127.0.0.1:8000"),
@@ -317,6 +318,8 @@ async def main(page: ft.Page) -> None:
     """One open page: one office user's session."""
     draw_before_events()  # a press sees the keys and choices just before it (ui/web/events.py)
     state = ConsoleState()
+    # a failing press is a notice in the page's language, not Flet's "Error running app" (ui/web/events.py)
+    report_failures(page, lambda: state.tell(state.t("console.failed"), error=True))
     office = Office(
         state, CONFIG["server"], zone(CONFIG["tz"]) if CONFIG["tz"] else None, relay_key=_relay_key
     )

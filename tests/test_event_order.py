@@ -165,3 +165,96 @@ async def test_a_drawing_that_fails_is_reported_and_the_press_is_still_handled()
         crashes = [m for m in session.connection.sent if m.action == MessageAction.SESSION_CRASHED]
     assert form.sent == [("", "")]
     assert len(crashes) == 1 and "a screen's render failed" in crashes[0].body.message
+
+
+def _crashes(session: Session) -> list[Any]:
+    from flet.messaging.protocol import MessageAction
+
+    return [m for m in session.connection.sent if m.action == MessageAction.SESSION_CRASHED]
+
+
+def _texts(session: Session) -> list[str]:
+    index = session._Session__index  # type: ignore[attr-defined]
+    return [str(c.value) for c in list(index.values()) if isinstance(c, ft.Text) and c.value]
+
+
+async def _press_a_failing_button(session: Session) -> ft.Button:
+    """Make the page's first button raise, as a bug in a handler would, and press it."""
+    index = session._Session__index  # type: ignore[attr-defined]
+    button = next(c for c in list(index.values()) if isinstance(c, ft.Button))
+
+    def broken(_e: object) -> None:
+        raise RuntimeError("a handler's bug")
+
+    button._values["on_click"] = broken  # type: ignore[attr-defined]  # drawn controls are frozen
+    await Session.dispatch_event(session, int(button._i), "click", None)  # type: ignore[attr-defined]
+    await _settle()
+    return button
+
+
+async def test_a_failing_handler_is_the_pages_notice_and_the_page_goes_on() -> None:
+    """Flet would replace the page with "Error running app" (SESSION_CRASHED): one bug in one button and
+    the engineer's app gone until a reload. With a notice named, the notice shows and presses go on."""
+    events.install()
+    shown: list[str] = []
+    with _session() as session:
+        form = Form()
+        session.page.render(form.component())
+        session.get_page_patch()  # type: ignore[no-untyped-call]
+        await _settle()
+        events.report_failures(session.page, lambda: shown.append("出错了"))
+        [press] = _ids(session, ft.Button)
+        broken = await _press_a_failing_button(session)
+        assert shown == ["出错了"] and _crashes(session) == []
+        broken._values["on_click"] = lambda _e: form.sent.append(("again", ""))  # type: ignore[attr-defined]
+        await Session.dispatch_event(session, press, "click", None)
+        await _settle()
+    assert form.sent == [("again", "")]
+
+
+async def test_without_a_notice_or_when_it_fails_flets_crash_page_stays() -> None:
+    """A page that named no notice, or whose notice itself raises, still tells the failure (Flet's
+    page): a failure is never swallowed."""
+    events.install()
+    for report in (None, lambda: 1 / 0):
+        with _session() as session:
+            session.page.render(Form().component())
+            session.get_page_patch()  # type: ignore[no-untyped-call]
+            await _settle()
+            if report is not None:
+                events.report_failures(session.page, report)
+            await _press_a_failing_button(session)
+            [crash] = _crashes(session)
+        assert "a handler's bug" in crash.body.message
+
+
+@pytest.mark.parametrize("app", ["field app", "console"])
+async def test_both_apps_show_a_failure_as_their_notice_in_chinese(
+    app: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The apps' own ``main`` names the notice: a failing press on the sign-in screen shows 出错了… in
+    the page, and Flet's crash page never comes."""
+    from shared.i18n import translate
+
+    if app == "field app":
+        import mobile.app.main as module
+
+        monkeypatch.setitem(module.CONFIG, "data_dir", str(tmp_path))
+        monkeypatch.setattr(module, "_APP", {})
+        key = "app.failed"
+    else:
+        import console.main as module  # type: ignore[no-redef]
+
+        key = "console.failed"
+    with _session() as session:
+        await module.main(session.page)
+        session.get_page_patch()  # type: ignore[no-untyped-call]
+        await _settle()
+        assert translate("zh-CN", key) not in _texts(session)
+        await _press_a_failing_button(session)
+        await asyncio.sleep(0.05)  # the notice's component is drawn by Flet's scheduler
+        await _settle()
+        assert _crashes(session) == []
+        assert translate("zh-CN", key) in _texts(session)
+        if app == "field app":
+            await module._stop_the_device()

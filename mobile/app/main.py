@@ -39,6 +39,7 @@ from ui.components.common import (
 )
 from ui.components.common import FONT as FONT_FAMILY
 from ui.web.events import install as draw_before_events
+from ui.web.events import report_failures
 from ui.web.guard import current_browser
 
 _APP: dict[str, FieldApp] = {}
@@ -221,6 +222,8 @@ async def main(page: ft.Page) -> None:
     draw_before_events()  # a tap sees the keys and choices just before it (ui/web/events.py)
     app = field_app()
     state = AppState()
+    # a failing tap is a notice in the page's language, not Flet's "Error running app" (ui/web/events.py)
+    report_failures(page, lambda: state.say("app.failed", error=True))
     binding = PageBinding(app, state, current_browser())  # whose browser: see ui/web/guard.py
     page.title = state.t("app.title")
     page.fonts = {FONT_FAMILY: "fonts/NotoSansSC-Levee.otf"}

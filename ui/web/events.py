@@ -13,8 +13,14 @@ rule for every screen of both web apps (``levee app``, ``levee console``, and th
 ``mobile/pwa/device.py``), not a care each handler must take. A control that the new drawing took away
 gets no event, as in a browser that had drawn it.
 
-A drawing that fails (a screen's render raising) is reported as Flet reports a failing handler (the
-log, and the page's error message) and the event is still handled: the press is not lost with it.
+A drawing that fails (a screen's render raising) is reported as Flet reports a failing handler, and
+the event is still handled: the press is not lost with it.
+
+**A failure is a notice, not the end of the page.** Flet answers a handler that raises (or a drawing,
+or an effect) by logging it and replacing the whole page with "Error running app" and the exception's
+text, in English: one bug in one button and the engineer's app is gone until a reload. A page whose app
+named its notice (:func:`report_failures`) shows that instead, in the page's language, and goes on; the
+traceback is in the log, where Flet put it. A page without one keeps Flet's behaviour.
 """
 
 from __future__ import annotations
@@ -22,8 +28,11 @@ from __future__ import annotations
 import functools
 import logging
 import traceback
+import weakref
+from collections.abc import Callable
 from typing import Any
 
+import flet as ft
 from flet.controls.context import _context_page
 from flet.messaging.session import Session
 
@@ -32,6 +41,28 @@ PENDING = "_Session__pending_updates"
 _MARK = "_levee_draws_before_events"
 ROUNDS = 5
 logger = logging.getLogger(__name__)
+#: Each page's notice for a failure (:func:`report_failures`), for as long as its session lives.
+_REPORTERS: weakref.WeakKeyDictionary[Session, Callable[[], None]] = weakref.WeakKeyDictionary()
+
+
+def report_failures(page: ft.Page, report: Callable[[], None]) -> None:
+    """On this page a failing handler, drawing or effect calls ``report`` (which shows the app's own
+    notice) instead of Flet's "Error running app", and the page goes on. Takes effect with
+    :func:`install`."""
+    _REPORTERS[page.session] = report
+
+
+def _reported(session: Session) -> bool:
+    """Whether the page's own notice showed the failure (False: it has none, or it failed too)."""
+    report = _REPORTERS.get(session)
+    if report is None:
+        return False
+    try:
+        report()
+    except Exception:
+        logger.error("showing a failure's notice failed", exc_info=True)
+        return False
+    return True
 
 
 def draw_pending(session: Session) -> int:
@@ -58,10 +89,19 @@ def draw_pending(session: Session) -> int:
 
 
 def install() -> None:
-    """From now on, in this process, each session draws what is pending before it handles an event."""
+    """From now on, in this process, each session draws what is pending before it handles an event, and
+    a page with a notice for failures (:func:`report_failures`) shows it instead of Flet's crash page."""
     if getattr(Session.dispatch_event, _MARK, False):
         return
     original = Session.dispatch_event
+    crash = Session.error
+
+    @functools.wraps(crash)
+    def error(self: Session, message: str) -> None:
+        if _reported(self):  # Flet logs a failing handler itself, an effect's failure only here
+            logger.error("shown as the page's notice: %s", message)
+        else:
+            crash(self, message)
 
     @functools.wraps(original)
     async def dispatch_event(self: Session, control_id: int, event_name: str, event_data: Any) -> None:
@@ -71,3 +111,4 @@ def install() -> None:
 
     setattr(dispatch_event, _MARK, True)
     Session.dispatch_event = dispatch_event  # type: ignore[method-assign]
+    Session.error = error  # type: ignore[method-assign]
