@@ -1,11 +1,12 @@
-"""The garbage collector's pace in Levee's long-running processes (`levee serve`, `app`, `console`).
+"""The garbage collector's pace in Levee's long-running processes (`levee serve`, `app`, `console`, and
+the field app in the browser).
 
 Building a first download makes about a million short-lived objects (a dict per row, a string per id
 and time). With CPython's default thresholds (700, 10, 10) the collector ran a young collection every
 700 of them and a full one, over every object the process holds (SQLAlchemy's and Litestar's tables,
 the app's modules), every few hundred thousand: a third of the time spent building 10,000 job documents
-(docs/performance.md, "Issue 15, ninth part"). None of those objects are cycles; the collector only
-exists for cycles, which plain reference counting frees without it.
+(docs/performance.md, "Issue 15, ninth part"). None of those objects are in cycles: reference counting
+frees them as soon as they are done with, and the collector exists only for cycles.
 
 So the processes collect less often, and what start-up made (imports, the app, its metadata) is moved
 out of the collector's sight once, before the first request.
@@ -22,7 +23,7 @@ YOUNG_THRESHOLD = 20_000
 
 def tune_collector() -> None:
     """Freeze what start-up made and raise the young generation's threshold; the older generations'
-    thresholds stay (they count young collections, so they now run as seldom as the young ones)."""
+    thresholds stay (each counts the collections of the one below, so they now run as seldom too)."""
     gc.collect()  # what start-up left as garbage is not frozen with the rest
     gc.freeze()
     _young, middle, old = gc.get_threshold()
