@@ -975,7 +975,7 @@ async def run_backend(
                     logging.getLogger(noisy).setLevel(logging.WARNING)
                 for hook in app.on_startup:
                     await hook(app)
-                if plan.tune_gc:  # as `levee serve` and `levee app` do once started (shared/collector.py)
+                if plan.tune_gc:  # as `levee serve` does once started (shared/collector.py)
                     tune_collector()
                 data = make_dataset(plan.jobs, password_hash)
                 load_s, log_rows = await load(app, data)
@@ -1263,8 +1263,8 @@ def main(argv: list[str] | None = None) -> int:
         "--gc",
         choices=("levee", "default"),
         default="levee",
-        help="the garbage collector's pace: levee = as `levee serve` and `levee app` set it "
-        "(shared/collector.py), default = CPython's",
+        help="the garbage collector's pace: levee = as `levee serve` sets it (shared/collector.py; the "
+        "bench's device shares the process, so it is tuned too, which `levee app` is not), default = CPython's",
     )
     parser.add_argument(
         "--peer",

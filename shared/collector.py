@@ -1,5 +1,4 @@
-"""The garbage collector's pace in Levee's long-running processes (`levee serve`, `app`, `console`, and
-the field app in the browser).
+"""The garbage collector's pace in the API server (`levee serve`).
 
 Building a first download makes about a million short-lived objects (a dict per row, a string per id
 and time). With CPython's default thresholds (700, 10, 10) the collector ran a young collection every
@@ -8,8 +7,15 @@ the app's modules), every few hundred thousand: a third of the time spent buildi
 (docs/performance.md, "Issue 15, ninth part"). None of those objects are in cycles: reference counting
 frees them as soon as they are done with, and the collector exists only for cycles.
 
-So the processes collect less often, and what start-up made (imports, the app, its metadata) is moved
+So the server collects less often, and what start-up made (imports, the app, its metadata) is moved
 out of the collector's sight once, before the first request.
+
+Only the server: the web apps (`levee app`, `levee console`, the field app in the browser) are Flet
+sessions, and Flet lets go of an unmounted component through garbage collection (an observable's
+listeners are a weak set, the session's controls a weak dictionary), so collecting less often there
+would keep unmounted components listening longer, and what it bought there was small (the browser's
+first download of 10,000 jobs 6 % faster, `levee app`'s inside the noise: docs/performance.md, "Issue 15,
+ninth part"). Not worth a change to when Flet lets go of a screen.
 """
 
 from __future__ import annotations

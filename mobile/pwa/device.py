@@ -31,7 +31,6 @@ import httpx
 
 from mobile.app.state import FieldApp
 from mobile.services.session import DeviceSession, SignedIn
-from shared.collector import tune_collector
 from shared.i18n import DEFAULT_LANG, translate
 from sync.protocol import Mutation
 
@@ -309,8 +308,5 @@ def run() -> None:
             return
         await field.main(page)
         mark("first page built")
-        # As `levee app` does (a first download's apply makes a million objects), once the page is up:
-        # the collection before the freeze is not on the warm start's way to the job list.
-        tune_collector()
 
     ft.run(page_main)

@@ -26,7 +26,6 @@ import flet as ft
 import uvicorn
 
 import shared
-from shared.collector import tune_collector
 from shared.lifetime import die_with_parent
 from ui.web.guard import ASGIApp, Receive, Scope, Send, WebGuard
 
@@ -163,7 +162,6 @@ def serve(
         log_level="info",
         **proxies,
     )
-    tune_collector()  # the device's apply of a first download makes as many objects (shared/collector.py)
     try:
         BoundedServer(config).run()  # a SIGTERM it handled is raised again once it has stopped: we end
     except KeyboardInterrupt:  # Ctrl+C, raised again the same way
