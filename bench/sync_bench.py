@@ -1,6 +1,6 @@
 """Sync benchmark: a real server over HTTP, a real device replica, 10,000 jobs.
 
-Run ``python -m bench.sync_bench [--backend sqlite|postgres|both] [--jobs 10000] [--quick]``.
+Run ``python -m bench.sync_bench [--backend sqlite|postgres|both] [--jobs 10000] [--quick] [--gc levee|default]``.
 
 For each backend it makes a fresh database, migrates it, loads one engineer's 10,000 jobs (each with six
 checklist answers and two timeline events) with bulk inserts plus their change-log rows, serves the app with
