@@ -63,6 +63,7 @@ from mobile.services.jobs import JobActions
 from mobile.services.sync import SyncRunner
 from server.app import create_app
 from server.changes import Change, log_changes
+from server.collector import tune_collector
 from server.db.engine import make_engine
 from server.db.migrate import upgrade
 from server.db.models import (
@@ -81,7 +82,6 @@ from server.db.models import (
 )
 from server.security import hash_password
 from server.settings import Settings
-from shared.collector import tune_collector
 from shared.enums import CheckResult, JobEventType
 from shared.ids import uuid7
 
@@ -975,7 +975,7 @@ async def run_backend(
                     logging.getLogger(noisy).setLevel(logging.WARNING)
                 for hook in app.on_startup:
                     await hook(app)
-                if plan.tune_gc:  # as `levee serve` does once started (shared/collector.py)
+                if plan.tune_gc:  # as `levee serve` does once started (server/collector.py)
                     tune_collector()
                 data = make_dataset(plan.jobs, password_hash)
                 load_s, log_rows = await load(app, data)
@@ -1263,7 +1263,7 @@ def main(argv: list[str] | None = None) -> int:
         "--gc",
         choices=("levee", "default"),
         default="levee",
-        help="the garbage collector's pace: levee = as `levee serve` sets it (shared/collector.py; the "
+        help="the garbage collector's pace: levee = as `levee serve` sets it (server/collector.py; the "
         "bench's device shares the process, so it is tuned too, which `levee app` is not), default = CPython's",
     )
     parser.add_argument(

@@ -23,8 +23,8 @@ from types import FrameType
 import uvicorn
 from litestar import Litestar
 
+from server.collector import tune_collector
 from server.settings import Settings
-from shared.collector import tune_collector
 from shared.lifetime import die_with_parent
 
 GRACE_S = 0.5  # for open requests to finish once told to stop
@@ -73,7 +73,7 @@ def serve(settings: Settings) -> None:
     app = create_app(settings)
     app.state.schedule_grace_s = SCHEDULE_GRACE_S
     start_build_if_needed(app, settings)  # the field app's web build at /app/ (server/pwa.py)
-    tune_collector()  # a first download's million short-lived objects (shared/collector.py)
+    tune_collector()  # a first download's million short-lived objects (server/collector.py)
     config = uvicorn.Config(
         app,
         host=settings.host,

@@ -8,7 +8,6 @@ offers"); import names from the module that holds them (``from shared.sla import
 __all__ = [
     "acceptance",
     "clock",
-    "collector",
     "conflicts",
     "contacts",
     "contracts",

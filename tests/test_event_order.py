@@ -17,6 +17,7 @@ from typing import Any
 import flet as ft
 import pytest
 from flet.controls.context import _context_page
+from flet.messaging.protocol import MessageAction
 from flet.messaging.session import Session
 
 from tests.console.test_conflict_card_press import _ids
@@ -146,7 +147,6 @@ async def test_a_control_that_asks_to_be_drawn_at_every_drawing_does_not_hold_an
 async def test_a_drawing_that_fails_is_reported_and_the_press_is_still_handled() -> None:
     """Dispatch runs in a task of its own: a drawing raising there would drop the event with nothing
     said until the task is collected. It is reported as a failing handler is, and the press goes on."""
-    from flet.messaging.protocol import MessageAction
 
     class Broken:
         def update(self) -> None:
@@ -162,14 +162,12 @@ async def test_a_drawing_that_fails_is_reported_and_the_press_is_still_handled()
         getattr(session, events.PENDING).add(Broken())
         await Session.dispatch_event(session, press, "click", None)
         await _settle()
-        crashes = [m for m in session.connection.sent if m.action == MessageAction.SESSION_CRASHED]
+        crashes = _crashes(session)
     assert form.sent == [("", "")]
     assert len(crashes) == 1 and "a screen's render failed" in crashes[0].body.message
 
 
 def _crashes(session: Session) -> list[Any]:
-    from flet.messaging.protocol import MessageAction
-
     return [m for m in session.connection.sent if m.action == MessageAction.SESSION_CRASHED]
 
 

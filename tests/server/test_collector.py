@@ -1,4 +1,4 @@
-"""The collector's pace in Levee's long-running processes (shared/collector.py)."""
+"""The garbage collector's pace in the API server (server/collector.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.collector import YOUNG_THRESHOLD, tune_collector
+from server.collector import YOUNG_THRESHOLD, tune_collector
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def collector_restored() -> Iterator[None]:
 def test_start_up_objects_are_frozen_and_young_collections_are_rarer() -> None:
     gc.unfreeze()
     middle, old = gc.get_threshold()[1:]
-    kept = [object() for _ in range(10)]  # alive at start-up, like the app's tables
+    kept = [[] for _ in range(10)]  # containers alive at start-up, like the app's tables
     tune_collector()
     assert gc.get_threshold() == (YOUNG_THRESHOLD, middle, old)
     assert gc.get_freeze_count() >= len(kept)
